@@ -1,0 +1,22 @@
+// Package ledgersink is the root of an SDK for accounting-data sinks: the way
+// an accounting platform pushes every change of a company's accounting data
+// (accounts, bank accounts, entries, journals, parameters, periods, analytical
+// sections, third parties, VAT, branches, reconciliations) as JSON event files
+// into the customer's own storage, so that partner software stays in sync.
+//
+// The root package holds no code; the SDK lives in its packages, from the
+// leaves up:
+//
+//   - [github.com/ledgersink/ledgersink/period]: civil dates, exercises and
+//     situations, and the initialization scope of a sink.
+//   - [github.com/ledgersink/ledgersink/lettering]: lettering states, codes and matching.
+//   - [github.com/ledgersink/ledgersink/storage]: the Store interface, key rules,
+//     memstore, filestore, the storagetest conformance suite and fault injection.
+//   - [github.com/ledgersink/ledgersink/entry]: the entry model with exact
+//     money, and validation that reports every problem at once.
+//   - report: initialization and daily reports.
+//   - sink: events, file names, the writer, initialization, reading.
+//
+// Dependencies point down only: period, lettering and storage import no
+// package of the SDK; nothing imports sink. layering_test.go enforces it.
+package ledgersink
