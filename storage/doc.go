@@ -1,0 +1,66 @@
+// Package storage is the destination abstraction of the SDK: a [Store] holds
+// objects (byte strings) under slash-separated keys, and the sink writes its
+// event files, reports and checkpoints through it.
+//
+// A Store has four methods: [Store.Put] (atomic, optionally create-only),
+// [Store.Get], [Store.List] (in byte order of keys, by prefix) and
+// [Store.Delete]. On top of them, [ReadAll], [WriteAll] and [Exists] cover
+// the common cases, and [PutBatch] writes many objects at once, through the
+// optional [Batcher] interface when a store has a cheaper way to do it (a
+// durable group commit on a file system).
+//
+// Implementations in this module:
+//
+//   - memstore: in memory, for tests and examples.
+//   - filestore: a local directory, atomic (temporary file + rename),
+//     create-only with hard links, optionally durable (fsync), confined to
+//     its root even in the presence of symbolic links.
+//   - faultstore: a wrapper that injects failures into any store, to prove
+//     that a program resumes after a crash without losing or duplicating
+//     anything.
+//
+// Cloud destinations (s3store, azblobstore) are nested modules, so that
+// their SDKs are not dependencies of this one.
+//
+// # Keys
+//
+// [CheckKey] states the rules: valid UTF-8, no control character or
+// backslash, slash-separated elements that are neither empty, "." nor "..",
+// no leading or trailing slash, at most 1024 bytes (255 per element),
+// case-sensitive. Every store checks every key before any I/O and rejects
+// an invalid one with a [*KeyError] matching [ErrInvalidKey]; a valid key
+// joined under a directory never leaves it. The SDK's own keys use
+// [a-z0-9._/-] only.
+//
+// # Errors
+//
+// [ErrNotExist] and [ErrExist] are the io/fs sentinels, so that
+//
+//	errors.Is(err, storage.ErrNotExist) // also true for os errors
+//	errors.Is(err, storage.ErrExist)    // create-only Put of an existing key
+//
+// work on every store. Only ErrNotExist means "missing": any other error from
+// Get means "cannot tell", never "empty".
+//
+// # Plugging in a custom destination
+//
+// Write a type with the four methods, following the contract documented on
+// [Store]: check keys with [CheckKey] (and List prefixes with
+// [CheckPrefix]) first, make Put atomic (write elsewhere, then publish; an
+// object store's single PUT already is), implement IfNotExist with the
+// medium's own conditional create (S3 If-None-Match: *, a hard link, a
+// unique constraint) rather than a check followed by a write, honour ctx,
+// copy what you keep, and map "not found" and "already exists" to
+// ErrNotExist and ErrExist. Then prove it with the conformance suite:
+//
+//	func TestConformance(t *testing.T) {
+//		storagetest.Run(t, func(t *testing.T) storage.Store { return newMyStore(t) })
+//	}
+//
+// The example of [Store] shows a complete, if minimal, implementation.
+//
+// # Concurrency
+//
+// Every Store must be safe for concurrent use by multiple goroutines. The
+// helpers of this package add no state of their own.
+package storage

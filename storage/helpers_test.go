@@ -1,0 +1,154 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+	"github.com/ledgersink/ledgersink/storage/storagetest"
+)
+
+func TestPrefixStoreConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Store {
+		return &prefixStore{objs: map[string][]byte{}, at: time.Date(2024, 1, 30, 0, 0, 0, 0, time.UTC)}
+	})
+}
+
+// flaky fails Put for the keys in fail, and Close of Get's reader for the
+// keys in badClose; it has no Batcher, so PutBatch loops.
+type flaky struct {
+	storage.Store
+	fail     map[string]error
+	badClose map[string]bool
+	puts     []string
+}
+
+var errFlaky = errors.New("flaky")
+
+func (f *flaky) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	f.puts = append(f.puts, key)
+	if err := f.fail[key]; err != nil {
+		return err
+	}
+	return f.Store.Put(ctx, key, r, opts)
+}
+
+type badCloser struct{ io.ReadCloser }
+
+func (badCloser) Close() error { return errFlaky }
+
+func (f *flaky) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	r, err := f.Store.Get(ctx, key)
+	if err == nil && f.badClose[key] {
+		return badCloser{r}, nil
+	}
+	return r, err
+}
+
+func (f *flaky) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
+	return f.Store.List(ctx, prefix)
+}
+
+func TestPutBatchLoopReportsEachFailure(t *testing.T) {
+	f := &flaky{Store: memstore.New(nil), fail: map[string]error{"b": errFlaky, "d": errFlaky}}
+	objs := []storage.BatchObject{{Key: "a"}, {Key: "b"}, {Key: "c"}, {Key: "d"}, {Key: "e"}}
+	err := storage.PutBatch(t.Context(), f, objs, nil)
+	var be *storage.BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("PutBatch = %v, want a *BatchError", err)
+	}
+	if diff := cmp.Diff([]string{"b", "d"}, be.Keys()); diff != "" {
+		t.Errorf("failed keys mismatch (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, errFlaky) {
+		t.Errorf("errors.Is(err, errFlaky) = false: the cause of each failure must be reachable")
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e"}, f.puts); diff != "" {
+		t.Errorf("PutBatch must try every object, in order (-want +got):\n%s", diff)
+	}
+	const want = `storage: put batch: 2 objects not committed: putbatch "b": flaky; putbatch "d": flaky`
+	if err.Error() != want {
+		t.Errorf("Error() = %s\nwant      %s", err, want)
+	}
+}
+
+func TestPutBatchLoopStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	f := &flaky{Store: memstore.New(nil), fail: map[string]error{}}
+	objs := []storage.BatchObject{{Key: "a"}, {Key: "b"}, {Key: "c"}}
+	// Cancel while "b" is written: "c" must not be attempted.
+	f.Store = cancelOn{Store: f.Store, key: "b", cancel: cancel}
+	err := storage.PutBatch(ctx, f, objs, nil)
+	var be *storage.BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("PutBatch = %v, want a *BatchError", err)
+	}
+	if diff := cmp.Diff([]string{"b", "c"}, be.Keys()); diff != "" {
+		t.Errorf("failed keys mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, f.puts); diff != "" {
+		t.Errorf("puts attempted mismatch (-want +got):\n%s", diff)
+	}
+}
+
+type cancelOn struct {
+	storage.Store
+	key    string
+	cancel context.CancelFunc
+}
+
+func (c cancelOn) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	if key == c.key {
+		c.cancel()
+	}
+	return c.Store.Put(ctx, key, r, opts)
+}
+
+func TestBatchErrorMessageTruncates(t *testing.T) {
+	be := &storage.BatchError{}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		be.Errs = append(be.Errs, &storage.KeyError{Op: "putbatch", Key: k, Err: storage.ErrExist})
+	}
+	const want = `storage: put batch: 7 objects not committed: putbatch "a": file already exists; putbatch "b": file already exists; putbatch "c": file already exists; putbatch "d": file already exists; putbatch "e": file already exists; ...`
+	if be.Error() != want {
+		t.Errorf("Error() = %s\nwant      %s", be, want)
+	}
+}
+
+func TestReadAllReportsCloseError(t *testing.T) {
+	f := &flaky{Store: memstore.New(nil), badClose: map[string]bool{"k": true}}
+	if err := storage.WriteAll(t.Context(), f, "k", []byte("x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storage.ReadAll(t.Context(), f, "k"); !errors.Is(err, errFlaky) {
+		t.Errorf("ReadAll with a failing Close = %v, want the Close error", err)
+	}
+	if ok, err := storage.Exists(t.Context(), f, "k"); ok || !errors.Is(err, errFlaky) {
+		t.Errorf("Exists with a failing Close = %v, %v; want false and the Close error", ok, err)
+	}
+}
+
+func TestCheckBatch(t *testing.T) {
+	err := storage.CheckBatch([]storage.BatchObject{{Key: "a"}, {Key: "a"}, {Key: "/b"}, {Key: "c"}, {Key: "a"}})
+	var got [][2]string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ke *storage.KeyError
+		if errors.As(e, &ke) {
+			got = append(got, [2]string{ke.Key, ke.Rule})
+		}
+	}
+	want := [][2]string{{"a", storage.RuleDuplicate}, {"/b", storage.RuleLeadingSlash}, {"a", storage.RuleDuplicate}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CheckBatch mismatch (-want +got):\n%s", diff)
+	}
+	if err := storage.CheckBatch(nil); err != nil {
+		t.Errorf("CheckBatch(nil) = %v", err)
+	}
+}
