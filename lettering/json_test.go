@@ -1,69 +1,170 @@
 package lettering
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
+var update = flag.Bool("update", false, "rewrite golden files")
+
 func TestUnmarshalJSON(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want Lettering
-		err  error // nil: valid
-	}{
-		{"none", `{"state":"none","value":null}`, Lettering{}, nil},
-		{"partial", `{"state":"partial","value":"*A"}`, Lettering{kindPartial, "*A"}, nil},
-		{"complete", `{"state":"complete","value":"AA"}`, Lettering{kindComplete, "AA"}, nil},
-		{"reordered with spaces", " {\n\"value\" : \"AB\" ,\t\"state\":\"complete\"}\r\n", Lettering{kindComplete, "AB"}, nil},
-		{"escaped key and value", `{"st\u0061te":"complete","value":"\u00c9t\u00e9 \ud83d\ude00"}`, Lettering{kindComplete, "Été 😀"}, nil},
-		{"unknown state", `{"state":"done","value":"A"}`, Lettering{}, ErrState},
-		{"state wrong case", `{"state":"Complete","value":"A"}`, Lettering{}, ErrState},
-		{"state number", `{"state":1,"value":"A"}`, Lettering{}, ErrState},
-		{"partial without star", `{"state":"partial","value":"A"}`, Lettering{}, ErrCode},
-		{"partial star only", `{"state":"partial","value":"*"}`, Lettering{}, ErrCode},
-		{"partial null", `{"state":"partial","value":null}`, Lettering{}, ErrCode},
-		{"none with value", `{"state":"none","value":"A"}`, Lettering{}, ErrCode},
-		{"complete null", `{"state":"complete","value":null}`, Lettering{}, ErrCode},
-		{"complete empty", `{"state":"complete","value":""}`, Lettering{}, ErrCode},
-		{"complete starred", `{"state":"complete","value":"*A"}`, Lettering{}, ErrCode},
-		{"complete control char", `{"state":"complete","value":"A\nB"}`, Lettering{}, ErrCode},
-		{"value number", `{"state":"complete","value":1}`, Lettering{}, ErrCode},
-		{"missing value", `{"state":"none"}`, Lettering{}, ErrField},
-		{"missing state", `{"value":null}`, Lettering{}, ErrField},
-		{"empty object", `{}`, Lettering{}, ErrField},
-		{"extra field", `{"state":"none","value":null,"x":1}`, Lettering{}, ErrField},
-		{"key wrong case", `{"State":"none","value":null}`, Lettering{}, ErrField},
-		{"duplicate state", `{"state":"none","state":"none","value":null}`, Lettering{}, ErrField},
-		{"null", `null`, Lettering{}, ErrSyntax},
-		{"array", `[]`, Lettering{}, ErrSyntax},
-		{"empty", ``, Lettering{}, ErrSyntax},
-		{"trailing", `{"state":"none","value":null}x`, Lettering{}, ErrSyntax},
-		{"trailing comma", `{"state":"none","value":null,}`, Lettering{}, ErrSyntax},
-		{"unterminated", `{"state":"none","value":null`, Lettering{}, ErrSyntax},
-		{"nullx", `{"state":"none","value":nullx}`, Lettering{}, ErrCode},
-		{"invalid utf8", "{\"state\":\"complete\",\"value\":\"A\xff\"}", Lettering{}, ErrSyntax},
-		{"lone surrogate", `{"state":"complete","value":"\ud800"}`, Lettering{}, ErrSyntax},
-	}
-	for _, tt := range tests {
+	for _, tt := range documents {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Lettering{kindComplete, "KEEP"}
+			keep := Lettering{kindComplete, "KEEP"}
+			got := keep
 			err := got.UnmarshalJSON([]byte(tt.in))
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) || !errors.Is(err, ErrInvalid) {
-					t.Fatalf("UnmarshalJSON(%s) error = %v, want %v", tt.in, err, tt.err)
+					t.Fatalf("UnmarshalJSON(%q) error = %v, want %v", tt.in, err, tt.err)
 				}
-				if got != (Lettering{kindComplete, "KEEP"}) {
-					t.Errorf("UnmarshalJSON changed the receiver on error: %v", got)
+				if _, ok := errors.AsType[*Error](err); !ok {
+					t.Errorf("UnmarshalJSON(%q) error %T is not an *Error", tt.in, err)
+				}
+				if got != keep {
+					t.Errorf("UnmarshalJSON(%q) changed the receiver on error to %v", tt.in, got)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("UnmarshalJSON(%s) error = %v", tt.in, err)
+				t.Fatalf("UnmarshalJSON(%q) error = %v", tt.in, err)
 			}
 			if got != tt.want {
-				t.Errorf("UnmarshalJSON(%s) = %v, want %v", tt.in, got, tt.want)
+				t.Errorf("UnmarshalJSON(%q) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
 	}
+}
+
+// TestUnmarshalJSONErrorFields checks that errors name the member and the
+// position of the problem.
+func TestUnmarshalJSONErrorFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		field  string
+		offset int64
+	}{
+		{"unknown member", `{"state":"none", "x":1}`, "x", 17},
+		{"bad state", `{"value":null,"state":"nope"}`, "state", 22},
+		{"bad code", `{"state":"partial","value":"A"}`, "value", 27},
+		{"repeated", `{"value":null,"value":null}`, "value", 14},
+		{"syntax", `{"state":"none","value":null]`, "", 28},
+		{"missing", `{"value":null}`, "state", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l Lettering
+			e, ok := errors.AsType[*Error](l.UnmarshalJSON([]byte(tt.in)))
+			if !ok {
+				t.Fatalf("UnmarshalJSON(%q) did not return an *Error", tt.in)
+			}
+			if e.Field != tt.field || e.Offset != tt.offset {
+				t.Errorf("UnmarshalJSON(%q) error at (%q, %d), want (%q, %d): %v", tt.in, e.Field, e.Offset, tt.field, tt.offset, e)
+			}
+		})
+	}
+}
+
+// TestUnmarshalJSONInStruct decodes through encoding/json, as entry does.
+func TestUnmarshalJSONInStruct(t *testing.T) {
+	var m struct {
+		Lettering Lettering `json:"lettering"`
+	}
+	if err := json.Unmarshal([]byte(`{"lettering":{"state":"partial","value":"*AB"}}`), &m); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := Partial("*AB"); m.Lettering != want {
+		t.Errorf("got %v, want %v", m.Lettering, want)
+	}
+	err := json.Unmarshal([]byte(`{"lettering":{"state":"partial","value":"AB"}}`), &m)
+	if !errors.Is(err, ErrCode) {
+		t.Errorf("invalid lettering through encoding/json: error = %v, want ErrCode", err)
+	}
+}
+
+func TestMarshalJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		l    Lettering
+	}{
+		{"none", None()},
+		{"partial", mustPartial(t, "*A")},
+		{"complete", mustComplete(t, "AB")},
+		{"complete escapes", mustComplete(t, `A"B\C`)},
+		{"complete unicode", mustComplete(t, "Été<&>\u2028")},
+	}
+	var golden bytes.Buffer
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.l.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if app := tt.l.AppendJSON([]byte("x")); !bytes.Equal(app[1:], got) || app[0] != 'x' {
+				t.Errorf("AppendJSON = %s, want x%s", app, got)
+			}
+			if !json.Valid(got) {
+				t.Fatalf("MarshalJSON = %s: not valid JSON", got)
+			}
+			var back Lettering
+			if err := back.UnmarshalJSON(got); err != nil || back != tt.l {
+				t.Errorf("UnmarshalJSON(MarshalJSON(%v)) = %v, %v", tt.l, back, err)
+			}
+			fmt.Fprintf(&golden, "%s\t%s\n", tt.name, got)
+		})
+	}
+	path := filepath.Join("testdata", "marshal.golden")
+	if *update {
+		if err := os.WriteFile(path, golden.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := golden.String(); got != string(want) {
+		t.Errorf("MarshalJSON output differs from %s (run go test -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestMarshalJSONThroughEncodingJSON checks the bytes encoding/json writes for
+// a struct holding a Lettering (it compacts and HTML-escapes our output).
+func TestMarshalJSONThroughEncodingJSON(t *testing.T) {
+	m := struct {
+		L Lettering `json:"lettering"`
+		P *Lettering
+	}{L: mustComplete(t, "A<B")}
+	got, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"lettering":{"state":"complete","value":"A\u003cB"},"P":null}`
+	if string(got) != want {
+		t.Errorf("json.Marshal = %s, want %s", got, want)
+	}
+}
+
+func mustComplete(t testing.TB, code string) Lettering {
+	t.Helper()
+	l, err := Complete(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func mustPartial(t testing.TB, code string) Lettering {
+	t.Helper()
+	l, err := Partial(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
