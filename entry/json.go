@@ -1,0 +1,90 @@
+package entry
+
+// This file holds the encoding/json methods. They all share one hand-written
+// decoder and encoder (decode.go, encode.go): no reflection, amounts parsed
+// straight from the JSON number text into decimals that keep their digits,
+// and keys written in the order of seed 001.
+
+// MarshalJSON implements [encoding/json.Marshaler]: the seed 001 shape, keys
+// in order, amounts as plain JSON numbers with their digits, nil maps and
+// slices written as {} and [], nil nullable fields as null. It fails only
+// when a date is invalid (a *[period.DateError]); the zero Date is invalid.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	w := encoder{b: make([]byte, 0, 1024)}
+	w.entry(&e)
+	return w.b, w.err
+}
+
+// UnmarshalJSON implements [encoding/json.Unmarshaler]. It decodes one entry
+// object and returns nil or a *[ValidationError] listing every structural
+// problem with its JSON Pointer: wrong JSON types ([ErrType]), missing
+// required keys ([ErrRequired]), unknown keys in closed objects
+// ([ErrUnknownField]), amounts beyond range ([ErrNumber]), invalid dates
+// ([ErrDate]) and lettering shapes ([ErrLettering]); malformed JSON
+// ([ErrSyntax]) stops decoding. It does not check business rules: call
+// [Entry.Validate] for those.
+//
+// On error, e holds what could be decoded (offending values left zero), so
+// that Validate can still report the remaining problems. A null document
+// is a type problem. Calling e.UnmarshalJSON(data) directly is faster than
+// json.Unmarshal(data, e), which scans data once more before calling it.
+func (e *Entry) UnmarshalJSON(data []byte) error {
+	return report(decodeDoc(data, func(d *decoder) error { return d.entry(e) }))
+}
+
+// MarshalJSON implements [encoding/json.Marshaler] for one movement, as
+// inside an entry.
+func (m Movement) MarshalJSON() ([]byte, error) {
+	w := encoder{b: make([]byte, 0, 512)}
+	w.movement(&m)
+	return w.b, w.err
+}
+
+// UnmarshalJSON implements [encoding/json.Unmarshaler] for one movement,
+// with the rules and errors of [Entry.UnmarshalJSON]; paths are relative to
+// the movement.
+func (m *Movement) UnmarshalJSON(data []byte) error {
+	return report(decodeDoc(data, func(d *decoder) error { return d.movement(m) }))
+}
+
+// MarshalJSON writes {"credit":…,"debit":…,"amount":…} with plain numbers.
+func (v MovementValue) MarshalJSON() ([]byte, error) {
+	w := encoder{}
+	w.value(&v)
+	return w.b, nil
+}
+
+// UnmarshalJSON reads {"credit":…,"debit":…,"amount":…}; the three keys are
+// required and must be numbers. Errors are *[ValidationError].
+func (v *MovementValue) UnmarshalJSON(data []byte) error {
+	*v = MovementValue{}
+	return report(decodeDoc(data, func(d *decoder) error { return d.value(v) }))
+}
+
+// MarshalJSON writes the section with its amount and rate as plain numbers.
+func (s AnalyticSection) MarshalJSON() ([]byte, error) {
+	w := encoder{}
+	w.section(&s)
+	return w.b, nil
+}
+
+// UnmarshalJSON reads one section; its five keys are required. Errors are
+// *[ValidationError].
+func (s *AnalyticSection) UnmarshalJSON(data []byte) error {
+	*s = AnalyticSection{}
+	return report(decodeDoc(data, func(d *decoder) error { return d.section(s) }))
+}
+
+// MarshalJSON writes {"code":…} and "rate" as a plain number when set.
+func (c Currency) MarshalJSON() ([]byte, error) {
+	w := encoder{}
+	w.currency(&c)
+	return w.b, nil
+}
+
+// UnmarshalJSON reads a currency object; "code" is required. Errors are
+// *[ValidationError].
+func (c *Currency) UnmarshalJSON(data []byte) error {
+	*c = Currency{}
+	return report(decodeDoc(data, func(d *decoder) error { return d.currency(c) }))
+}

@@ -1,0 +1,498 @@
+// Package jsonlex is a small, allocation-conscious JSON lexer for
+// hand-written decoders: it reads one token at a time from a byte slice and
+// validates the JSON grammar (RFC 8259) as it goes, so that a decoder can
+// walk a document once, know exactly where it is, and keep going after a
+// value of the wrong type.
+//
+// It is a standard-library-only helper: it imports no package of the SDK.
+// A Lexer is not safe for concurrent use; distinct Lexers are independent.
+package jsonlex
+
+import (
+	"errors"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of arrays and objects that [Lexer.Skip]
+// accepts; deeper input is a syntax error rather than a stack overflow.
+const MaxDepth = 512
+
+// Kind is the JSON type of the next value, as told by its first byte.
+type Kind uint8
+
+// Kinds of values. Invalid means the next byte cannot start a value (or the
+// input is exhausted).
+const (
+	Invalid Kind = iota
+	Null
+	Bool
+	Number
+	String
+	Array
+	Object
+)
+
+// String returns the JSON name of the kind: "null", "boolean", "number",
+// "string", "array", "object" or "invalid".
+func (k Kind) String() string {
+	switch k {
+	case Null:
+		return "null"
+	case Bool:
+		return "boolean"
+	case Number:
+		return "number"
+	case String:
+		return "string"
+	case Array:
+		return "array"
+	case Object:
+		return "object"
+	}
+	return "invalid"
+}
+
+// ErrSyntax is wrapped by every *SyntaxError.
+var ErrSyntax = errors.New("invalid JSON")
+
+// A SyntaxError reports malformed JSON at a byte offset.
+type SyntaxError struct {
+	Offset int    // byte offset of the problem in the input
+	Msg    string // what was wrong
+}
+
+// Error returns "invalid JSON at offset N: msg".
+func (e *SyntaxError) Error() string {
+	return "invalid JSON at offset " + strconv.Itoa(e.Offset) + ": " + e.Msg
+}
+
+// Unwrap returns ErrSyntax.
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+// A Lexer reads JSON tokens from a byte slice it does not modify. Strings
+// it returns are copies; []byte results alias the input.
+type Lexer struct {
+	data []byte
+	pos  int
+	buf  []byte // scratch for unescaping
+}
+
+// New returns a Lexer reading data.
+func New(data []byte) *Lexer { return &Lexer{data: data} }
+
+// Reset makes l read data from the start, keeping its scratch buffer.
+func (l *Lexer) Reset(data []byte) { l.data, l.pos = data, 0 }
+
+// Offset returns the byte offset of the next unread byte.
+func (l *Lexer) Offset() int { return l.pos }
+
+func (l *Lexer) errorf(msg string) error { return &SyntaxError{Offset: l.pos, Msg: msg} }
+
+func (l *Lexer) skipSpace() {
+	for l.pos < len(l.data) {
+		switch l.data[l.pos] {
+		case ' ', '\t', '\n', '\r':
+			l.pos++
+		default:
+			return
+		}
+	}
+}
+
+// Peek skips white space and returns the kind of the next value without
+// consuming it.
+func (l *Lexer) Peek() Kind {
+	l.skipSpace()
+	if l.pos >= len(l.data) {
+		return Invalid
+	}
+	switch c := l.data[l.pos]; c {
+	case 'n':
+		return Null
+	case 't', 'f':
+		return Bool
+	case '"':
+		return String
+	case '[':
+		return Array
+	case '{':
+		return Object
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return Number
+	}
+	return Invalid
+}
+
+// Consume skips white space and, if the next byte is c, consumes it and
+// reports true.
+func (l *Lexer) Consume(c byte) bool {
+	l.skipSpace()
+	if l.pos < len(l.data) && l.data[l.pos] == c {
+		l.pos++
+		return true
+	}
+	return false
+}
+
+// Expect consumes c or returns a *SyntaxError.
+func (l *Lexer) Expect(c byte) error {
+	if l.Consume(c) {
+		return nil
+	}
+	if l.pos >= len(l.data) {
+		return l.errorf("unexpected end of input, want '" + string(c) + "'")
+	}
+	return l.errorf("unexpected " + quoteByte(l.data[l.pos]) + ", want '" + string(c) + "'")
+}
+
+// End checks that only white space is left.
+func (l *Lexer) End() error {
+	l.skipSpace()
+	if l.pos < len(l.data) {
+		return l.errorf("unexpected data after the top-level value")
+	}
+	return nil
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(c) + "'"
+	}
+	return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+}
+
+// ObjectStart consumes '{' and reports whether the object is non-empty; for
+// an empty object it also consumes '}'.
+func (l *Lexer) ObjectStart() (more bool, err error) {
+	if err := l.Expect('{'); err != nil {
+		return false, err
+	}
+	return !l.Consume('}'), nil
+}
+
+// Key reads a member name and the ':' after it. The returned slice aliases
+// the input when the name has no escapes and the scratch buffer otherwise:
+// it is valid until the next call on l.
+func (l *Lexer) Key() ([]byte, error) {
+	k, err := l.StringBytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Expect(':'); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// ObjectNext is called after a member's value: it consumes ',' and reports
+// true, or consumes '}' and reports false.
+func (l *Lexer) ObjectNext() (more bool, err error) {
+	if l.Consume(',') {
+		return true, nil
+	}
+	if l.Consume('}') {
+		return false, nil
+	}
+	return false, l.unexpected("',' or '}'")
+}
+
+// ArrayStart consumes '[' and reports whether the array is non-empty; for
+// an empty array it also consumes ']'.
+func (l *Lexer) ArrayStart() (more bool, err error) {
+	if err := l.Expect('['); err != nil {
+		return false, err
+	}
+	return !l.Consume(']'), nil
+}
+
+// ArrayNext is called after an element: it consumes ',' and reports true,
+// or consumes ']' and reports false.
+func (l *Lexer) ArrayNext() (more bool, err error) {
+	if l.Consume(',') {
+		return true, nil
+	}
+	if l.Consume(']') {
+		return false, nil
+	}
+	return false, l.unexpected("',' or ']'")
+}
+
+func (l *Lexer) unexpected(want string) error {
+	if l.pos >= len(l.data) {
+		return l.errorf("unexpected end of input, want " + want)
+	}
+	return l.errorf("unexpected " + quoteByte(l.data[l.pos]) + ", want " + want)
+}
+
+// Null consumes the literal null.
+func (l *Lexer) Null() error { return l.literal("null") }
+
+// Bool reads true or false.
+func (l *Lexer) Bool() (bool, error) {
+	l.skipSpace()
+	if l.pos < len(l.data) && l.data[l.pos] == 't' {
+		return true, l.literal("true")
+	}
+	return false, l.literal("false")
+}
+
+func (l *Lexer) literal(lit string) error {
+	l.skipSpace()
+	if len(l.data)-l.pos >= len(lit) && string(l.data[l.pos:l.pos+len(lit)]) == lit {
+		l.pos += len(lit)
+		return nil
+	}
+	return l.unexpected(lit)
+}
+
+// Number reads a number and returns its literal text, which follows the
+// JSON grammar -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. The slice
+// aliases the input.
+func (l *Lexer) Number() ([]byte, error) {
+	l.skipSpace()
+	start := l.pos
+	d := l.data
+	i := l.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	default:
+		l.pos = i
+		return nil, l.unexpected("a digit")
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		j := i
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			l.pos = i
+			return nil, l.unexpected("a digit after '.'")
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		if i == j {
+			l.pos = i
+			return nil, l.unexpected("a digit in the exponent")
+		}
+	}
+	l.pos = i
+	return d[start:i], nil
+}
+
+// String reads a string and returns it unescaped. Invalid UTF-8, control
+// characters and bad escapes are syntax errors.
+func (l *Lexer) String() (string, error) {
+	b, err := l.StringBytes()
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// StringBytes reads a string like String but returns a slice that aliases
+// the input (no escapes) or the scratch buffer (escapes): it is valid until
+// the next call on l.
+func (l *Lexer) StringBytes() ([]byte, error) {
+	if err := l.Expect('"'); err != nil {
+		return nil, err
+	}
+	d := l.data
+	start := l.pos
+	i := start
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			l.pos = i + 1
+			return d[start:i], nil
+		case c == '\\':
+			l.pos = i
+			return l.unescape(start)
+		case c < 0x20:
+			l.pos = i
+			return nil, l.errorf("control character in string")
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && size == 1 {
+				l.pos = i
+				return nil, l.errorf("invalid UTF-8 in string")
+			}
+			i += size
+		}
+	}
+	l.pos = i
+	return nil, l.errorf("unterminated string")
+}
+
+// unescape continues a string whose escape-free prefix is data[start:l.pos].
+func (l *Lexer) unescape(start int) ([]byte, error) {
+	d := l.data
+	b := append(l.buf[:0], d[start:l.pos]...)
+	i := l.pos
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			l.pos = i + 1
+			l.buf = b
+			return b, nil
+		case c == '\\':
+			if i+1 >= len(d) {
+				l.pos = i
+				return nil, l.errorf("unterminated string")
+			}
+			switch e := d[i+1]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				i += 2
+			case 'b':
+				b = append(b, '\b')
+				i += 2
+			case 'f':
+				b = append(b, '\f')
+				i += 2
+			case 'n':
+				b = append(b, '\n')
+				i += 2
+			case 'r':
+				b = append(b, '\r')
+				i += 2
+			case 't':
+				b = append(b, '\t')
+				i += 2
+			case 'u':
+				r, ok := hex4(d, i+2)
+				if !ok {
+					l.pos = i
+					return nil, l.errorf("invalid \\u escape")
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2, ok := rune(-1), false
+					if i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' {
+						r2, ok = hex4(d, i+2)
+					}
+					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
+						r = dec
+						i += 6
+					} else {
+						r = utf8.RuneError // lone surrogate, as encoding/json does
+					}
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				l.pos = i
+				return nil, l.errorf("invalid escape " + quoteByte(e))
+			}
+		case c < 0x20:
+			l.pos = i
+			return nil, l.errorf("control character in string")
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && size == 1 {
+				l.pos = i
+				return nil, l.errorf("invalid UTF-8 in string")
+			}
+			b = append(b, d[i:i+size]...)
+			i += size
+		}
+	}
+	l.pos = i
+	return nil, l.errorf("unterminated string")
+}
+
+func hex4(d []byte, i int) (rune, bool) {
+	if i+4 > len(d) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// Skip reads and discards one value of any kind, checking its syntax.
+func (l *Lexer) Skip() error { return l.skip(0) }
+
+func (l *Lexer) skip(depth int) error {
+	if depth > MaxDepth {
+		return l.errorf("nesting too deep")
+	}
+	switch l.Peek() {
+	case Null:
+		return l.Null()
+	case Bool:
+		_, err := l.Bool()
+		return err
+	case Number:
+		_, err := l.Number()
+		return err
+	case String:
+		_, err := l.StringBytes()
+		return err
+	case Array:
+		more, err := l.ArrayStart()
+		for err == nil && more {
+			if err = l.skip(depth + 1); err == nil {
+				more, err = l.ArrayNext()
+			}
+		}
+		return err
+	case Object:
+		more, err := l.ObjectStart()
+		for err == nil && more {
+			if _, err = l.Key(); err == nil {
+				if err = l.skip(depth + 1); err == nil {
+					more, err = l.ObjectNext()
+				}
+			}
+		}
+		return err
+	}
+	return l.unexpected("a value")
+}
+
+// Raw reads one value like Skip and returns its text (aliasing the input).
+func (l *Lexer) Raw() ([]byte, error) {
+	l.skipSpace()
+	start := l.pos
+	if err := l.Skip(); err != nil {
+		return nil, err
+	}
+	return l.data[start:l.pos], nil
+}
