@@ -1,0 +1,416 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Envelope holds the identifiers that open every payload.
+type Envelope struct {
+	// Timestamp is the instant the data changed, in milliseconds since the
+	// Unix epoch (not the instant the file was produced, which is in the
+	// file name). The seed's example is 1706627839000.
+	Timestamp int64
+	// ApplicationID identifies the application at the origin of the change.
+	ApplicationID string
+	// EntityID identifies the entity (entité, dossier): the company whose
+	// data changed. Files are stored in a directory named after it.
+	EntityID string
+	// ID identifies the object that changed.
+	ID string
+}
+
+// Time returns the Timestamp as a UTC time.
+func (e Envelope) Time() time.Time { return time.UnixMilli(e.Timestamp).UTC() }
+
+// Millis returns t as milliseconds since the Unix epoch, the unit of
+// [Envelope.Timestamp].
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Event is one change of one object: what a sink file carries.
+//
+// Data holds the object's typed payload: a pointer to one of [Account],
+// [BankAccount], [entry.Entry], [Journal], [Parameter], [Period], [Section],
+// [ThirdParty], [VAT], [Branch] or [Reconciliation], matching the object of
+// Name. Inserted events carry every field. Updated events carry Data with
+// the changed fields set, and Changed lists their wire names: every other
+// field is written as null (see [Changes] to compute the list from two
+// versions). Deleted events carry no Data, only the envelope; an entry's
+// deletion says in Update whether it is the first half of an update (the
+// wire's miseAJour), to be followed by an EntryInserted.
+type Event struct {
+	Name EventName
+	Envelope
+	Data    any      // nil for Deleted
+	Changed []string // Updated only: wire names of the changed fields
+	Update  bool     // EntryDeleted only: miseAJour
+}
+
+// Errors about payloads.
+var (
+	// ErrPayload is matched by every error about the content of an event.
+	ErrPayload = errors.New("sink: invalid payload")
+)
+
+// PayloadError says what is wrong with an event's payload and where.
+type PayloadError struct {
+	Event EventName // the event being encoded or decoded
+	Field string    // the wire name of the field at fault, "" for the whole payload
+	Err   error     // the cause; matches ErrPayload
+}
+
+func (e *PayloadError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("sink: %s payload: %v", e.Event, e.Err)
+	}
+	return fmt.Sprintf("sink: %s payload: %s: %v", e.Event, e.Field, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *PayloadError) Unwrap() error { return e.Err }
+
+func payloadError(n EventName, field, format string, args ...any) error {
+	return &PayloadError{Event: n, Field: field, Err: fmt.Errorf("%w: "+format, append([]any{ErrPayload}, args...)...)}
+}
+
+// Wire names of the envelope and of the entry deletion flag.
+const (
+	keyTimestamp   = "timestamp"
+	keyApplication = "application_id"
+	keyEntity      = "entite_id"
+	keyID          = "id"
+	keyUpdate      = "miseAJour"
+	keyUpdateOld   = "miseAjour" // the older spelling, accepted when reading
+)
+
+func isEnvelopeKey(k string) bool {
+	return k == keyTimestamp || k == keyApplication || k == keyEntity || k == keyID
+}
+
+// Validate checks what Encode needs: a change event name (not DailyReport),
+// a non-negative timestamp, non-empty ids, Data of the event's object type
+// for Inserted and Updated and none for Deleted, Changed only on Updated
+// (non-empty, no duplicates, no envelope field), Update only on EntryDeleted.
+// It returns nil or a *PayloadError.
+func (ev *Event) Validate() error {
+	n := ev.Name
+	if n == DailyReport || !n.Valid() {
+		return payloadError(n, "", "%q is not a change event", string(n))
+	}
+	if ev.Timestamp < 0 {
+		return payloadError(n, keyTimestamp, "negative timestamp %d", ev.Timestamp)
+	}
+	for _, f := range []struct{ key, v string }{{keyApplication, ev.ApplicationID}, {keyEntity, ev.EntityID}, {keyID, ev.ID}} {
+		if f.v == "" {
+			return payloadError(n, f.key, "empty")
+		}
+	}
+	if ev.Update && n != EntryDeleted {
+		return payloadError(n, keyUpdate, "only an entry deletion can be part of an update")
+	}
+	if n.Action() != Updated && len(ev.Changed) > 0 {
+		return payloadError(n, "", "Changed is only for Updated events")
+	}
+	if n.Action() == Deleted {
+		if ev.Data != nil {
+			return payloadError(n, "", "a Deleted event carries no data")
+		}
+		return nil
+	}
+	if o, ok := ObjectOf(ev.Data); !ok || o != n.Object() {
+		return payloadError(n, "", "data of type %T, want the payload of %s", ev.Data, n.Object())
+	}
+	if n.Action() == Updated {
+		if len(ev.Changed) == 0 {
+			return payloadError(n, "", "an Updated event names at least one changed field")
+		}
+		for i, k := range ev.Changed {
+			if isEnvelopeKey(k) {
+				return payloadError(n, k, "an envelope field cannot change")
+			}
+			if slices.Contains(ev.Changed[:i], k) {
+				return payloadError(n, k, "named twice in Changed")
+			}
+		}
+	}
+	return nil
+}
+
+// Encode returns the JSON payload of ev as the sink writes it: one flat
+// object, the envelope first (timestamp, application_id, entite_id, id),
+// then the object's fields in their wire order; Updated events write null
+// for every field not in Changed; Deleted events write the envelope only,
+// plus miseAJour for entries. The output ends with a newline. It fails with
+// a *PayloadError when ev does not [Event.Validate] or when Changed names a
+// field the object does not have.
+func (ev *Event) Encode() ([]byte, error) {
+	if err := ev.Validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(512)
+	b.WriteString(`{"timestamp":`)
+	b.WriteString(strconv.FormatInt(ev.Timestamp, 10))
+	for _, f := range []struct{ key, v string }{{keyApplication, ev.ApplicationID}, {keyEntity, ev.EntityID}, {keyID, ev.ID}} {
+		b.WriteString(`,"` + f.key + `":`)
+		writeString(&b, f.v)
+	}
+	switch ev.Name.Action() {
+	case Deleted:
+		if ev.Name == EntryDeleted {
+			b.WriteString(`,"miseAJour":` + strconv.FormatBool(ev.Update))
+		}
+	case Inserted:
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+		if err := appendFields(&b, data, nil); err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: err}
+		}
+	case Updated:
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+		if err := appendFields(&b, data, ev.Changed); err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: err}
+		}
+	}
+	b.WriteString("}\n")
+	return b.Bytes(), nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	q, _ := json.Marshal(s) // a string always encodes
+	b.Write(q)
+}
+
+// appendFields appends the members of the JSON object obj to b, each after
+// a comma. With keep non-nil, members whose key is not in keep are written
+// as null, and every key of keep must be present.
+func appendFields(b *bytes.Buffer, obj []byte, keep []string) error {
+	members, err := splitObject(obj)
+	if err != nil {
+		return err
+	}
+	found := 0
+	for _, m := range members {
+		if isEnvelopeKey(m.key) {
+			return fmt.Errorf("%w: the object has a field %q, which the envelope owns", ErrPayload, m.key)
+		}
+		b.WriteByte(',')
+		writeString(b, m.key)
+		b.WriteByte(':')
+		if keep != nil && !slices.Contains(keep, m.key) {
+			b.WriteString("null")
+			continue
+		}
+		found++
+		b.Write(m.value)
+	}
+	if keep != nil && found != len(keep) {
+		for _, k := range keep {
+			if !slices.ContainsFunc(members, func(m member) bool { return m.key == k }) {
+				return fmt.Errorf("%w: changed field %q is not a field of the object", ErrPayload, k)
+			}
+		}
+	}
+	return nil
+}
+
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// splitObject returns the members of the JSON object data in order. It
+// rejects anything but an object, and repeated keys.
+func splitObject(data []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrPayload)
+	}
+	var out []member
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+		}
+		key := tok.(string) // object keys are always strings
+		if slices.ContainsFunc(out, func(m member) bool { return m.key == key }) {
+			return nil, fmt.Errorf("%w: field %q appears twice", ErrPayload, key)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%w: field %q: %w", ErrPayload, key, err)
+		}
+		out = append(out, member{key, v})
+	}
+	if _, err := dec.Token(); err != nil { // }
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the object", ErrPayload)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("%w: data after the object", ErrPayload)
+	}
+	return out, nil
+}
+
+// DecodeEvent decodes the payload of an event named name (from the file
+// name, see [ParseFileName]).
+//
+// The envelope is required: timestamp an integer >= 0, and non-empty
+// application_id, entite_id and id strings. Inserted payloads decode into a
+// new value of the object's type; Updated payloads decode their non-null
+// fields into it and list them, in wire order, in Changed; Deleted payloads
+// carry nothing more, except miseAJour (or the older miseAjour) on entries.
+// Fields the SDK does not know are ignored, so that new platform fields do
+// not break readers. Errors are *PayloadError values matching ErrPayload,
+// naming the field at fault.
+func DecodeEvent(name EventName, data []byte) (*Event, error) {
+	if name == DailyReport || !name.Valid() {
+		return nil, payloadError(name, "", "%q is not a change event", string(name))
+	}
+	members, err := splitObject(data)
+	if err != nil {
+		return nil, &PayloadError{Event: name, Err: err}
+	}
+	ev := &Event{Name: name}
+	var seen [4]bool
+	rest := members[:0:0]
+	for _, m := range members {
+		switch m.key {
+		case keyTimestamp:
+			seen[0] = true
+			ts, err := strconv.ParseInt(string(m.value), 10, 64)
+			if err != nil || ts < 0 {
+				return nil, payloadError(name, m.key, "%s is not an integer number of milliseconds >= 0", m.value)
+			}
+			ev.Timestamp = ts
+		case keyApplication, keyEntity, keyID:
+			var s string
+			if err := json.Unmarshal(m.value, &s); err != nil || s == "" {
+				return nil, payloadError(name, m.key, "%s is not a non-empty string", m.value)
+			}
+			switch m.key {
+			case keyApplication:
+				seen[1], ev.ApplicationID = true, s
+			case keyEntity:
+				seen[2], ev.EntityID = true, s
+			default:
+				seen[3], ev.ID = true, s
+			}
+		case keyUpdate, keyUpdateOld:
+			if name != EntryDeleted {
+				rest = append(rest, m)
+				continue
+			}
+			if err := json.Unmarshal(m.value, &ev.Update); err != nil || string(m.value) == "null" {
+				return nil, payloadError(name, m.key, "%s is not a boolean", m.value)
+			}
+		default:
+			rest = append(rest, m)
+		}
+	}
+	for i, k := range []string{keyTimestamp, keyApplication, keyEntity, keyID} {
+		if !seen[i] {
+			return nil, payloadError(name, k, "missing")
+		}
+	}
+	if name.Action() == Deleted {
+		return ev, nil
+	}
+	var known []string
+	if name.Action() == Updated {
+		if known, err = fieldsOf(name.Object()); err != nil {
+			return nil, &PayloadError{Event: name, Err: err}
+		}
+	}
+	var obj bytes.Buffer
+	obj.WriteByte('{')
+	for _, m := range rest {
+		if name.Action() == Updated {
+			if string(m.value) == "null" || !slices.Contains(known, m.key) {
+				continue // unchanged, or a field this SDK does not know
+			}
+			ev.Changed = append(ev.Changed, m.key)
+		}
+		if obj.Len() > 1 {
+			obj.WriteByte(',')
+		}
+		writeString(&obj, m.key)
+		obj.WriteByte(':')
+		obj.Write(m.value)
+	}
+	obj.WriteByte('}')
+	ev.Data = newData(name.Object())
+	if err := json.Unmarshal(obj.Bytes(), ev.Data); err != nil {
+		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+	}
+	return ev, nil
+}
+
+// fieldsOf returns the wire names of the fields of object o's payload, in order.
+func fieldsOf(o Object) ([]string, error) {
+	b, err := json.Marshal(newData(o))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	members, err := splitObject(b)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(members))
+	for i, m := range members {
+		keys[i] = m.key
+	}
+	return keys, nil
+}
+
+// Changes returns the wire names of the fields whose JSON values differ
+// between two versions of an object, in wire order: the Changed list of the
+// Updated event that turns old into new. Both must be payloads of the same
+// object (see [ObjectOf]); amounts compare by their JSON form, so 12.5 and
+// 12.50 differ. It returns an empty list when nothing changed.
+func Changes(old, new any) ([]string, error) {
+	oo, ok1 := ObjectOf(old)
+	no, ok2 := ObjectOf(new)
+	if !ok1 || !ok2 || oo != no {
+		return nil, fmt.Errorf("%w: cannot compare %T with %T", ErrPayload, old, new)
+	}
+	ob, err := json.Marshal(old)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	nb, err := json.Marshal(new)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	om, err := splitObject(ob)
+	if err != nil {
+		return nil, err
+	}
+	nm, err := splitObject(nb)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for i, m := range nm {
+		if i >= len(om) || om[i].key != m.key || !bytes.Equal(om[i].value, m.value) {
+			changed = append(changed, m.key)
+		}
+	}
+	return changed, nil
+}
