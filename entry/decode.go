@@ -1,6 +1,8 @@
 package entry
 
 import (
+	"fmt"
+
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/internal/jsonptr"
 	"github.com/ledgersink/ledgersink/lettering"
@@ -167,7 +169,7 @@ func (d *decoder) date(dst *period.Date) error {
 		return err
 	}
 	if err := dst.UnmarshalText(b); err != nil {
-		d.addErr(RuleDate, "not a valid YYYY-MM-DD date: "+quote(b), err)
+		d.addErr(RuleDate, "not a valid YYYY-MM-DD date: "+quote(b), fmt.Errorf("%w: %w", ErrDate, err))
 		*dst = period.Date{}
 	}
 	return nil
@@ -363,14 +365,14 @@ func (d *decoder) lettering(dst *lettering.Lettering) error {
 	case string(state) == string(lettering.StateComplete):
 		l, lerr := lettering.Complete(string(code))
 		if lerr != nil {
-			d.addErr(RuleLettering, lerr.Error(), ErrLettering)
+			d.addErr(RuleLettering, lerr.Error(), fmt.Errorf("%w: %w", ErrLettering, lerr))
 			return nil
 		}
 		*dst = l
 	case string(state) == string(lettering.StatePartial):
 		l, lerr := lettering.Partial(string(code))
 		if lerr != nil {
-			d.addErr(RuleLettering, lerr.Error(), ErrLettering)
+			d.addErr(RuleLettering, lerr.Error(), fmt.Errorf("%w: %w", ErrLettering, lerr))
 			return nil
 		}
 		*dst = l

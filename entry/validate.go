@@ -105,6 +105,44 @@ func (e *Entry) Validate(opts *ValidateOptions) error {
 	return report(c.probs)
 }
 
+// Parse decodes the JSON text of one entry and validates it: it returns the
+// decoded entry and nil, or what could be decoded and a *[ValidationError]
+// listing the structural problems found by [Entry.UnmarshalJSON] and the
+// problems found by [Entry.Validate], in one report. A Validate problem at a
+// location where decoding already failed is dropped (a date that failed to
+// parse is not also reported as missing). Malformed JSON gives one problem
+// with rule RuleSyntax. opts may be nil; Skip and Warn apply to both phases.
+//
+// Parse is the typed path for raw documents: it checks everything the
+// embedded schema checks, at a fraction of the cost of [ValidateJSON].
+func Parse(data []byte, opts *ValidateOptions) (Entry, error) {
+	c := newChecker(opts)
+	var e Entry
+	c.parse(data, &e)
+	return e, report(c.probs)
+}
+
+// parse decodes data into e and validates it, adding the problems to c. It
+// reports false when decoding could not go far enough to validate anything
+// (malformed JSON, or a document that is not an object).
+func (c *checker) parse(data []byte, e *Entry) bool {
+	decodeProbs := decodeDoc(data, func(d *decoder) error { return d.entry(e) })
+	c.filter(decodeProbs)
+	for _, p := range decodeProbs {
+		if p.Rule == RuleSyntax || p.Path == "" {
+			return false
+		}
+	}
+	v := &checker{opts: c.opts}
+	v.entry(e)
+	for _, p := range v.probs {
+		if !slices.ContainsFunc(decodeProbs, func(q *FieldError) bool { return jsonptr.Within(p.Path, q.Path) }) {
+			c.probs = append(c.probs, p)
+		}
+	}
+	return true
+}
+
 // Validate checks one movement alone, with the movement rules of
 // [Entry.Validate] (paths relative to the movement). Entry-level rules
 // (balance, period) are not checked. opts may be nil.

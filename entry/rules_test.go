@@ -1,0 +1,545 @@
+package entry
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/period"
+)
+
+type problem struct {
+	Path string
+	Rule Rule
+}
+
+func problems(err error) []problem {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	out := make([]problem, len(ve.Fields))
+	for i, f := range ve.Fields {
+		out[i] = problem{f.Path, f.Rule}
+	}
+	return out
+}
+
+// seedDoc returns the seed's entry as a generic JSON tree to mutate.
+func seedDoc(t testing.TB) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile("testdata/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func obj(v any, keys ...any) map[string]any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			v = v.(map[string]any)[k]
+		case int:
+			v = v.([]any)[k]
+		}
+	}
+	return v.(map[string]any)
+}
+
+func mov(m map[string]any, i int) map[string]any { return obj(m, "movements", i) }
+
+// A mutation breaks the seed in one way; want lists the problems of the
+// typed path (Parse).
+type mutation struct {
+	name   string
+	mutate func(m map[string]any)
+	raw    string // used instead of mutate when set
+	want   []problem
+	reason string
+}
+
+var mutations = []mutation{
+	{name: "valid seed", mutate: func(map[string]any) {}},
+	{name: "malformed JSON", raw: `{"producerId": "1",`, want: []problem{{"", RuleSyntax}}},
+	{name: "not an object", raw: `[1]`, want: []problem{{"", RuleType}}},
+	{name: "null document", raw: `null`, want: []problem{{"", RuleType}}},
+	{
+		name: "unbalanced",
+		mutate: func(m map[string]any) {
+			obj(mov(m, 1), "value")["debit"] = 1100
+			obj(mov(m, 1), "value")["amount"] = -1100
+		},
+		want: []problem{{"/movements", RuleBalanced}},
+	},
+	{
+		name:   "amount is not credit minus debit",
+		mutate: func(m map[string]any) { obj(mov(m, 1), "value")["amount"] = 1200 },
+		want:   []problem{{"/movements/1/value/amount", RuleAmount}},
+	},
+	{
+		name: "both debit and credit",
+		mutate: func(m map[string]any) {
+			v := obj(mov(m, 1), "value")
+			v["credit"], v["debit"], v["amount"] = 100, 1300, -1200
+		},
+		want: []problem{{"/movements/1/value", RuleDebitCredit}},
+	},
+	{
+		name: "negative debit",
+		mutate: func(m map[string]any) {
+			v := obj(mov(m, 1), "value")
+			v["credit"], v["debit"], v["amount"] = 0, -1200, 1200
+		},
+		want:   []problem{{"/movements", RuleBalanced}, {"/movements/1/value/debit", RuleNegative}},
+		reason: "a negative debit also unbalances the entry",
+	},
+	{
+		name:   "one movement",
+		mutate: func(m map[string]any) { m["movements"] = m["movements"].([]any)[:1] },
+		want:   []problem{{"/movements", RuleBalanced}, {"/movements", RuleMovements}},
+	},
+	{
+		name:   "invalid calendar date",
+		mutate: func(m map[string]any) { m["date"] = "2023-02-29" },
+		want:   []problem{{"/date", RuleDate}},
+	},
+	{
+		name:   "date in another format",
+		mutate: func(m map[string]any) { m["dueDate"] = "01/02/2023" },
+		want:   []problem{{"/dueDate", RuleDate}},
+	},
+	{
+		name:   "movement due date",
+		mutate: func(m map[string]any) { mov(m, 0)["dueDate"] = "2023-13-01" },
+		want:   []problem{{"/movements/0/dueDate", RuleDate}},
+	},
+	{
+		name:   "accountedAt",
+		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties")["accountedAt"] = "2023-1-20" },
+		want:   []problem{{"/additionalProducerProperties/accountedAt", RuleDate}},
+	},
+	{
+		name:   "unknown currency",
+		mutate: func(m map[string]any) { obj(m, "currency")["code"] = "EURO" },
+		want:   []problem{{"/currency/code", RuleCurrency}},
+	},
+	{
+		name:   "lower-case currency",
+		mutate: func(m map[string]any) { obj(m, "currency")["code"] = "eur" },
+		want:   []problem{{"/currency/code", RuleCurrency}},
+	},
+	{
+		name:   "analytics rates",
+		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["rate"] = 90 },
+		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}},
+	},
+	{
+		name:   "analytics amounts",
+		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["amount"] = 1199.99 },
+		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsAmount}},
+	},
+	{
+		name: "lettering partial without star",
+		mutate: func(m map[string]any) {
+			mov(m, 0)["lettering"] = map[string]any{"state": "partial", "value": "AB"}
+		},
+		want: []problem{{"/movements/0/lettering", RuleLettering}},
+	},
+	{
+		name:   "lettering none with a code",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "none", "value": "AB"} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+	},
+	{
+		name:   "lettering unknown state",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "done", "value": "AB"} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+	},
+	{
+		name:   "lettering extra key",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "none", "value": nil, "x": 1} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+	},
+	{
+		name:   "missing movement value",
+		mutate: func(m map[string]any) { delete(mov(m, 0), "value") },
+		want: []problem{
+			{"/movements", RuleBalanced},
+			{"/movements/0/analytics/0/sections", RuleAnalyticsAmount},
+			{"/movements/0/value", RuleRequired},
+		},
+		reason: "the missing value reads as zero, so the business rules see its consequences",
+	},
+	{
+		name:   "missing entry producerId",
+		mutate: func(m map[string]any) { delete(m, "producerId") },
+		want:   []problem{{"/producerId", RuleRequired}},
+	},
+	{
+		name:   "empty entry producerId",
+		mutate: func(m map[string]any) { m["producerId"] = "" },
+		want:   []problem{{"/producerId", RuleRequired}},
+	},
+	{
+		name:   "missing attachments",
+		mutate: func(m map[string]any) { delete(m, "attachments") },
+		want:   []problem{{"/attachments", RuleRequired}},
+	},
+	{
+		name:   "missing journal name",
+		mutate: func(m map[string]any) { delete(obj(m, "journal"), "name") },
+		want:   []problem{{"/journal/name", RuleRequired}},
+	},
+	{
+		name:   "amount as a string",
+		mutate: func(m map[string]any) { obj(mov(m, 0), "value")["credit"] = "1200" },
+		want: []problem{
+			{"/movements", RuleBalanced},
+			{"/movements/0/value/amount", RuleAmount},
+			{"/movements/0/value/credit", RuleType},
+		},
+	},
+	{
+		name:   "producerId as a number",
+		mutate: func(m map[string]any) { mov(m, 1)["producerId"] = 43221798 },
+		want:   []problem{{"/movements/1/producerId", RuleType}},
+	},
+	{
+		name:   "description null",
+		mutate: func(m map[string]any) { mov(m, 1)["description"] = nil },
+		want:   []problem{{"/movements/1/description", RuleType}},
+	},
+	{
+		name:   "unknown entry key",
+		mutate: func(m map[string]any) { m["extra"] = true },
+		want:   []problem{{"/extra", RuleUnknownField}},
+	},
+	{
+		name:   "unknown movement key",
+		mutate: func(m map[string]any) { mov(m, 0)["sections"] = []any{} },
+		want:   []problem{{"/movements/0/sections", RuleUnknownField}},
+	},
+	{
+		name:   "unknown key in an open object",
+		mutate: func(m map[string]any) { obj(m, "journal")["locked"] = false },
+		reason: "the journal object allows other keys, as the producer's schema does",
+	},
+	{
+		name:   "journal code too long",
+		mutate: func(m map[string]any) { obj(m, "journal")["customerReferenceCode"] = "ACHAT" },
+		want:   []problem{{"/journal/customerReferenceCode", RuleJournalCode}},
+	},
+	{
+		name:   "unknown journal type",
+		mutate: func(m map[string]any) { obj(m, "journal")["type"] = "Achats" },
+		want:   []problem{{"/journal/type", RuleJournalType}},
+	},
+	{
+		name:   "journal type variant",
+		mutate: func(m map[string]any) { obj(m, "journal")["type"] = "A Nouveaux" },
+	},
+	{
+		name:   "unknown source",
+		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["name"] = "ZAPIER" },
+		want:   []problem{{"/additionalProducerProperties/source/name", RuleSource}},
+	},
+	{
+		name:   "API source without third party",
+		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["thirdParty"] = nil },
+		want:   []problem{{"/additionalProducerProperties/source/thirdParty", RuleThirdParty}},
+	},
+	{
+		name: "unknown payment code",
+		mutate: func(m map[string]any) {
+			mov(m, 0)["payment"] = map[string]any{"producerId": "9", "name": "Crypto", "code": "BTC"}
+		},
+		want: []problem{{"/movements/0/payment/code", RulePaymentCode}},
+	},
+	{
+		name: "unknown attachment type",
+		mutate: func(m map[string]any) {
+			obj(m, "attachments", "document.pdf")["type"] = "Link"
+		},
+		want: []problem{{"/attachments/document.pdf/type", RuleAttachmentType}},
+	},
+	{
+		name: "attachment without value",
+		mutate: func(m map[string]any) {
+			delete(obj(m, "attachments", "document.pdf"), "value")
+		},
+		want: []problem{{"/attachments/document.pdf/value", RuleRequired}},
+	},
+	{
+		name: "bad base64",
+		mutate: func(m map[string]any) {
+			obj(m, "attachments")["a/b.txt"] = map[string]any{"type": "Base64", "value": "not base64!"}
+		},
+		want: []problem{{"/attachments/a~1b.txt/value", RuleBase64}},
+	},
+	{
+		name: "empty attachment name",
+		mutate: func(m map[string]any) {
+			obj(m, "attachments")[""] = map[string]any{"type": "URL", "value": "https://example.com"}
+		},
+		want: []problem{{"/attachments/", RuleRequired}},
+	},
+	{
+		name:   "currency rate zero",
+		mutate: func(m map[string]any) { obj(m, "currency")["rate"] = 0 },
+		want:   []problem{{"/currency/rate", RuleCurrencyRate}},
+	},
+	{
+		name:   "amount out of range",
+		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["rate"] = 1e40 },
+		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}, {"/movements/0/analytics/0/sections/0/rate", RuleNumber}},
+	},
+	{
+		name:   "createdAt not an integer",
+		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties")["createdAt"] = 17098524.5 },
+		want:   []problem{{"/additionalProducerProperties/createdAt", RuleType}},
+	},
+	{
+		name: "comment date",
+		mutate: func(m map[string]any) {
+			obj(m, "additionalProducerProperties")["comments"] = []any{map[string]any{
+				"date": "2024-12-31", "comment": "x", "user": map[string]any{"producerId": "1", "firstName": "A", "lastName": "B"}}}
+		},
+		want: []problem{{"/additionalProducerProperties/comments/0/date", RuleDate}},
+	},
+	{
+		name:   "missing partnerMetadata",
+		mutate: func(m map[string]any) { delete(obj(m, "additionalProducerProperties"), "partnerMetadata") },
+		want:   []problem{{"/additionalProducerProperties/partnerMetadata", RuleRequired}},
+	},
+	{
+		name:   "account without producerId",
+		mutate: func(m map[string]any) { delete(obj(mov(m, 0), "account"), "producerId") },
+		want:   []problem{{"/movements/0/account/producerId", RuleRequired}},
+	},
+	{
+		name:   "movements not an array",
+		mutate: func(m map[string]any) { m["movements"] = map[string]any{} },
+		want:   []problem{{"/movements", RuleType}},
+		reason: "rules on the movements are not checked where the movements could not be decoded",
+	},
+}
+
+func (mu mutation) doc(t testing.TB) []byte {
+	if mu.raw != "" {
+		return []byte(mu.raw)
+	}
+	m := seedDoc(t)
+	mu.mutate(m)
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestRules checks, for each mutation of the seed, the exact problems of the
+// typed path, their sentinels and their order.
+func TestRules(t *testing.T) {
+	for _, tt := range mutations {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.doc(t), nil)
+			if diff := cmp.Diff(tt.want, problems(err)); diff != "" {
+				t.Errorf("Parse problems mismatch (-want +got):\n%s\nreason: %s\nerr: %v", diff, tt.reason, err)
+			}
+			if err == nil {
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err is %T, want *ValidationError", err)
+			}
+			for _, f := range ve.Fields {
+				if !errors.Is(err, f.Rule.Err()) || !errors.Is(f, f.Rule.Err()) {
+					t.Errorf("errors.Is(err, %v) is false for rule %s", f.Rule.Err(), f.Rule)
+				}
+			}
+		})
+	}
+}
+
+// TestSchemaAgreement runs both paths over every fixture and every mutation
+// and checks they agree on valid/invalid: the schema alone, against the
+// typed path restricted to the rules the schema also checks.
+func TestSchemaAgreement(t *testing.T) {
+	type doc struct {
+		name string
+		data []byte
+	}
+	var docs []doc
+	names, _ := os.ReadDir("testdata")
+	for _, n := range names {
+		if n.IsDir() || slices.Contains([]string{".golden.json"}, n.Name()) {
+			continue
+		}
+		data, err := os.ReadFile("testdata/" + n.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if json.Valid(data) {
+			docs = append(docs, doc{n.Name(), data})
+		}
+	}
+	for _, mu := range mutations {
+		docs = append(docs, doc{mu.name, mu.doc(t)})
+	}
+	var business []Rule
+	for r, info := range rules {
+		if !info.schema {
+			business = append(business, r)
+		}
+	}
+	for _, d := range docs {
+		t.Run(d.name, func(t *testing.T) {
+			_, typedErr := Parse(d.data, &ValidateOptions{Skip: business})
+			schema, err := schemaProblems(d.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (typedErr != nil) != (len(schema) > 0) {
+				t.Errorf("typed path: %v\nschema path: %d problems %v", typedErr, len(schema), schemaList(schema))
+			}
+		})
+	}
+}
+
+func schemaList(fs []*FieldError) []problem {
+	out := make([]problem, len(fs))
+	for i, f := range fs {
+		out[i] = problem{f.Path, f.Rule}
+	}
+	return out
+}
+
+func TestValidateJSON(t *testing.T) {
+	for _, mu := range mutations {
+		t.Run(mu.name, func(t *testing.T) {
+			err := ValidateJSON(mu.doc(t), nil)
+			if (err == nil) != (len(mu.want) == 0) {
+				t.Errorf("ValidateJSON = %v, want valid=%v", err, len(mu.want) == 0)
+			}
+			// Business rules are reported by both paths with the same path.
+			for _, p := range mu.want {
+				if rules[p.Rule].schema || p.Rule == RuleNumber {
+					continue
+				}
+				if !slices.Contains(problems(err), p) {
+					t.Errorf("ValidateJSON lacks %v: %v", p, err)
+				}
+			}
+		})
+	}
+}
+
+func TestSkipAndWarn(t *testing.T) {
+	m := seedDoc(t)
+	obj(m, "journal")["type"] = "Achats"
+	obj(m, "additionalProducerProperties", "source")["name"] = "ZAPIER"
+	obj(mov(m, 1), "value")["amount"] = 0
+	data, _ := json.Marshal(m)
+
+	var warned []problem
+	opts := &ValidateOptions{
+		Skip: []Rule{RuleAmount},
+		Warn: func(f *FieldError) { warned = append(warned, problem{f.Path, f.Rule}) },
+	}
+	for name, validate := range map[string]func() error{
+		"Parse":        func() error { _, err := Parse(data, opts); return err },
+		"ValidateJSON": func() error { return ValidateJSON(data, opts) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			warned = nil
+			if err := validate(); err != nil {
+				t.Errorf("got %v, want nil: amount skipped, enums warned", err)
+			}
+			if len(warned) != 2 {
+				t.Errorf("warnings = %v, want the journal type and the source", warned)
+			}
+		})
+	}
+	if len(opts.Skip) != 1 {
+		t.Error("options were modified")
+	}
+}
+
+func TestPeriod(t *testing.T) {
+	var e Entry
+	data, _ := os.ReadFile("testdata/seed.json")
+	if err := e.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	start := period.Date{Year: 2023, Month: 1, Day: 1}
+	end := period.Date{Year: 2023, Month: 1, Day: 31}
+	inJanuary := func(d period.Date) bool { return !d.Before(start) && !d.After(end) }
+	err := e.Validate(&ValidateOptions{InScope: inJanuary})
+	if !errors.Is(err, ErrPeriod) {
+		t.Errorf("Validate = %v, want ErrPeriod (2023-02-01 is outside January)", err)
+	}
+	if got := problems(err); !cmp.Equal(got, []problem{{"/date", RulePeriod}}) {
+		t.Errorf("problems = %v", got)
+	}
+	if err := e.Validate(&ValidateOptions{InScope: func(period.Date) bool { return true }}); err != nil {
+		t.Errorf("Validate in scope = %v", err)
+	}
+}
+
+func TestCurrencyList(t *testing.T) {
+	if !slices.IsSorted(currencyCodes) {
+		t.Error("currencyCodes is not sorted")
+	}
+	var sch struct {
+		Properties struct {
+			Currency struct {
+				Properties struct {
+					Code struct{ Enum []string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(entrySchemaJSON, &sch); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(currencyCodes, sch.Properties.Currency.Properties.Code.Enum); diff != "" {
+		t.Errorf("schema currency enum differs from the Go list (-go +schema):\n%s", diff)
+	}
+	for _, c := range []string{"EUR", "USD", "XOF", "CHF"} {
+		if !IsCurrencyCode(c) {
+			t.Errorf("IsCurrencyCode(%q) = false", c)
+		}
+	}
+	for _, c := range []string{"", "eur", "EURO", "XXX", "XTS", "FRF"} {
+		if IsCurrencyCode(c) {
+			t.Errorf("IsCurrencyCode(%q) = true", c)
+		}
+	}
+}
+
+func TestSourcesAndEnums(t *testing.T) {
+	if n := len(SourceCodes()); n != 29 {
+		t.Errorf("%d sources, want 29", n)
+	}
+	if SourceFEC.Label() != "Import FEC" || SourceCode("X").Valid() {
+		t.Error("source labels")
+	}
+	if JournalPurchase.Code() != "ACH" || JournalType("A Nouveaux").Code() != "AN" || JournalType("x").Valid() {
+		t.Error("journal codes")
+	}
+	if PaymentDirectDebit.TRA() != "PRE" || PaymentCode("XX").TRA() != "CHQ" || PaymentCode("XX").Valid() {
+		t.Error("payment codes")
+	}
+	if AttachmentType("url").Valid() {
+		t.Error("attachment types are case-sensitive")
+	}
+}
