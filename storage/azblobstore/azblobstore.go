@@ -1,0 +1,355 @@
+package azblobstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// Block sizes accepted by [Options.BlockSize].
+const (
+	MinBlockSize     int64 = 1 << 20   // 1 MiB: the Azure SDK's smallest streaming buffer
+	DefaultBlockSize int64 = 4 << 20   // 4 MiB
+	MaxBlockSize     int64 = 256 << 20 // 256 MiB, well below Put Blob's and Put Block's limits
+)
+
+// Options configures a [Store]. A nil *Options means the zero Options, whose
+// fields all have the defaults documented below. New copies what it needs, so
+// the caller may reuse or change the struct afterwards.
+type Options struct {
+	// Prefix is prepended to every key to form the blob name, and stripped
+	// from the names that List yields, so that several stores can share one
+	// container. It is "" (the default: keys are blob names as they are) or a
+	// valid key followed by a single "/", such as "tenant-42/".
+	Prefix string
+
+	// BlockSize decides how Put sends an object (see [Store.Put]): objects
+	// smaller than BlockSize go in one Put Blob request, larger ones are
+	// streamed as blocks of BlockSize bytes. Zero means DefaultBlockSize;
+	// other values are clamped to [MinBlockSize, MaxBlockSize].
+	BlockSize int64
+
+	// Concurrency is the number of blocks a streamed Put uploads at once (and
+	// so holds in memory). Zero means the Azure SDK's default (at least 8).
+	Concurrency int
+
+	// ListPageSize is the number of blobs asked for in each List Blobs
+	// request. Zero means the service's default (5000).
+	ListPageSize int32
+}
+
+// Store is a [storage.Store] kept in one Azure Blob Storage container,
+// optionally under a name prefix. Create it with [New]. A Store holds no
+// mutable state: it is safe for concurrent use by multiple goroutines, as
+// the *container.Client it wraps is.
+type Store struct {
+	client      *container.Client
+	prefix      string
+	blockSize   int64
+	concurrency int
+	pageSize    int32
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// New returns a Store that keeps its objects as block blobs in the container
+// that client addresses.
+//
+// New makes no request: a missing container or wrong credentials show up on
+// the first call. It returns an error if client is nil or opts.Prefix is
+// neither "" nor a valid key followed by "/" (that error matches
+// [storage.ErrInvalidKey]). A nil opts means the zero [Options].
+func New(client *container.Client, opts *Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("azblobstore: nil *container.Client")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if err := checkPrefix(o.Prefix); err != nil {
+		return nil, err
+	}
+	s := &Store{
+		client:      client,
+		prefix:      o.Prefix,
+		blockSize:   o.BlockSize,
+		concurrency: max(o.Concurrency, 0),
+		pageSize:    max(o.ListPageSize, 0),
+	}
+	if s.blockSize == 0 {
+		s.blockSize = DefaultBlockSize
+	}
+	s.blockSize = min(max(s.blockSize, MinBlockSize), MaxBlockSize)
+	return s, nil
+}
+
+// checkPrefix accepts "" and "<valid key>/".
+func checkPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	body, ok := strings.CutSuffix(prefix, "/")
+	if !ok {
+		return fmt.Errorf("azblobstore: prefix %q must end with %q: %w", prefix, "/", storage.ErrInvalidKey)
+	}
+	if err := storage.CheckKey(body); err != nil {
+		return fmt.Errorf("azblobstore: prefix %q: %w", prefix, err)
+	}
+	return nil
+}
+
+// Prefix returns the name prefix given in [Options.Prefix].
+func (s *Store) Prefix() string { return s.prefix }
+
+// Put stores the bytes read from r under key as a block blob.
+//
+// Put reads up to [Options.BlockSize] bytes from r. If r ends within them
+// (the usual case for event files), the object is sent with one Put Blob
+// request. Otherwise it is streamed: blocks of BlockSize bytes are staged
+// with Put Block, several at a time, then committed with one Put Block List.
+// Either way the blob changes in a single step on the service: a reader (or
+// upload) failing midway leaves the previous blob, or no blob, exactly as it
+// was; staged blocks that were never committed are invisible and the service
+// discards them after a week. Memory use is at most BlockSize for a single
+// request, about BlockSize × Concurrency when streaming.
+//
+// With opts.IfNotExist the request that commits the blob (Put Blob or Put
+// Block List) carries If-None-Match: *, and the service itself refuses to
+// overwrite: BlobAlreadyExists (409) or ConditionNotMet (412) give an error
+// matching [storage.ErrExist], and the existing blob is untouched. Two
+// concurrent create-only Puts of one key are decided by the service: exactly
+// one wins. When streaming, the blocks are uploaded before the condition is
+// checked, so a refused large Put costs its upload. The SDK retries failed
+// requests; if the first attempt of a create-only Put committed but its
+// response was lost, the retry reports ErrExist for the blob this very call
+// wrote: callers that retry writes should, as package sink does, compare the
+// stored bytes on ErrExist.
+//
+// ctx bounds every request; a cancelled or expired ctx gives an error
+// matching ctx.Err(). opts.ContentType, if set, is stored as the blob's
+// Content-Type. A nil opts means the zero [storage.PutOptions]. An invalid
+// key gives an error matching [storage.ErrInvalidKey] before any I/O. Other
+// failures are returned as a *storage.KeyError wrapping the SDK's error or the
+// reader's.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	if err := s.checkKey("put", key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return keyErr("put", key, err)
+	}
+	var po storage.PutOptions
+	if opts != nil {
+		po = *opts
+	}
+	var headers *blob.HTTPHeaders
+	if po.ContentType != "" {
+		headers = &blob.HTTPHeaders{BlobContentType: to.Ptr(po.ContentType)}
+	}
+	var cond *blob.AccessConditions
+	if po.IfNotExist {
+		cond = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)}}
+	}
+
+	// Read the first block, and one byte more to know whether r ends there.
+	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
+	var first bytes.Buffer
+	n, err := first.ReadFrom(io.LimitReader(r, s.blockSize+1))
+	if err != nil {
+		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
+	}
+	if err := ctx.Err(); err != nil {
+		return keyErr("put", key, err)
+	}
+	bb := s.client.NewBlockBlobClient(s.prefix + key)
+	if n <= s.blockSize {
+		_, err = bb.Upload(ctx, streaming.NopCloser(bytes.NewReader(first.Bytes())), &blockblob.UploadOptions{
+			HTTPHeaders:      headers,
+			AccessConditions: cond,
+		})
+	} else {
+		body := io.MultiReader(&first, &markedReader{r: r})
+		_, err = bb.UploadStream(ctx, body, &blockblob.UploadStreamOptions{
+			BlockSize:        s.blockSize,
+			Concurrency:      s.concurrency,
+			HTTPHeaders:      headers,
+			AccessConditions: cond,
+		})
+	}
+	if err != nil {
+		var re *readError
+		if errors.As(err, &re) {
+			return keyErr("put", key, fmt.Errorf("reading the object: %w", re.err))
+		}
+		if po.IfNotExist && bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
+			return kindErr("put", key, storage.ErrExist, err)
+		}
+		return failErr(ctx, "put", key, err)
+	}
+	return nil
+}
+
+// markedReader wraps the errors of the caller's reader in a *readError, to
+// tell them from the SDK's own errors once UploadStream returns.
+type markedReader struct{ r io.Reader }
+
+func (m *markedReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{err: err}
+	}
+	return n, err
+}
+
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// Get opens the blob stored under key with a Get Blob request. The caller
+// must Close the returned reader; reading it streams the blob and stops with
+// an error once ctx is done.
+//
+// A missing blob (BlobNotFound) gives an error matching
+// [storage.ErrNotExist]; a missing container does not (ContainerNotFound is
+// a configuration error). An invalid key gives an error matching
+// [storage.ErrInvalidKey] before any I/O. A done ctx gives an error matching
+// ctx.Err(). Other failures are returned as a *storage.KeyError wrapping the SDK's
+// error.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := s.checkKey("get", key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, keyErr("get", key, err)
+	}
+	resp, err := s.client.NewBlobClient(s.prefix+key).DownloadStream(ctx, nil)
+	if err != nil {
+		if bloberror.HasCode(err, bloberror.BlobNotFound) {
+			return nil, kindErr("get", key, storage.ErrNotExist, err)
+		}
+		return nil, failErr(ctx, "get", key, err)
+	}
+	return resp.Body, nil
+}
+
+// List yields the blobs whose keys start with prefix, in ascending byte order
+// of their keys, with their Size (Content-Length) and ModTime
+// (Last-Modified, to the second). It pages through List Blobs lazily:
+// stopping the iteration early sends no further request.
+//
+// Blob Storage returns names in its own lexical order; List sorts each page
+// into byte order. The two orders differ only for names that have, at the
+// same position, a character in U+E000–U+FFFF and one above U+FFFF (such as
+// an emoji); such names may come out of order across a page boundary.
+//
+// Blobs whose names, once [Options.Prefix] is stripped, are not valid keys
+// (written there by other tools, such as "a//b") are skipped: this store
+// could not Get or Delete them. Listing is strongly consistent on Azure.
+//
+// A failed request, or a done ctx, yields one *storage.KeyError as the last pair
+// (matching ctx.Err() when ctx is done) and ends the iteration.
+func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
+	return func(yield func(storage.Object, error) bool) {
+		if err := storage.CheckPrefix(prefix); err != nil {
+			var ke *storage.KeyError
+			if errors.As(err, &ke) {
+				ke.Op = "list"
+			}
+			yield(storage.Object{}, err)
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			yield(storage.Object{}, keyErr("list", prefix, err))
+			return
+		}
+		if len(s.prefix)+len(prefix) > storage.MaxKeyLen {
+			return // no name the service accepts starts with it
+		}
+		lo := &container.ListBlobsFlatOptions{Prefix: to.Ptr(s.prefix + prefix)}
+		if s.pageSize > 0 {
+			lo.MaxResults = to.Ptr(s.pageSize)
+		}
+		pager := s.client.NewListBlobsFlatPager(lo)
+		var page []storage.Object
+		for pager.More() {
+			resp, err := pager.NextPage(ctx)
+			if err != nil {
+				yield(storage.Object{}, failErr(ctx, "list", prefix, err))
+				return
+			}
+			page = page[:0]
+			if resp.Segment != nil {
+				for _, item := range resp.Segment.BlobItems {
+					if item == nil || item.Name == nil {
+						continue
+					}
+					key, ok := strings.CutPrefix(*item.Name, s.prefix)
+					if !ok || storage.CheckKey(key) != nil {
+						continue
+					}
+					o := storage.Object{Key: key}
+					if p := item.Properties; p != nil {
+						if p.ContentLength != nil {
+							o.Size = *p.ContentLength
+						}
+						if p.LastModified != nil {
+							o.ModTime = *p.LastModified
+						}
+					}
+					page = append(page, o)
+				}
+			}
+			slices.SortFunc(page, func(a, b storage.Object) int { return cmp.Compare(a.Key, b.Key) })
+			for _, o := range page {
+				if !yield(o, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Delete removes the blob stored under key (and its snapshots, if any) with
+// one Delete Blob request. The service reports a missing blob itself
+// (BlobNotFound), given as an error matching [storage.ErrNotExist]: of two
+// concurrent Deletes of one blob, exactly one succeeds.
+//
+// An invalid key gives an error matching [storage.ErrInvalidKey] before any
+// I/O. A done ctx gives an error matching ctx.Err(). Other failures are
+// returned as a *storage.KeyError wrapping the SDK's error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.checkKey("delete", key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return keyErr("delete", key, err)
+	}
+	_, err := s.client.NewBlobClient(s.prefix+key).Delete(ctx, &blob.DeleteOptions{
+		DeleteSnapshots: to.Ptr(blob.DeleteSnapshotsOptionTypeInclude),
+	})
+	if err != nil {
+		if bloberror.HasCode(err, bloberror.BlobNotFound) {
+			return kindErr("delete", key, storage.ErrNotExist, err)
+		}
+		return failErr(ctx, "delete", key, err)
+	}
+	return nil
+}
