@@ -30,6 +30,7 @@ const (
 	RuleDotElement    = "dot-element"    // an element "." or "..": "a/../b"
 	RuleElementLength = "element-length" // an element longer than MaxElementLen bytes
 	RuleDuplicate     = "duplicate"      // a key repeated within one batch (see CheckBatch)
+	RuleReserved      = "reserved"       // a name a store reserves for itself, as its documentation says
 )
 
 var ruleText = map[string]string{
@@ -44,6 +45,7 @@ var ruleText = map[string]string{
 	RuleDotElement:    `contains a "." or ".." element`,
 	RuleElementLength: "has an element longer than " + strconv.Itoa(MaxElementLen) + " bytes",
 	RuleDuplicate:     "repeated in the batch",
+	RuleReserved:      "uses a name reserved by the store",
 }
 
 // KeyError records an error and the operation and key that caused it, like
@@ -83,8 +85,9 @@ func (e *KeyError) Error() string {
 		b.WriteString(": ")
 		if t, ok := ruleText[e.Rule]; ok {
 			b.WriteString(t)
+			b.WriteByte(' ')
 		}
-		b.WriteString(" [")
+		b.WriteString("[")
 		b.WriteString(e.Rule)
 		b.WriteByte(']')
 	}

@@ -1,0 +1,76 @@
+// Package filestore is a [storage.Store] over a local directory.
+//
+//	s, err := filestore.New("/srv/sink", &filestore.Options{Sync: true})
+//	if err != nil {
+//		return err
+//	}
+//	defer s.Close()
+//
+// A key maps to the file root/filepath.FromSlash(key); its directories are
+// created on demand.
+//
+// # Atomicity and create-only writes
+//
+// Put writes to a temporary file in the key's own directory (never in
+// os.TempDir, so the final rename never crosses a file system) and
+// publishes it once complete: by rename(2) over the key, or, for a
+// create-only Put (IfNotExist), by link(2) to the key, which fails when the
+// key exists. Readers therefore see the old object or the complete new one,
+// and of several create-only Puts racing for a key exactly one wins, even
+// across processes sharing the root. The file system must support hard
+// links (every Unix file system and NTFS do; FAT and some network shares do
+// not, and create-only Puts then fail).
+//
+// Temporary files are named [TempPrefix] followed by 16 hex digits. Keys
+// using that prefix in any element are rejected with [storage.RuleReserved];
+// List never yields them. They are removed on every error and on
+// cancellation; only a crash of the process (or of the machine) between
+// writing and publishing can leave one behind, hidden from List, and safe
+// to delete once no Put is running.
+//
+// # Durability
+//
+// By default writes are atomic but not durable: after a power failure the
+// last objects written may be missing (never partial). [Options.Sync]
+// makes Put and Delete durable before they return, at the cost of a fsync
+// of the file and of its directory per Put. [Store.PutBatch] is the fast
+// way to write many objects durably: it writes them all, flushes the file
+// system once (syncfs(2) on Linux), publishes them, and fsyncs each
+// directory once; the sink's group commits use it through
+// [storage.PutBatch].
+//
+// # Confinement
+//
+// Every access goes through an [os.Root]: keys are checked with
+// [storage.CheckKey] first, and a symbolic link inside the root that leads
+// outside it (absolute, or relative with ".."), at any depth, makes the
+// operation fail instead of following it. List and Keys never follow
+// symbolic links and list only regular files; Get follows a link only while
+// it stays inside the root; Delete removes a link, never its target; Put
+// over a link replaces the link. Names that no valid key can produce (left
+// by other programs) are not listed.
+//
+// # Listing
+//
+// List walks the directories under the prefix, reading each directory once
+// (without a stat per entry) and sorting its entries so that keys come out
+// in byte order of the whole key; it stats each file for Object.Size and
+// ModTime. [Store.Keys] (the [storage.KeyLister] fast path, used by
+// [storage.Keys]) skips that stat. See BENCHMARKS for figures.
+//
+// # Limits
+//
+// A file system cannot hold "a/b" and "a/b/c" at once ("a/b" would be both
+// a file and a directory): such a Put fails with an error matching
+// [ErrConflict] and changes nothing. Keys are case-sensitive; on a
+// case-insensitive file system (macOS and Windows defaults) "A" and "a"
+// are the same file, so use lower-case keys there, as the SDK does.
+// Creating many files soon after deleting many is markedly slower on some
+// file systems (inode reuse): consumers that delete processed files at once
+// should expect it.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use by multiple goroutines, and several
+// Stores, in one process or several, may share a root.
+package filestore

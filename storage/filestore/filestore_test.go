@@ -1,0 +1,408 @@
+package filestore_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/ledgersink/ledgersink/storage/storagetest"
+)
+
+func newStore(t *testing.T, dir string, opts *filestore.Options) *filestore.Store {
+	t.Helper()
+	s, err := filestore.New(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts *filestore.Options
+	}{
+		{"default", nil},
+		{"sync", &filestore.Options{Sync: true}},
+		{"remove empty dirs", &filestore.Options{RemoveEmptyDirs: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storagetest.RunWithOptions(t, func(t *testing.T) storage.Store {
+				dir := t.TempDir()
+				t.Cleanup(func() { assertNoTemp(t, dir) })
+				return newStore(t, dir, tc.opts)
+			}, &storagetest.RunOptions{NestedKeysConflict: true})
+		})
+	}
+}
+
+// assertNoTemp fails if a temporary file is left anywhere under dir.
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), filestore.TempPrefix) {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+// tree returns the files under dir (slash paths) with their contents.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			m[filepath.ToSlash(rel)] = "-> " + target
+		case d.Type().IsRegular():
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			m[filepath.ToSlash(rel)] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNewErrors(t *testing.T) {
+	if _, err := filestore.New(filepath.Join(t.TempDir(), "missing"), nil); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("New(missing dir) = %v, want ErrNotExist", err)
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o644)
+	if _, err := filestore.New(f, nil); err == nil {
+		t.Errorf("New(a file) = nil, want an error")
+	}
+}
+
+func TestLayoutOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, nil)
+	ctx := t.Context()
+	for _, k := range []string{"e1/a.json", "e1/sub/b.json", "top"} {
+		if err := storage.WriteAll(ctx, s, k, []byte(k), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"e1/a.json": "e1/a.json", "e1/sub/b.json": "e1/sub/b.json", "top": "top"}
+	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+		t.Errorf("files on disk mismatch (-want +got): a key maps to the file root/FromSlash(key):\n%s", diff)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "e1", "a.json"))
+	if err != nil || fi.Mode().Perm()&0o600 != 0o600 {
+		t.Errorf("file mode = %v, %v; want at least rw for the owner", fi.Mode(), err)
+	}
+}
+
+func TestReservedKeys(t *testing.T) {
+	s := newStore(t, t.TempDir(), nil)
+	for _, k := range []string{filestore.TempPrefix + "x", "a/" + filestore.TempPrefix + "x", filestore.TempPrefix + "d/x"} {
+		err := storage.WriteAll(t.Context(), s, k, []byte("x"), nil)
+		var ke *storage.KeyError
+		if !errors.As(err, &ke) || ke.Rule != storage.RuleReserved || !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("Put(%q) = %v, want a KeyError with rule %q", k, err, storage.RuleReserved)
+		}
+		if _, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("Get(%q) = %v, want ErrInvalidKey", k, err)
+		}
+		err = storage.PutBatch(t.Context(), s, []storage.BatchObject{{Key: "ok"}, {Key: k}}, nil)
+		if !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("PutBatch with %q = %v, want ErrInvalidKey", k, err)
+		}
+	}
+	// Prefixes naming a temporary directory list nothing.
+	for _, p := range []string{filestore.TempPrefix, "a/" + filestore.TempPrefix, filestore.TempPrefix + "d/"} {
+		for k, err := range storage.Keys(t.Context(), s, p) {
+			t.Errorf("Keys(%q) yielded %q, %v; want nothing", p, k, err)
+		}
+	}
+}
+
+// TestForeignFilesHidden plants what another program might leave in the
+// root: temporary files, names no key can produce, a FIFO, symbolic links.
+// List and Keys skip them all; Get never hangs on the FIFO.
+func TestForeignFilesHidden(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, nil)
+	ctx := t.Context()
+	if err := storage.WriteAll(ctx, s, "e/ok.json", []byte("ok"), nil); err != nil {
+		t.Fatal(err)
+	}
+	write := func(rel string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("foreign"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("e/" + filestore.TempPrefix + "0123")
+	write(filestore.TempPrefix + "dir/x")
+	write("e/bad\x01name")
+	write("e/bad\\name")
+	write("e/bad\xffname")
+	if err := syscall.Mkfifo(filepath.Join(dir, "e", "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("ok.json", filepath.Join(dir, "e", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(".", filepath.Join(dir, "e", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k, err := range storage.Keys(ctx, s, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	var listed []string
+	for o, err := range s.List(ctx, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, o.Key)
+	}
+	want := []string{"e/ok.json"}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("Keys mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, listed); diff != "" {
+		t.Errorf("List mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := s.Get(ctx, "e/fifo"); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("Get of a FIFO = %v, want ErrNotExist (and no hang)", err)
+	}
+	if _, err := s.Get(ctx, "e"); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("Get of a directory = %v, want ErrNotExist", err)
+	}
+	// A link inside the root that stays inside is followed by Get.
+	if got, err := storage.ReadAll(ctx, s, "e/link"); err != nil || string(got) != "ok" {
+		t.Errorf("Get of an inside symlink = %q, %v; want the target's content", got, err)
+	}
+	// Deleting a link removes the link, never its target.
+	if err := s.Delete(ctx, "e/link"); err != nil {
+		t.Errorf("Delete of a symlink = %v", err)
+	}
+	if got, err := storage.ReadAll(ctx, s, "e/ok.json"); err != nil || string(got) != "ok" {
+		t.Errorf("target after deleting its link = %q, %v", got, err)
+	}
+}
+
+// TestNoEscape plants symbolic links to a directory outside the root and
+// checks that no method reads or writes through them, and that invalid keys
+// (.., absolute, backslashes) never touch the outside either.
+func TestNoEscape(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "root")
+	outside := filepath.Join(base, "outside")
+	for _, d := range []string{root, outside} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "secret"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{
+		"dirlink":      outside,                            // absolute, to a directory
+		"reldirlink":   filepath.Join("..", "outside"),     // relative, to a directory
+		"filelink":     filepath.Join(outside, "secret"),   // absolute, to a file
+		"relfilelink":  filepath.Join("..", "secret"),      // relative, to a file
+		"danglinglink": filepath.Join(outside, "new-file"), // to a file that does not exist yet
+		"sub":          "",                                 // a real directory holding links
+	}
+	for name, target := range links {
+		if target == "" {
+			continue
+		}
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Mkdir(filepath.Join(root, "sub"), 0o755)
+	if err := os.Symlink(filepath.Join("..", "..", "outside"), filepath.Join(root, "sub", "up")); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, base)
+
+	for _, opts := range []*filestore.Options{nil, {Sync: true, RemoveEmptyDirs: true}} {
+		s := newStore(t, root, opts)
+		ctx := t.Context()
+		keys := []string{
+			"dirlink/secret", "dirlink/new", "reldirlink/secret", "reldirlink/new/deeper",
+			"filelink", "relfilelink", "danglinglink", "sub/up/secret", "sub/up/new",
+		}
+		for _, tc := range storagetest.InvalidKeys() {
+			keys = append(keys, tc.Key)
+		}
+		keys = append(keys, "../secret", "../outside/secret", "/"+filepath.ToSlash(outside)+"/secret", `..\secret`)
+		for _, k := range keys {
+			if got, err := storage.ReadAll(ctx, s, k); err == nil {
+				t.Errorf("Get(%q) = %q, nil; want an error: it reads outside the root", k, got)
+			}
+			for _, o := range []*storage.PutOptions{nil, {IfNotExist: true}} {
+				if err := storage.WriteAll(ctx, s, k, []byte("pwned"), o); err == nil && !strings.HasPrefix(k, "filelink") && !strings.HasPrefix(k, "relfilelink") && k != "danglinglink" {
+					t.Errorf("Put(%q) = nil; want an error: it writes outside the root", k)
+				}
+			}
+			if err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: k, Data: []byte("pwned")}}, nil); err == nil && !strings.HasSuffix(k, "link") {
+				t.Errorf("PutBatch(%q) = nil; want an error", k)
+			}
+			s.Delete(ctx, k)
+		}
+		for _, p := range []string{"", "dirlink/", "reldirlink/", "sub/up/", "sub/"} {
+			for k, err := range storage.Keys(ctx, s, p) {
+				if err == nil && (strings.Contains(k, "secret") || strings.Contains(k, "link/")) {
+					t.Errorf("Keys(%q) yielded %q: listing follows a link out of the root", p, k)
+				}
+			}
+			for o, err := range s.List(ctx, p) {
+				if err == nil && strings.Contains(o.Key, "secret") {
+					t.Errorf("List(%q) yielded %q: listing follows a link out of the root", p, o.Key)
+				}
+			}
+		}
+	}
+	after := tree(t, base)
+	// Writes to "filelink", "relfilelink" and "danglinglink" replace the
+	// link itself (rename over it, or delete it): the root changes, the
+	// outside never does.
+	for p, v := range after {
+		if strings.HasPrefix(p, "root/") {
+			continue
+		}
+		if before[p] != v {
+			t.Errorf("outside the root, %s changed: %q -> %q", p, before[p], v)
+		}
+	}
+	for p, v := range before {
+		if !strings.HasPrefix(p, "root/") {
+			if _, ok := after[p]; !ok {
+				t.Errorf("outside the root, %s (%q) was removed", p, v)
+			}
+		}
+	}
+	assertNoTemp(t, base)
+}
+
+// TestCreateOnlyAcrossStores races create-only Puts through two Stores on one
+// root, as two processes would: the hard link decides, not a mutex.
+func TestCreateOnlyAcrossStores(t *testing.T) {
+	dir := t.TempDir()
+	stores := []*filestore.Store{newStore(t, dir, nil), newStore(t, dir, nil)}
+	for round := range 20 {
+		key := "race/" + string(rune('a'+round))
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		start := make(chan struct{})
+		for i := range errs {
+			wg.Go(func() {
+				<-start
+				errs[i] = storage.WriteAll(t.Context(), stores[i%2], key, []byte{byte(i)}, &storage.PutOptions{IfNotExist: true})
+			})
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else if !errors.Is(err, storage.ErrExist) {
+				t.Errorf("%s: loser got %v, want ErrExist", key, err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%s: %d winners, want exactly 1", key, wins)
+		}
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestRemoveEmptyDirs(t *testing.T) {
+	for _, remove := range []bool{false, true} {
+		dir := t.TempDir()
+		s := newStore(t, dir, &filestore.Options{RemoveEmptyDirs: remove})
+		ctx := t.Context()
+		for _, k := range []string{"a/b/c/d", "a/x"} {
+			if err := storage.WriteAll(ctx, s, k, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Delete(ctx, "a/b/c/d"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := os.Stat(filepath.Join(dir, "a", "b"))
+		if remove != errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("RemoveEmptyDirs=%v: stat a/b after deleting its only object = %v", remove, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "a", "x")); err != nil {
+			t.Errorf("RemoveEmptyDirs=%v: a non-empty directory was affected: %v", remove, err)
+		}
+		if err := storage.WriteAll(ctx, s, "a/b/c/e", nil, nil); err != nil {
+			t.Errorf("Put below removed directories = %v", err)
+		}
+	}
+}
+
+// TestKeysMatchesList checks the KeyLister fast path against List.
+func TestKeysMatchesList(t *testing.T) {
+	s := newStore(t, t.TempDir(), nil)
+	ctx := t.Context()
+	keys := []string{"a/b c", "a/b-", "a/b.c", "a/b/c", "a/b0", "a/bc", "b", "c/d/e/f", "c/d/e0"}
+	for _, k := range keys {
+		if err := storage.WriteAll(ctx, s, k, []byte(k), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"", "a", "a/", "a/b", "a/b/", "c/d/e", "zz", "//"} {
+		var fromKeys, fromList []string
+		var errKeys, errList error
+		for k, err := range s.Keys(ctx, p) {
+			if err != nil {
+				errKeys = err
+				break
+			}
+			fromKeys = append(fromKeys, k)
+		}
+		for o, err := range s.List(ctx, p) {
+			if err != nil {
+				errList = err
+				break
+			}
+			fromList = append(fromList, o.Key)
+		}
+		if !slices.Equal(fromKeys, fromList) || (errKeys == nil) != (errList == nil) {
+			t.Errorf("prefix %q: Keys = %q, %v; List = %q, %v", p, fromKeys, errKeys, fromList, errList)
+		}
+	}
+}

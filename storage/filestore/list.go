@@ -1,0 +1,182 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"iter"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// List implements [storage.Store.List]. It walks the directories under the
+// prefix, reading each directory once and sorting its entries so that keys
+// come out in byte order of the whole key (a directory "b" sorts as "b/",
+// after "b.c" and before "b0"). It stats each file for its size and
+// modification time; [Store.Keys] skips that stat and is several times
+// faster on large directories.
+//
+// Only regular files whose key is valid are listed: temporary files,
+// symbolic links, and names no valid key can produce (written by other
+// programs) are skipped. Directories that disappear during the walk, and
+// files deleted between the directory read and their stat, are skipped.
+// Errors: an invalid prefix yields a *storage.KeyError matching
+// storage.ErrInvalidKey; a done ctx yields ctx's error; a directory that
+// cannot be read yields the file system's error.
+func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
+	return func(yield func(storage.Object, error) bool) {
+		s.walk(ctx, "list", prefix, true, func(key string, fi fs.FileInfo, err error) bool {
+			if err != nil {
+				return yield(storage.Object{}, err)
+			}
+			return yield(storage.Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil)
+		})
+	}
+}
+
+// Keys implements [storage.KeyLister]: it yields what List yields, keys
+// only, without a stat per file. A symbolic link is recognized by the
+// directory entry's type, so Keys never follows one either.
+func (s *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		s.walk(ctx, "list", prefix, false, func(key string, _ fs.FileInfo, err error) bool {
+			return yield(key, err)
+		})
+	}
+}
+
+type entry struct {
+	name string
+	sort string // name, plus "/" for a directory
+	dir  bool
+}
+
+// walk calls fn for every regular file under prefix, in key order, with its
+// FileInfo when stat is set. fn is called at most once with an error, last.
+func (s *Store) walk(ctx context.Context, op, prefix string, stat bool, fn func(string, fs.FileInfo, error) bool) {
+	if err := storage.CheckPrefix(prefix); err != nil {
+		var ke *storage.KeyError
+		if errors.As(err, &ke) {
+			ke.Op = op
+		}
+		fn("", nil, err)
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		fn("", nil, err)
+		return
+	}
+	dirPrefix, namePrefix := "", prefix
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		dirPrefix, namePrefix = prefix[:i+1], prefix[i+1:]
+	}
+	if reserved(dirPrefix) {
+		return // no object lives under a temporary name
+	}
+	dir := "."
+	if dirPrefix != "" {
+		dir = strings.TrimSuffix(dirPrefix, "/")
+	}
+	r, err := s.root.OpenRoot(dir)
+	if err != nil {
+		if isNotExist(err) {
+			return
+		}
+		fn("", nil, &storage.KeyError{Op: op, Key: prefix, Err: err})
+		return
+	}
+	defer r.Close()
+	w := walker{ctx: ctx, op: op, prefix: prefix, stat: stat, fn: fn}
+	w.dir(r, dirPrefix, namePrefix)
+}
+
+type walker struct {
+	ctx    context.Context
+	op     string
+	prefix string
+	stat   bool
+	fn     func(string, fs.FileInfo, error) bool
+	n      int
+}
+
+// dir lists the directory r, whose keys start with keyPrefix, keeping the
+// entries whose names start with namePrefix. It returns false to stop.
+func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
+	entries, err := readDir(r)
+	if err != nil {
+		if isNotExist(err) {
+			return true // removed while we walked
+		}
+		return w.fn("", nil, &storage.KeyError{Op: w.op, Key: w.prefix, Err: err})
+	}
+	list := make([]entry, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, TempPrefix) {
+			continue
+		}
+		switch t := e.Type(); {
+		case t.IsDir():
+			list = append(list, entry{name: name, sort: name + "/", dir: true})
+		case t.IsRegular():
+			list = append(list, entry{name: name, sort: name})
+		}
+	}
+	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
+	for _, e := range list {
+		if w.n++; w.n%256 == 0 {
+			if err := w.ctx.Err(); err != nil {
+				return w.fn("", nil, err)
+			}
+		}
+		key := keyPrefix + e.name
+		if !storage.ValidKey(key) {
+			continue // written by someone else; no valid key names it
+		}
+		if e.dir {
+			sub, err := r.OpenRoot(e.name)
+			if err != nil {
+				if isNotExist(err) {
+					continue
+				}
+				return w.fn("", nil, &storage.KeyError{Op: w.op, Key: w.prefix, Err: err})
+			}
+			ok := w.dir(sub, key+"/", "")
+			sub.Close()
+			if !ok {
+				return false
+			}
+			continue
+		}
+		var fi fs.FileInfo
+		if w.stat {
+			fi, err = r.Lstat(e.name)
+			if err != nil {
+				if isNotExist(err) {
+					continue
+				}
+				return w.fn("", nil, &storage.KeyError{Op: w.op, Key: w.prefix, Err: err})
+			}
+			if !fi.Mode().IsRegular() {
+				continue
+			}
+		}
+		if !w.fn(key, fi, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// readDir reads the entries of the directory r.
+func readDir(r *os.Root) ([]fs.DirEntry, error) {
+	f, err := r.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
+}

@@ -1,0 +1,5 @@
+package filestore
+
+import "syscall"
+
+const sysSyncfs = syscall.SYS_SYNCFS
