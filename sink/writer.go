@@ -1,0 +1,424 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// WriterOptions configures a [Writer]. The zero value, or a nil pointer,
+// gives the defaults documented on each field.
+type WriterOptions struct {
+	// Namespace prefixes every file name; "" means DefaultNamespace.
+	Namespace string
+	// Now is the clock that dates the files produced (the time in their
+	// names). Nil means time.Now.
+	Now func() time.Time
+	// StateDir is the top-level directory of the store where the writer
+	// keeps its state (offset reservations, initialization records). It
+	// must not be an entity id. "" means "_ledgersink".
+	StateDir string
+	// OffsetBlock is how many offsets the writer reserves for an entity at
+	// once. A restarted writer continues after the last reserved block, so
+	// offsets increase strictly but leave a gap of at most OffsetBlock after
+	// each restart. 0 means 1000.
+	OffsetBlock int64
+	// Concurrency is how many files WriteBatch puts at once. 0 means 8.
+	Concurrency int
+	// Durable makes WriteBatch commit through the store's batch put when it
+	// implements storage.Batcher (a group commit: the filestore with Sync
+	// makes a whole batch durable with one flush). Otherwise files are put
+	// one by one, concurrently.
+	Durable bool
+}
+
+// Writer writes sink events into a [storage.Store], one create-only file per
+// event under "<entite_id>/<file name>".
+//
+// A file's key is a pure function of the event and of the offset and time
+// it was given; writing the same bytes under an existing key succeeds (a
+// retry), writing other bytes fails with a *ConflictError and changes
+// nothing. Offsets of an entity increase strictly; they are reserved in
+// blocks in the store (see [WriterOptions.OffsetBlock]), so that a
+// restarted writer, or another process, never reuses one.
+//
+// A Writer is safe for concurrent use. Writers for different entities do not
+// wait for each other; events of one entity are given their offsets in the
+// order of the calls.
+type Writer struct {
+	store       storage.Store
+	ns          string
+	now         func() time.Time
+	stateDir    string
+	block       int64
+	concurrency int
+	durable     bool
+
+	mu       sync.Mutex
+	entities map[string]*offsets
+}
+
+// offsets is the in-memory state of one entity's offsets.
+type offsets struct {
+	mu          sync.Mutex
+	next, limit int64 // offsets in [next, limit) are reserved by this writer
+}
+
+// Errors of the writer.
+var (
+	// ErrConflict is matched by a *ConflictError: a file already exists
+	// under the key with other bytes.
+	ErrConflict = errors.New("sink: a different file exists under the same key")
+	// ErrEntity is returned for an entity id that cannot name a directory.
+	ErrEntity = errors.New("sink: invalid entity id")
+)
+
+// ConflictError reports that a write found a different file under its key.
+// The existing file is left untouched.
+type ConflictError struct {
+	Key string
+}
+
+func (e *ConflictError) Error() string {
+	return "sink: " + e.Key + ": a different file exists under the same key"
+}
+
+// Unwrap returns ErrConflict.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// NewWriter returns a Writer into store. It does no I/O. It fails only when
+// opts are invalid: a namespace [ParseFileName] would not read back, a state
+// directory that is not a single valid key element, a negative block or
+// concurrency.
+func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
+	var o WriterOptions
+	if opts != nil {
+		o = *opts
+	}
+	w := &Writer{
+		store:       store,
+		ns:          cmpOr(o.Namespace, DefaultNamespace),
+		now:         o.Now,
+		stateDir:    cmpOr(o.StateDir, "_ledgersink"),
+		block:       o.OffsetBlock,
+		concurrency: o.Concurrency,
+		durable:     o.Durable,
+		entities:    map[string]*offsets{},
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.block == 0 {
+		w.block = 1000
+	}
+	if w.concurrency == 0 {
+		w.concurrency = 8
+	}
+	if store == nil {
+		return nil, errors.New("sink: NewWriter: nil store")
+	}
+	if err := checkNamespace(w.ns); err != nil {
+		return nil, err
+	}
+	if strings.Contains(w.stateDir, "/") || !storage.ValidKey(w.stateDir) {
+		return nil, fmt.Errorf("sink: NewWriter: state directory %q is not a single valid key element", w.stateDir)
+	}
+	if w.block < 0 || w.concurrency < 0 {
+		return nil, fmt.Errorf("sink: NewWriter: negative OffsetBlock %d or Concurrency %d", w.block, w.concurrency)
+	}
+	return w, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Namespace returns the namespace of the files the writer names.
+func (w *Writer) Namespace() string { return w.ns }
+
+// Key returns the storage key of a file of entity: "<entity>/<name>".
+func Key(entity string, name FileName) string { return entity + "/" + name.String() }
+
+// checkEntity accepts entity ids that are one valid key element and are not
+// the state directory.
+func (w *Writer) checkEntity(entity string) error {
+	if entity == "" || strings.Contains(entity, "/") || !storage.ValidKey(entity) || entity == w.stateDir {
+		return fmt.Errorf("%w: %q", ErrEntity, entity)
+	}
+	return nil
+}
+
+// Write gives ev the next offset of its entity and the current time, writes
+// it, and returns the name of its file. To retry a failed Write without
+// risking a second file for the same event, retry [Writer.WriteAt] with the
+// returned name: the failure may have come after the file was stored.
+//
+// Errors: a *PayloadError when ev is invalid (nothing is written, no offset
+// is used), ErrEntity, a *ConflictError, or the store's error.
+func (w *Writer) Write(ctx context.Context, ev *Event) (FileName, error) {
+	names, err := w.WriteBatch(ctx, []*Event{ev})
+	if len(names) == 0 {
+		return FileName{}, err
+	}
+	return names[0], err
+}
+
+// WriteBatch writes events, of one or several entities, giving each the
+// next offset of its entity in the order of evs and one production time,
+// and returns their names in the same order. Every event is validated and
+// encoded before anything is written: one bad event fails the whole batch
+// and writes nothing. Files are then put concurrently
+// ([WriterOptions.Concurrency]), or committed as a group through the
+// store's batch put in durable mode.
+//
+// On a store error the returned names are still complete, and errors.Is
+// tells which kind of failure it was; files of the batch may or may not
+// have been written: retry with [Writer.WriteAt] under those names, which
+// succeeds for the ones already there.
+func (w *Writer) WriteBatch(ctx context.Context, evs []*Event) ([]FileName, error) {
+	datas := make([][]byte, len(evs))
+	for i, ev := range evs {
+		if ev == nil {
+			return nil, fmt.Errorf("sink: WriteBatch: event %d is nil", i)
+		}
+		b, err := ev.Encode()
+		if err != nil {
+			return nil, err
+		}
+		if err := w.checkEntity(ev.EntityID); err != nil {
+			return nil, err
+		}
+		datas[i] = b
+	}
+	at := w.now()
+	names := make([]FileName, len(evs))
+	for i, ev := range evs {
+		off, err := w.nextOffset(ctx, ev.EntityID)
+		if err != nil {
+			return nil, err
+		}
+		names[i] = FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at}
+	}
+	objs := make([]storage.BatchObject, len(evs))
+	for i, ev := range evs {
+		objs[i] = storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: datas[i]}
+	}
+	_, err := w.putAll(ctx, objs)
+	return names, err
+}
+
+// WriteAt writes ev under the given name, as when replaying events whose
+// offsets were assigned elsewhere (a Kafka offset, an initialization). It
+// reports whether it created the file: false, with a nil error, when the
+// same bytes were already there. The name's event must be ev's.
+//
+// Errors: a *PayloadError when ev is invalid, a *FileNameError for a bad
+// name, ErrEntity, a *ConflictError when other bytes are stored under the
+// key (they are left untouched), or the store's error.
+func (w *Writer) WriteAt(ctx context.Context, name FileName, ev *Event) (created bool, err error) {
+	if name.Event != ev.Name {
+		return false, &FileNameError{Name: name.String(), Part: "event",
+			Err: fmt.Errorf("%w: the name says %s, the event is %s", ErrFileName, name.Event, ev.Name)}
+	}
+	if err := name.Validate(); err != nil {
+		return false, err
+	}
+	if err := w.checkEntity(ev.EntityID); err != nil {
+		return false, err
+	}
+	data, err := ev.Encode()
+	if err != nil {
+		return false, err
+	}
+	n, err := w.putAll(ctx, []storage.BatchObject{{Key: Key(ev.EntityID, name), Data: data}})
+	return n == 1, err
+}
+
+// putAll writes objs create-only and returns how many it created. An object
+// already stored with the same bytes counts as written; with other bytes it
+// is a *ConflictError.
+func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, error) {
+	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
+	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
+		err := storage.PutBatch(ctx, w.store, objs, create)
+		var be *storage.BatchError
+		if !errors.As(err, &be) {
+			if err != nil {
+				return 0, err
+			}
+			return len(objs), nil
+		}
+		created := len(objs) - len(be.Errs)
+		var errs []error
+		for _, ke := range be.Errs {
+			if !errors.Is(ke, storage.ErrExist) {
+				errs = append(errs, ke)
+				continue
+			}
+			data := objs[indexOf(objs, ke.Key)].Data
+			if err := w.sameBytes(ctx, ke.Key, data); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return created, errors.Join(errs...)
+	}
+	if len(objs) == 1 || w.concurrency == 1 {
+		created := 0
+		for _, o := range objs {
+			c, err := w.putOne(ctx, o, create)
+			if err != nil {
+				return created, err
+			}
+			if c {
+				created++
+			}
+		}
+		return created, nil
+	}
+	var (
+		mu      sync.Mutex
+		created int
+		errs    []error
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, w.concurrency)
+	)
+	for _, o := range objs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c, err := w.putOne(ctx, o, create)
+			mu.Lock()
+			defer mu.Unlock()
+			if c {
+				created++
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return created, errors.Join(errs...)
+}
+
+func indexOf(objs []storage.BatchObject, key string) int {
+	for i, o := range objs {
+		if o.Key == key {
+			return i
+		}
+	}
+	return -1 // unreachable: BatchError names keys of the batch
+}
+
+func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storage.PutOptions) (bool, error) {
+	err := w.store.Put(ctx, o.Key, bytes.NewReader(o.Data), opts)
+	if errors.Is(err, storage.ErrExist) {
+		return false, w.sameBytes(ctx, o.Key, o.Data)
+	}
+	return err == nil, err
+}
+
+// sameBytes returns nil when key holds exactly data, a *ConflictError when
+// it holds something else.
+func (w *Writer) sameBytes(ctx context.Context, key string, data []byte) error {
+	got, err := storage.ReadAll(ctx, w.store, key)
+	if err != nil {
+		return fmt.Errorf("sink: %s exists but cannot be read back: %w", key, err)
+	}
+	if !bytes.Equal(got, data) {
+		return &ConflictError{Key: key}
+	}
+	return nil
+}
+
+// nextOffset returns the next offset of entity, reserving a new block in
+// the store when the current one is used up.
+func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
+	w.mu.Lock()
+	st, ok := w.entities[entity]
+	if !ok {
+		st = &offsets{}
+		w.entities[entity] = st
+	}
+	w.mu.Unlock()
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.next == st.limit {
+		start, err := w.reserve(ctx, entity, w.block)
+		if err != nil {
+			return 0, err
+		}
+		st.next, st.limit = start, start+w.block
+	}
+	off := st.next
+	st.next++
+	return off, nil
+}
+
+// reservationDir is where the offset reservations of entity are kept: one
+// empty object per block, named after the end of the block, zero-padded so
+// that key order is numeric order. The highest one is the first offset
+// nobody owns yet.
+func (w *Writer) reservationDir(entity string) string {
+	return w.stateDir + "/offsets/" + entity + "/"
+}
+
+const offsetDigits = 19 // the digits of the largest int64
+
+// reserve claims n offsets of entity and returns the first: it creates,
+// create-only, the reservation named after the end of the block following
+// the highest one, and tries again after the next one when another writer
+// got there first. Reservations are never deleted, so a stale listing can
+// never win a block twice.
+func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, error) {
+	dir := w.reservationDir(entity)
+	for attempt := 0; attempt < 100; attempt++ {
+		start, err := w.reserved(ctx, entity)
+		if err != nil {
+			return 0, err
+		}
+		end := start + n
+		if end < start {
+			return 0, fmt.Errorf("sink: offsets of entity %q exhausted", entity)
+		}
+		key := dir + fmt.Sprintf("%0*d", offsetDigits, end)
+		err = w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true})
+		if err == nil {
+			return start, nil
+		}
+		if !errors.Is(err, storage.ErrExist) {
+			return 0, fmt.Errorf("sink: reserving offsets of entity %q: %w", entity, err)
+		}
+	}
+	return 0, fmt.Errorf("sink: reserving offsets of entity %q: too much contention", entity)
+}
+
+// reserved returns the first offset of entity that no block covers: the
+// end of the highest reservation, or 0.
+func (w *Writer) reserved(ctx context.Context, entity string) (int64, error) {
+	dir := w.reservationDir(entity)
+	var last int64
+	for obj, err := range w.store.List(ctx, dir) {
+		if err != nil {
+			return 0, fmt.Errorf("sink: listing offset reservations of entity %q: %w", entity, err)
+		}
+		digits := strings.TrimPrefix(obj.Key, dir)
+		v, perr := strconv.ParseInt(digits, 10, 64)
+		if perr != nil || len(digits) != offsetDigits || v < 0 {
+			return 0, fmt.Errorf("sink: %s is not an offset reservation: the state directory is damaged", obj.Key)
+		}
+		last = max(last, v)
+	}
+	return last, nil
+}

@@ -1,0 +1,296 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+// clock returns a deterministic clock that advances by one second per call.
+func clock() func() time.Time {
+	var mu sync.Mutex
+	t := time.Date(2024, 1, 30, 15, 17, 20, 186e6, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t = t.Add(time.Second)
+		return t
+	}
+}
+
+func accountEvent(entity, id, number string) *Event {
+	return &Event{
+		Name:     AccountInserted,
+		Envelope: Envelope{Timestamp: 1706627839000, ApplicationID: "app", EntityID: entity, ID: id},
+		Data:     &Account{Number: number, Label: number, Type: 1},
+	}
+}
+
+// sinkKeys lists the keys of the store outside the state directory.
+func sinkKeys(t testing.TB, s storage.Store) []string {
+	t.Helper()
+	var keys []string
+	for obj, err := range s.List(context.Background(), "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(obj.Key, "_ledgersink/") {
+			keys = append(keys, obj.Key)
+		}
+	}
+	return keys
+}
+
+func TestWriterWrite(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, err := NewWriter(store, &WriterOptions{Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := accountEvent("ent-1", "acc-1", "411000")
+	name, err := w.Write(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ent-1/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-0-2024-01-30T15:17:21.186Z.json"
+	if got := Key("ent-1", name); got != want {
+		t.Errorf("key = %q, want %q", got, want)
+	}
+	got, err := storage.ReadAll(ctx, store, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := ev.Encode(); string(got) != string(b) {
+		t.Errorf("stored %s, want %s", got, b)
+	}
+	// The next event of the entity takes the next offset; another entity starts at 0.
+	n2, _ := w.Write(ctx, accountEvent("ent-1", "acc-2", "401000"))
+	n3, _ := w.Write(ctx, accountEvent("ent-2", "acc-3", "512000"))
+	if n2.Offset != 1 || n3.Offset != 0 {
+		t.Errorf("offsets %d and %d, want 1 and 0", n2.Offset, n3.Offset)
+	}
+}
+
+func TestWriterOffsetsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	var last int64 = -1
+	for run := range 3 {
+		w, err := NewWriter(store, &WriterOptions{Now: clock(), OffsetBlock: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 6 {
+			name, err := w.Write(ctx, accountEvent("ent", "acc", "1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name.Offset <= last {
+				t.Fatalf("run %d write %d: offset %d after %d: offsets must increase strictly across restarts", run, i, name.Offset, last)
+			}
+			if name.Offset > last+4 {
+				t.Fatalf("run %d write %d: offset %d after %d: a gap larger than one block", run, i, name.Offset, last)
+			}
+			last = name.Offset
+		}
+	}
+	if got := len(sinkKeys(t, store)); got != 18 {
+		t.Errorf("%d files, want 18", got)
+	}
+}
+
+// TestWritersShareNoOffset runs several writers (as separate processes
+// would) on one store and one entity: no offset is ever given twice.
+func TestWritersShareNoOffset(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	var wg sync.WaitGroup
+	for range 4 {
+		w, err := NewWriter(store, &WriterOptions{Now: clock(), OffsetBlock: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for range 25 {
+				if _, err := w.Write(ctx, accountEvent("ent", "acc", "1")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for _, k := range sinkKeys(t, store) {
+		f, err := ParseFileName(strings.TrimPrefix(k, "ent/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[f.Offset] {
+			t.Errorf("offset %d given twice", f.Offset)
+		}
+		seen[f.Offset] = true
+	}
+	if len(seen) != 100 {
+		t.Errorf("%d distinct offsets, want 100", len(seen))
+	}
+}
+
+func TestWriteAtIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := NewWriter(store, nil)
+	name := FileName{Event: AccountInserted, Offset: 7, Time: time.Date(2024, 1, 30, 0, 0, 0, 0, time.UTC)}
+	ev := accountEvent("ent", "acc", "411000")
+	created, err := w.WriteAt(ctx, name, ev)
+	if err != nil || !created {
+		t.Fatalf("first WriteAt = %v, %v; want created", created, err)
+	}
+	created, err = w.WriteAt(ctx, name, ev)
+	if err != nil || created {
+		t.Fatalf("retried WriteAt = %v, %v; want success without creating", created, err)
+	}
+	before, _ := storage.ReadAll(ctx, store, Key("ent", name))
+	_, err = w.WriteAt(ctx, name, accountEvent("ent", "acc", "999999"))
+	var ce *ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Key != Key("ent", name) {
+		t.Fatalf("WriteAt(other bytes) error = %v, want a *ConflictError on the key", err)
+	}
+	after, _ := storage.ReadAll(ctx, store, Key("ent", name))
+	if string(before) != string(after) {
+		t.Errorf("a conflicting write changed the file:\n%s\n%s", before, after)
+	}
+	if _, err := w.WriteAt(ctx, FileName{Event: AccountUpdated, Time: name.Time}, ev); !errors.Is(err, ErrFileName) {
+		t.Errorf("WriteAt with another event's name: %v, want ErrFileName", err)
+	}
+}
+
+func TestWriterBadInputWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		evs  []*Event
+		want error
+	}{
+		{"invalid payload", []*Event{accountEvent("ent", "a", "1"), {Name: AccountInserted, Envelope: env}}, ErrPayload},
+		{"empty entity", []*Event{accountEvent("", "a", "1")}, ErrPayload},
+		{"entity with a slash", []*Event{accountEvent("a/b", "a", "1")}, ErrEntity},
+		{"dot-dot entity", []*Event{accountEvent("..", "a", "1")}, ErrEntity},
+		{"state directory as entity", []*Event{accountEvent("_ledgersink", "a", "1")}, ErrEntity},
+		{"control character", []*Event{accountEvent("a\x00b", "a", "1")}, ErrEntity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := memstore.New(nil)
+			w, _ := NewWriter(store, nil)
+			if _, err := w.WriteBatch(ctx, tt.evs); !errors.Is(err, tt.want) {
+				t.Fatalf("WriteBatch error = %v, want %v", err, tt.want)
+			}
+			for obj, err := range store.List(ctx, "") {
+				t.Errorf("bad input wrote %v (%v)", obj.Key, err)
+			}
+		})
+	}
+}
+
+// lostAck is a store whose first Put stores the object and then reports a
+// failure, as a network store does when the answer is lost.
+type lostAck struct {
+	storage.Store
+	once sync.Once
+}
+
+func (s *lostAck) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	err := s.Store.Put(ctx, key, r, opts)
+	lost := false
+	s.once.Do(func() { lost = true })
+	if err == nil && lost {
+		return errors.New("connection reset")
+	}
+	return err
+}
+
+func TestWriteRetryAfterLostAck(t *testing.T) {
+	ctx := context.Background()
+	base := memstore.New(nil)
+	w, _ := NewWriter(&lostAck{Store: base}, &WriterOptions{Now: clock(), OffsetBlock: 10})
+	ev := accountEvent("ent", "acc", "1")
+	// The reservation is the first Put: it is stored, the answer lost.
+	if _, err := w.Write(ctx, ev); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	name, err := w.Write(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created, err := w.WriteAt(ctx, name, ev); err != nil || created {
+		t.Fatalf("retry of a stored file = %v, %v; want success, not created", created, err)
+	}
+	if got := sinkKeys(t, base); len(got) != 1 {
+		t.Errorf("files %v, want exactly one", got)
+	}
+}
+
+func TestWriteBatchConcurrentAndDurable(t *testing.T) {
+	ctx := context.Background()
+	for _, durable := range []bool{false, true} {
+		store := memstore.New(nil)
+		w, _ := NewWriter(store, &WriterOptions{Now: clock(), Durable: durable, Concurrency: 4})
+		var evs []*Event
+		for i := range 50 {
+			evs = append(evs, accountEvent([]string{"e1", "e2"}[i%2], "acc", "1"))
+		}
+		names, err := w.WriteBatch(ctx, evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range names {
+			if want := int64(i / 2); n.Offset != want {
+				t.Errorf("durable=%v: event %d got offset %d, want %d (offsets follow the batch order per entity)", durable, i, n.Offset, want)
+			}
+		}
+		keys := sinkKeys(t, store)
+		if len(keys) != 50 || !slices.IsSorted(keys) {
+			t.Errorf("durable=%v: %d files, want 50", durable, len(keys))
+		}
+		// The whole batch again, under the same names: every file is already there.
+		for i, ev := range evs {
+			if created, err := w.WriteAt(ctx, names[i], ev); err != nil || created {
+				t.Fatalf("rewrite %d = %v, %v", i, created, err)
+			}
+		}
+	}
+}
+
+func TestNewWriterOptions(t *testing.T) {
+	store := memstore.New(nil)
+	for _, o := range []*WriterOptions{
+		{Namespace: "bad namespace"},
+		{Namespace: ".x"},
+		{StateDir: "a/b"},
+		{StateDir: ".."},
+		{OffsetBlock: -1},
+		{Concurrency: -1},
+	} {
+		if _, err := NewWriter(store, o); err == nil {
+			t.Errorf("NewWriter(%+v) accepted invalid options", *o)
+		}
+	}
+	if _, err := NewWriter(nil, nil); err == nil {
+		t.Error("NewWriter(nil store) succeeded")
+	}
+	o := &WriterOptions{}
+	w, err := NewWriter(store, o)
+	if err != nil || w.Namespace() != DefaultNamespace || o.Namespace != "" || o.OffsetBlock != 0 || o.Now != nil {
+		t.Errorf("NewWriter with zero options: %v, namespace %q, options now %+v", err, w.Namespace(), *o)
+	}
+}
