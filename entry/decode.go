@@ -18,6 +18,17 @@ type decoder struct {
 	lex   jsonlex.Lexer
 	path  []byte // JSON Pointer of the value being decoded
 	probs []*FieldError
+
+	syntaxPath    string // where malformed JSON was met
+	syntaxPathSet bool
+}
+
+// atSyntaxError remembers the current path when err is the first error
+// seen, before the callers unwind it.
+func (d *decoder) atSyntaxError(err error) {
+	if err != nil && !d.syntaxPathSet {
+		d.syntaxPath, d.syntaxPathSet = string(d.path), true
+	}
 }
 
 // decodeDoc decodes data, which must hold exactly one value decoded by fn,
@@ -30,7 +41,8 @@ func decodeDoc(data []byte, fn func(*decoder) error) []*FieldError {
 		err = d.lex.End()
 	}
 	if err != nil {
-		d.add(RuleSyntax, err.Error())
+		d.atSyntaxError(err)
+		d.probs = append(d.probs, &FieldError{Path: d.syntaxPath, Rule: RuleSyntax, Message: err.Error(), Err: ErrSyntax})
 	}
 	return d.probs
 }
@@ -72,6 +84,7 @@ func (d *decoder) object(member func(key []byte) (uint32, error)) (seen uint32, 
 		d.path = jsonptr.AppendKey(d.path, string(key))
 		var bit uint32
 		bit, err = member(key)
+		d.atSyntaxError(err)
 		seen |= bit
 		d.path = d.path[:mark]
 		if err == nil {
@@ -112,6 +125,7 @@ func (d *decoder) array(elem func(i int) error) (ok bool, err error) {
 		mark := len(d.path)
 		d.path = jsonptr.AppendIndex(d.path, i)
 		err = elem(i)
+		d.atSyntaxError(err)
 		d.path = d.path[:mark]
 		if err == nil {
 			more, err = d.lex.ArrayNext()

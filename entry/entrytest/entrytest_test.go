@@ -1,0 +1,300 @@
+package entrytest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/entry/entrycmp"
+	"github.com/ledgersink/ledgersink/entry/entrytest"
+	"github.com/ledgersink/ledgersink/lettering"
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/shopspring/decimal"
+)
+
+// fakeTB records the first Fatalf and stops the goroutine, as testing does.
+type fakeTB struct {
+	testing.TB // nil: only Helper and Fatalf are called
+	msg        string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// build runs f with a fakeTB in its own goroutine and returns the failure
+// message ("" when f did not fail).
+func build(f func(tb testing.TB)) string {
+	ft := &fakeTB{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(ft)
+	}()
+	<-done
+	return ft.msg
+}
+
+func TestBuilder(t *testing.T) {
+	e := entrytest.New(t).
+		ID("42").
+		Date(period.Date{Year: 2024, Month: time.March, Day: 15}).
+		Journal("AC", "ACHATS", entry.JournalPurchase).
+		Description("Facture 7").
+		Debit("6010000000", "1000.00").
+		Debit("4456600000", "200").
+		Balance("4010000000").
+		Entry()
+
+	if e.ProducerID != "42" || e.Date != (period.Date{Year: 2024, Month: time.March, Day: 15}) || e.Journal.CustomerReferenceCode != "AC" {
+		t.Errorf("header = %q %v %q", e.ProducerID, e.Date, e.Journal.CustomerReferenceCode)
+	}
+	type line struct {
+		ID, Account, Description, Debit, Credit, Amount string
+	}
+	var got []line
+	for _, m := range e.Movements {
+		got = append(got, line{m.ProducerID, *m.Account.Number, m.Description,
+			m.Value.Debit.String(), m.Value.Credit.String(), m.Value.Amount.StringFixed(2)})
+	}
+	want := []line{
+		{"1", "6010000000", "Facture 7", "1000", "0", "-1000.00"},
+		{"2", "4456600000", "Facture 7", "200", "0", "-200.00"},
+		{"3", "4010000000", "Facture 7", "0", "1200", "1200.00"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lines mismatch (-want +got):\n%s", diff)
+	}
+	if exp := e.Movements[0].Value.Debit.Exponent(); exp != -2 {
+		t.Errorf(`Debit("1000.00") kept exponent %d, want -2`, exp)
+	}
+}
+
+func TestBuilderBalance(t *testing.T) {
+	tests := []struct {
+		name   string
+		build  func(*entrytest.Builder) *entrytest.Builder
+		lines  int
+		last   string // amount of the last line
+		reason string
+	}{
+		{"credits exceed debits", func(b *entrytest.Builder) *entrytest.Builder {
+			return b.Credit("7060000000", "50.5").Balance("4110000000")
+		}, 2, "-50.5", "Balance adds a debit"},
+		{"debits exceed credits", func(b *entrytest.Builder) *entrytest.Builder {
+			return b.Debit("6010000000", "10").Credit("4010000000", "4").Balance("4010000000")
+		}, 3, "6", "Balance adds a credit for the difference"},
+		{"already balanced", func(b *entrytest.Builder) *entrytest.Builder {
+			return b.Debit("6010000000", "10").Credit("4010000000", "10.00").Balance("4710000000")
+		}, 2, "10", "Balance adds nothing"},
+		{"decimal variants", func(b *entrytest.Builder) *entrytest.Builder {
+			return b.DebitDecimal("6010000000", decimal.RequireFromString("0.10")).CreditDecimal("4010000000", decimal.RequireFromString("0.1"))
+		}, 2, "0.1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.build(entrytest.New(t)).Entry()
+			if len(e.Movements) != tt.lines {
+				t.Fatalf("%d lines, want %d (%s)", len(e.Movements), tt.lines, tt.reason)
+			}
+			if got := e.Movements[len(e.Movements)-1].Value.Amount; !got.Equal(decimal.RequireFromString(tt.last)) {
+				t.Errorf("last amount = %s, want %s (%s)", got, tt.last, tt.reason)
+			}
+		})
+	}
+}
+
+func TestBuilderFailures(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func(tb testing.TB)
+		want  string // substring of the failure
+	}{
+		{"unbalanced", func(tb testing.TB) {
+			entrytest.New(tb).Debit("6010000000", "10").Credit("4010000000", "9").Entry()
+		}, "balanced"},
+		{"one line", func(tb testing.TB) {
+			entrytest.New(tb).Debit("6010000000", "0").Entry()
+		}, "movements"},
+		{"malformed amount", func(tb testing.TB) {
+			entrytest.New(tb).Debit("6010000000", "1,5")
+		}, `Debit("1,5")`},
+		{"negative amount", func(tb testing.TB) {
+			entrytest.New(tb).Credit("6010000000", "-1")
+		}, "negative amount"},
+		{"negative decimal", func(tb testing.TB) {
+			entrytest.New(tb).DebitDecimal("6010000000", decimal.New(-1, 0))
+		}, "negative amount"},
+		{"edit before lines", func(tb testing.TB) {
+			entrytest.New(tb).Edit(func(*entry.Movement) {})
+		}, "before any line"},
+		{"invalid currency", func(tb testing.TB) {
+			entrytest.New(tb).Currency("EURO").Debit("1", "1").Credit("2", "1").Entry()
+		}, "currency"},
+		{"API source has a third party", func(tb testing.TB) {
+			entrytest.New(tb).Source(entry.SourceAPI).Debit("1", "1").Credit("2", "1").Entry()
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := build(tt.build)
+			if tt.want == "" {
+				if msg != "" {
+					t.Errorf("unexpected failure: %s", msg)
+				}
+				return
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("failure = %q, want it to mention %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuilderEntryIsACopy(t *testing.T) {
+	b := entrytest.New(t).Debit("6010000000", "10").Credit("4010000000", "10").
+		Edit(func(m *entry.Movement) { m.Lettering, _ = lettering.Complete("A") })
+	first := b.Entry()
+	*first.Movements[0].Account.Number = "changed"
+	first.Movements[1].Description = "changed"
+	second := b.Entry()
+	if *second.Movements[0].Account.Number != "6010000000" || second.Movements[1].Description != "" {
+		t.Errorf("changing a built entry changed the builder: %q, %q", *second.Movements[0].Account.Number, second.Movements[1].Description)
+	}
+	if second.Movements[1].Lettering.Code() != "A" {
+		t.Errorf("Edit did not reach the last line: %v", second.Movements[1].Lettering)
+	}
+}
+
+// TestClone fills every field of an entry, clones it, and walks both values
+// to check that no pointer, slice or map is shared.
+func TestClone(t *testing.T) {
+	full := entrytest.Seed()
+	full.DueDate = &period.Date{Year: 2023, Month: time.March, Day: 1}
+	full.Currency.Rate = ptr(decimal.New(11, -1))
+	m := &full.Movements[0]
+	m.DueDate = &period.Date{Year: 2023, Month: time.March, Day: 1}
+	m.FreeNumber, m.InvoiceNumber = ptr("12"), ptr("F-1")
+	code := entry.PaymentCheque
+	m.Payment = &entry.Payment{ProducerID: "1", Name: ptr("Chèque"), Code: &code}
+	m.Attachments["a.pdf"] = entry.Attachment{Type: entry.AttachmentURL, Value: "https://example.invalid/a.pdf"}
+	m.AdditionalProducerProperties = &entry.MovementAdditionalProducerProps{Comment: "c"}
+	p := full.AdditionalProducerProperties
+	p.PartnerMetadata = &entry.PartnerMetadata{PartnerID: "P", JSON: ptr("{}")}
+	p.PublishingDestination, p.Comment, p.ValidationDate = ptr("x"), ptr("y"), ptr("2023-02-02")
+	p.Comments = []entry.Comment{{Date: "01-02-2023", Comment: "ok"}}
+
+	clone := entrytest.Clone(full)
+	if diff := cmp.Diff(full, clone, entrycmp.ExactDecimals()); diff != "" {
+		t.Fatalf("Clone changed the value (-orig +clone):\n%s", diff)
+	}
+	checkNoSharing(t, "Entry", reflect.ValueOf(full), reflect.ValueOf(clone))
+}
+
+var skipTypes = map[reflect.Type]bool{
+	reflect.TypeFor[decimal.Decimal]():     true, // immutable; its big.Int is never modified
+	reflect.TypeFor[lettering.Lettering](): true, // immutable value
+}
+
+func checkNoSharing(t *testing.T, path string, a, b reflect.Value) {
+	t.Helper()
+	if skipTypes[a.Type()] {
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() {
+			return
+		}
+		if a.Pointer() == b.Pointer() {
+			t.Errorf("%s: pointer shared", path)
+		}
+		checkNoSharing(t, path, a.Elem(), b.Elem())
+	case reflect.Slice:
+		if a.Len() == 0 {
+			return
+		}
+		if a.Pointer() == b.Pointer() {
+			t.Errorf("%s: slice array shared", path)
+		}
+		for i := range a.Len() {
+			checkNoSharing(t, fmt.Sprintf("%s[%d]", path, i), a.Index(i), b.Index(i))
+		}
+	case reflect.Map:
+		if a.Len() == 0 {
+			return
+		}
+		if a.Pointer() == b.Pointer() {
+			t.Errorf("%s: map shared", path)
+		}
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if a.Type().Field(i).IsExported() {
+				checkNoSharing(t, path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
+			}
+		}
+	}
+}
+
+// seedJSON is the entry of seed 001, as published.
+const seedJSON = `{
+  "producerId": "13524346",
+  "attachments": {"document.pdf": {"type": "URL", "value": "https://app.prodcomptable.myunisoft.fr/api/ged/ged/document/1-xTt2Qx4LPABeb1Z/download"}},
+  "date": "2023-02-01",
+  "dueDate": null,
+  "journal": {"producerId": "137145", "customerReferenceCode": "AC", "name": "ACHATS", "type": "Achat"},
+  "currency": {"code": "EUR"},
+  "movements": [
+    {
+      "producerId": "43221797", "description": "TEST",
+      "value": {"credit": 1200, "debit": 0, "amount": 1200},
+      "dueDate": null, "lettering": {"state": "none", "value": null},
+      "freeNumber": null, "invoiceNumber": null, "attachments": {},
+      "account": {"producerId": "1482937", "number": "6010000000", "name": "ACHATS MATIERES PREM"},
+      "payment": null,
+      "analytics": [{"producerId": "703", "code": "AXE1", "name": "LIBELLE AXE1",
+        "sections": [{"producerId": "1694", "amount": 1200, "rate": 100, "code": "ATTENTE", "name": "Waiting section"}]}]
+    },
+    {
+      "producerId": "43221798", "description": "TEST",
+      "value": {"credit": 0, "debit": 1200, "amount": -1200},
+      "dueDate": null, "lettering": {"state": "none", "value": null},
+      "freeNumber": null, "invoiceNumber": null, "attachments": {},
+      "account": {"producerId": "2567407", "number": "4551200000", "name": "COMPTE COURANT RACLE"},
+      "payment": null, "analytics": []
+    }
+  ],
+  "additionalProducerProperties": {
+    "createdAt": 1709852400, "accountedAt": "2023-01-20",
+    "source": {"name": "API", "thirdParty": {"name": "Evoliz", "code": "EVOL"}},
+    "partnerMetadata": null, "comment": null
+  }
+}`
+
+func TestSeed(t *testing.T) {
+	var decoded entry.Entry
+	if err := json.Unmarshal([]byte(seedJSON), &decoded); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(decoded, entrytest.Seed(), entrycmp.ExactDecimals()); diff != "" {
+		t.Errorf("Seed() differs from the decoded seed (-decoded +Seed):\n%s", diff)
+	}
+	s := entrytest.Seed()
+	if err := s.Validate(nil); err != nil {
+		t.Errorf("Seed() is not valid: %v", err)
+	}
+	s.Movements[0].Description = "changed"
+	if entrytest.Seed().Movements[0].Description != "TEST" {
+		t.Error("Seed() returns shared values")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
