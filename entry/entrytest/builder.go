@@ -1,6 +1,7 @@
 package entrytest
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -13,9 +14,11 @@ import (
 )
 
 // A Builder builds one valid entry line by line. Its methods return the
-// Builder, so that calls chain; a misuse (an amount that does not parse, a
-// negative amount, an entry that does not validate) fails the test through
-// tb.Fatalf, so a Builder never returns an invalid entry.
+// Builder, so that calls chain. A misuse (an amount that does not parse, a
+// negative amount, [Builder.Edit] before any line) or an entry that does not
+// validate fails the test through tb.Fatalf; with a nil tb, the first
+// problem is returned by [Builder.Build] instead. Either way a Builder never
+// returns an invalid entry.
 //
 // The defaults are: producer id "1", date 2024-01-31, journal OD
 // ("OPERATIONS DIVERSES", [entry.JournalMisc], producer id "1"), currency
@@ -28,11 +31,13 @@ import (
 // entries already returned.
 type Builder struct {
 	tb          testing.TB
+	err         error // first misuse, when tb is nil
 	e           entry.Entry
 	description string
 }
 
-// New returns a Builder with the defaults; tb receives the failures.
+// New returns a Builder with the defaults. tb receives the failures; it may
+// be nil, and then [Builder.Build] reports them.
 func New(tb testing.TB) *Builder {
 	return &Builder{tb: tb, e: entry.Entry{
 		ProducerID: "1",
@@ -97,7 +102,7 @@ func (b *Builder) Description(s string) *Builder {
 // kept with its digits) to account. A negative or malformed amount fails the
 // test.
 func (b *Builder) Debit(account, amount string) *Builder {
-	b.tb.Helper()
+	b.helper()
 	if d, ok := b.parse("Debit", amount); ok {
 		b.add(account, entry.NewDebit(d))
 	}
@@ -106,7 +111,7 @@ func (b *Builder) Debit(account, amount string) *Builder {
 
 // Credit adds a line crediting amount to account, like [Builder.Debit].
 func (b *Builder) Credit(account, amount string) *Builder {
-	b.tb.Helper()
+	b.helper()
 	if d, ok := b.parse("Credit", amount); ok {
 		b.add(account, entry.NewCredit(d))
 	}
@@ -115,7 +120,7 @@ func (b *Builder) Credit(account, amount string) *Builder {
 
 // DebitDecimal adds a line debiting d to account; a negative d fails the test.
 func (b *Builder) DebitDecimal(account string, d decimal.Decimal) *Builder {
-	b.tb.Helper()
+	b.helper()
 	if b.checkSign("DebitDecimal", d) {
 		b.add(account, entry.NewDebit(d))
 	}
@@ -125,7 +130,7 @@ func (b *Builder) DebitDecimal(account string, d decimal.Decimal) *Builder {
 // CreditDecimal adds a line crediting d to account; a negative d fails the
 // test.
 func (b *Builder) CreditDecimal(account string, d decimal.Decimal) *Builder {
-	b.tb.Helper()
+	b.helper()
 	if b.checkSign("CreditDecimal", d) {
 		b.add(account, entry.NewCredit(d))
 	}
@@ -153,9 +158,9 @@ func (b *Builder) Balance(account string) *Builder {
 // not (lettering, analytics, payment, due date...). Without any line, the
 // test fails.
 func (b *Builder) Edit(f func(m *entry.Movement)) *Builder {
-	b.tb.Helper()
+	b.helper()
 	if len(b.e.Movements) == 0 {
-		b.tb.Fatalf("entrytest: Edit called before any line was added")
+		b.fail("entrytest: Edit called before any line was added")
 		return b
 	}
 	f(&b.e.Movements[len(b.e.Movements)-1])
@@ -170,14 +175,51 @@ func (b *Builder) EditEntry(f func(e *entry.Entry)) *Builder {
 
 // Entry returns a deep copy of the entry built so far, after checking it
 // with [entry.Entry.Validate] (nil options); a problem, an unbalanced entry
-// included, fails the test with the validation report.
+// included, fails the test with the validation report. With a nil tb, Entry
+// returns the zero Entry on failure: use [Builder.Build] to get the error.
 func (b *Builder) Entry() entry.Entry {
-	b.tb.Helper()
-	e := Clone(b.e)
-	if err := e.Validate(nil); err != nil {
-		b.tb.Fatalf("entrytest: the built entry is not valid: %v", err)
+	b.helper()
+	e, err := b.Build()
+	if err != nil {
+		if b.tb != nil {
+			b.tb.Fatalf("%v", err)
+		}
+		return entry.Entry{}
 	}
 	return e
+}
+
+// Build is [Builder.Entry] without a testing.TB: it returns a deep copy of
+// the entry, or the zero Entry and an error: the first misuse of the
+// Builder, or else "entrytest: the built entry is not valid" wrapping the
+// *entry.ValidationError (errors.Is(err, entry.ErrUnbalanced) works).
+func (b *Builder) Build() (entry.Entry, error) {
+	if b.err != nil {
+		return entry.Entry{}, b.err
+	}
+	e := Clone(b.e)
+	if err := e.Validate(nil); err != nil {
+		return entry.Entry{}, fmt.Errorf("entrytest: the built entry is not valid: %w", err)
+	}
+	return e, nil
+}
+
+func (b *Builder) helper() {
+	if b.tb != nil {
+		b.tb.Helper()
+	}
+}
+
+// fail reports a misuse: to tb when there is one, else it is kept for Build.
+func (b *Builder) fail(format string, args ...any) {
+	if b.tb != nil {
+		b.tb.Helper()
+		b.tb.Fatalf(format, args...)
+		return
+	}
+	if b.err == nil {
+		b.err = fmt.Errorf(format, args...)
+	}
 }
 
 func (b *Builder) add(account string, v entry.MovementValue) {
@@ -192,19 +234,19 @@ func (b *Builder) add(account string, v entry.MovementValue) {
 }
 
 func (b *Builder) parse(method, amount string) (decimal.Decimal, bool) {
-	b.tb.Helper()
+	b.helper()
 	d, err := decimal.NewFromString(amount)
 	if err != nil {
-		b.tb.Fatalf("entrytest: %s(%q): %v", method, amount, err)
+		b.fail("entrytest: %s(%q): %v", method, amount, err)
 		return d, false
 	}
 	return d, b.checkSign(method, d)
 }
 
 func (b *Builder) checkSign(method string, d decimal.Decimal) bool {
-	b.tb.Helper()
+	b.helper()
 	if d.Sign() < 0 {
-		b.tb.Fatalf("entrytest: %s(%s): negative amount; use the other side", method, d)
+		b.fail("entrytest: %s(%s): negative amount; use the other side", method, d)
 		return false
 	}
 	return true

@@ -10,8 +10,12 @@
 //		Balance("4010000000"). // credit 1200.00, so the entry balances
 //		Entry()                // validated: t.Fatal if it is not valid
 //
+// Outside a test (or to check the error), pass a nil testing.TB and call
+// [Builder.Build], which returns the error instead.
+//
 // Every entry this package returns passes [entry.Entry.Validate] with nil
-// options; tests of invalid input start from one and break it.
+// options; tests of invalid input start from one and break it. [Clone]
+// deep-copies an entry for that purpose.
 //
 // Random entries come from a caller-seeded *rand.Rand, so a failing property
 // test reproduces from its seed:

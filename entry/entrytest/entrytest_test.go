@@ -2,6 +2,7 @@ package entrytest_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -298,3 +299,30 @@ func TestSeed(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestBuildWithoutTB(t *testing.T) {
+	tests := []struct {
+		name  string
+		b     *entrytest.Builder
+		check func(error) bool
+	}{
+		{"valid", entrytest.New(nil).Debit("1", "1").Credit("2", "1"), func(err error) bool { return err == nil }},
+		{"unbalanced", entrytest.New(nil).Debit("1", "1").Credit("2", "2"),
+			func(err error) bool { return errors.Is(err, entry.ErrUnbalanced) }},
+		{"first misuse wins", entrytest.New(nil).Debit("1", "x").Credit("2", "-1").Debit("3", "1"),
+			func(err error) bool { return err != nil && strings.Contains(err.Error(), `Debit("x")`) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := tt.b.Build()
+			if !tt.check(err) {
+				t.Fatalf("Build error = %v", err)
+			}
+			if err != nil {
+				if e.ProducerID != "" || tt.b.Entry().ProducerID != "" {
+					t.Error("a failed build returned a non-zero entry")
+				}
+			}
+		})
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // randomEntries is how many random entries the property tests draw: enough
 // to meet every feature of the generator many times, in well under a second.
-const randomEntries = 2000
+const randomEntries = 1000
 
 // TestRandomIsValid is the generator's contract: every entry passes
 // entry.Validate, and survives a JSON round trip digit for digit (the bytes
