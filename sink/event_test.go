@@ -76,7 +76,7 @@ func samples(t testing.TB) []*Event {
 		ObjectEntry:       seedEntry(t),
 		ObjectJournal:     &Journal{Code: "AC", Label: "ACHATS", Type: JournalPurchase, CounterpartType: 1},
 		ObjectParameter:   &Parameter{Code: "DEVISE", Label: "Devise de tenue", Value: "EUR"},
-		ObjectPeriod: &Period{Kind: period.KindSituation, Label: "S1 2024",
+		ObjectPeriod: &Period{Kind: period.KindSituation,
 			Start: mustDate("2024-01-01"), End: mustDate("2024-06-30"), ExerciseID: ex},
 		ObjectSection:        &Section{Code: "ATTENTE", Label: "Waiting section", Axis: "AXE1"},
 		ObjectThirdParty:     &ThirdParty{Code: "C0001", Kind: Supplier, Name: "Dupont", CompanyName: "Dupont SARL", CounterpartAccountID: acc, Letterable: true, Active: true},

@@ -82,7 +82,6 @@ type Parameter struct {
 // "Periode". Situations name their exercise.
 type Period struct {
 	Kind       period.Kind    `json:"type"`      // "exercise" or "situation"
-	Label      string         `json:"libelle"`   // label
 	Start      period.Date    `json:"dateDebut"` // first day
 	End        period.Date    `json:"dateFin"`   // last day, inclusive
 	Status     *period.Status `json:"statut"`    // exercises: "open" or "closed"; nil (null) for situations
@@ -98,12 +97,11 @@ func (p Period) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(struct {
 		Kind       *period.Kind   `json:"type"`
-		Label      string         `json:"libelle"`
 		Start      *period.Date   `json:"dateDebut"`
 		End        *period.Date   `json:"dateFin"`
 		Status     *period.Status `json:"statut"`
 		ExerciseID *string        `json:"exercice_id"`
-	}{kind, p.Label, nullDate(p.Start), nullDate(p.End), p.Status, p.ExerciseID})
+	}{kind, nullDate(p.Start), nullDate(p.End), p.Status, p.ExerciseID})
 }
 
 // nullDate returns nil for the zero date, so that it encodes as null.

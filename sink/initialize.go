@@ -1,0 +1,582 @@
+package sink
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/report"
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// Record is one object streamed by a source: its id, the instant it last
+// changed in epoch milliseconds (the payload's timestamp), and its payload.
+type Record[T any] struct {
+	ID        string
+	Timestamp int64
+	Data      T
+}
+
+// Sources streams the objects of an entity for its initialization. Each
+// field may be nil (no such objects). A source yields a non-nil error to
+// abort the initialization with it.
+//
+// Sources must be deterministic: a resumed initialization streams them
+// again and expects the same objects in the same order, so that every file
+// lands on the key it had (a different object at the same position is a
+// *ConflictError, never an overwrite). Sort by id when the origin has no
+// stable order.
+type Sources struct {
+	Journals        iter.Seq2[Record[*Journal], error]
+	VATs            iter.Seq2[Record[*VAT], error]
+	Branches        iter.Seq2[Record[*Branch], error]
+	Accounts        iter.Seq2[Record[*Account], error]
+	Sections        iter.Seq2[Record[*Section], error]
+	ThirdParties    iter.Seq2[Record[*ThirdParty], error]
+	Parameters      iter.Seq2[Record[*Parameter], error]
+	Entries         iter.Seq2[Record[*entry.Entry], error]
+	BankAccounts    iter.Seq2[Record[*BankAccount], error]
+	Reconciliations iter.Seq2[Record[*Reconciliation], error]
+}
+
+// Initialization is what [Writer.Initialize] needs to initialize an entity.
+type Initialization struct {
+	EntityID      string          // the entity (entite_id)
+	ApplicationID string          // written in every payload (application_id)
+	Calendar      period.Calendar // the entity's exercises and situations
+	Sources       Sources         // the entity's objects
+}
+
+// InitOptions tunes [Writer.Initialize]. A nil pointer or the zero value
+// gives the documented defaults.
+type InitOptions struct {
+	// BatchSize is how many events are written at once. 0 means 512.
+	BatchSize int
+	// Progress, when set, is called after each batch and once at the end,
+	// from the goroutine that called Initialize.
+	Progress func(InitProgress)
+	// EntryValidation is passed to entry.Entry.Validate for every entry in
+	// scope; an invalid entry stops the initialization with its
+	// *entry.ValidationError. Nil means entry's defaults.
+	EntryValidation *entry.ValidateOptions
+	// Logger receives one line when the initialization starts, resumes or
+	// finishes, and a warning when the calendar has no exercise. Nil means
+	// no logging.
+	Logger *slog.Logger
+}
+
+// InitProgress reports how far an initialization has come.
+type InitProgress struct {
+	EntityID string
+	Schema   EventName // the event being written
+	Events   int64     // events written or found already written so far
+	Created  int64     // of which files this run created
+	Done     bool      // the report is written
+}
+
+// InitResult describes a completed initialization.
+type InitResult struct {
+	// Report is the initialization report; ReportKey where it is stored.
+	Report    *report.Init
+	ReportKey string
+	// Scope is the synchronization scope the calendar gave.
+	Scope period.Scope
+	// Started is the instant the initialization began (the first run's),
+	// which dates every file it wrote; FirstOffset is the offset of its
+	// first event, and its events run from there without gaps.
+	Started     time.Time
+	FirstOffset int64
+	// Created counts the files this run created; Existing the files a
+	// previous, interrupted run had already written. An initialization
+	// that was already complete creates nothing and sets AlreadyDone.
+	Created, Existing int64
+	AlreadyDone       bool
+	// OutOfScope counts the entries dated outside the scope, not sent.
+	OutOfScope int64
+}
+
+// ErrInitialization is matched by errors about an initialization's input or
+// state.
+var ErrInitialization = errors.New("sink: initialization")
+
+// initRecord is the state an initialization keeps in the store, written
+// create-only when it starts: a resumed run reuses its instant and offset.
+type initRecord struct {
+	Started     time.Time `json:"started"`
+	FirstOffset int64     `json:"firstOffset"`
+}
+
+// initDone marks a completed initialization, naming its report.
+type initDone struct {
+	Report string `json:"report"`
+}
+
+// Initialize writes the initialization of an entity: an Inserted event for
+// every object in scope, then the initialization report, last.
+//
+// The period rules of the platform decide what is in scope (see
+// [period.Calendar.Scope]): the initialized exercises and the situations
+// inside them are sent as Periode events; entries are sent when dated
+// inside the scope, whatever their type, and counted in OutOfScope
+// otherwise; every other object is sent. Parameters are sent as
+// comptaParametreUpdated events carrying every field, as the platform does.
+// Events are written in the order of the report's rows: journals, VAT,
+// branches, accounts, sections, periods, third parties, parameters,
+// entries, bank accounts, reconciliations.
+//
+// Initialize streams its sources in batches of InitOptions.BatchSize, so
+// memory does not grow with the number of objects. It is resumable: the
+// first run records its start instant and first offset in the writer's
+// state directory; a run after a crash or a cancellation streams the
+// sources again, finds the files already written (same bytes under the
+// same keys) and continues, so the end result is exactly that of an
+// uninterrupted run. The report is written once, after every event, and a
+// completion mark after it; running Initialize on a completed entity writes
+// nothing and returns AlreadyDone.
+//
+// Live events must not be written for the entity while it is initialized:
+// Initialize owns its offsets from FirstOffset on, and fails with an error
+// matching ErrInitialization if it finds that a writer reserved offsets in
+// the meantime.
+//
+// Errors: ErrInitialization (bad input: empty ids, an invalid calendar with
+// its *period.ValidationError, a source object of the wrong shape),
+// ErrEntity, *PayloadError, *ConflictError (sources that changed between
+// runs), the sources' own errors, ctx.Err(), and the store's errors.
+func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitOptions) (*InitResult, error) {
+	var o InitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if in == nil || in.ApplicationID == "" {
+		return nil, fmt.Errorf("%w: no application id", ErrInitialization)
+	}
+	if err := w.checkEntity(in.EntityID); err != nil {
+		return nil, err
+	}
+	if err := in.Calendar.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: entity %s: invalid calendar: %w", ErrInitialization, in.EntityID, err)
+	}
+
+	if done, err := w.readDone(ctx, in.EntityID); err != nil || done != nil {
+		if err != nil {
+			return nil, err
+		}
+		return w.completed(ctx, in, done, log)
+	}
+	rec, resumed, err := w.startInit(ctx, in.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	// Offsets this writer holds in memory for the entity predate the
+	// initialization: forget them, so that its next live event is numbered
+	// after the initialization's.
+	defer w.forget(in.EntityID)
+	scope, err := in.Calendar.Scope(rec.Started)
+	if errors.Is(err, period.ErrNoExercise) {
+		log.Warn("sink: entity has no exercise: no period and no entry will be sent", "entity", in.EntityID)
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: entity %s: %w", ErrInitialization, in.EntityID, err)
+	}
+	log.Info("sink: initialization", "entity", in.EntityID, "resumed", resumed,
+		"started", rec.Started, "firstOffset", rec.FirstOffset, "scope", scope.String())
+
+	run := &initRun{w: w, in: in, opts: o, rec: rec, res: &InitResult{
+		Scope: scope, Started: rec.Started, FirstOffset: rec.FirstOffset,
+	}}
+	rows, err := run.stream(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+
+	// Offsets from FirstOffset to the last event are the initialization's:
+	// reserve them for the live writer, unless someone else has written.
+	end := rec.FirstOffset + run.n
+	if top, err := w.reserved(ctx, in.EntityID); err != nil {
+		return nil, err
+	} else if top != rec.FirstOffset && top != end {
+		return nil, fmt.Errorf("%w: entity %s: offsets up to %d were reserved while it was initialized from offset %d: live events were written during the initialization",
+			ErrInitialization, in.EntityID, top, rec.FirstOffset)
+	}
+	if end > rec.FirstOffset {
+		key := w.reservationDir(in.EntityID) + fmt.Sprintf("%0*d", offsetDigits, end)
+		if err := w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true}); err != nil && !errors.Is(err, storage.ErrExist) {
+			return nil, err
+		}
+	}
+
+	rep := &report.Init{EntityID: in.EntityID, Rows: rows}
+	key, err := w.writeReport(ctx, rep)
+	if err != nil {
+		return nil, err
+	}
+	doneData, _ := json.Marshal(initDone{Report: key})
+	if err := w.store.Put(ctx, w.initKey(in.EntityID, "done.json"), bytes.NewReader(doneData), &storage.PutOptions{IfNotExist: true}); err != nil && !errors.Is(err, storage.ErrExist) {
+		return nil, err
+	}
+	run.res.Report, run.res.ReportKey = rep, key
+	run.progress("", true)
+	log.Info("sink: initialization complete", "entity", in.EntityID, "events", run.n,
+		"created", run.res.Created, "existing", run.res.Existing, "report", key)
+	return run.res, nil
+}
+
+func (w *Writer) forget(entity string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.entities, entity)
+}
+
+func (w *Writer) initKey(entity, name string) string {
+	return w.stateDir + "/init/" + entity + "/" + name
+}
+
+// startInit reads the initialization record of entity, or creates it with
+// the current instant and the first unreserved offset.
+func (w *Writer) startInit(ctx context.Context, entity string) (initRecord, bool, error) {
+	key := w.initKey(entity, "started.json")
+	for range 3 {
+		var rec initRecord
+		data, err := storage.ReadAll(ctx, w.store, key)
+		if err == nil {
+			if err := json.Unmarshal(data, &rec); err != nil {
+				return rec, false, fmt.Errorf("%w: %s is damaged: %w", ErrInitialization, key, err)
+			}
+			return rec, true, nil
+		}
+		if !errors.Is(err, storage.ErrNotExist) {
+			return rec, false, err
+		}
+		first, err := w.reserved(ctx, entity)
+		if err != nil {
+			return rec, false, err
+		}
+		rec = initRecord{Started: w.now().UTC().Truncate(time.Millisecond), FirstOffset: first}
+		data, _ = json.Marshal(rec)
+		err = w.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true})
+		if err == nil {
+			return rec, false, nil
+		}
+		if !errors.Is(err, storage.ErrExist) {
+			return rec, false, err
+		}
+		// Another run started at the same moment: use its record.
+	}
+	return initRecord{}, false, fmt.Errorf("%w: %s: cannot read nor create the initialization record", ErrInitialization, entity)
+}
+
+func (w *Writer) readDone(ctx context.Context, entity string) (*initDone, error) {
+	data, err := storage.ReadAll(ctx, w.store, w.initKey(entity, "done.json"))
+	if errors.Is(err, storage.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d initDone
+	if err := json.Unmarshal(data, &d); err != nil || d.Report == "" {
+		return nil, fmt.Errorf("%w: the completion mark of %s is damaged", ErrInitialization, entity)
+	}
+	return &d, nil
+}
+
+// completed returns the result of an initialization finished earlier.
+func (w *Writer) completed(ctx context.Context, in *Initialization, done *initDone, log *slog.Logger) (*InitResult, error) {
+	data, err := storage.ReadAll(ctx, w.store, done.Report)
+	if err != nil {
+		return nil, fmt.Errorf("%w: entity %s is initialized but its report %s cannot be read: %w", ErrInitialization, in.EntityID, done.Report, err)
+	}
+	rep, err := report.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	rec, _, err := w.startInit(ctx, in.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := in.Calendar.Scope(rec.Started)
+	if err != nil && !errors.Is(err, period.ErrNoExercise) {
+		return nil, err
+	}
+	log.Info("sink: entity already initialized", "entity", in.EntityID, "report", done.Report)
+	return &InitResult{Report: rep, ReportKey: done.Report, Scope: scope, Started: rec.Started,
+		FirstOffset: rec.FirstOffset, Existing: rep.Total(), AlreadyDone: true}, nil
+}
+
+// writeReport writes rep once: if an earlier run already wrote a report for
+// the entity, it must hold the same counts.
+func (w *Writer) writeReport(ctx context.Context, rep *report.Init) (string, error) {
+	data, err := rep.MarshalJSON()
+	if err != nil {
+		return "", err
+	}
+	prefix := rep.EntityID + "/initialisation-report-"
+	for obj, err := range w.store.List(ctx, prefix) {
+		if err != nil {
+			return "", err
+		}
+		if !report.IsInitFileName(strings.TrimPrefix(obj.Key, rep.EntityID+"/")) {
+			continue
+		}
+		if err := w.sameBytes(ctx, obj.Key, data); err != nil {
+			return "", err
+		}
+		return obj.Key, nil
+	}
+	key := rep.EntityID + "/" + report.InitFileName(w.now())
+	if err := w.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// initRun is the state of one run of Initialize.
+type initRun struct {
+	w     *Writer
+	in    *Initialization
+	opts  InitOptions
+	rec   initRecord
+	res   *InitResult
+	n     int64 // events so far: the next one's offset is rec.FirstOffset + n
+	batch []*Event
+	names []FileName
+}
+
+// stream writes every event in scope and returns the report's rows.
+func (r *initRun) stream(ctx context.Context, scope period.Scope) ([]report.InitRow, error) {
+	var rows []report.InitRow
+	count := func(n EventName, f func() (int64, error)) error {
+		c, err := f()
+		rows = append(rows, report.InitRow{Schema: string(n), Count: c})
+		return err
+	}
+	steps := []struct {
+		name EventName
+		run  func() (int64, error)
+	}{
+		{JournalInserted, func() (int64, error) { return emit(ctx, r, JournalInserted, r.in.Sources.Journals, nil) }},
+		{VATInserted, func() (int64, error) { return emit(ctx, r, VATInserted, r.in.Sources.VATs, nil) }},
+		{BranchInserted, func() (int64, error) { return emit(ctx, r, BranchInserted, r.in.Sources.Branches, nil) }},
+		{AccountInserted, func() (int64, error) { return emit(ctx, r, AccountInserted, r.in.Sources.Accounts, nil) }},
+		{SectionInserted, func() (int64, error) { return emit(ctx, r, SectionInserted, r.in.Sources.Sections, nil) }},
+		{PeriodInserted, func() (int64, error) {
+			return emit(ctx, r, PeriodInserted, periodRecords(r.in.Calendar, scope, r.rec.Started), nil)
+		}},
+	}
+	for _, s := range steps {
+		if err := count(s.name, s.run); err != nil {
+			return nil, err
+		}
+	}
+	// Third parties: one stream, one report row per kind.
+	kinds := map[ThirdPartyKind]int64{}
+	if _, err := emit(ctx, r, ThirdPartyInserted, r.in.Sources.ThirdParties, func(rec Record[*ThirdParty]) (bool, error) {
+		if !rec.Data.Kind.Valid() {
+			return false, fmt.Errorf("%w: third party %s: unknown kind %d", ErrInitialization, rec.ID, rec.Data.Kind)
+		}
+		kinds[rec.Data.Kind]++
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, k := range ThirdPartyKinds() {
+		rows = append(rows, report.InitRow{Schema: string(ThirdPartyInserted), Count: kinds[k]})
+	}
+	if err := count(ParameterUpdated, func() (int64, error) {
+		return emit(ctx, r, ParameterUpdated, r.in.Sources.Parameters, nil)
+	}); err != nil {
+		return nil, err
+	}
+	if err := count(EntryInserted, func() (int64, error) {
+		return emit(ctx, r, EntryInserted, r.in.Sources.Entries, func(rec Record[*entry.Entry]) (bool, error) {
+			if !scope.Contains(rec.Data.Date) {
+				r.res.OutOfScope++
+				return false, nil
+			}
+			if err := rec.Data.Validate(r.opts.EntryValidation); err != nil {
+				return false, fmt.Errorf("%w: entry %s: %w", ErrInitialization, rec.ID, err)
+			}
+			return true, nil
+		})
+	}); err != nil {
+		return nil, err
+	}
+	if err := count(BankAccountInserted, func() (int64, error) {
+		return emit(ctx, r, BankAccountInserted, r.in.Sources.BankAccounts, nil)
+	}); err != nil {
+		return nil, err
+	}
+	if err := count(ReconciliationInserted, func() (int64, error) {
+		return emit(ctx, r, ReconciliationInserted, r.in.Sources.Reconciliations, nil)
+	}); err != nil {
+		return nil, err
+	}
+	return rows, r.flush(ctx)
+}
+
+// emit writes an event for each record of src that keep accepts (nil
+// keeps all), and returns how many it wrote.
+func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[Record[T], error], keep func(Record[T]) (bool, error)) (int64, error) {
+	if src == nil {
+		return 0, nil
+	}
+	var n int64
+	for rec, err := range src {
+		if err != nil {
+			return n, err
+		}
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if any(rec.Data) == nil || isNilPtr(rec.Data) {
+			return n, fmt.Errorf("%w: %s %s: no data", ErrInitialization, name.Object(), rec.ID)
+		}
+		if keep != nil {
+			ok, err := keep(rec)
+			if err != nil {
+				return n, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		ev := &Event{Name: name, Envelope: Envelope{
+			Timestamp: rec.Timestamp, ApplicationID: r.in.ApplicationID, EntityID: r.in.EntityID, ID: rec.ID,
+		}, Data: rec.Data}
+		if name.Action() == Updated {
+			fields, err := fieldsOf(name.Object())
+			if err != nil {
+				return n, err
+			}
+			ev.Changed = fields
+		}
+		if err := r.add(ctx, ev); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func isNilPtr(v any) bool {
+	switch p := v.(type) {
+	case *Journal:
+		return p == nil
+	case *VAT:
+		return p == nil
+	case *Branch:
+		return p == nil
+	case *Account:
+		return p == nil
+	case *Section:
+		return p == nil
+	case *Period:
+		return p == nil
+	case *ThirdParty:
+		return p == nil
+	case *Parameter:
+		return p == nil
+	case *entry.Entry:
+		return p == nil
+	case *BankAccount:
+		return p == nil
+	case *Reconciliation:
+		return p == nil
+	}
+	return false
+}
+
+// add queues ev under the next offset, writing the queue when it is full.
+// Each event is validated when it is queued, so that a bad object stops the
+// run before its batch is written.
+func (r *initRun) add(ctx context.Context, ev *Event) error {
+	if err := ev.Validate(); err != nil {
+		return err
+	}
+	r.batch = append(r.batch, ev)
+	r.names = append(r.names, FileName{Namespace: r.w.ns, Event: ev.Name, Offset: r.rec.FirstOffset + r.n, Time: r.rec.Started})
+	r.n++
+	if len(r.batch) >= r.opts.BatchSize {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+func (r *initRun) flush(ctx context.Context) error {
+	if len(r.batch) == 0 {
+		return nil
+	}
+	objs := make([]storage.BatchObject, len(r.batch))
+	for i, ev := range r.batch {
+		data, err := ev.Encode()
+		if err != nil {
+			return err
+		}
+		objs[i] = storage.BatchObject{Key: Key(ev.EntityID, r.names[i]), Data: data}
+	}
+	created, err := r.w.putAll(ctx, objs)
+	r.res.Created += int64(created)
+	if err != nil {
+		return err
+	}
+	r.res.Existing += int64(len(objs) - created)
+	schema := r.batch[len(r.batch)-1].Name
+	r.batch, r.names = r.batch[:0], r.names[:0]
+	r.progress(schema, false)
+	return nil
+}
+
+func (r *initRun) progress(schema EventName, done bool) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(InitProgress{EntityID: r.in.EntityID, Schema: schema, Events: r.n,
+			Created: r.res.Created, Done: done})
+	}
+}
+
+// periodRecords streams the periods in scope as payloads: the initialized
+// exercises, then the situations inside them, each sorted by start date and
+// id. Their timestamp is their creation instant when known, else the
+// initialization's.
+func periodRecords(cal period.Calendar, scope period.Scope, started time.Time) iter.Seq2[Record[*Period], error] {
+	return func(yield func(Record[*Period], error) bool) {
+		byStart := func(a, b period.Period) int {
+			return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
+		}
+		exercises, situations := scope.Exercises(), scope.Situations()
+		slices.SortFunc(exercises, byStart)
+		slices.SortFunc(situations, byStart)
+		for _, p := range slices.Concat(exercises, situations) {
+			at := started
+			if !p.CreatedAt.IsZero() {
+				at = p.CreatedAt
+			}
+			data := &Period{Kind: p.Kind, Start: p.Start, End: p.End}
+			if p.Kind == period.KindExercise {
+				status := p.Status
+				data.Status = &status
+			} else if ex, ok := cal.ExerciseAt(p.Start); ok {
+				data.ExerciseID = &ex.ID
+			}
+			if !yield(Record[*Period]{ID: p.ID, Timestamp: Millis(at), Data: data}, nil) {
+				return
+			}
+		}
+	}
+}
