@@ -338,4 +338,3 @@ func mustDate(s string) period.Date {
 	}
 	return d
 }
-
