@@ -52,6 +52,10 @@ type Options struct {
 	// ListPageSize is the number of blobs asked for in each List Blobs
 	// request. Zero means the service's default (5000).
 	ListPageSize int32
+
+	// BatchConcurrency is the number of blobs that PutBatch uploads at once.
+	// Zero or less means DefaultBatchConcurrency.
+	BatchConcurrency int
 }
 
 // Store is a [storage.Store] kept in one Azure Blob Storage container,
@@ -64,6 +68,7 @@ type Store struct {
 	blockSize   int64
 	concurrency int
 	pageSize    int32
+	batchConc   int
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -97,6 +102,10 @@ func New(client *container.Client, opts *Options) (*Store, error) {
 		s.blockSize = DefaultBlockSize
 	}
 	s.blockSize = min(max(s.blockSize, MinBlockSize), MaxBlockSize)
+	s.batchConc = o.BatchConcurrency
+	if s.batchConc <= 0 {
+		s.batchConc = DefaultBatchConcurrency
+	}
 	return s, nil
 }
 
@@ -159,6 +168,31 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if opts != nil {
 		po = *opts
 	}
+	// Read the first block, and one byte more to know whether r ends there.
+	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
+	var first bytes.Buffer
+	n, err := first.ReadFrom(io.LimitReader(r, s.blockSize+1))
+	if err != nil {
+		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
+	}
+	var rest io.Reader
+	if n > s.blockSize {
+		rest = &markedReader{r: r}
+	}
+	if ke := s.send(ctx, "put", key, first.Bytes(), rest, po); ke != nil {
+		return ke
+	}
+	return nil
+}
+
+// send commits the blob whose content is data followed by what rest yields:
+// with one Put Blob request when rest is nil and data fits in a block,
+// otherwise streamed in blocks. It returns nil or a *storage.KeyError with
+// the given op. data is not retained.
+func (s *Store) send(ctx context.Context, op, key string, data []byte, rest io.Reader, po storage.PutOptions) *storage.KeyError {
+	if err := ctx.Err(); err != nil {
+		return keyErr(op, key, err)
+	}
 	var headers *blob.HTTPHeaders
 	if po.ContentType != "" {
 		headers = &blob.HTTPHeaders{BlobContentType: to.Ptr(po.ContentType)}
@@ -167,25 +201,18 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if po.IfNotExist {
 		cond = &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)}}
 	}
-
-	// Read the first block, and one byte more to know whether r ends there.
-	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
-	var first bytes.Buffer
-	n, err := first.ReadFrom(io.LimitReader(r, s.blockSize+1))
-	if err != nil {
-		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
-	}
-	if err := ctx.Err(); err != nil {
-		return keyErr("put", key, err)
-	}
 	bb := s.client.NewBlockBlobClient(s.prefix + key)
-	if n <= s.blockSize {
-		_, err = bb.Upload(ctx, streaming.NopCloser(bytes.NewReader(first.Bytes())), &blockblob.UploadOptions{
+	var err error
+	if rest == nil && int64(len(data)) <= s.blockSize {
+		_, err = bb.Upload(ctx, streaming.NopCloser(bytes.NewReader(data)), &blockblob.UploadOptions{
 			HTTPHeaders:      headers,
 			AccessConditions: cond,
 		})
 	} else {
-		body := io.MultiReader(&first, &markedReader{r: r})
+		body := io.Reader(bytes.NewReader(data))
+		if rest != nil {
+			body = io.MultiReader(body, rest)
+		}
 		_, err = bb.UploadStream(ctx, body, &blockblob.UploadStreamOptions{
 			BlockSize:        s.blockSize,
 			Concurrency:      s.concurrency,
@@ -196,12 +223,12 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err != nil {
 		var re *readError
 		if errors.As(err, &re) {
-			return keyErr("put", key, fmt.Errorf("reading the object: %w", re.err))
+			return keyErr(op, key, fmt.Errorf("reading the object: %w", re.err))
 		}
 		if po.IfNotExist && bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-			return kindErr("put", key, storage.ErrExist, err)
+			return kindErr(op, key, storage.ErrExist, err)
 		}
-		return failErr(ctx, "put", key, err)
+		return failErr(ctx, op, key, err)
 	}
 	return nil
 }

@@ -53,18 +53,23 @@ type Options struct {
 	// ListPageSize is the number of keys asked for in each ListObjectsV2
 	// request. Zero means the server's default (1000 on AWS).
 	ListPageSize int32
+
+	// BatchConcurrency is the number of PutObject requests that PutBatch
+	// keeps in flight. Zero or less means DefaultBatchConcurrency.
+	BatchConcurrency int
 }
 
 // Store is a [storage.Store] kept in one S3 bucket, optionally under a key
 // prefix. Create it with [New]. A Store holds no mutable state: it is safe
 // for concurrent use by multiple goroutines, as the *s3.Client it wraps is.
 type Store struct {
-	client   *s3.Client
-	bucket   string
-	prefix   string
-	maxSize  int64
-	pageSize int32
-	optFns   []func(*s3.Options)
+	client    *s3.Client
+	bucket    string
+	prefix    string
+	maxSize   int64
+	pageSize  int32
+	batchConc int
+	optFns    []func(*s3.Options)
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -101,6 +106,10 @@ func New(client *s3.Client, bucket string, opts *Options) (*Store, error) {
 	}
 	if s.pageSize < 0 {
 		s.pageSize = 0
+	}
+	s.batchConc = o.BatchConcurrency
+	if s.batchConc <= 0 {
+		s.batchConc = DefaultBatchConcurrency
 	}
 	if o.UsePathStyle {
 		s.optFns = []func(*s3.Options){func(so *s3.Options) { so.UsePathStyle = true }}
@@ -171,21 +180,29 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		po = *opts
 	}
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(r, s.maxSize+1))
-	if err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(r, s.maxSize+1)); err != nil {
 		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
 	}
-	if n > s.maxSize {
-		return keyErr("put", key, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize))
+	if ke := s.putBytes(ctx, "put", key, buf.Bytes(), po); ke != nil {
+		return ke
+	}
+	return nil
+}
+
+// putBytes sends data with one PutObject request. It returns nil or a
+// *storage.KeyError with the given op. data is not retained.
+func (s *Store) putBytes(ctx context.Context, op, key string, data []byte, po storage.PutOptions) *storage.KeyError {
+	if int64(len(data)) > s.maxSize {
+		return keyErr(op, key, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize))
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr("put", key, err)
+		return keyErr(op, key, err)
 	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(s.prefix + key),
-		Body:          bytes.NewReader(buf.Bytes()),
-		ContentLength: aws.Int64(n),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
 	}
 	if po.ContentType != "" {
 		in.ContentType = aws.String(po.ContentType)
@@ -195,9 +212,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	}
 	if _, err := s.client.PutObject(ctx, in, s.optFns...); err != nil {
 		if po.IfNotExist && isPreconditionFailed(err) {
-			return kindErr("put", key, storage.ErrExist, err)
+			return kindErr(op, key, storage.ErrExist, err)
 		}
-		return failErr(ctx, "put", key, err)
+		return failErr(ctx, op, key, err)
 	}
 	return nil
 }
