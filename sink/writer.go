@@ -3,6 +3,7 @@ package sink
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -421,4 +422,124 @@ func (w *Writer) reserved(ctx context.Context, entity string) (int64, error) {
 		last = max(last, v)
 	}
 	return last, nil
+}
+
+// BatchResult describes what [Writer.WriteOnce] did.
+type BatchResult struct {
+	Names   []FileName // the events' file names, in the order given
+	Created int        // files this call created; 0 when the batch was complete already
+}
+
+// WriteOnce writes a batch of events exactly once, however many times it is
+// called with the same id: an idempotent producer for changes that must not
+// be duplicated when a process retries after a crash or runs again.
+//
+// The first call gives the events their offsets and time, and records them
+// under id in the writer's state directory (create-only) before writing any
+// file. Every later call with the same id writes the same events under the
+// recorded names, creating only the files that are missing; it fails with an
+// error matching ErrConflict if the events differ from the recorded ones
+// (other events, or another count). The id is a single key element chosen
+// by the caller: a change-set id, a source cursor, a date.
+//
+// Errors: as for [Writer.WriteBatch], plus ErrConflict and, for an invalid
+// id, ErrEntity.
+func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*BatchResult, error) {
+	if id == "" || strings.Contains(id, "/") || !storage.ValidKey(id) {
+		return nil, fmt.Errorf("%w: batch id %q is not a single valid key element", ErrEntity, id)
+	}
+	key := w.stateDir + "/batches/" + id + ".json"
+	data, err := storage.ReadAll(ctx, w.store, key)
+	var (
+		names    []FileName
+		entities []string
+	)
+	switch {
+	case err == nil:
+		if names, entities, err = decodeBatch(data); err != nil {
+			return nil, fmt.Errorf("sink: %s is damaged: %w", key, err)
+		}
+		if len(names) != len(evs) {
+			return nil, fmt.Errorf("%w: batch %s was written with %d events, not %d", ErrConflict, id, len(names), len(evs))
+		}
+	case errors.Is(err, storage.ErrNotExist):
+		// Validate and number the events without writing them, then
+		// record the names: the record is the batch's intent.
+		for i, ev := range evs {
+			if ev == nil {
+				return nil, fmt.Errorf("sink: WriteOnce: event %d is nil", i)
+			}
+			if _, err := ev.Encode(); err != nil {
+				return nil, err
+			}
+			if err := w.checkEntity(ev.EntityID); err != nil {
+				return nil, err
+			}
+		}
+		at := w.now()
+		for _, ev := range evs {
+			off, err := w.nextOffset(ctx, ev.EntityID)
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at})
+		}
+		rec, err := encodeBatch(evs, names)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.store.Put(ctx, key, bytes.NewReader(rec), &storage.PutOptions{IfNotExist: true}); err != nil {
+			if errors.Is(err, storage.ErrExist) {
+				return w.WriteOnce(ctx, id, evs) // another call recorded it first: follow its record
+			}
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	res := &BatchResult{Names: names}
+	for i, ev := range evs {
+		if entities != nil && (names[i].Event != ev.Name || entities[i] != ev.EntityID) {
+			return nil, fmt.Errorf("%w: batch %s: event %d was recorded as %s of entity %s", ErrConflict, id, i, names[i].Event, entities[i])
+		}
+		created, err := w.WriteAt(ctx, names[i], ev)
+		if err != nil {
+			return res, err
+		}
+		if created {
+			res.Created++
+		}
+	}
+	return res, nil
+}
+
+// batchEntry is one event of a WriteOnce record: its entity and file name.
+type batchEntry struct {
+	Entity string `json:"entity"`
+	File   string `json:"file"`
+}
+
+func encodeBatch(evs []*Event, names []FileName) ([]byte, error) {
+	entries := make([]batchEntry, len(evs))
+	for i, ev := range evs {
+		entries[i] = batchEntry{Entity: ev.EntityID, File: names[i].String()}
+	}
+	return json.Marshal(entries)
+}
+
+func decodeBatch(data []byte) ([]FileName, []string, error) {
+	var entries []batchEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, nil, err
+	}
+	names := make([]FileName, len(entries))
+	entities := make([]string, len(entries))
+	for i, e := range entries {
+		n, err := ParseFileName(e.File)
+		if err != nil {
+			return nil, nil, err
+		}
+		names[i], entities[i] = n, e.Entity
+	}
+	return names, entities, nil
 }

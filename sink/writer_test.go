@@ -294,3 +294,46 @@ func TestNewWriterOptions(t *testing.T) {
 		t.Errorf("NewWriter with zero options: %v, namespace %q, options now %+v", err, w.Namespace(), *o)
 	}
 }
+
+func TestWriteOnce(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	evs := []*Event{accountEvent("ent", "a1", "1"), accountEvent("ent", "a2", "2"), accountEvent("other", "a3", "3")}
+	w, _ := NewWriter(store, &WriterOptions{Now: clock()})
+	first, err := w.WriteOnce(ctx, "changes-1", evs)
+	if err != nil || first.Created != 3 {
+		t.Fatalf("first WriteOnce = %+v, %v", first, err)
+	}
+	// Again, from a new writer (a new process): nothing new, the same names.
+	w2, _ := NewWriter(store, &WriterOptions{Now: clock()})
+	again, err := w2.WriteOnce(ctx, "changes-1", evs)
+	if err != nil || again.Created != 0 || !slices.Equal(again.Names, first.Names) {
+		t.Fatalf("second WriteOnce = %+v, %v; want the same names, nothing created", again, err)
+	}
+	if got := len(sinkKeys(t, store)); got != 3 {
+		t.Errorf("%d files, want 3", got)
+	}
+	// A file lost since is written again under its name.
+	if err := store.Delete(ctx, Key("ent", first.Names[1])); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := w2.WriteOnce(ctx, "changes-1", evs); err != nil || res.Created != 1 {
+		t.Errorf("WriteOnce after a loss = %+v, %v; want 1 created", res, err)
+	}
+	// Other events under the same id are a conflict.
+	for _, changed := range [][]*Event{
+		evs[:2],
+		{evs[0], evs[1], accountEvent("ent", "a3", "3")},
+		{evs[0], evs[1], accountEvent("other", "a3", "999")},
+	} {
+		if _, err := w2.WriteOnce(ctx, "changes-1", changed); !errors.Is(err, ErrConflict) {
+			t.Errorf("WriteOnce with other events: %v, want ErrConflict", err)
+		}
+	}
+	if _, err := w2.WriteOnce(ctx, "a/b", evs); !errors.Is(err, ErrEntity) {
+		t.Errorf("WriteOnce with a bad id: %v", err)
+	}
+	if got := len(sinkKeys(t, store)); got != 3 {
+		t.Errorf("%d files after conflicts, want 3", got)
+	}
+}
