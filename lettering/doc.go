@@ -51,6 +51,12 @@
 //	l, err := lettering.Apply("AB", []decimal.Decimal{invoice, payment})
 //	// l is Complete("AB") when invoice+payment == 0, Partial("*AB") otherwise
 //
+// [Letter] does the same for lines that may already be lettered: a partial
+// group grows as payments arrive, and a line lettered under another code is
+// refused ([ErrAlreadyLettered]). [CheckGroups] checks all the lettered lines
+// of an account: one state per group, complete groups summing to zero,
+// partial groups not.
+//
 // Checking that the lines of a group share an account and a currency is the
 // caller's business: this package knows no entry, account or ledger.
 //
@@ -58,8 +64,12 @@
 //
 // Every rejected value or code gives an [*Error] holding the member, the
 // byte offset (for JSON) and a sentinel: [ErrSyntax], [ErrField],
-// [ErrState], [ErrCode] or [ErrRange], all of which wrap [ErrInvalid]. [Apply]
-// also returns [ErrEmptyGroup].
+// [ErrState], [ErrCode] or [ErrRange], all of which wrap [ErrInvalid].
+// [Apply] and [Letter] also return [ErrEmptyGroup], and Letter
+// [ErrAlreadyLettered]. [CheckGroups] returns a [*CheckError] listing a
+// [*GroupError] per inconsistent group ([ErrMixedGroup],
+// [ErrUnbalancedGroup], [ErrBalancedPartial]). Those sentinels describe the
+// data, not a malformed value, and do not wrap ErrInvalid.
 //
 // # Concurrency
 //

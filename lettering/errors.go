@@ -51,8 +51,9 @@ func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return ErrInvalid }
 
 // An Error describes why a lettering value or code was rejected. Every error
-// returned by [Complete], [Partial], [Lettering.UnmarshalJSON], [NextCode],
-// [CodeAt] and [Index] is an *Error.
+// returned by [Complete], [Partial], [Lettering.UnmarshalJSON],
+// [State.UnmarshalText], [NextCode], [CodeAt] and [Index] is an *Error, and
+// so are those of [Apply] and [Letter] except [ErrEmptyGroup].
 type Error struct {
 	// Field is "state" or "value" for a problem with that member, the
 	// offending key for an unknown or repeated member, "" for the document or
@@ -63,7 +64,8 @@ type Error struct {
 	Offset int64
 	// Reason explains the problem for humans; it may change, never match on it.
 	Reason string
-	// Err is the sentinel: ErrSyntax, ErrField, ErrState, ErrCode or ErrRange.
+	// Err is the sentinel: ErrSyntax, ErrField, ErrState, ErrCode, ErrRange
+	// or ErrAlreadyLettered.
 	Err error
 }
 

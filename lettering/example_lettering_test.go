@@ -116,3 +116,44 @@ func ExampleCompileSchema() {
 	// true
 	// false
 }
+
+// A partial group grows as payments arrive: lines already lettered under the
+// same code may join, lines under another code may not.
+func ExampleLetter() {
+	invoice := lettering.Line{Amount: decimal.RequireFromString("-1200.00")}
+	payment1 := lettering.Line{Amount: decimal.RequireFromString("700")}
+
+	l, _ := lettering.Letter("AB", []lettering.Line{invoice, payment1})
+	fmt.Println(l)
+
+	invoice.Lettering, payment1.Lettering = l, l
+	payment2 := lettering.Line{Amount: decimal.RequireFromString("500")}
+	l, _ = lettering.Letter("AB", []lettering.Line{invoice, payment1, payment2})
+	fmt.Println(l)
+
+	other, _ := lettering.Complete("C")
+	_, err := lettering.Letter("AB", []lettering.Line{{Lettering: other, Amount: decimal.RequireFromString("5")}})
+	fmt.Println(errors.Is(err, lettering.ErrAlreadyLettered))
+	// Output:
+	// partial *AB
+	// complete AB
+	// true
+}
+
+func ExampleCheckGroups() {
+	a, _ := lettering.Complete("A")
+	b, _ := lettering.Partial("*B")
+	err := lettering.CheckGroups([]lettering.Line{
+		{Lettering: a, Amount: decimal.RequireFromString("-100")},
+		{Lettering: a, Amount: decimal.RequireFromString("99.99")},
+		{Lettering: b, Amount: decimal.RequireFromString("-40")},
+		{Lettering: b, Amount: decimal.RequireFromString("40")},
+	})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, lettering.ErrUnbalancedGroup), errors.Is(err, lettering.ErrBalancedPartial))
+	// Output:
+	// lettering: 2 inconsistent groups:
+	// 	lettering: group A: complete, but its lines sum to -0.01
+	// 	lettering: group B: partial, but its lines sum to zero
+	// true true
+}

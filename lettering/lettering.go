@@ -25,6 +25,19 @@ func (s State) Valid() bool {
 	return false
 }
 
+// UnmarshalText sets s from its wire value, rejecting anything but "none",
+// "partial" and "complete" (case-sensitive) with an [*Error] wrapping
+// [ErrState]; on error s is unchanged. It lets State be a map key or a flag
+// value.
+func (s *State) UnmarshalText(text []byte) error {
+	v := State(text)
+	if !v.Valid() {
+		return &Error{Offset: -1, Reason: "unknown state " + quote(text) + `, want "complete", "partial" or "none"`, Err: ErrState}
+	}
+	*s = v
+	return nil
+}
+
 // kind is the internal encoding of a State; its zero value is none, so that
 // the zero Lettering is None().
 type kind uint8
