@@ -21,6 +21,8 @@ type decoder struct {
 
 	syntaxPath    string // where malformed JSON was met
 	syntaxPathSet bool
+
+	pathBuf [96]byte // backing store of path for usual depths
 }
 
 // atSyntaxError remembers the current path when err is the first error
@@ -35,6 +37,7 @@ func (d *decoder) atSyntaxError(err error) {
 // and returns the problems found, with paths under prefix.
 func decodeDoc(data []byte, fn func(*decoder) error) []*FieldError {
 	d := &decoder{}
+	d.path = d.pathBuf[:0]
 	d.lex.Reset(data)
 	err := fn(d)
 	if err == nil {

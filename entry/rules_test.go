@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/period"
@@ -492,6 +493,19 @@ func TestPeriod(t *testing.T) {
 	}
 	if err := e.Validate(&ValidateOptions{InScope: func(period.Date) bool { return true }}); err != nil {
 		t.Errorf("Validate in scope = %v", err)
+	}
+
+	// With a real initialization scope: the 2022 exercise only.
+	ex, err := period.NewExercise("2022", period.Date{Year: 2022, Month: 1, Day: 1}, period.Date{Year: 2022, Month: 12, Day: 31}, period.StatusOpen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope, err := period.Calendar{Periods: []period.Period{ex}}.Scope(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Validate(&ValidateOptions{InScope: scope.Contains}); !errors.Is(err, ErrPeriod) {
+		t.Errorf("Validate with the 2022 scope = %v, want ErrPeriod", err)
 	}
 }
 

@@ -23,10 +23,10 @@ type ValidateOptions struct {
 	Skip []Rule
 
 	// InScope, when non-nil, reports whether an entry date lies inside the
-	// periods the entry may belong to, such as the initialized exercises
-	// (pass a period.Scope's Contains method). A date outside is reported
-	// under RulePeriod. It must be safe for concurrent use if the options
-	// are shared between goroutines.
+	// periods the entry may belong to, such as the initialized exercises:
+	// pass a [period.Scope]'s method value, InScope: scope.Contains. A date
+	// outside is reported under RulePeriod. It must be safe for concurrent
+	// use if the options are shared between goroutines.
 	InScope func(period.Date) bool
 
 	// Warn, when non-nil, receives the problems of the open enumerations

@@ -91,6 +91,9 @@ func (l *Lexer) Offset() int { return l.pos }
 func (l *Lexer) errorf(msg string) error { return &SyntaxError{Offset: l.pos, Msg: msg} }
 
 func (l *Lexer) skipSpace() {
+	if l.pos < len(l.data) && l.data[l.pos] > ' ' {
+		return // the usual case: no white space
+	}
 	for l.pos < len(l.data) {
 		switch l.data[l.pos] {
 		case ' ', '\t', '\n', '\r':

@@ -15,7 +15,14 @@ import (
 // as "~0" and "/" as "~1", and returns the extended buffer.
 func AppendKey(ptr []byte, key string) []byte {
 	ptr = append(ptr, '/')
-	if strings.IndexAny(key, "~/") < 0 {
+	plain := true
+	for i := 0; i < len(key); i++ {
+		if key[i] == '~' || key[i] == '/' {
+			plain = false
+			break
+		}
+	}
+	if plain {
 		return append(ptr, key...)
 	}
 	for i := 0; i < len(key); i++ {
