@@ -1,0 +1,167 @@
+// Command quickstart writes the sink of a demo company into a local folder:
+// its initialization under the period rules, then a few live changes.
+//
+//	go run ./examples/quickstart [-out DIR]
+//
+// The folder (./sink-out by default) gets one directory per entity holding
+// one JSON file per event, named as the platform names them, and the
+// initialization report. Running it again writes nothing new.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/shopspring/decimal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Args[1:], time.Now); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+// changedAt is when the demo's live changes happened on the platform.
+var changedAt = sink.Millis(time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC))
+
+func run(ctx context.Context, out io.Writer, args []string, now func() time.Time) error {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(out)
+	dir := fs.String("out", "sink-out", "the folder to write the sink into")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	store, err := filestore.New(*dir, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w, err := sink.NewWriter(store, &sink.WriterOptions{Now: now})
+	if err != nil {
+		return err
+	}
+
+	company := sinktest.Company(nil)
+	fmt.Fprintf(out, "entity %s: initialization\n", company.EntityID)
+	res, err := w.Initialize(ctx, company, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  scope: %s (entries outside it, not sent: %d)\n", res.Scope, res.OutOfScope)
+	if res.AlreadyDone {
+		fmt.Fprintln(out, "  already initialized: nothing new written")
+	} else {
+		fmt.Fprintf(out, "  %d files written, %d already there\n", res.Created, res.Existing)
+	}
+	fmt.Fprintf(out, "  report: %s\n", filepath.Join(*dir, filepath.FromSlash(res.ReportKey)))
+	for _, row := range res.Report.Rows {
+		fmt.Fprintf(out, "    %-30s %d\n", row.Schema, row.Count)
+	}
+
+	changes, err := demoChanges(company.EntityID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "live changes: account 601000 renamed, entry ecr-2024-000001 updated, entry ecr-2023-000002 deleted")
+	batch, err := w.WriteOnce(ctx, "quickstart-changes-1", changes)
+	if err != nil {
+		return err
+	}
+	if batch.Created == 0 {
+		fmt.Fprintln(out, "  already written: nothing new")
+	} else {
+		fmt.Fprintf(out, "  %d files written\n", batch.Created)
+	}
+	for _, n := range batch.Names {
+		fmt.Fprintf(out, "    %s\n", n)
+	}
+
+	counts, err := countEvents(ctx, store, company.EntityID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "files in %s:\n", filepath.Join(*dir, company.EntityID))
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(out, "    %-30s %d\n", name, counts[name])
+	}
+	return nil
+}
+
+// demoChanges returns the demo's live changes as the platform sends them:
+// an Updated account carrying only its new label, an entry update as a
+// deletion marked miseAJour followed by the new version, and a deletion.
+func demoChanges(entity string) ([]*sink.Event, error) {
+	envelope := func(id string) sink.Envelope {
+		return sink.Envelope{Timestamp: changedAt, ApplicationID: sinktest.DemoApplicationID, EntityID: entity, ID: id}
+	}
+	old := &sink.Account{Number: "601000", Label: "Achats stockés - matières premières", Type: 1, Analytical: true}
+	renamed := *old
+	renamed.Label = "Achats de matières premières"
+	changed, err := sink.Changes(old, &renamed)
+	if err != nil {
+		return nil, err
+	}
+	updated := sinktest.Entry("ecr-2024-000001", 2024, 1)
+	for i := range updated.Movements {
+		updated.Movements[i].Description = "Facture F2024-0001 (avoir déduit)"
+	}
+	// 10 euros off the expense, and the VAT on it, balanced again.
+	net, vat := decimal.RequireFromString("100.00"), decimal.RequireFromString("20.00")
+	updated.Movements[0].Value = entry.NewCredit(net.Add(vat))
+	updated.Movements[1].Value = entry.NewDebit(net)
+	updated.Movements[2].Value = entry.NewDebit(vat)
+	if err := updated.Validate(nil); err != nil {
+		return nil, err
+	}
+	return []*sink.Event{
+		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: &renamed, Changed: changed},
+		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2024-000001"), Update: true},
+		{Name: sink.EntryInserted, Envelope: envelope("ecr-2024-000001"), Data: updated},
+		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2023-000002")},
+	}, nil
+}
+
+// countEvents counts the files of an entity's directory per event name,
+// and the initialization reports.
+func countEvents(ctx context.Context, store *filestore.Store, entity string) (map[string]int, error) {
+	counts := map[string]int{}
+	for obj, err := range store.List(ctx, entity+"/") {
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimPrefix(obj.Key, entity+"/")
+		f, err := sink.ParseFileName(name)
+		switch {
+		case err == nil:
+			counts[string(f.Event)]++
+		case strings.HasPrefix(name, "initialisation-report-"):
+			counts["initialisation-report"]++
+		default:
+			return nil, errors.New("unexpected file " + obj.Key)
+		}
+	}
+	return counts, nil
+}

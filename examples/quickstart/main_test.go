@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func fixedClock() func() time.Time {
+	t := time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC)
+	return func() time.Time { t = t.Add(time.Second); return t }
+}
+
+// TestQuickstart runs the quickstart twice into a temporary folder: the
+// first run's transcript and files match the golden listing, nothing of
+// 2022 is written, and the second run writes nothing.
+func TestQuickstart(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	if err := run(context.Background(), &out, []string{"-out", dir}, fixedClock()); err != nil {
+		t.Fatal(err)
+	}
+	listing := listFiles(t, dir)
+	golden(t, "want.golden", strings.ReplaceAll(out.String(), dir, "OUT")+"\n"+listing)
+
+	for _, line := range strings.Split(listing, "\n") {
+		if strings.Contains(line, "2022") {
+			t.Errorf("a file of 2022 was written: %s", line)
+		}
+	}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && (strings.Contains(string(b), `"date":"2022-`) || strings.Contains(string(b), "ex-2022")) {
+			t.Errorf("%s holds data of 2022, which is out of scope", path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var again strings.Builder
+	if err := run(context.Background(), &again, []string{"-out", dir}, fixedClock()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(again.String(), "already initialized: nothing new written") ||
+		!strings.Contains(again.String(), "already written: nothing new") {
+		t.Errorf("second run did not say it wrote nothing:\n%s", again.String())
+	}
+	if got := listFiles(t, dir); got != listing {
+		t.Errorf("second run changed the folder:\n%s\nwant\n%s", got, listing)
+	}
+}
+
+func TestQuickstartBadArgs(t *testing.T) {
+	var out strings.Builder
+	if err := run(context.Background(), &out, []string{"-nope"}, fixedClock()); err == nil {
+		t.Error("an unknown flag was accepted")
+	}
+	if err := run(context.Background(), &out, []string{"extra"}, fixedClock()); err == nil {
+		t.Error("an extra argument was accepted")
+	}
+}
+
+// listFiles lists the files under dir, one relative path per line, sorted.
+func listFiles(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		lines = append(lines, filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
