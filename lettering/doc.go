@@ -19,8 +19,9 @@
 // # Decoding
 //
 // [Lettering.UnmarshalJSON] is a hand-written decoder of the two-member
-// object: about 60 ns and no allocation beyond the code string, against
-// about 700 ns and 7 allocations for json.Unmarshal into a plain struct. It
+// object, since it runs for every movement of every entry: it allocates
+// nothing but the code string and runs about ten times faster than
+// json.Unmarshal into a plain struct (see BenchmarkUnmarshalJSON). It
 // accepts what the JSON Schema ([Schema]) accepts and nothing else, except
 // for a few documented tightenings (an empty or '*'-prefixed complete code, a
 // bare "*" partial code, control characters, invalid UTF-8, repeated

@@ -1,6 +1,8 @@
 package lettering
 
 import (
+	"bytes"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -72,7 +74,8 @@ func appendQuoted(b []byte, s string) []byte {
 // [ErrInvalid]). A JSON null is an error too (ErrSyntax): a movement always has
 // a lettering object, and None is written {"state":"none","value":null}.
 //
-// UnmarshalJSON does not retain data; it allocates only the code string.
+// UnmarshalJSON does not retain data. Without escapes in the input, it
+// allocates nothing but the code string.
 func (l *Lettering) UnmarshalJSON(data []byte) error {
 	v, err := decode(data)
 	if err != nil {
@@ -110,11 +113,12 @@ func decode(data []byte) (Lettering, error) {
 		return Lettering{}, d.fail("", d.pos, ErrSyntax, "unexpected end of input, want an object")
 	}
 	if d.data[d.pos] != '{' {
-		return Lettering{}, d.fail("", d.pos, ErrSyntax, "got "+d.describe()+", want an object")
+		return Lettering{}, d.wrongType("", ErrSyntax, "an object")
 	}
 	d.pos++
 
 	var (
+		end                  int // offset of the closing '}'
 		haveState, haveValue bool
 		k                    kind
 		valueNull            bool
@@ -123,6 +127,7 @@ func decode(data []byte) (Lettering, error) {
 	)
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		end = d.pos
 		d.pos++
 	} else {
 		for {
@@ -149,7 +154,7 @@ func decode(data []byte) (Lettering, error) {
 				}
 				haveState = true
 				if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-					return Lettering{}, d.fail("state", at, ErrState, "got "+d.describe()+", want a string")
+					return Lettering{}, d.wrongType("state", ErrState, "a string")
 				}
 				s, err := d.str()
 				if err != nil {
@@ -182,7 +187,7 @@ func decode(data []byte) (Lettering, error) {
 				case d.literal("null"):
 					valueNull = true
 				default:
-					return Lettering{}, d.fail("value", at, ErrCode, "got "+d.describe()+", want a string or null")
+					return Lettering{}, d.wrongType("value", ErrCode, "a string or null")
 				}
 			default:
 				return Lettering{}, d.fail(string(key), keyAt, ErrField,
@@ -195,6 +200,7 @@ func decode(data []byte) (Lettering, error) {
 			c := d.data[d.pos]
 			d.pos++
 			if c == '}' {
+				end = d.pos - 1
 				break
 			}
 			if c != ',' {
@@ -208,10 +214,10 @@ func decode(data []byte) (Lettering, error) {
 		return Lettering{}, d.syntax("unexpected data after the object")
 	}
 	if !haveState {
-		return Lettering{}, d.fail("state", 0, ErrField, `member "state" is missing`)
+		return Lettering{}, d.fail("state", end, ErrField, `member "state" is missing`)
 	}
 	if !haveValue {
-		return Lettering{}, d.fail("value", 0, ErrField, `member "value" is missing`)
+		return Lettering{}, d.fail("value", end, ErrField, `member "value" is missing`)
 	}
 	var rerr *ruleError
 	switch k {
@@ -257,27 +263,42 @@ func isIdentByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-// describe names the JSON type that starts at d.pos, for error messages.
-func (d *decoder) describe() string {
+// describe names the JSON value that starts at d.pos, for error messages,
+// and reports whether it starts like a JSON value at all.
+func (d *decoder) describe() (string, bool) {
 	if d.pos >= len(d.data) {
-		return "end of input"
+		return "end of input", false
 	}
-	switch c := d.data[d.pos]; {
-	case c == 'n' && d.literal("null"):
-		d.pos -= 4
-		return "null"
-	case c == 't' || c == 'f':
-		return "a boolean"
+	rest := d.data[d.pos:]
+	switch c := rest[0]; {
+	case bytes.HasPrefix(rest, []byte("null")):
+		return "null", true
+	case bytes.HasPrefix(rest, []byte("true")), bytes.HasPrefix(rest, []byte("false")):
+		return "a boolean", true
 	case c == '"':
-		return "a string"
+		return "a string", true
 	case c == '[':
-		return "an array"
+		return "an array", true
 	case c == '{':
-		return "an object"
+		return "an object", true
 	case c == '-' || c >= '0' && c <= '9':
-		return "a number"
+		return "a number", true
 	}
-	return "invalid character " + quote(d.data[d.pos:d.pos+1])
+	r, size := utf8.DecodeRune(rest)
+	if r == utf8.RuneError && size == 1 {
+		return "invalid byte 0x" + strconv.FormatUint(uint64(rest[0]), 16), false
+	}
+	return "invalid character " + strconv.QuoteRune(r), false
+}
+
+// wrongType reports a value of the wrong JSON type for field, or a syntax
+// error when what follows is not a JSON value at all.
+func (d *decoder) wrongType(field string, sentinel error, want string) *Error {
+	what, ok := d.describe()
+	if !ok {
+		return d.fail(field, d.pos, ErrSyntax, "got "+what+", want "+want)
+	}
+	return d.fail(field, d.pos, sentinel, "got "+what+", want "+want)
 }
 
 // str scans the JSON string starting at d.pos (which holds '"'). Without
@@ -364,7 +385,7 @@ func (d *decoder) strEscaped(start, i int) ([]byte, error) {
 				buf = utf8.AppendRune(buf, r)
 			default:
 				d.pos = i - 2
-				return nil, d.syntax("invalid escape " + quote(d.data[i-2:i]))
+				return nil, d.syntax("invalid escape " + strconv.Quote(string(d.data[i-2:i])))
 			}
 		case c < 0x20:
 			d.pos = i
@@ -407,16 +428,16 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// quote renders b as a JSON string for error messages, cut to 40 bytes.
+// quote renders b as a quoted string for error messages, cut to 40 bytes at
+// a rune boundary.
 func quote(b []byte) string {
-	const max = 40
-	cut := len(b) > max
-	if cut {
-		b = b[:max]
+	const limit = 40
+	if len(b) <= limit {
+		return strconv.Quote(string(b))
 	}
-	s := string(appendQuoted(nil, string(b)))
-	if cut {
-		s = s[:len(s)-1] + `..."`
+	n := limit
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
 	}
-	return s
+	return strconv.Quote(string(b[:n])) + "..."
 }

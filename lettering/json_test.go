@@ -55,7 +55,9 @@ func TestUnmarshalJSONErrorFields(t *testing.T) {
 		{"bad code", `{"state":"partial","value":"A"}`, "value", 27},
 		{"repeated", `{"value":null,"value":null}`, "value", 14},
 		{"syntax", `{"state":"none","value":null]`, "", 28},
-		{"missing", `{"value":null}`, "state", 0},
+		{"missing", `{"value":null}`, "state", 13},
+		{"missing in empty object", ` { } `, "state", 3},
+		{"invalid character", "{\"state\":\"none\",\"value\":\xff}", "value", 24},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
