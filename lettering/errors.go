@@ -40,8 +40,8 @@ var (
 	ErrRange error = &kindError{"lettering: code position out of range"}
 )
 
-// ErrEmptyGroup is returned by [Apply] for a group without any line: there is
-// nothing to letter. It does not wrap [ErrInvalid].
+// ErrEmptyGroup is returned by [Apply] and [Letter] for a group without any
+// line: there is nothing to letter. It does not wrap [ErrInvalid].
 var ErrEmptyGroup = errors.New("lettering: empty group")
 
 // kindError is a sentinel that wraps ErrInvalid.
