@@ -557,3 +557,157 @@ func TestSourcesAndEnums(t *testing.T) {
 		t.Error("attachment types are case-sensitive")
 	}
 }
+
+// stricter lists documents the typed path rejects and the schema accepts:
+// the typed path's deliberate tightenings, each with its reason.
+var stricter = []mutation{
+	{
+		name:   "complete code starting with the partial marker",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "complete", "value": "*AB"} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		reason: "lettering.Complete rejects a complete code that looks partial",
+	},
+	{
+		name:   "empty complete code",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "complete", "value": ""} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		reason: "a complete lettering needs a code",
+	},
+	{
+		name:   "lettering code with a control character",
+		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "partial", "value": "*A\tB"} },
+		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		reason: "lettering codes never hold control characters",
+	},
+	{
+		name: "comment date not a calendar day",
+		mutate: func(m map[string]any) {
+			obj(m, "additionalProducerProperties")["comments"] = []any{map[string]any{
+				"date": "31-02-2024", "comment": "x", "user": map[string]any{"producerId": "1", "firstName": "A", "lastName": "B"}}}
+		},
+		want:   []problem{{"/additionalProducerProperties/comments/0/date", RuleDate}},
+		reason: "the schema checks the DD-MM-YYYY pattern only",
+	},
+	{
+		name:   "date in year 0",
+		mutate: func(m map[string]any) { m["date"] = "0000-01-01" },
+		want:   []problem{{"/date", RuleDate}},
+		reason: "period.Date supports years 0001 to 9999; the schema's date format accepts 0000",
+	},
+}
+
+// TestStricterThanSchema pins the typed path's tightenings: the typed path
+// rejects these documents, the schema alone accepts them, and ValidateJSON
+// (which runs both) rejects them.
+func TestStricterThanSchema(t *testing.T) {
+	for _, tt := range stricter {
+		t.Run(tt.name, func(t *testing.T) {
+			data := tt.doc(t)
+			_, err := Parse(data, nil)
+			if diff := cmp.Diff(tt.want, problems(err)); diff != "" {
+				t.Errorf("Parse problems mismatch (-want +got):\n%s", diff)
+			}
+			schema, serr := schemaProblems(data)
+			if serr != nil || len(schema) != 0 {
+				t.Errorf("schema problems = %v, %v; want none (%s)", schemaList(schema), serr, tt.reason)
+			}
+			if err := ValidateJSON(data, nil); err == nil {
+				t.Error("ValidateJSON accepted the document")
+			}
+		})
+	}
+}
+
+func TestRulesTable(t *testing.T) {
+	all := Rules()
+	if !slices.IsSorted(all) || len(all) != len(rules) {
+		t.Errorf("Rules() = %v", all)
+	}
+	for _, r := range all {
+		if r.Err() == nil {
+			t.Errorf("rule %s has no sentinel", r)
+		}
+	}
+	if Rule("schema/type").Err() != nil || Rule("schema/enum").Open() {
+		t.Error("schema rules have no sentinel and are not open")
+	}
+	if !RuleSource.Open() || RuleBalanced.Open() {
+		t.Error("Open")
+	}
+}
+
+func TestMovementAlone(t *testing.T) {
+	m := seedDoc(t)
+	raw, _ := json.Marshal(mov(m, 1))
+	var mv Movement
+	if err := json.Unmarshal(raw, &mv); err != nil {
+		t.Fatal(err)
+	}
+	if err := mv.Validate(nil); err != nil {
+		t.Errorf("Validate = %v", err)
+	}
+	mv.Value.Amount = mv.Value.Debit
+	if got := problems(mv.Validate(nil)); !cmp.Equal(got, []problem{{"/value/amount", RuleAmount}}) {
+		t.Errorf("problems = %v", got)
+	}
+	err := json.Unmarshal([]byte(`{"producerId":"1","value":{"credit":"1"}}`), &mv)
+	want := []problem{
+		{"/analytics", RuleRequired},
+		{"/description", RuleRequired},
+		{"/lettering", RuleRequired},
+		{"/value/amount", RuleRequired},
+		{"/value/credit", RuleType},
+		{"/value/debit", RuleRequired},
+	}
+	if diff := cmp.Diff(want, problems(err)); diff != "" {
+		t.Errorf("Unmarshal problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestPartsUnmarshal(t *testing.T) {
+	var c Currency
+	if err := json.Unmarshal([]byte(`{"code":"USD","rate":1.0845}`), &c); err != nil || c.Rate.String() != "1.0845" {
+		t.Errorf("Currency = %+v, %v", c, err)
+	}
+	if err := json.Unmarshal([]byte(`{"rate":"x","extra":1}`), &c); !cmp.Equal(problems(err), []problem{
+		{"/code", RuleRequired}, {"/extra", RuleUnknownField}, {"/rate", RuleType},
+	}) {
+		t.Errorf("Currency problems = %v", problems(err))
+	}
+	var s AnalyticSection
+	if err := json.Unmarshal([]byte(`{"producerId":"1","amount":12.50,"rate":100,"code":"A","name":"B"}`), &s); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(s)
+	if want := `{"producerId":"1","amount":12.50,"rate":100,"code":"A","name":"B"}`; string(out) != want {
+		t.Errorf("section = %s, want %s", out, want)
+	}
+}
+
+// TestConcurrentValidateJSON runs the schema path from several goroutines
+// (the compiled schema is shared); go test -race checks it.
+func TestConcurrentValidateJSON(t *testing.T) {
+	data, err := os.ReadFile("testdata/seed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() { errs <- ValidateJSON(data, nil) }()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestValidationErrorText(t *testing.T) {
+	err := &ValidationError{Fields: []*FieldError{{Path: "/movements", Rule: RuleBalanced, Message: "x", Err: ErrUnbalanced}}}
+	if got, want := err.Error(), "entry: 1 problem:\n\t/movements: x [balanced]"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !err.Has(RuleBalanced) || err.Has(RuleAmount) {
+		t.Error("Has")
+	}
+}

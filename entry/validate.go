@@ -148,7 +148,7 @@ func (c *checker) parse(data []byte, e *Entry) bool {
 // (balance, period) are not checked. opts may be nil.
 func (m *Movement) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
-	c.movement("", m)
+	c.movement(-1, m)
 	return report(c.probs)
 }
 
@@ -167,15 +167,15 @@ func (c *checker) entry(e *Entry) {
 	if len(e.Movements) < 2 {
 		c.add("/movements", RuleMovements, "an entry needs at least two movements, got "+strconv.Itoa(len(e.Movements)))
 	}
-	var debit, credit decimal.Decimal
+	var debit, credit exactSum
 	for i := range e.Movements {
 		m := &e.Movements[i]
-		c.movement("/movements/"+strconv.Itoa(i), m)
-		debit = debit.Add(m.Value.Debit)
-		credit = credit.Add(m.Value.Credit)
+		c.movement(i, m)
+		debit.add(m.Value.Debit)
+		credit.add(m.Value.Credit)
 	}
-	if !debit.Equal(credit) && !c.skipped(RuleBalanced) {
-		c.add("/movements", RuleBalanced, "total debit "+debit.String()+" ≠ total credit "+credit.String())
+	if !debit.equalSum(&credit) {
+		c.add("/movements", RuleBalanced, "total debit "+debit.value().String()+" ≠ total credit "+credit.value().String())
 	}
 
 	if p := e.AdditionalProducerProperties; p != nil {
@@ -254,60 +254,70 @@ func validBase64(s string) bool {
 	return err == nil
 }
 
-func (c *checker) movement(path string, m *Movement) {
+// movement checks the i-th movement of an entry, or a movement alone when i
+// is negative. Paths are built only for problems.
+func (c *checker) movement(i int, m *Movement) {
+	at := func(suffix string) string {
+		if i < 0 {
+			return suffix
+		}
+		return "/movements/" + strconv.Itoa(i) + suffix
+	}
 	if m.ProducerID == "" {
-		c.add(path+"/producerId", RuleRequired, "must not be empty")
+		c.add(at("/producerId"), RuleRequired, "must not be empty")
 	}
 	v := &m.Value
 	if v.Debit.Sign() < 0 {
-		c.add(path+"/value/debit", RuleNegative, "debit is negative: "+v.Debit.String())
+		c.add(at("/value/debit"), RuleNegative, "debit is negative: "+v.Debit.String())
 	}
 	if v.Credit.Sign() < 0 {
-		c.add(path+"/value/credit", RuleNegative, "credit is negative: "+v.Credit.String())
+		c.add(at("/value/credit"), RuleNegative, "credit is negative: "+v.Credit.String())
 	}
 	if !v.Debit.IsZero() && !v.Credit.IsZero() {
-		c.add(path+"/value", RuleDebitCredit, "a line has either a debit or a credit, not both")
+		c.add(at("/value"), RuleDebitCredit, "a line has either a debit or a credit, not both")
 	}
-	if want := v.Credit.Sub(v.Debit); !v.Amount.Equal(want) {
-		c.add(path+"/value/amount", RuleAmount, "amount "+v.Amount.String()+" ≠ credit − debit = "+want.String())
+	if !equalDiff(v.Amount, v.Credit, v.Debit) {
+		c.add(at("/value/amount"), RuleAmount,
+			"amount "+v.Amount.String()+" ≠ credit − debit = "+v.Credit.Sub(v.Debit).String())
 	}
-	if m.DueDate != nil {
-		c.date(path+"/dueDate", *m.DueDate)
+	if m.DueDate != nil && !m.DueDate.IsValid() {
+		c.date(at("/dueDate"), *m.DueDate)
 	}
-	c.attachments(path+"/attachments", m.Attachments)
+	if len(m.Attachments) > 0 {
+		c.attachments(at("/attachments"), m.Attachments)
+	}
 	if p := m.Payment; p != nil && p.Code != nil && !p.Code.Valid() {
-		c.add(path+"/payment/code", RulePaymentCode, "unknown payment code "+strconv.Quote(string(*p.Code)))
+		c.add(at("/payment/code"), RulePaymentCode, "unknown payment code "+strconv.Quote(string(*p.Code)))
 	}
-	abs := v.Amount.Abs()
 	for j := range m.Analytics {
-		c.axis(path+"/analytics/"+strconv.Itoa(j), &m.Analytics[j], abs)
+		c.axis(at, j, &m.Analytics[j], v.Amount)
 	}
 }
 
 var hundred = decimal.New(100, 0)
 
-// axis checks one analytical axis of a line: rates sum to 100, amounts to
-// the line's absolute amount, none negative.
-func (c *checker) axis(path string, a *MovementAnalytics, lineAmount decimal.Decimal) {
-	var rates, amounts decimal.Decimal
+// axis checks the j-th analytical axis of a line: rates sum to 100, amounts
+// to the line's absolute amount, none negative.
+func (c *checker) axis(at func(string) string, j int, a *MovementAnalytics, lineAmount decimal.Decimal) {
+	path := func() string { return at("/analytics/" + strconv.Itoa(j)) }
+	var rates, amounts exactSum
 	for k := range a.Sections {
 		s := &a.Sections[k]
-		sp := path + "/sections/" + strconv.Itoa(k)
 		if s.Amount.Sign() < 0 {
-			c.add(sp+"/amount", RuleNegative, "section amount is negative: "+s.Amount.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/amount", RuleNegative, "section amount is negative: "+s.Amount.String())
 		}
 		if s.Rate.Sign() < 0 {
-			c.add(sp+"/rate", RuleNegative, "section rate is negative: "+s.Rate.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/rate", RuleNegative, "section rate is negative: "+s.Rate.String())
 		}
-		rates = rates.Add(s.Rate)
-		amounts = amounts.Add(s.Amount)
+		rates.add(s.Rate)
+		amounts.add(s.Amount)
 	}
-	if !rates.Equal(hundred) {
-		c.add(path+"/sections", RuleAnalyticsRate, "section rates sum to "+rates.String()+", not 100")
+	if !rates.equal(hundred) {
+		c.add(path()+"/sections", RuleAnalyticsRate, "section rates sum to "+rates.value().String()+", not 100")
 	}
-	if !amounts.Equal(lineAmount) {
-		c.add(path+"/sections", RuleAnalyticsAmount,
-			"section amounts sum to "+amounts.String()+", not the line's "+lineAmount.String())
+	if !amounts.equalAbs(lineAmount) {
+		c.add(path()+"/sections", RuleAnalyticsAmount,
+			"section amounts sum to "+amounts.value().String()+", not the line's "+lineAmount.Abs().String())
 	}
 }
 
