@@ -3,7 +3,7 @@ package filestore
 import (
 	"context"
 	"errors"
-	"path"
+	"os"
 	"slices"
 
 	"github.com/ledgersink/ledgersink/storage"
@@ -46,28 +46,39 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return nil
 	}
 
-	// 1. Write every object to a temporary file in its directory.
+	// 1. Write every object to a temporary file in its directory, opening
+	// each directory once.
 	perFile := s.opts.Sync && !canSyncfs
+	dirs := map[string]dirHandle{}
+	var dirOrder []string
+	defer func() {
+		for _, d := range dirs {
+			d.close()
+		}
+	}()
+	var created []string
 	temps := make([]string, 0, len(objs))
+	handles := make([]dirHandle, 0, len(objs))
 	removeTemps := func() {
-		for _, t := range temps {
+		for i, t := range temps {
 			if t != "" {
-				s.root.Remove(t)
+				handles[i].r.Remove(t)
 			}
 		}
 	}
-	var created []string
 	for _, o := range objs {
 		if err := ctx.Err(); err != nil {
 			removeTemps()
 			return err
 		}
-		f, tmp, err := s.createTemp(path.Dir(o.Key), &created)
+		dir, _ := split(o.Key)
+		d, f, tmp, err := s.batchTemp(dirs, &dirOrder, dir, &created)
 		if err != nil {
 			removeTemps()
 			return &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err}
 		}
 		temps = append(temps, tmp)
+		handles = append(handles, d)
 		_, err = f.Write(o.Data)
 		if err == nil && perFile {
 			err = f.Sync()
@@ -98,38 +109,38 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	var failed []*storage.KeyError
 	committed := make(map[string][]int) // directory -> indexes of objects published there
 	for i, o := range objs {
-		err := s.publish(temps[i], o.Key, ifNotExist)
+		dir, name := split(o.Key)
+		err := publish(handles[i], temps[i], name, ifNotExist)
 		temps[i] = "" // publish removed it
 		if err != nil {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err})
 			continue
 		}
-		d := path.Dir(o.Key)
-		committed[d] = append(committed[d], i)
+		committed[dir] = append(committed[dir], i)
 	}
 
 	// 4. One fsync per directory touched, and per parent of a new one.
 	if s.opts.Sync {
-		dirs := make([]string, 0, len(committed))
-		for d := range committed {
-			dirs = append(dirs, d)
-		}
-		for _, c := range created {
-			if _, ok := committed[path.Dir(c)]; !ok {
-				committed[path.Dir(c)] = nil
-				dirs = append(dirs, path.Dir(c))
+		unsure := func(idx []int, err error) {
+			for _, i := range idx {
+				failed = append(failed, &storage.KeyError{Op: "putbatch", Key: objs[i].Key, Err: err})
 			}
 		}
-		syncFailed := false
-		for _, d := range dirs {
-			if err := s.syncDir(d); err != nil {
-				for _, i := range committed[d] {
-					syncFailed = true
-					failed = append(failed, &storage.KeyError{Op: "putbatch", Key: objs[i].Key, Err: err})
+		n := len(failed)
+		for _, dir := range dirOrder {
+			if idx := committed[dir]; len(idx) > 0 {
+				if err := syncDir(dirs[dir]); err != nil {
+					unsure(idx, err)
+					delete(committed, dir)
 				}
 			}
 		}
-		if syncFailed {
+		if err := s.syncParents(created); err != nil {
+			for _, dir := range dirOrder {
+				unsure(committed[dir], err)
+			}
+		}
+		if len(failed) > n {
 			sortByBatchOrder(failed, objs)
 		}
 	}
@@ -137,6 +148,34 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return &storage.BatchError{Errs: failed}
 	}
 	return nil
+}
+
+// batchTemp creates a temporary file in dir, opening dir once per batch (and
+// again if a concurrent Delete removed it).
+func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (dirHandle, *os.File, string, error) {
+	for attempt := 0; ; attempt++ {
+		d, ok := dirs[dir]
+		if !ok {
+			var err error
+			if d, err = s.openDir(dir, true, created); err != nil {
+				return dirHandle{}, nil, "", err
+			}
+			dirs[dir] = d
+			*order = append(*order, dir)
+		}
+		f, tmp, err := s.createTemp(d)
+		if err == nil {
+			return d, f, tmp, nil
+		}
+		if err != errDirGone || attempt >= 3 {
+			return dirHandle{}, nil, "", err
+		}
+		// Temporary files already written there are gone with the old
+		// directory only if it was empty, which it was not; so none are.
+		d.close()
+		delete(dirs, dir)
+		*order = slices.DeleteFunc(*order, func(o string) bool { return o == dir })
+	}
 }
 
 // sortByBatchOrder orders errs as their keys appear in objs.

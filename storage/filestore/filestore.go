@@ -3,20 +3,22 @@ package filestore
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/ledgersink/ledgersink/storage"
 )
 
-// TempPrefix starts the name of every temporary file the store creates. A
+// TempPrefix starts the name of every temporary file the store creates
+// (followed by 24 hex digits). A
 // key with an element starting with TempPrefix is rejected with
 // [storage.RuleReserved], and List never yields such names.
 const TempPrefix = ".ledgersink-tmp-"
@@ -59,6 +61,8 @@ type Store struct {
 	opts    Options
 	dirPerm fs.FileMode
 	bufs    sync.Pool // *[]byte copy buffers
+	tag     string    // random, distinguishes this store's temporary files
+	seq     atomic.Uint64
 }
 
 var (
@@ -91,6 +95,9 @@ func New(root string, opts *Options) (*Store, error) {
 	}
 	s.dirPerm = s.opts.Perm | (s.opts.Perm&0o444)>>2
 	s.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	var tag [4]byte
+	rand.Read(tag[:]) // never fails (crypto/rand)
+	s.tag = hex.EncodeToString(tag[:])
 	return s, nil
 }
 
@@ -149,41 +156,88 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// tempName returns a fresh temporary name in dir.
-func tempName(dir string) string {
+// tempName returns a fresh temporary file name: the store's random tag
+// and a counter, so names never repeat within a store and collide across
+// stores (processes) only by chance, which O_EXCL then catches.
+func (s *Store) tempName() string {
 	var b [8]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
-	name := TempPrefix + hex.EncodeToString(b[:])
-	if dir == "." {
-		return name
-	}
-	return dir + "/" + name
+	binary.BigEndian.PutUint64(b[:], s.seq.Add(1))
+	return TempPrefix + s.tag + hex.EncodeToString(b[:])
 }
 
-// createTemp creates a temporary file in dir, creating dir (and recording
-// the directories created in *created) if needed.
-func (s *Store) createTemp(dir string, created *[]string) (*os.File, string, error) {
+// dirHandle is an open directory of the store: the root itself, or a
+// sub-Root of it that must be closed.
+type dirHandle struct {
+	r   *os.Root
+	own bool
+}
+
+func (d dirHandle) close() {
+	if d.own {
+		d.r.Close()
+	}
+}
+
+// openDir opens dir (a slash path, "." for the root), creating it and its
+// missing parents when create is set, and appending the directories created
+// to *created. A file in the way gives ErrConflict.
+func (s *Store) openDir(dir string, create bool, created *[]string) (dirHandle, error) {
+	if dir == "." {
+		return dirHandle{r: s.root}, nil
+	}
 	for attempt := 0; ; attempt++ {
-		name := tempName(dir)
-		f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.opts.Perm)
-		if err == nil {
-			return f, name, nil
-		}
+		r, err := s.root.OpenRoot(dir)
 		switch {
-		case attempt >= 5:
-			return nil, "", err
-		case errors.Is(err, fs.ErrExist):
-			continue // a name collision: draw another
+		case err == nil:
+			return dirHandle{r: r, own: true}, nil
 		case errors.Is(err, syscall.ENOTDIR):
-			return nil, "", ErrConflict
-		case errors.Is(err, fs.ErrNotExist) && dir != ".":
-			// The directory is missing, or was removed by a concurrent
-			// Delete with RemoveEmptyDirs: create it and retry.
-			if err := s.mkdirs(dir, created); err != nil {
-				return nil, "", err
-			}
+			return dirHandle{}, ErrConflict
+		case !create || attempt >= 3 || !errors.Is(err, fs.ErrNotExist):
+			return dirHandle{}, err
+		}
+		if err := s.mkdirs(dir, created); err != nil {
+			return dirHandle{}, err
+		}
+	}
+}
+
+// errDirGone reports that a directory was removed after it was opened (by a
+// concurrent Delete with RemoveEmptyDirs); the caller opens it again.
+var errDirGone = errors.New("filestore: directory removed concurrently")
+
+// createTemp creates a temporary file in the open directory d.
+func (s *Store) createTemp(d dirHandle) (*os.File, string, error) {
+	for attempt := 0; ; attempt++ {
+		name := s.tempName()
+		f, err := d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.opts.Perm)
+		switch {
+		case err == nil:
+			return f, name, nil
+		case errors.Is(err, fs.ErrExist) && attempt < 5:
+			continue // a name collision with another process: draw again
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, "", errDirGone
 		default:
 			return nil, "", err
+		}
+	}
+}
+
+// openTemp opens dir (creating it if needed) and creates a temporary file
+// in it, reopening dir if a concurrent Delete removed it in between.
+func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, string, error) {
+	for attempt := 0; ; attempt++ {
+		d, err := s.openDir(dir, true, created)
+		if err != nil {
+			return dirHandle{}, nil, "", err
+		}
+		f, tmp, err := s.createTemp(d)
+		if err == nil {
+			return d, f, tmp, nil
+		}
+		d.close()
+		if err != errDirGone || attempt >= 3 {
+			return dirHandle{}, nil, "", err
 		}
 	}
 }
@@ -201,7 +255,7 @@ func (s *Store) mkdirs(dir string, created *[]string) error {
 		case err == nil:
 			*created = append(*created, d)
 		case errors.Is(err, fs.ErrExist):
-			// Already there; if it is a file, the next step fails with
+			// Already there; if it is a file, opening it fails with
 			// ENOTDIR and the caller reports a conflict.
 		case errors.Is(err, syscall.ENOTDIR):
 			return ErrConflict
@@ -254,12 +308,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	dir := path.Dir(key)
+	dir, name := split(key)
 	var created []string
-	f, tmp, err := s.createTemp(dir, &created)
+	d, f, tmp, err := s.openTemp(dir, &created)
 	if err != nil {
 		return keyErr("put", key, err)
 	}
+	defer d.close()
 	err = s.write(ctx, f, r)
 	if err == nil && s.opts.Sync {
 		err = f.Sync()
@@ -271,75 +326,97 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		err = ctx.Err()
 	}
 	if err != nil {
-		s.root.Remove(tmp)
-		if errors.Is(err, ctx.Err()) {
+		d.r.Remove(tmp)
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err
 		}
 		return keyErr("put", key, err)
 	}
-	if err := s.publish(tmp, key, opts != nil && opts.IfNotExist); err != nil {
+	if err := publish(d, tmp, name, opts != nil && opts.IfNotExist); err != nil {
 		return keyErr("put", key, err)
 	}
 	if s.opts.Sync {
-		if err := s.syncDirs(dir, created); err != nil {
+		if err := syncDir(d); err != nil {
+			return keyErr("put", key, err)
+		}
+		if err := s.syncParents(created); err != nil {
 			return keyErr("put", key, err)
 		}
 	}
 	return nil
 }
 
-// publish makes the complete temporary file tmp visible under key, and
+// split returns the directory ("." at the top) and the name of key.
+func split(key string) (dir, name string) {
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 {
+		return ".", key
+	}
+	return key[:i], key[i+1:]
+}
+
+// publish makes the complete temporary file tmp visible as name in d, and
 // removes tmp in every case.
-func (s *Store) publish(tmp, key string, ifNotExist bool) error {
+func publish(d dirHandle, tmp, name string, ifNotExist bool) error {
 	if ifNotExist {
-		err := s.root.Link(tmp, key)
-		s.root.Remove(tmp)
+		err := d.r.Link(tmp, name)
+		d.r.Remove(tmp)
 		if errors.Is(err, fs.ErrExist) {
-			if fi, serr := s.root.Lstat(key); serr == nil && fi.IsDir() {
+			if fi, serr := d.r.Lstat(name); serr == nil && fi.IsDir() {
 				return ErrConflict
 			}
 			return storage.ErrExist
 		}
 		return err
 	}
-	err := s.root.Rename(tmp, key)
+	err := d.r.Rename(tmp, name)
 	if err != nil {
-		s.root.Remove(tmp)
-		if fi, serr := s.root.Lstat(key); serr == nil && fi.IsDir() {
+		d.r.Remove(tmp)
+		if fi, serr := d.r.Lstat(name); serr == nil && fi.IsDir() {
 			return ErrConflict
 		}
 	}
 	return err
 }
 
-// syncDirs fsyncs dir, and the parent of each directory in created.
-func (s *Store) syncDirs(dir string, created []string) error {
-	seen := map[string]bool{dir: true}
-	dirs := []string{dir}
-	for _, c := range created {
-		if p := path.Dir(c); !seen[p] {
-			seen[p] = true
-			dirs = append(dirs, p)
-		}
+// syncDir fsyncs the open directory d.
+func syncDir(d dirHandle) error {
+	f, err := d.r.Open(".")
+	if err != nil {
+		return err
 	}
-	for _, d := range dirs {
-		if err := s.syncDir(d); err != nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncParents fsyncs the parent of each directory in created, so that the
+// new directories themselves are durable.
+func (s *Store) syncParents(created []string) error {
+	seen := map[string]bool{}
+	for _, c := range created {
+		p, _ := split(c)
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if err := s.syncPath(p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) syncDir(dir string) error {
-	d, err := s.root.Open(dir)
+// syncPath fsyncs the directory dir.
+func (s *Store) syncPath(dir string) error {
+	d, err := s.openDir(dir, false, nil)
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	defer d.close()
+	return syncDir(d)
 }
 
 // Get implements [storage.Store.Get]. The reader reads the file that held the
@@ -405,18 +482,18 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		}
 		return keyErr("delete", key, err)
 	}
-	dir := path.Dir(key)
+	dir, _ := split(key)
 	synced := dir
 	if s.opts.RemoveEmptyDirs {
-		for d := dir; d != "."; d = path.Dir(d) {
+		for d := dir; d != "."; d, _ = split(d) {
 			if s.root.Remove(d) != nil {
 				break // not empty (or gone): stop there
 			}
-			synced = path.Dir(d)
+			synced, _ = split(d)
 		}
 	}
 	if s.opts.Sync {
-		if err := s.syncDir(synced); err != nil && !isNotExist(err) {
+		if err := s.syncPath(synced); err != nil && !isNotExist(err) {
 			return keyErr("delete", key, err)
 		}
 	}

@@ -52,7 +52,11 @@ type entry struct {
 	name string
 	sort string // name, plus "/" for a directory
 	dir  bool
+	de   fs.DirEntry
 }
+
+// info returns the entry's FileInfo: readDirStat has loaded it already.
+func (e entry) info() (fs.FileInfo, error) { return e.de.Info() }
 
 // walk calls fn for every regular file under prefix, in key order, with its
 // FileInfo when stat is set. fn is called at most once with an error, last.
@@ -105,7 +109,13 @@ type walker struct {
 // dir lists the directory r, whose keys start with keyPrefix, keeping the
 // entries whose names start with namePrefix. It returns false to stop.
 func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
-	entries, err := readDir(r)
+	var entries []fs.DirEntry
+	var err error
+	if w.stat {
+		entries, err = readDirStat(r)
+	} else {
+		entries, err = readDirTypes(r)
+	}
 	if err != nil {
 		if isNotExist(err) {
 			return true // removed while we walked
@@ -120,9 +130,9 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		}
 		switch t := e.Type(); {
 		case t.IsDir():
-			list = append(list, entry{name: name, sort: name + "/", dir: true})
+			list = append(list, entry{name: name, sort: name + "/", dir: true, de: e})
 		case t.IsRegular():
-			list = append(list, entry{name: name, sort: name})
+			list = append(list, entry{name: name, sort: name, de: e})
 		}
 	}
 	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
@@ -153,7 +163,7 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		}
 		var fi fs.FileInfo
 		if w.stat {
-			fi, err = r.Lstat(e.name)
+			fi, err = e.info()
 			if err != nil {
 				if isNotExist(err) {
 					continue
@@ -171,8 +181,10 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 	return true
 }
 
-// readDir reads the entries of the directory r.
-func readDir(r *os.Root) ([]fs.DirEntry, error) {
+// readDirStat reads the entries of the directory r with their FileInfo: a
+// directory opened in a Root loads it with one lstatat per entry, relative
+// to the directory, so it never follows a path out of the root.
+func readDirStat(r *os.Root) ([]fs.DirEntry, error) {
 	f, err := r.Open(".")
 	if err != nil {
 		return nil, err

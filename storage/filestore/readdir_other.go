@@ -1,0 +1,12 @@
+//go:build !unix
+
+package filestore
+
+import (
+	"io/fs"
+	"os"
+)
+
+// readDirTypes reads the entries of the directory r; where descriptors
+// cannot be duplicated it is readDirStat.
+func readDirTypes(r *os.Root) ([]fs.DirEntry, error) { return readDirStat(r) }
