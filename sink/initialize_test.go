@@ -3,8 +3,6 @@ package sink_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -120,53 +119,48 @@ func TestInitializeDemo(t *testing.T) {
 	}
 }
 
-// failingStore fails the n-th Put (counting from 1), without writing it.
-type failingStore struct {
-	storage.Store
-	n, puts atomic.Int64
-}
-
-var errInjected = errors.New("injected failure")
-
-func (s *failingStore) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if s.puts.Add(1) == s.n.Load() {
-		return fmt.Errorf("put %s: %w", key, errInjected)
-	}
-	return s.Store.Put(ctx, key, r, opts)
-}
-
-// TestInitializeResumesAfterAnyFailure fails each write of an
-// initialization in turn, runs it again, and checks that the store ends
-// exactly as after an uninterrupted run: no file missing, none duplicated,
-// one report.
+// TestInitializeResumesAfterAnyFailure crashes an initialization at each of
+// its writes in turn, in every way a write can fail (not done, done but not
+// acknowledged, cut midway), restarts it on the same store, and checks that
+// the store ends exactly as after an uninterrupted run: no file missing,
+// none duplicated, one report.
 func TestInitializeResumesAfterAnyFailure(t *testing.T) {
+	opts := &sink.InitOptions{BatchSize: 4}
 	clean := memstore.New(nil)
-	if _, err := initialize(t, clean, sinktest.Company(nil), &sink.InitOptions{BatchSize: 4}); err != nil {
+	if _, err := initialize(t, clean, sinktest.Company(nil), opts); err != nil {
 		t.Fatal(err)
 	}
 	want := withoutReportTime(t, snapshot(t, clean))
-	for n := int64(1); ; n++ {
-		store := &failingStore{Store: memstore.New(nil)}
-		store.n.Store(n)
-		_, err := initialize(t, store, sinktest.Company(nil), &sink.InitOptions{BatchSize: 4})
-		if err == nil {
-			if n < 10 {
-				t.Fatalf("no failure injected at put %d", n)
+	for _, mode := range []faultstore.Mode{faultstore.FailBefore, faultstore.FailAfter, faultstore.FailDuring} {
+		crashes := 0
+		for n := 0; ; n++ {
+			inner := memstore.New(nil)
+			faulty := faultstore.New(inner, faultstore.Rule{Op: faultstore.OpPut, Skip: n, Times: 1, Mode: mode, Crash: true})
+			_, err := initialize(t, faulty, sinktest.Company(nil), opts)
+			if faulty.Faults() == 0 {
+				if err != nil {
+					t.Fatalf("%v: no fault, yet %v", mode, err)
+				}
+				break // n is past the last write
 			}
-			break // n is past the last write
+			crashes++
+			if !errors.Is(err, faultstore.ErrInjected) && !errors.Is(err, faultstore.ErrCrashed) {
+				t.Fatalf("%v at put %d: error %v, want the injected one", mode, n, err)
+			}
+			// The process restarts on the store as the crash left it.
+			res, err := initialize(t, inner, sinktest.Company(nil), opts)
+			if err != nil {
+				t.Fatalf("%v at put %d: resume: %v", mode, n, err)
+			}
+			if res.Created+res.Existing != 33 && !res.AlreadyDone {
+				t.Errorf("%v at put %d: resume created %d + found %d, want 33", mode, n, res.Created, res.Existing)
+			}
+			if diff := cmp.Diff(want, withoutReportTime(t, snapshot(t, inner))); diff != "" {
+				t.Fatalf("%v at put %d: the resumed store differs (-uninterrupted +resumed):\n%s", mode, n, diff)
+			}
 		}
-		if !errors.Is(err, errInjected) {
-			t.Fatalf("put %d: error %v, want the injected one", n, err)
-		}
-		res, err := initialize(t, store, sinktest.Company(nil), &sink.InitOptions{BatchSize: 4})
-		if err != nil {
-			t.Fatalf("resume after failing put %d: %v", n, err)
-		}
-		if res.Created+res.Existing != 33 && !res.AlreadyDone {
-			t.Errorf("resume after failing put %d: created %d + existing %d, want 33", n, res.Created, res.Existing)
-		}
-		if diff := cmp.Diff(want, withoutReportTime(t, snapshot(t, store.Store))); diff != "" {
-			t.Fatalf("after failing put %d and resuming, the store differs (-uninterrupted +resumed):\n%s", n, diff)
+		if crashes < 36 {
+			t.Errorf("%v: only %d crash points, want one per write (36 or more)", mode, crashes)
 		}
 	}
 }
@@ -218,9 +212,8 @@ func TestInitializeCancelled(t *testing.T) {
 // TestInitializeSourcesChanged: a resumed initialization whose sources
 // changed meanwhile fails with a conflict instead of overwriting.
 func TestInitializeSourcesChanged(t *testing.T) {
-	store := &failingStore{Store: memstore.New(nil)}
-	store.n.Store(20) // stop midway
-	if _, err := initialize(t, store, sinktest.Company(nil), &sink.InitOptions{BatchSize: 1}); !errors.Is(err, errInjected) {
+	store := faultstore.New(memstore.New(nil), faultstore.Rule{Op: faultstore.OpPut, Skip: 20, Times: 1}) // stop midway
+	if _, err := initialize(t, store, sinktest.Company(nil), &sink.InitOptions{BatchSize: 1}); !errors.Is(err, faultstore.ErrInjected) {
 		t.Fatalf("first run: %v", err)
 	}
 	in := sinktest.Company(nil)
@@ -317,10 +310,9 @@ func TestLiveWritesAfterInitialization(t *testing.T) {
 
 	// A live write during an initialization (simulated by a failure in
 	// the middle, a live write, then the resume) is detected.
-	store2 := &failingStore{Store: memstore.New(nil)}
-	store2.n.Store(10)
+	store2 := faultstore.New(memstore.New(nil), faultstore.Rule{Op: faultstore.OpPut, Skip: 10, Times: 1})
 	w2, _ := sink.NewWriter(store2, &sink.WriterOptions{Now: fixedClock()})
-	if _, err := w2.Initialize(ctx, sinktest.Company(nil), nil); !errors.Is(err, errInjected) {
+	if _, err := w2.Initialize(ctx, sinktest.Company(nil), nil); !errors.Is(err, faultstore.ErrInjected) {
 		t.Fatal(err)
 	}
 	if _, err := w2.Write(ctx, ev); err != nil {
