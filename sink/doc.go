@@ -11,6 +11,21 @@
 // Updated event: an update is [EntryDeleted] with miseAJour set, followed by
 // [EntryInserted]. A reconciliation is only ever inserted.
 //
+// # Payloads
+//
+// A file holds one flat JSON object: the [Envelope] (timestamp in epoch
+// milliseconds of the data change, application_id, entite_id, id), then the
+// object's fields. [Event] carries it typed: Data is a *[Account],
+// *[Journal], *entry.Entry, ... An Inserted event carries every field; an
+// Updated one the changed fields, listed in Event.Changed, and null for the
+// others ([Changes] computes the list from two versions); a Deleted one the
+// envelope only, plus miseAJour for entries (the older spelling miseAjour is
+// accepted when reading). [Event.Encode] and [DecodeEvent] convert; amounts
+// are plain JSON numbers that keep their digits.
+//
+// Since the platform writes null both for "unchanged" and for "set to
+// null", an Updated event cannot clear a field: send the object again.
+//
 // # File names
 //
 // Every file is named
@@ -23,4 +38,36 @@
 // was produced, to the millisecond ([TimeLayout]). [FileName] formats and
 // [ParseFileName] parses them; parsing is the exact inverse of formatting and
 // rejects anything else with a [*FileNameError] naming the offending part.
+// Files are stored under "<entite_id>/<file name>" ([Key]).
+//
+// # Writing
+//
+// A [Writer] writes events create-only. A key is a pure function of the
+// event, its offset and its production time, so a retried write lands on
+// the same key: the same bytes there is a success, other bytes a
+// [*ConflictError], and nothing is ever overwritten. Offsets increase
+// strictly per entity and are reserved in blocks in the store, so a
+// restarted writer, or one in another process, never reuses one.
+// [Writer.WriteBatch] writes many events concurrently, or as one durable
+// group commit when the store supports it; [Writer.WriteOnce] writes a batch
+// exactly once however often it is retried.
+//
+// [Writer.Initialize] writes an entity's initialization: every object in
+// scope under the period rules (see package period), streamed from
+// iterators in bounded memory, then the initialization report, last. It
+// resumes after a crash or a cancellation and ends with exactly the files
+// of an uninterrupted run.
+//
+// # State
+//
+// The writer keeps its state in the store, under a directory of its own
+// ("_ledgersink" by default, see [WriterOptions]): offset reservations,
+// initialization records, WriteOnce records. Entities' directories hold only
+// sink files and reports. Data is always written before the state that
+// says it is done.
+//
+// # Concurrency
+//
+// Writers are safe for concurrent use. Events, payloads and file names are
+// plain values; share them read-only.
 package sink
