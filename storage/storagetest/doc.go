@@ -19,7 +19,7 @@
 // one must win), ErrNotExist from Get and Delete, List in byte order of
 // whole keys and by any prefix (keys such as "a/b c", "a/b.c", "a/b/c" and
 // "a/b0" sort by their bytes, not directory by directory), List metadata,
-// early exit from a List loop, odd but valid keys (Unicode, spaces, dots,
+// [storage.Keys] agreeing with List, early exit from a List loop, odd but valid keys (Unicode, spaces, dots,
 // characters that need escaping in URLs, 255-byte elements, 1024-byte keys),
 // case sensitivity, invalid keys rejected by every method with
 // [storage.ErrInvalidKey] and nothing written, a reader failing midway (no

@@ -68,6 +68,7 @@ func RunWithOptions(t *testing.T, newStore func(t *testing.T) storage.Store, opt
 		{"ListEmpty", h.testListEmpty},
 		{"ListStopEarly", h.testListStopEarly},
 		{"ListMetadata", h.testListMetadata},
+		{"Keys", h.testKeys},
 		{"NestedKeys", h.testNestedKeys},
 		{"OddKeys", h.testOddKeys},
 		{"CaseSensitive", h.testCaseSensitive},
@@ -359,6 +360,30 @@ func (h *harness) testListPrefix(t *testing.T, s storage.Store) {
 		}
 		if diff := cmp.Diff(want, listKeys(t, s, prefix)); diff != "" {
 			t.Errorf("List(%q) mismatch (-want +got): a prefix matches every key that starts with it, byte for byte, slash or not:\n%s", prefix, diff)
+		}
+	}
+}
+
+func (h *harness) testKeys(t *testing.T, s storage.Store) {
+	for _, k := range shuffled(orderKeys) {
+		mustPut(t, s, k, []byte(k))
+	}
+	for _, prefix := range []string{"", "a", "a/", "a/b", "a/b/", "zz"} {
+		want := listKeys(t, s, prefix)
+		got := []string{}
+		for k, err := range storage.Keys(t.Context(), s, prefix) {
+			if err != nil {
+				t.Fatalf("storage.Keys(%q) yielded %v", prefix, err)
+			}
+			got = append(got, k)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("storage.Keys(%q) mismatch with List (-List +Keys): a KeyLister must yield exactly List's keys, in the same order:\n%s", prefix, diff)
+		}
+	}
+	for k, err := range storage.Keys(t.Context(), s, "a//") {
+		if !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("storage.Keys(\"a//\") yielded %q, %v; want only an error matching storage.ErrInvalidKey", k, err)
 		}
 	}
 }
