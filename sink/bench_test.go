@@ -119,3 +119,68 @@ func heapInUse() uint64 {
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
+
+// Writing 1,000 account events per operation into a filestore: one at a
+// time, concurrently, durably one at a time (fsync per file) and durably as
+// a group commit, beside the ceiling (json.Marshal + temporary file +
+// rename per event in a plain loop, not durable).
+//
+//	go test -run '^$' -bench 'WriteBatch' -count 3 ./sink/
+func BenchmarkWriteBatch(b *testing.B) {
+	const n = 1000
+	root := b.TempDir()
+	evs := make([]*sink.Event, n)
+	for i := range evs {
+		evs[i] = &sink.Event{
+			Name:     sink.AccountInserted,
+			Envelope: sink.Envelope{Timestamp: 1706627839000, ApplicationID: sinktest.DemoApplicationID, EntityID: "entity", ID: fmt.Sprintf("acc-%06d", i)},
+			Data:     &sink.Account{Number: fmt.Sprintf("4%07d", i), Label: "Compte de tiers", Collective: true, Type: 2},
+		}
+	}
+	for _, c := range []struct {
+		name        string
+		sync        bool
+		concurrency int
+		durable     bool
+	}{
+		{"serial", false, 1, false},
+		{"concurrent-8", false, 8, false},
+		{"durable-serial", true, 1, false},
+		{"durable-concurrent-8", true, 8, false},
+		{"durable-group-commit", true, 1, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				dir, _ := os.MkdirTemp(root, "run-")
+				store, err := filestore.New(dir, &filestore.Options{Sync: c.sync})
+				if err != nil {
+					b.Fatal(err)
+				}
+				w, _ := sink.NewWriter(store, &sink.WriterOptions{Concurrency: c.concurrency, Durable: c.durable})
+				if _, err := w.WriteBatch(context.Background(), evs); err != nil {
+					b.Fatal(err)
+				}
+				store.Close()
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+	b.Run("ceiling", func(b *testing.B) {
+		for b.Loop() {
+			dir, _ := os.MkdirTemp(root, "run-")
+			dir = filepath.Join(dir, "entity")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			at := time.Now()
+			for i, ev := range evs {
+				data, err := json.Marshal(ev.Data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				writeFile(b, dir, sink.FileName{Event: ev.Name, Offset: int64(i), Time: at}.String(), data)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+}
