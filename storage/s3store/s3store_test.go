@@ -25,6 +25,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -66,14 +67,26 @@ func (f *fakeS3) Requests() []*http.Request {
 
 // startFakeS3 starts a gofakes3 server with an empty bucket named bucket; the
 // server stops when the test ends.
-func startFakeS3(t testing.TB) *fakeS3 {
+func startFakeS3(t testing.TB) *fakeS3 { return startFakeS3Latency(t, 0) }
+
+// startFakeS3Latency is startFakeS3 with every request held for latency
+// before it is served, to stand for a network round trip (benchmarks only).
+func startFakeS3Latency(t testing.TB, latency time.Duration) *fakeS3 {
 	t.Helper()
 	f := &fakeS3{Backend: s3mem.New()}
 	if err := f.Backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
 	faker := gofakes3.New(f.Backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	srv := httptest.NewServer(f.record(faker.Server()))
+	h := f.record(faker.Server())
+	if latency > 0 {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(latency)
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	f.URL = srv.URL
 	return f
