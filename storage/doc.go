@@ -5,9 +5,11 @@
 // A Store has four methods: [Store.Put] (atomic, optionally create-only),
 // [Store.Get], [Store.List] (in byte order of keys, by prefix) and
 // [Store.Delete]. On top of them, [ReadAll], [WriteAll] and [Exists] cover
-// the common cases, and [PutBatch] writes many objects at once, through the
+// the common cases, [PutBatch] writes many objects at once, through the
 // optional [Batcher] interface when a store has a cheaper way to do it (a
-// durable group commit on a file system).
+// durable group commit on a file system), and [Keys] lists keys without
+// their metadata, through the optional [KeyLister] interface (a file store
+// then skips a stat per file).
 //
 // Implementations in this module:
 //

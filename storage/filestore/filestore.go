@@ -143,19 +143,6 @@ func isNotExist(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
-// ctxReader fails with ctx's error as soon as ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // tempName returns a fresh temporary file name: the store's random tag
 // and a counter, so names never repeat within a store and collide across
 // stores (processes) only by chance, which O_EXCL then catches.
