@@ -182,7 +182,9 @@ func (s *Store) openDir(dir string, create bool, created *[]string) (dirHandle, 
 		case !create || attempt >= 3 || !errors.Is(err, fs.ErrNotExist):
 			return dirHandle{}, err
 		}
-		if err := s.mkdirs(dir, created); err != nil {
+		if err := s.mkdirs(dir, created); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// (ErrNotExist: a concurrent Delete removed a parent we had
+			// just seen; try again.)
 			return dirHandle{}, err
 		}
 	}
@@ -420,8 +422,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// O_NONBLOCK: opening a FIFO planted in the root must not hang.
-	f, err := s.root.OpenFile(key, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := s.root.OpenFile(key, openReadFlags, 0)
 	if err != nil {
 		if isNotExist(err) {
 			return nil, keyErr("get", key, storage.ErrNotExist)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -333,4 +334,42 @@ func TestKeysMatchesList(t *testing.T) {
 			t.Errorf("prefix %q: Keys = %q, %v; List = %q, %v", p, fromKeys, errKeys, fromList, errList)
 		}
 	}
+}
+
+// TestRemoveEmptyDirsRace runs Puts and Deletes in the same nested
+// directories while Delete removes the directories it empties: a Put must
+// never fail because its directory vanished under it.
+func TestRemoveEmptyDirsRace(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, &filestore.Options{RemoveEmptyDirs: true})
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 60 {
+				key := "x/y/z/" + strconv.Itoa(w) + "-" + strconv.Itoa(i%3)
+				if err := storage.WriteAll(ctx, s, key, []byte("v"), nil); err != nil {
+					t.Errorf("Put(%q) = %v", key, err)
+					return
+				}
+				if err := s.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+					t.Errorf("Delete(%q) = %v", key, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 60 {
+			err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "x/y/b1"}, {Key: "x/y/z/b2"}}, nil)
+			if err != nil {
+				t.Errorf("PutBatch = %v", err)
+				return
+			}
+			s.Delete(ctx, "x/y/b1")
+			s.Delete(ctx, "x/y/z/b2")
+		}
+	})
+	wg.Wait()
+	assertNoTemp(t, dir)
 }

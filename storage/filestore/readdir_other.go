@@ -10,3 +10,6 @@ import (
 // readDirTypes reads the entries of the directory r; where descriptors
 // cannot be duplicated it is readDirStat.
 func readDirTypes(r *os.Root) ([]fs.DirEntry, error) { return readDirStat(r) }
+
+// openReadFlags opens objects for Get.
+const openReadFlags = os.O_RDONLY

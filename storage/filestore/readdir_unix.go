@@ -47,3 +47,8 @@ func readDirTypes(r *os.Root) ([]fs.DirEntry, error) {
 	defer d.Close()
 	return d.ReadDir(-1)
 }
+
+// openReadFlags opens objects for Get: O_NONBLOCK, so that opening a FIFO
+// planted in the root does not hang (Get then rejects it as not a regular
+// file); it has no effect on regular files.
+const openReadFlags = os.O_RDONLY | syscall.O_NONBLOCK
