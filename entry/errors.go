@@ -159,7 +159,7 @@ type FieldError struct {
 	Path    string // JSON Pointer into the document: "/movements/2/value/amount"; "" for the whole entry
 	Rule    Rule   // stable machine code: "required", "balanced", "schema/minLength"
 	Message string // for humans; may change; never match on it
-	Err     error  // rule sentinel (nil for pure schema rules)
+	Err     error  // rule sentinel, or an error wrapping it and the cause (nil for pure schema rules)
 }
 
 // Error returns "path: message [rule]".

@@ -711,3 +711,30 @@ func TestValidationErrorText(t *testing.T) {
 		t.Error("Has")
 	}
 }
+
+// TestGoBuiltInvalid checks the typed rules on values built in Go rather
+// than decoded: impossible dates, empty ids.
+func TestGoBuiltInvalid(t *testing.T) {
+	var e Entry
+	data, _ := os.ReadFile("testdata/seed.json")
+	if err := e.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	e.Date = period.Date{Year: 2023, Month: 2, Day: 30}
+	due := period.Date{}
+	e.Movements[0].DueDate = &due
+	e.Movements[1].ProducerID = ""
+	e.Journal.ProducerID = ""
+	want := []problem{
+		{"/date", RuleDate},
+		{"/journal/producerId", RuleRequired},
+		{"/movements/0/dueDate", RuleRequired},
+		{"/movements/1/producerId", RuleRequired},
+	}
+	if diff := cmp.Diff(want, problems(e.Validate(nil))); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := json.Marshal(e); !errors.Is(err, period.ErrInvalidDate) {
+		t.Errorf("Marshal of an impossible date: %v, want period.ErrInvalidDate", err)
+	}
+}
