@@ -18,9 +18,9 @@ import (
 )
 
 // TempPrefix starts the name of every temporary file the store creates
-// (followed by 24 hex digits). A
-// key with an element starting with TempPrefix is rejected with
-// [storage.RuleReserved], and List never yields such names.
+// (followed by 24 hex digits). A key with an element starting with
+// TempPrefix is rejected with [storage.RuleReserved], and List never yields
+// such names.
 const TempPrefix = ".ledgersink-tmp-"
 
 // ErrConflict is matched by the error of a Put whose key cannot be a file

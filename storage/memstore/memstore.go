@@ -28,10 +28,17 @@ type Options struct {
 type Store struct {
 	now func() time.Time
 
-	mu      sync.RWMutex
-	objects map[string]*object
-	keys    []string // every key of objects; sorted unless dirty
-	dirty   bool
+	mu    sync.RWMutex
+	slots map[string]*slot
+	order []*slot // every slot; sorted by key unless dirty
+	dirty bool
+}
+
+// slot holds a key's current object; the map and the sorted slice share it,
+// so that an overwrite touches neither.
+type slot struct {
+	key string
+	obj *object
 }
 
 // object is immutable once stored: Put replaces the pointer, never the bytes.
@@ -48,7 +55,7 @@ var (
 // New returns an empty Store. A nil opts means the default [Options]; New
 // copies what it needs from *opts and does not retain it.
 func New(opts *Options) *Store {
-	s := &Store{now: time.Now, objects: make(map[string]*object)}
+	s := &Store{now: time.Now, slots: make(map[string]*slot)}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
 	}
@@ -103,7 +110,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ifNotExist {
-		if _, ok := s.objects[key]; ok {
+		if _, ok := s.slots[key]; ok {
 			return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 		}
 	}
@@ -114,13 +121,17 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 // store commits data under key; s.mu must be held for writing. data must
 // be owned by the store.
 func (s *Store) store(key string, data []byte) {
-	if _, ok := s.objects[key]; !ok {
-		if n := len(s.keys); !s.dirty && n > 0 && s.keys[n-1] > key {
-			s.dirty = true // appending out of order: sort on the next List
-		}
-		s.keys = append(s.keys, key)
+	o := &object{data: data, modTime: s.now()}
+	if sl, ok := s.slots[key]; ok {
+		sl.obj = o
+		return
 	}
-	s.objects[key] = &object{data: data, modTime: s.now()}
+	sl := &slot{key: key, obj: o}
+	s.slots[key] = sl
+	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
+		s.dirty = true // appended out of order: sort on the next List
+	}
+	s.order = append(s.order, sl)
 }
 
 // PutBatch implements [storage.Batcher]: it copies every object, then
@@ -150,7 +161,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return err
 	}
 	for i, o := range objs {
-		if _, ok := s.objects[o.Key]; ok && ifNotExist {
+		if _, ok := s.slots[o.Key]; ok && ifNotExist {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
 		}
@@ -174,7 +185,11 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	s.mu.RLock()
-	o, ok := s.objects[key]
+	sl, ok := s.slots[key]
+	var o *object
+	if ok {
+		o = sl.obj
+	}
 	s.mu.RUnlock()
 	if !ok {
 		return nil, &storage.KeyError{Op: "get", Key: key, Err: storage.ErrNotExist}
@@ -195,24 +210,24 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.objects[key]; !ok {
+	sl, ok := s.slots[key]
+	if !ok {
 		return &storage.KeyError{Op: "delete", Key: key, Err: storage.ErrNotExist}
 	}
-	delete(s.objects, key)
-	if i, ok := s.search(key); ok && !s.dirty {
-		s.keys = slices.Delete(s.keys, i, i+1)
-	} else {
-		s.keys = slices.DeleteFunc(s.keys, func(k string) bool { return k == key })
+	delete(s.slots, key)
+	if !s.dirty {
+		if i, found := s.search(key); found {
+			s.order = slices.Delete(s.order, i, i+1)
+			return nil
+		}
 	}
+	s.order = slices.DeleteFunc(s.order, func(x *slot) bool { return x == sl })
 	return nil
 }
 
-// search finds key in the sorted s.keys.
+// search finds key in the sorted s.order.
 func (s *Store) search(key string) (int, bool) {
-	if s.dirty {
-		return 0, false
-	}
-	return slices.BinarySearch(s.keys, key)
+	return slices.BinarySearchFunc(s.order, key, func(x *slot, k string) int { return strings.Compare(x.key, k) })
 }
 
 // List implements [storage.Store.List]. It takes a snapshot of the matching
@@ -250,35 +265,26 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 func (s *Store) snapshot(prefix string) []storage.Object {
 	s.mu.RLock()
 	if s.dirty {
-		// Sorting needs the write lock; upgrade, and re-check.
+		// Sorting needs the write lock: upgrade, sort if still needed,
+		// and go on under the write lock.
 		s.mu.RUnlock()
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		if s.dirty {
-			sort.Strings(s.keys)
+			slices.SortFunc(s.order, func(a, b *slot) int { return strings.Compare(a.key, b.key) })
 			s.dirty = false
 		}
-		s.mu.Unlock()
-		s.mu.RLock()
+	} else {
+		defer s.mu.RUnlock()
 	}
-	defer s.mu.RUnlock()
-	if s.dirty { // a Put between the two locks; fall back on a sorted copy
-		keys := slices.Clone(s.keys)
-		sort.Strings(keys)
-		return s.collect(keys, prefix)
-	}
-	return s.collect(s.keys, prefix)
-}
-
-// collect returns the objects of the sorted keys that start with prefix.
-func (s *Store) collect(keys []string, prefix string) []storage.Object {
-	i, _ := slices.BinarySearch(keys, prefix)
-	var objs []storage.Object
-	for _, k := range keys[i:] {
-		if !strings.HasPrefix(k, prefix) {
-			break
-		}
-		o := s.objects[k]
-		objs = append(objs, storage.Object{Key: k, Size: int64(len(o.data)), ModTime: o.modTime})
+	// The keys starting with prefix are contiguous in the sorted order.
+	lo, _ := s.search(prefix)
+	hi := lo + sort.Search(len(s.order)-lo, func(i int) bool {
+		return !strings.HasPrefix(s.order[lo+i].key, prefix)
+	})
+	objs := make([]storage.Object, hi-lo)
+	for i, sl := range s.order[lo:hi] {
+		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.obj.data)), ModTime: sl.obj.modTime}
 	}
 	return objs
 }
