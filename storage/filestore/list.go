@@ -80,11 +80,7 @@ func (s *Store) walk(ctx context.Context, op, prefix string, stat bool, fn func(
 	if reserved(dirPrefix) {
 		return // no object lives under a temporary name
 	}
-	dir := "."
-	if dirPrefix != "" {
-		dir = strings.TrimSuffix(dirPrefix, "/")
-	}
-	r, err := s.root.OpenRoot(dir)
+	r, err := s.openListDir(dirPrefix)
 	if err != nil {
 		if isNotExist(err) {
 			return
@@ -179,6 +175,36 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		}
 	}
 	return true
+}
+
+// openListDir opens the directory dirPrefix ("" for the root, else ending in
+// a slash) one element at a time, refusing symbolic links as the walk below
+// does: a prefix through a link lists nothing, as the link does not appear
+// in the listing of its parent either.
+func (s *Store) openListDir(dirPrefix string) (*os.Root, error) {
+	r, err := s.root.OpenRoot(".")
+	if err != nil {
+		return nil, err
+	}
+	rest := dirPrefix
+	for rest != "" {
+		elem, tail, _ := strings.Cut(rest, "/")
+		rest = tail
+		fi, err := r.Lstat(elem)
+		if err == nil && !fi.IsDir() {
+			err = fs.ErrNotExist // a file or a symbolic link: no directory here
+		}
+		var sub *os.Root
+		if err == nil {
+			sub, err = r.OpenRoot(elem)
+		}
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		r = sub
+	}
+	return r, nil
 }
 
 // readDirStat reads the entries of the directory r with their FileInfo: a
