@@ -40,9 +40,10 @@ type Options struct {
 	Prefix string
 
 	// BlockSize decides how Put sends an object (see [Store.Put]): objects
-	// smaller than BlockSize go in one Put Blob request, larger ones are
-	// streamed as blocks of BlockSize bytes. Zero means DefaultBlockSize;
-	// other values are clamped to [MinBlockSize, MaxBlockSize].
+	// of at most BlockSize bytes go in one Put Blob request, larger ones are
+	// streamed as blocks of BlockSize bytes (at most 50,000 blocks: 195 GiB
+	// with the default). Zero means DefaultBlockSize; other values are
+	// clamped to [MinBlockSize, MaxBlockSize].
 	BlockSize int64
 
 	// Concurrency is the number of blocks a streamed Put uploads at once (and
@@ -151,12 +152,14 @@ func (s *Store) Prefix() string { return s.prefix }
 // wrote: callers that retry writes should, as package sink does, compare the
 // stored bytes on ErrExist.
 //
-// ctx bounds every request; a cancelled or expired ctx gives an error
-// matching ctx.Err(). opts.ContentType, if set, is stored as the blob's
-// Content-Type. A nil opts means the zero [storage.PutOptions]. An invalid
-// key gives an error matching [storage.ErrInvalidKey] before any I/O. Other
-// failures are returned as a *storage.KeyError wrapping the SDK's error or the
-// reader's.
+// ctx bounds every request and the reading of r: Put stops reading once ctx
+// is done (between two Reads; a blocked Read is not interrupted). A cancelled
+// or expired ctx gives an error matching ctx.Err().
+//
+// opts.ContentType, if set, is stored as the blob's Content-Type. A nil opts
+// means the zero [storage.PutOptions]. An invalid key gives an error matching
+// [storage.ErrInvalidKey] before any I/O. Other failures are returned as a
+// *storage.KeyError wrapping the SDK's error or the reader's.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
 	if err := s.checkKey("put", key); err != nil {
 		return err
@@ -171,13 +174,16 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	// Read the first block, and one byte more to know whether r ends there.
 	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
 	var first bytes.Buffer
-	n, err := first.ReadFrom(io.LimitReader(r, s.blockSize+1))
+	n, err := first.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, s.blockSize+1))
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return keyErr("put", key, cerr)
+		}
 		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
 	}
 	var rest io.Reader
 	if n > s.blockSize {
-		rest = &markedReader{r: r}
+		rest = &markedReader{ctx: ctx, r: r}
 	}
 	if ke := s.send(ctx, "put", key, first.Bytes(), rest, po); ke != nil {
 		return ke
@@ -233,11 +239,32 @@ func (s *Store) send(ctx context.Context, op, key string, data []byte, rest io.R
 	return nil
 }
 
+// ctxReader stops reading with ctx's error once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // markedReader wraps the errors of the caller's reader in a *readError, to
-// tell them from the SDK's own errors once UploadStream returns.
-type markedReader struct{ r io.Reader }
+// tell them from the SDK's own errors once UploadStream returns, and stops
+// with ctx's error once ctx is done (UploadStream would otherwise read the
+// whole reader before noticing).
+type markedReader struct {
+	ctx context.Context
+	r   io.Reader
+}
 
 func (m *markedReader) Read(p []byte) (int, error) {
+	if err := m.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := m.r.Read(p)
 	if err != nil && err != io.EOF {
 		err = &readError{err: err}
@@ -252,7 +279,10 @@ func (e *readError) Unwrap() error { return e.err }
 
 // Get opens the blob stored under key with a Get Blob request. The caller
 // must Close the returned reader; reading it streams the blob and stops with
-// an error once ctx is done.
+// an error once ctx is done. A download broken by a network error is resumed
+// (up to 3 times) from where it stopped, on the same version of the blob
+// only: if the blob was overwritten meanwhile, the read fails rather than
+// return a mix of two versions.
 //
 // A missing blob (BlobNotFound) gives an error matching
 // [storage.ErrNotExist]; a missing container does not (ContainerNotFound is
@@ -274,7 +304,10 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		}
 		return nil, failErr(ctx, "get", key, err)
 	}
-	return resp.Body, nil
+	// The retry reader resumes a broken download with a ranged request
+	// conditioned on the blob's ETag (If-Match), so it never mixes two
+	// versions of the blob: an overwrite mid-read fails the read instead.
+	return resp.NewRetryReader(ctx, &blob.RetryReaderOptions{EarlyCloseAsError: true}), nil
 }
 
 // List yields the blobs whose keys start with prefix, in ascending byte order

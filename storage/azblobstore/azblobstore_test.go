@@ -406,3 +406,41 @@ func longKey(n int) string {
 	}
 	return b.String()
 }
+
+// cancelAfter is a reader of n bytes that cancels its context once it has
+// yielded at cancelAt bytes, and counts what it yields.
+type cancelAfter struct {
+	n, cancelAt, read int
+	cancel            context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.read >= c.n {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n-c.read, 32<<10)
+	clear(p[:k])
+	c.read += k
+	if c.read >= c.cancelAt {
+		c.cancel()
+	}
+	return k, nil
+}
+
+// TestStreamedPutCanceled: cancelling the context while a large object is
+// streamed stops the reading at once and stores nothing.
+func TestStreamedPutCanceled(t *testing.T) {
+	s := newStore(t, &azblobstore.Options{BlockSize: azblobstore.MinBlockSize, Concurrency: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &cancelAfter{n: 16 << 20, cancelAt: 3 << 20, cancel: cancel}
+	if err := s.Put(ctx, "big", r, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put: %v, want context.Canceled", err)
+	}
+	if r.read > 4<<20 {
+		t.Errorf("Put read %d bytes after cancellation at %d, want it to stop at once", r.read, r.cancelAt)
+	}
+	if _, err := s.Get(context.Background(), "big"); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("Get after a cancelled Put: %v, want ErrNotExist", err)
+	}
+}

@@ -149,9 +149,10 @@ func (s *Store) Prefix() string { return s.prefix }
 //   - memory use is the object's size: this store suits event files and
 //     reports, not multi-gigabyte exports.
 //
-// ctx bounds the request, not the reads from r; it is checked before and
-// after reading. A cancelled or expired ctx gives an error matching
-// ctx.Err(), and nothing is stored unless S3 had already committed the object.
+// ctx bounds the request and the reading: Put stops reading r once ctx is
+// done (between two Reads; a blocked Read is not interrupted). A cancelled or
+// expired ctx gives an error matching ctx.Err(), and nothing is stored unless
+// S3 had already committed the object.
 //
 // With opts.IfNotExist the request carries If-None-Match: * and S3 itself
 // refuses to overwrite: a 412 PreconditionFailed gives an error matching
@@ -180,7 +181,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		po = *opts
 	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(r, s.maxSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, s.maxSize+1)); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return keyErr("put", key, cerr)
+		}
 		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
 	}
 	if ke := s.putBytes(ctx, "put", key, buf.Bytes(), po); ke != nil {
@@ -346,6 +350,19 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return failErr(ctx, "delete", key, err)
 	}
 	return nil
+}
+
+// ctxReader stops reading with ctx's error once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // isPreconditionFailed reports S3's answer to a failed If-None-Match.

@@ -460,3 +460,42 @@ func longKey(n int) string {
 	}
 	return b.String()
 }
+
+// cancelAfter is a reader of n bytes that cancels its context once it has
+// yielded cancelAt bytes, and counts what it yields.
+type cancelAfter struct {
+	n, cancelAt, read int
+	cancel            context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.read >= c.n {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n-c.read, 32<<10)
+	clear(p[:k])
+	c.read += k
+	if c.read >= c.cancelAt {
+		c.cancel()
+	}
+	return k, nil
+}
+
+// TestPutCanceledWhileReading: cancelling the context while Put buffers its
+// reader stops the reading at once and sends nothing.
+func TestPutCanceledWhileReading(t *testing.T) {
+	s, f := newStore(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &cancelAfter{n: 16 << 20, cancelAt: 1 << 20, cancel: cancel}
+	before := len(f.Requests())
+	if err := s.Put(ctx, "big", r, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put: %v, want context.Canceled", err)
+	}
+	if r.read > 2<<20 {
+		t.Errorf("Put read %d bytes after cancellation at %d, want it to stop at once", r.read, r.cancelAt)
+	}
+	if got := len(f.Requests()) - before; got != 0 {
+		t.Errorf("a cancelled Put sent %d requests, want 0", got)
+	}
+}
