@@ -175,3 +175,5 @@ func checkNamespace(ns string) error {
 	}
 	return nil
 }
+
+func timeOfMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

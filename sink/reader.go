@@ -1,0 +1,323 @@
+package sink
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ledgersink/ledgersink/report"
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// ReaderOptions configures a [Reader]. A nil pointer or the zero value gives
+// the defaults documented on each field.
+type ReaderOptions struct {
+	// Namespace is the namespace of the files to read; files of another
+	// namespace are reported as skipped. "" means DefaultNamespace.
+	Namespace string
+	// StateDir is the writer's state directory, which Entities leaves out.
+	// "" means "_ledgersink".
+	StateDir string
+	// Prefetch is how many files are read ahead, concurrently, while
+	// events are consumed in order. 0 means 8; 1 reads one at a time.
+	Prefetch int
+}
+
+// Reader reads the events of a sink from a [storage.Store]. It is safe for
+// concurrent use; each [Stream] it returns is not.
+type Reader struct {
+	store    storage.Store
+	ns       string
+	stateDir string
+	prefetch int
+}
+
+// NewReader returns a Reader of store. It does no I/O.
+func NewReader(store storage.Store, opts *ReaderOptions) (*Reader, error) {
+	var o ReaderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if store == nil {
+		return nil, errors.New("sink: NewReader: nil store")
+	}
+	r := &Reader{store: store, ns: cmpOr(o.Namespace, DefaultNamespace), stateDir: cmpOr(o.StateDir, "_ledgersink"), prefetch: o.Prefetch}
+	if r.prefetch == 0 {
+		r.prefetch = 8
+	}
+	if r.prefetch < 0 {
+		return nil, fmt.Errorf("sink: NewReader: negative Prefetch %d", r.prefetch)
+	}
+	if err := checkNamespace(r.ns); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Entities yields the entities of the store, in order: the top-level
+// directories other than the writer's state directory. It lists every key,
+// so it costs as much as listing the whole store.
+func (r *Reader) Entities(ctx context.Context) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		last := ""
+		for key, err := range storage.Keys(ctx, r.store, "") {
+			if err != nil {
+				yield("", err)
+				return
+			}
+			dir, _, ok := strings.Cut(key, "/")
+			if !ok || dir == last || dir == r.stateDir {
+				continue
+			}
+			last = dir
+			if !yield(dir, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ReadOptions tunes one [Reader.Read].
+type ReadOptions struct {
+	// From is the first offset to read: pass the last offset applied plus
+	// one to resume where a consumer stopped. 0 reads everything.
+	From int64
+}
+
+// Item is one event read from the sink, with the file it came from.
+type Item struct {
+	Key   string   // the file's key in the store
+	File  FileName // the file's name, parsed
+	Event *Event   // its payload, decoded
+}
+
+// Skipped is a file of an entity's directory that was not read as an event,
+// and why: a name that is not a sink file name, another namespace, a
+// payload that does not decode, a file gone between listing and reading.
+type Skipped struct {
+	Key string
+	Err error
+}
+
+// Stats counts what a [Stream] read.
+type Stats struct {
+	Events     int       // events yielded
+	Duplicates int       // re-deliveries dropped: same event name, object id and timestamp as an earlier event
+	Reports    int       // initialization and daily report files, not yielded (see Reader.DailyReports)
+	Skipped    []Skipped // files that are not events, in key order
+}
+
+// Stream is one reading of an entity's events; see [Reader.Read].
+type Stream struct {
+	r      *Reader
+	ctx    context.Context
+	entity string
+	opts   ReadOptions
+	stats  Stats
+}
+
+// Read returns a stream of the events of entity, in offset order (then by
+// production time, then event name), from opts.From on, without the
+// re-deliveries of events already read in the same stream. Nothing is read
+// before the stream is ranged over.
+//
+// Memory: the stream sorts a compact index of the directory (about 24 bytes
+// per file) and remembers 16 bytes per event to drop duplicates; payloads
+// are read and decoded one at a time, a few ahead ([ReaderOptions.Prefetch]).
+func (r *Reader) Read(ctx context.Context, entity string, opts *ReadOptions) *Stream {
+	s := &Stream{r: r, ctx: ctx, entity: entity}
+	if opts != nil {
+		s.opts = *opts
+	}
+	return s
+}
+
+// Stats returns what the stream has read so far.
+func (s *Stream) Stats() Stats {
+	st := s.stats
+	st.Skipped = slices.Clone(st.Skipped)
+	return st
+}
+
+// indexEntry is a file of the index: enough to rebuild its name.
+type indexEntry struct {
+	offset int64
+	millis int64 // production time
+	event  uint8 // index in eventTable
+}
+
+// eventTable numbers the event names for the index.
+var eventTable = append(EventNames(), DailyReport)
+
+// All yields the events of the stream. A file that is not an event is
+// recorded in Stats().Skipped and reading goes on; an error of the store
+// (other than a file gone since it was listed) or of ctx is yielded once and
+// ends the stream.
+func (s *Stream) All() iter.Seq2[*Item, error] {
+	return func(yield func(*Item, error) bool) {
+		if strings.Contains(s.entity, "/") || !storage.ValidKey(s.entity) {
+			yield(nil, fmt.Errorf("%w: %q", ErrEntity, s.entity))
+			return
+		}
+		index, err := s.index()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		seed1, seed2 := maphash.MakeSeed(), maphash.MakeSeed()
+		seen := make(map[[2]uint64]struct{}, len(index))
+		for res := range s.fetch(index) {
+			if res.err != nil {
+				if errors.Is(res.err, storage.ErrNotExist) || errors.Is(res.err, ErrPayload) {
+					s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: res.key, Err: res.err})
+					continue
+				}
+				yield(nil, res.err)
+				return
+			}
+			ev := res.item.Event
+			id := string(ev.Name) + "\x00" + ev.ID + "\x00" + strconv.FormatInt(ev.Timestamp, 10)
+			k := [2]uint64{maphash.String(seed1, id), maphash.String(seed2, id)}
+			if _, dup := seen[k]; dup {
+				s.stats.Duplicates++
+				continue
+			}
+			seen[k] = struct{}{}
+			s.stats.Events++
+			if !yield(res.item, nil) {
+				return
+			}
+		}
+	}
+}
+
+// index lists the entity's directory into a sorted index of its event
+// files, recording the other files.
+func (s *Stream) index() ([]indexEntry, error) {
+	prefix := s.entity + "/"
+	var index []indexEntry
+	for key, err := range storage.Keys(s.ctx, s.r.store, prefix) {
+		if err != nil {
+			return nil, err
+		}
+		name := key[len(prefix):]
+		if strings.Contains(name, "/") {
+			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: fmt.Errorf("%w: not directly in the entity's directory", ErrFileName)})
+			continue
+		}
+		if report.IsInitFileName(name) {
+			s.stats.Reports++
+			continue
+		}
+		f, err := ParseFileName(name)
+		switch {
+		case err != nil:
+			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: err})
+			continue
+		case f.Namespace != s.r.ns:
+			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: fmt.Errorf("%w: namespace %q, reading %q", ErrFileName, f.Namespace, s.r.ns)})
+			continue
+		case f.Event == DailyReport:
+			s.stats.Reports++
+			continue
+		case f.Offset < s.opts.From:
+			continue
+		}
+		index = append(index, indexEntry{offset: f.Offset, millis: f.Time.UnixMilli(), event: uint8(slices.Index(eventTable, f.Event))})
+	}
+	slices.SortFunc(index, func(a, b indexEntry) int {
+		return cmp.Or(cmp.Compare(a.offset, b.offset), cmp.Compare(a.millis, b.millis), cmp.Compare(a.event, b.event))
+	})
+	return index, nil
+}
+
+func (s *Stream) fileName(e indexEntry) FileName {
+	return FileName{Namespace: s.r.ns, Event: eventTable[e.event], Offset: e.offset, Time: timeOfMillis(e.millis)}
+}
+
+type fetched struct {
+	key  string
+	item *Item
+	err  error
+}
+
+// fetch reads and decodes the files of index in order, up to prefetch of
+// them concurrently.
+func (s *Stream) fetch(index []indexEntry) iter.Seq[fetched] {
+	return func(yield func(fetched) bool) {
+		ctx, cancel := context.WithCancel(s.ctx)
+		defer cancel()
+		window := make(chan chan fetched, s.r.prefetch)
+		go func() {
+			defer close(window)
+			for _, e := range index {
+				c := make(chan fetched, 1)
+				select {
+				case window <- c:
+				case <-ctx.Done():
+					return
+				}
+				go func() { c <- s.load(ctx, e) }()
+			}
+		}()
+		for c := range window {
+			if !yield(<-c) {
+				return
+			}
+		}
+		if err := s.ctx.Err(); err != nil {
+			yield(fetched{err: err})
+		}
+	}
+}
+
+func (s *Stream) load(ctx context.Context, e indexEntry) fetched {
+	f := s.fileName(e)
+	key := Key(s.entity, f)
+	data, err := storage.ReadAll(ctx, s.r.store, key)
+	if err != nil {
+		return fetched{key: key, err: err}
+	}
+	ev, err := DecodeEvent(f.Event, data)
+	if err != nil {
+		return fetched{key: key, err: err}
+	}
+	if ev.EntityID != s.entity {
+		return fetched{key: key, err: &PayloadError{Event: f.Event, Field: keyEntity,
+			Err: fmt.Errorf("%w: entity %q in the directory of %q", ErrPayload, ev.EntityID, s.entity)}}
+	}
+	return fetched{key: key, item: &Item{Key: key, File: f, Event: ev}}
+}
+
+// DailyReports reads every page of every daily report in the directory of
+// entity, in key order. A file named as a daily report that does not decode
+// is an error: a consumer must not check completeness against a broken
+// report.
+func (r *Reader) DailyReports(ctx context.Context, entity string) ([]*report.Daily, error) {
+	prefix := entity + "/" + r.ns + "." + string(DailyReport) + "-"
+	var pages []*report.Daily
+	for key, err := range storage.Keys(ctx, r.store, prefix) {
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ParseFileName(key[len(entity)+1:]); err != nil {
+			continue
+		}
+		data, err := storage.ReadAll(ctx, r.store, key)
+		if err != nil {
+			return nil, err
+		}
+		var d report.Daily
+		if err := d.UnmarshalJSON(data); err != nil {
+			return nil, fmt.Errorf("sink: %s: %w", key, err)
+		}
+		pages = append(pages, &d)
+	}
+	return pages, nil
+}

@@ -1,0 +1,373 @@
+package sink_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/entry/entrycmp"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+const entity = sinktest.DemoEntityID
+
+func readAll(t *testing.T, s storage.Store, opts *sink.ReadOptions) ([]*sink.Item, sink.Stats) {
+	t.Helper()
+	r, err := sink.NewReader(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := r.Read(context.Background(), entity, opts)
+	var items []*sink.Item
+	for it, err := range st.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	return items, st.Stats()
+}
+
+func put(t *testing.T, s storage.Store, key, content string) {
+	t.Helper()
+	if err := storage.WriteAll(context.Background(), s, key, []byte(content), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReaderOrderSkipsAndResume(t *testing.T) {
+	store := memstore.New(nil)
+	if _, err := initialize(t, store, sinktest.Company(nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Files that are not events, mixed into the directory.
+	bad := map[string]error{
+		entity + "/notes.txt": sink.ErrFileName,
+		entity + "/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-900-2024-02-01T08:00:00.000Z.json":     sink.ErrPayload,
+		entity + "/other.ns.comptaCompteInserted-901-2024-02-01T08:00:00.000Z.json":                                   sink.ErrFileName,
+		entity + "/sub/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-902-2024-02-01T08:00:00.000Z.json": sink.ErrFileName,
+		entity + "/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-903-2024-02-01T08:00:00.000Z.json":     sink.ErrPayload,
+	}
+	for key := range bad {
+		content := "not json"
+		if strings.HasSuffix(key, "903-2024-02-01T08:00:00.000Z.json") {
+			content = `{"timestamp":1,"application_id":"a","entite_id":"someone-else","id":"x"}`
+		}
+		put(t, store, key, content)
+	}
+	items, stats := readAll(t, store, nil)
+	if len(items) != 33 || stats.Events != 33 || stats.Duplicates != 0 || stats.Reports != 1 {
+		t.Fatalf("read %d events, stats %+v; want the 33 events of the initialization and its report", len(items), stats)
+	}
+	for i, it := range items {
+		if it.File.Offset != int64(i) {
+			t.Errorf("event %d has offset %d: not in offset order", i, it.File.Offset)
+		}
+	}
+	if len(stats.Skipped) != len(bad) {
+		t.Errorf("skipped %v, want the %d bad files", stats.Skipped, len(bad))
+	}
+	for _, s := range stats.Skipped {
+		if want, ok := bad[s.Key]; !ok || !errors.Is(s.Err, want) {
+			t.Errorf("skipped %s with %v, want %v", s.Key, s.Err, want)
+		}
+	}
+	// Resume after offset 29.
+	rest, _ := readAll(t, store, &sink.ReadOptions{From: 30})
+	if len(rest) != 3 || rest[0].File.Offset != 30 {
+		t.Errorf("resuming from 30 read %d events starting at %v", len(rest), rest[0].File)
+	}
+}
+
+func TestReaderDropsRedeliveries(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	if _, err := initialize(t, store, sinktest.Company(nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := readAll(t, store, nil)
+	// Re-deliver five events under fresh offsets, as a partial
+	// re-initialization does.
+	w, _ := sink.NewWriter(store, nil)
+	for _, it := range items[:5] {
+		if _, err := w.Write(ctx, it.Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, stats := readAll(t, store, nil)
+	if len(again) != 33 || stats.Duplicates != 5 {
+		t.Errorf("read %d events, %d duplicates; want 33 and 5", len(again), stats.Duplicates)
+	}
+}
+
+func TestReaderErrors(t *testing.T) {
+	r, _ := sink.NewReader(memstore.New(nil), nil)
+	for _, e := range []string{"", "a/b", ".."} {
+		for _, err := range r.Read(context.Background(), e, nil).All() {
+			if !errors.Is(err, sink.ErrEntity) {
+				t.Errorf("Read(%q): %v, want ErrEntity", e, err)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	store := memstore.New(nil)
+	put(t, store, entity+"/x", "")
+	r, _ = sink.NewReader(store, nil)
+	var got error
+	for _, err := range r.Read(ctx, entity, nil).All() {
+		got = err
+	}
+	if !errors.Is(got, context.Canceled) {
+		t.Errorf("cancelled read: %v, want context.Canceled", got)
+	}
+	if _, err := sink.NewReader(nil, nil); err == nil {
+		t.Error("NewReader(nil) succeeded")
+	}
+}
+
+func TestReplicaRules(t *testing.T) {
+	ev := func(name sink.EventName, id string, ts int64, data any, changed ...string) *sink.Event {
+		return &sink.Event{Name: name, Envelope: sink.Envelope{Timestamp: ts, ApplicationID: "a", EntityID: "e", ID: id}, Data: data, Changed: changed}
+	}
+	r := sink.NewReplica("e")
+	apply := func(e *sink.Event, want bool) {
+		t.Helper()
+		got, err := r.Apply(e)
+		if err != nil || got != want {
+			t.Fatalf("Apply(%s %s @%d) = %v, %v; want %v", e.Name, e.ID, e.Timestamp, got, err, want)
+		}
+	}
+	apply(ev(sink.AccountInserted, "a1", 10, &sink.Account{Number: "401", Label: "Fournisseurs", Type: 1}), true)
+	apply(ev(sink.AccountUpdated, "a1", 20, &sink.Account{Label: "Fournisseurs France"}, "libelle"), true)
+	got, _ := r.Get(sink.ObjectAccount, "a1")
+	if want := (&sink.Account{Number: "401", Label: "Fournisseurs France", Type: 1}); !cmp.Equal(got, want) {
+		t.Errorf("after the update: %+v, want %+v", got, want)
+	}
+	// An older update or insertion never overwrites.
+	apply(ev(sink.AccountUpdated, "a1", 15, &sink.Account{Label: "old"}, "libelle"), false)
+	apply(ev(sink.AccountInserted, "a1", 5, &sink.Account{Number: "old"}), false)
+	// A deletion leaves a tombstone: a late older insertion stays deleted.
+	apply(ev(sink.AccountDeleted, "a1", 30, nil), true)
+	apply(ev(sink.AccountInserted, "a1", 25, &sink.Account{Number: "401"}), false)
+	if _, ok := r.Get(sink.ObjectAccount, "a1"); ok || r.Len(sink.ObjectAccount) != 0 {
+		t.Error("a deleted account is still there")
+	}
+	// An update of an unknown or deleted object is an error.
+	for _, id := range []string{"a1", "nope"} {
+		if _, err := r.Apply(ev(sink.AccountUpdated, id, 40, &sink.Account{Label: "x"}, "libelle")); !errors.Is(err, sink.ErrUnknownObject) {
+			t.Errorf("update of %s: %v, want ErrUnknownObject", id, err)
+		}
+	}
+	// The entry update: deletion with miseAJour, then insertion, same timestamp.
+	e1 := sinktest.Entry("ecr-1", 2024, 1)
+	e2 := sinktest.Entry("ecr-1", 2024, 2)
+	apply(ev(sink.EntryInserted, "ecr-1", 10, e1), true)
+	del := ev(sink.EntryDeleted, "ecr-1", 20, nil)
+	del.Update = true
+	apply(del, true)
+	apply(ev(sink.EntryInserted, "ecr-1", 20, e2), true)
+	if got, _ := r.Get(sink.ObjectEntry, "ecr-1"); got != e2 {
+		t.Error("the entry was not replaced by its new version")
+	}
+	if _, err := r.Apply(&sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "other", ID: "x"}}); !errors.Is(err, sink.ErrEntity) {
+		t.Errorf("event of another entity: %v, want ErrEntity", err)
+	}
+}
+
+// shuffled lists its store in random order, as some object stores and
+// copies do; the reader must not depend on listing order.
+type shuffled struct {
+	storage.Store
+	rng *rand.Rand
+}
+
+func (s shuffled) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
+	return func(yield func(storage.Object, error) bool) {
+		var objs []storage.Object
+		for o, err := range s.Store.List(ctx, prefix) {
+			if err != nil {
+				yield(o, err)
+				return
+			}
+			objs = append(objs, o)
+		}
+		s.rng.Shuffle(len(objs), func(i, j int) { objs[i], objs[j] = objs[j], objs[i] })
+		for _, o := range objs {
+			if !yield(o, nil) {
+				return
+			}
+		}
+	}
+}
+
+// model is the producer's view of the entity: what a replica must hold.
+type model map[sink.Object]map[string]any
+
+func (m model) set(o sink.Object, id string, v any) {
+	if m[o] == nil {
+		m[o] = map[string]any{}
+	}
+	m[o][id] = v
+}
+
+// TestReplicaEqualsProducer writes an initialization and random changes,
+// reads them back (listed in random order, some delivered twice) into a
+// replica, and compares it with the producer's own state.
+func TestReplicaEqualsProducer(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(seed, 7))
+			store := memstore.New(nil)
+			res, err := initialize(t, store, sinktest.Company(nil), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The producer's state after the initialization: what it sent.
+			want := model{}
+			initial, _ := readAll(t, store, nil)
+			for _, it := range initial {
+				want.set(it.Event.Name.Object(), it.Event.ID, it.Event.Data)
+			}
+			if len(want[sink.ObjectEntry]) != 8 || res.Created != 33 {
+				t.Fatalf("unexpected initialization: %d entries", len(want[sink.ObjectEntry]))
+			}
+
+			w, _ := sink.NewWriter(store, nil)
+			ts := sinktest.Timestamp
+			var sent []*sink.Event
+			for range 40 {
+				ts += 1000
+				envelope := func(id string) sink.Envelope {
+					return sink.Envelope{Timestamp: ts, ApplicationID: "app", EntityID: entity, ID: id}
+				}
+				var evs []*sink.Event
+				switch rng.IntN(5) {
+				case 0: // rename an account
+					ids := slices.Sorted(mapKeys(want[sink.ObjectAccount]))
+					if len(ids) == 0 {
+						continue
+					}
+					id := ids[rng.IntN(len(ids))]
+					old := want[sink.ObjectAccount][id].(*sink.Account)
+					nu := *old
+					nu.Label = fmt.Sprintf("Compte renommé %d", ts)
+					changed, _ := sink.Changes(old, &nu)
+					evs = append(evs, &sink.Event{Name: sink.AccountUpdated, Envelope: envelope(id), Data: &sink.Account{Label: nu.Label}, Changed: changed})
+					want.set(sink.ObjectAccount, id, &nu)
+				case 1: // update an entry: deletion marked miseAJour, then the new version
+					ids := slices.Sorted(mapKeys(want[sink.ObjectEntry]))
+					if len(ids) == 0 {
+						continue
+					}
+					id := ids[rng.IntN(len(ids))]
+					nu := sinktest.Entry(id, 2024, rng.IntN(50))
+					evs = append(evs, &sink.Event{Name: sink.EntryDeleted, Envelope: envelope(id), Update: true},
+						&sink.Event{Name: sink.EntryInserted, Envelope: envelope(id), Data: nu})
+					want.set(sink.ObjectEntry, id, nu)
+				case 2: // delete an entry
+					ids := slices.Sorted(mapKeys(want[sink.ObjectEntry]))
+					if len(ids) == 0 {
+						continue
+					}
+					id := ids[rng.IntN(len(ids))]
+					evs = append(evs, &sink.Event{Name: sink.EntryDeleted, Envelope: envelope(id)})
+					delete(want[sink.ObjectEntry], id)
+				case 3: // a new entry
+					id := fmt.Sprintf("ecr-new-%d", ts)
+					e := sinktest.Entry(id, 2024, rng.IntN(50))
+					evs = append(evs, &sink.Event{Name: sink.EntryInserted, Envelope: envelope(id), Data: e})
+					want.set(sink.ObjectEntry, id, e)
+				case 4: // a new third party, then maybe its deletion
+					id := fmt.Sprintf("tp-new-%d", ts)
+					tp := &sink.ThirdParty{Code: id, Kind: sink.Customer, Name: "Nouveau", Active: true}
+					evs = append(evs, &sink.Event{Name: sink.ThirdPartyInserted, Envelope: envelope(id), Data: tp})
+					want.set(sink.ObjectThirdParty, id, tp)
+					if rng.IntN(2) == 0 {
+						ts += 1000
+						evs = append(evs, &sink.Event{Name: sink.ThirdPartyDeleted, Envelope: envelope(id)})
+						delete(want[sink.ObjectThirdParty], id)
+					}
+				}
+				if _, err := w.WriteBatch(ctx, evs); err != nil {
+					t.Fatal(err)
+				}
+				sent = append(sent, evs...)
+			}
+			// Re-deliver a few events, under fresh offsets, after the fact.
+			for range 5 {
+				if _, err := w.Write(ctx, sent[rng.IntN(len(sent))]); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			replica := sink.NewReplica(entity)
+			r, _ := sink.NewReader(shuffled{store, rng}, nil)
+			st := r.Read(ctx, entity, nil)
+			for it, err := range st.All() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := replica.Apply(it.Event); err != nil {
+					t.Fatalf("apply %s: %v", it.Key, err)
+				}
+			}
+			if st.Stats().Duplicates < 5 {
+				t.Errorf("%d duplicates dropped, want at least the 5 re-deliveries", st.Stats().Duplicates)
+			}
+			for _, o := range sink.Objects() {
+				got := map[string]any{}
+				for id, v := range replica.Objects(o) {
+					got[id] = v
+				}
+				wantO := want[o]
+				if wantO == nil {
+					wantO = map[string]any{}
+				}
+				if diff := cmp.Diff(wantO, got, entrycmp.Options(), cmp.Comparer(func(a, b *entry.Entry) bool {
+					return cmp.Equal(a, b, entrycmp.Options())
+				})); diff != "" {
+					t.Errorf("%s: replica differs from the producer (-producer +replica):\n%s", o, diff)
+				}
+			}
+		})
+	}
+}
+
+func mapKeys[V any](m map[string]V) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func TestReplicaCompleteUpdateOfUnknownObject(t *testing.T) {
+	r := sink.NewReplica("e")
+	p := &sink.Parameter{Code: "DEVISE", Label: "Devise", Value: "EUR"}
+	ev := &sink.Event{Name: sink.ParameterUpdated, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e", ID: "p"},
+		Data: p, Changed: []string{"code", "libelle", "valeur"}}
+	if ok, err := r.Apply(ev); !ok || err != nil {
+		t.Fatalf("complete update of an unknown parameter: %v, %v", ok, err)
+	}
+	if got, _ := r.Get(sink.ObjectParameter, "p"); got != p {
+		t.Errorf("got %v, want %v", got, p)
+	}
+	ev.ID, ev.Changed = "q", []string{"valeur"}
+	if _, err := r.Apply(ev); !errors.Is(err, sink.ErrUnknownObject) {
+		t.Errorf("partial update of an unknown parameter: %v, want ErrUnknownObject", err)
+	}
+}
