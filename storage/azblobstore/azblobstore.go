@@ -288,8 +288,8 @@ func (e *readError) Unwrap() error { return e.err }
 // [storage.ErrNotExist]; a missing container does not (ContainerNotFound is
 // a configuration error). An invalid key gives an error matching
 // [storage.ErrInvalidKey] before any I/O. A done ctx gives an error matching
-// ctx.Err(). Other failures are returned as a *storage.KeyError wrapping the SDK's
-// error.
+// ctx.Err(). Other failures are returned as a *storage.KeyError wrapping
+// the SDK's error.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := s.checkKey("get", key); err != nil {
 		return nil, err
@@ -324,8 +324,10 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // (written there by other tools, such as "a//b") are skipped: this store
 // could not Get or Delete them. Listing is strongly consistent on Azure.
 //
-// A failed request, or a done ctx, yields one *storage.KeyError as the last pair
-// (matching ctx.Err() when ctx is done) and ends the iteration.
+// A prefix that no valid key can start with (see [storage.CheckPrefix])
+// yields one error matching [storage.ErrInvalidKey], before any request. A
+// failed request, or a done ctx, yields one *storage.KeyError as the last
+// pair (matching ctx.Err() when ctx is done) and ends the iteration.
 func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
 	return func(yield func(storage.Object, error) bool) {
 		if err := storage.CheckPrefix(prefix); err != nil {

@@ -23,8 +23,9 @@ import (
 // accepts (5 GiB), and the default of [Options.MaxObjectSize].
 const MaxPutObjectSize int64 = 5 << 30
 
-// ErrTooLarge is returned (wrapped in a *storage.KeyError) by [Store.Put] when the
-// reader yields more than [Options.MaxObjectSize] bytes. Nothing is stored.
+// ErrTooLarge is returned, wrapped in a *storage.KeyError, by [Store.Put]
+// when the reader yields more than [Options.MaxObjectSize] bytes, and by
+// PutBatch for such an object. Nothing is stored.
 var ErrTooLarge = errors.New("s3store: object too large")
 
 // Options configures a [Store]. A nil *Options means the zero Options, whose
@@ -230,8 +231,8 @@ func (s *Store) putBytes(ctx context.Context, op, key string, data []byte, po st
 // A missing key (S3's NoSuchKey) gives an error matching
 // [storage.ErrNotExist]. An invalid key gives an error matching
 // [storage.ErrInvalidKey] before any I/O. A done ctx gives an error matching
-// ctx.Err(). Other failures are returned as a *storage.KeyError wrapping the SDK's
-// error (a missing bucket is such a failure, not ErrNotExist).
+// ctx.Err(). Other failures are returned as a *storage.KeyError wrapping
+// the SDK's error (a missing bucket is such a failure, not ErrNotExist).
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := s.checkKey("get", key); err != nil {
 		return nil, err
@@ -264,8 +265,10 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // this store could not Get or Delete them. S3 listings are strongly
 // consistent since December 2020; S3-compatible servers may lag.
 //
-// A failed request, or a done ctx, yields one *storage.KeyError as the last pair
-// (matching ctx.Err() when ctx is done) and ends the iteration.
+// A prefix that no valid key can start with (see [storage.CheckPrefix])
+// yields one error matching [storage.ErrInvalidKey], before any request. A
+// failed request, or a done ctx, yields one *storage.KeyError as the last
+// pair (matching ctx.Err() when ctx is done) and ends the iteration.
 func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
 	return func(yield func(storage.Object, error) bool) {
 		if err := storage.CheckPrefix(prefix); err != nil {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -226,22 +227,56 @@ func TestWireRequests(t *testing.T) {
 	}
 }
 
-// TestUsePathStyleOption: a client configured for virtual-hosted addressing
-// still reaches a path-style server when the store's option is set.
+// TestUsePathStyleOption: with a client configured for virtual-hosted
+// addressing (bucket in the host name), the store's UsePathStyle option puts
+// the bucket in the path instead. The endpoint is a host name, not an IP
+// address (for which the SDK picks path style by itself); a custom dialer
+// sends every connection to the loopback server.
 func TestUsePathStyleOption(t *testing.T) {
-	f := startFakeS3(t)
-	s, err := s3store.New(newClient(f, false), bucket, &s3store.Options{UsePathStyle: true})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		pathStyle bool
+		wantHost  string
+		wantPath  string
+	}{
+		{name: "path style", pathStyle: true, wantHost: "s3.example.test", wantPath: "/" + bucket + "/k"},
+		{name: "virtual hosted", pathStyle: false, wantHost: bucket + ".s3.example.test", wantPath: "/k"},
 	}
-	put(t, s, "k", "v", nil)
-	if got := get(t, s, "k"); got != "v" {
-		t.Errorf("Get = %q, want %q", got, "v")
-	}
-	for _, r := range f.Requests() {
-		if !strings.HasPrefix(r.URL.Path, "/"+bucket+"/") {
-			t.Errorf("%s %s: not a path-style request", r.Method, r.URL.Path)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := startFakeS3(t)
+			addr := strings.TrimPrefix(f.URL, "http://")
+			c := s3.New(s3.Options{
+				Region:       "us-east-1",
+				BaseEndpoint: aws.String("http://s3.example.test"),
+				Credentials:  aws.AnonymousCredentials{},
+				HTTPClient: &http.Client{Transport: &http.Transport{
+					DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+						return (&net.Dialer{}).DialContext(ctx, network, addr)
+					},
+				}},
+			})
+			s, err := s3store.New(c, bucket, &s3store.Options{UsePathStyle: tt.pathStyle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The request reaches gofakes3 either way; only path style names
+			// the bucket in a way gofakes3 (without host-bucket routing)
+			// understands, so only the host and path are checked here.
+			_ = s.Put(context.Background(), "k", strings.NewReader("v"), nil)
+			reqs := f.Requests()
+			if len(reqs) == 0 {
+				t.Fatal("no request reached the server")
+			}
+			if r := reqs[0]; r.Host != tt.wantHost || r.URL.Path != tt.wantPath {
+				t.Errorf("request to host %q path %q, want host %q path %q", r.Host, r.URL.Path, tt.wantHost, tt.wantPath)
+			}
+			if tt.pathStyle {
+				if got := get(t, s, "k"); got != "v" {
+					t.Errorf("Get = %q, want %q", got, "v")
+				}
+			}
+		})
 	}
 }
 
