@@ -2,7 +2,7 @@ package entry
 
 import (
 	"errors"
-	"math/big"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -99,21 +99,28 @@ func parseAmount(lit []byte) (decimal.Decimal, error) {
 // reads decimal's global settings.
 func appendAmount(dst []byte, d decimal.Decimal) []byte {
 	exp := int(d.Exponent())
-	var c *big.Int
-	if d.IsZero() {
-		if exp >= 0 {
+	start := len(dst)
+	if c, _, ok := small(d); ok {
+		// The usual case, without allocating: the coefficient fits an int64.
+		if c == 0 && exp >= 0 {
 			return append(dst, '0')
 		}
-		c = new(big.Int)
+		if c < 0 {
+			dst = append(dst, '-')
+			start++
+			dst = strconv.AppendUint(dst, uint64(-c), 10)
+		} else {
+			dst = strconv.AppendUint(dst, uint64(c), 10)
+		}
 	} else {
-		c = d.Coefficient()
+		c := d.Coefficient()
+		if c.Sign() < 0 {
+			dst = append(dst, '-')
+			start++
+			c.Neg(c)
+		}
+		dst = c.Append(dst, 10)
 	}
-	if c.Sign() < 0 {
-		dst = append(dst, '-')
-		c.Neg(c)
-	}
-	start := len(dst)
-	dst = c.Append(dst, 10)
 	if exp >= 0 {
 		for range exp {
 			dst = append(dst, '0')
