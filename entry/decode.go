@@ -34,7 +34,7 @@ func (d *decoder) atSyntaxError(err error) {
 }
 
 // decodeDoc decodes data, which must hold exactly one value decoded by fn,
-// and returns the problems found, with paths under prefix.
+// and returns the problems found, in the order found.
 func decodeDoc(data []byte, fn func(*decoder) error) []*FieldError {
 	d := &decoder{}
 	d.path = d.pathBuf[:0]

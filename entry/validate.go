@@ -201,10 +201,10 @@ func (c *checker) journal(j *Journal) {
 	}
 	if !validJournalCode(j.CustomerReferenceCode) {
 		c.add("/journal/customerReferenceCode", RuleJournalCode,
-			"journal code "+strconv.Quote(j.CustomerReferenceCode)+" is not 2 to 4 ASCII letters or digits")
+			"journal code "+quoteShort(j.CustomerReferenceCode)+" is not 2 to 4 ASCII letters or digits")
 	}
 	if !j.Type.Valid() {
-		c.add("/journal/type", RuleJournalType, "unknown journal type "+strconv.Quote(string(j.Type)))
+		c.add("/journal/type", RuleJournalType, "unknown journal type "+quoteShort(string(j.Type)))
 	}
 }
 
@@ -224,7 +224,7 @@ func validJournalCode(s string) bool {
 
 func (c *checker) currency(cur *Currency) {
 	if !IsCurrencyCode(cur.Code) {
-		c.add("/currency/code", RuleCurrency, "not an active ISO 4217 currency code: "+strconv.Quote(cur.Code))
+		c.add("/currency/code", RuleCurrency, "not an active ISO 4217 currency code: "+quoteShort(cur.Code))
 	}
 	if cur.Rate != nil && cur.Rate.Sign() <= 0 {
 		c.add("/currency/rate", RuleCurrencyRate, "rate must be positive, got "+cur.Rate.String())
@@ -244,7 +244,7 @@ func (c *checker) attachments(path string, m map[string]Attachment) {
 			}
 		case AttachmentURL, AttachmentFile:
 		default:
-			c.add(p+"/type", RuleAttachmentType, "unknown attachment type "+strconv.Quote(string(a.Type)))
+			c.add(p+"/type", RuleAttachmentType, "unknown attachment type "+quoteShort(string(a.Type)))
 		}
 	}
 }
@@ -287,7 +287,7 @@ func (c *checker) movement(i int, m *Movement) {
 		c.attachments(at("/attachments"), m.Attachments)
 	}
 	if p := m.Payment; p != nil && p.Code != nil && !p.Code.Valid() {
-		c.add(at("/payment/code"), RulePaymentCode, "unknown payment code "+strconv.Quote(string(*p.Code)))
+		c.add(at("/payment/code"), RulePaymentCode, "unknown payment code "+quoteShort(string(*p.Code)))
 	}
 	for j := range m.Analytics {
 		c.axis(at, j, &m.Analytics[j], v.Amount)
@@ -326,14 +326,23 @@ func (c *checker) producerProps(path string, p *EntryAdditionalProducerProps) {
 		c.date(path+"/accountedAt", *p.AccountedAt)
 	}
 	if !p.Source.Name.Valid() {
-		c.add(path+"/source/name", RuleSource, "unknown entry source "+strconv.Quote(string(p.Source.Name)))
+		c.add(path+"/source/name", RuleSource, "unknown entry source "+quoteShort(string(p.Source.Name)))
 	}
 	if p.Source.Name == SourceAPI && p.Source.ThirdParty == nil {
 		c.add(path+"/source/thirdParty", RuleThirdParty, "source API must name its third party")
 	}
 	for k, cm := range p.Comments {
 		if _, err := cm.Day(); err != nil {
-			c.add(path+"/comments/"+strconv.Itoa(k)+"/date", RuleDate, "not a valid DD-MM-YYYY date: "+strconv.Quote(cm.Date))
+			c.add(path+"/comments/"+strconv.Itoa(k)+"/date", RuleDate, "not a valid DD-MM-YYYY date: "+quoteShort(cm.Date))
 		}
 	}
+}
+
+// quoteShort quotes s for a message, cutting it after 40 bytes so that a
+// hostile value cannot blow up the report.
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		return strconv.Quote(s[:40]) + "..."
+	}
+	return strconv.Quote(s)
 }
