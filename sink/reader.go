@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/storage"
@@ -88,6 +89,10 @@ type ReadOptions struct {
 	// From is the first offset to read: pass the last offset applied plus
 	// one to resume where a consumer stopped. 0 reads everything.
 	From int64
+	// ProducedSince, when not zero, skips the files produced before it (by
+	// the time in their names), without reading them: a file cannot hold
+	// a change made after it was produced.
+	ProducedSince time.Time
 }
 
 // Item is one event read from the sink, with the file it came from.
@@ -226,7 +231,7 @@ func (s *Stream) index() ([]indexEntry, error) {
 		case f.Event == DailyReport:
 			s.stats.Reports++
 			continue
-		case f.Offset < s.opts.From:
+		case f.Offset < s.opts.From, f.Time.Before(s.opts.ProducedSince):
 			continue
 		}
 		index = append(index, indexEntry{offset: f.Offset, millis: f.Time.UnixMilli(), event: uint8(slices.Index(eventTable, f.Event))})

@@ -445,72 +445,85 @@ type BatchResult struct {
 // Errors: as for [Writer.WriteBatch], plus ErrConflict and, for an invalid
 // id, ErrEntity.
 func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*BatchResult, error) {
+	files := make([]onceFile, len(evs))
+	for i, ev := range evs {
+		if ev == nil {
+			return nil, fmt.Errorf("sink: WriteOnce: event %d is nil", i)
+		}
+		data, err := ev.Encode()
+		if err != nil {
+			return nil, err
+		}
+		files[i] = onceFile{entity: ev.EntityID, event: ev.Name, data: data}
+	}
+	return w.writeOnce(ctx, id, files)
+}
+
+// onceFile is a file of a writeOnce batch: its entity, event and bytes.
+type onceFile struct {
+	entity string
+	event  EventName
+	data   []byte
+}
+
+// writeOnce is WriteOnce for encoded files: it records their names under
+// id, then writes them create-only.
+func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*BatchResult, error) {
 	if id == "" || strings.Contains(id, "/") || !storage.ValidKey(id) {
 		return nil, fmt.Errorf("%w: batch id %q is not a single valid key element", ErrEntity, id)
 	}
+	for _, f := range files {
+		if err := w.checkEntity(f.entity); err != nil {
+			return nil, err
+		}
+	}
 	key := w.stateDir + "/batches/" + id + ".json"
 	data, err := storage.ReadAll(ctx, w.store, key)
-	var (
-		names    []FileName
-		entities []string
-	)
+	var names []FileName
 	switch {
 	case err == nil:
+		var entities []string
 		if names, entities, err = decodeBatch(data); err != nil {
 			return nil, fmt.Errorf("sink: %s is damaged: %w", key, err)
 		}
-		if len(names) != len(evs) {
-			return nil, fmt.Errorf("%w: batch %s was written with %d events, not %d", ErrConflict, id, len(names), len(evs))
+		if len(names) != len(files) {
+			return nil, fmt.Errorf("%w: batch %s was written with %d files, not %d", ErrConflict, id, len(names), len(files))
+		}
+		for i, f := range files {
+			if names[i].Event != f.event || entities[i] != f.entity {
+				return nil, fmt.Errorf("%w: batch %s: file %d was recorded as %s of entity %s", ErrConflict, id, i, names[i].Event, entities[i])
+			}
 		}
 	case errors.Is(err, storage.ErrNotExist):
-		// Validate and number the events without writing them, then
-		// record the names: the record is the batch's intent.
-		for i, ev := range evs {
-			if ev == nil {
-				return nil, fmt.Errorf("sink: WriteOnce: event %d is nil", i)
-			}
-			if _, err := ev.Encode(); err != nil {
-				return nil, err
-			}
-			if err := w.checkEntity(ev.EntityID); err != nil {
-				return nil, err
-			}
-		}
+		// Number the files, then record their names before writing any:
+		// the record is the batch's intent.
 		at := w.now()
-		for _, ev := range evs {
-			off, err := w.nextOffset(ctx, ev.EntityID)
+		for _, f := range files {
+			off, err := w.nextOffset(ctx, f.entity)
 			if err != nil {
 				return nil, err
 			}
-			names = append(names, FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at})
+			names = append(names, FileName{Namespace: w.ns, Event: f.event, Offset: off, Time: at})
 		}
-		rec, err := encodeBatch(evs, names)
+		rec, err := encodeBatch(files, names)
 		if err != nil {
 			return nil, err
 		}
 		if err := w.store.Put(ctx, key, bytes.NewReader(rec), &storage.PutOptions{IfNotExist: true}); err != nil {
 			if errors.Is(err, storage.ErrExist) {
-				return w.WriteOnce(ctx, id, evs) // another call recorded it first: follow its record
+				return w.writeOnce(ctx, id, files) // another call recorded it first: follow its record
 			}
 			return nil, err
 		}
 	default:
 		return nil, err
 	}
-	res := &BatchResult{Names: names}
-	for i, ev := range evs {
-		if entities != nil && (names[i].Event != ev.Name || entities[i] != ev.EntityID) {
-			return nil, fmt.Errorf("%w: batch %s: event %d was recorded as %s of entity %s", ErrConflict, id, i, names[i].Event, entities[i])
-		}
-		created, err := w.WriteAt(ctx, names[i], ev)
-		if err != nil {
-			return res, err
-		}
-		if created {
-			res.Created++
-		}
+	objs := make([]storage.BatchObject, len(files))
+	for i, f := range files {
+		objs[i] = storage.BatchObject{Key: Key(f.entity, names[i]), Data: f.data}
 	}
-	return res, nil
+	created, err := w.putAll(ctx, objs)
+	return &BatchResult{Names: names, Created: created}, err
 }
 
 // batchEntry is one event of a WriteOnce record: its entity and file name.
@@ -519,10 +532,10 @@ type batchEntry struct {
 	File   string `json:"file"`
 }
 
-func encodeBatch(evs []*Event, names []FileName) ([]byte, error) {
-	entries := make([]batchEntry, len(evs))
-	for i, ev := range evs {
-		entries[i] = batchEntry{Entity: ev.EntityID, File: names[i].String()}
+func encodeBatch(files []onceFile, names []FileName) ([]byte, error) {
+	entries := make([]batchEntry, len(files))
+	for i, f := range files {
+		entries[i] = batchEntry{Entity: f.entity, File: names[i].String()}
 	}
 	return json.Marshal(entries)
 }
