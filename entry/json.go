@@ -10,7 +10,7 @@ package entry
 // slices written as {} and [], nil nullable fields as null. It fails only
 // when a date is invalid (a *[period.DateError]); the zero Date is invalid.
 func (e Entry) MarshalJSON() ([]byte, error) {
-	w := encoder{b: make([]byte, 0, 1024)}
+	w := encoder{b: make([]byte, 0, 2048)}
 	w.entry(&e)
 	return w.b, w.err
 }
