@@ -4,8 +4,9 @@
 //	go run ./examples/quickstart [-out DIR]
 //
 // The folder (./sink-out by default) gets one directory per entity holding
-// one JSON file per event, named as the platform names them, and the
-// initialization report. Running it again writes nothing new.
+// one JSON file per event, named as the platform names them, the
+// initialization report, and the daily report of the day of the changes.
+// Running it again writes nothing new.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
@@ -99,6 +101,20 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 		fmt.Fprintf(out, "    %s\n", n)
 	}
 
+	day := period.DateOf(time.UnixMilli(changedAt).UTC())
+	daily, err := w.WriteDailyReport(ctx, company.EntityID, day, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "daily report of %s: %d changes", day, countValues(daily))
+	if daily.Created == 0 {
+		fmt.Fprint(out, ", already written: nothing new")
+	}
+	fmt.Fprintln(out)
+	for _, n := range daily.Names {
+		fmt.Fprintf(out, "    %s\n", n)
+	}
+
 	counts, err := countEvents(ctx, store, company.EntityID)
 	if err != nil {
 		return err
@@ -156,7 +172,7 @@ func countEvents(ctx context.Context, store *filestore.Store, entity string) (ma
 		f, err := sink.ParseFileName(name)
 		switch {
 		case err == nil:
-			counts[string(f.Event)]++
+			counts[string(f.Event)]++ // comptaDailyReport included
 		case strings.HasPrefix(name, "initialisation-report-"):
 			counts["initialisation-report"]++
 		default:
@@ -164,4 +180,14 @@ func countEvents(ctx context.Context, store *filestore.Store, entity string) (ma
 		}
 	}
 	return counts, nil
+}
+
+func countValues(d *sink.DailyResult) int {
+	n := 0
+	for _, p := range d.Pages {
+		for _, t := range p.Topics {
+			n += len(t.Values)
+		}
+	}
+	return n
 }

@@ -96,7 +96,8 @@ func date(y int, m time.Month, d int) period.Date {
 }
 
 // Calendar returns the demo company's periods: exercises 2022 and 2023
-// closed, 2024 open, and a situation for the first half of each.
+// closed, 2024 open, and a situation for the first half of each, each
+// created on December 1st of the year before.
 func Calendar() period.Calendar {
 	var c period.Calendar
 	for _, y := range []int{2022, 2023, 2024} {
@@ -106,6 +107,9 @@ func Calendar() period.Calendar {
 		}
 		ex, _ := period.NewExercise(fmt.Sprintf("ex-%d", y), date(y, 1, 1), date(y, 12, 31), status)
 		sit, _ := period.NewSituation(fmt.Sprintf("sit-%d-h1", y), date(y, 1, 1), date(y, 6, 30))
+		// Created a month before they begin, and before any initialization.
+		ex.CreatedAt = time.Date(y-1, 12, 1, 9, 0, 0, 0, time.UTC)
+		sit.CreatedAt = time.Date(y-1, 12, 1, 9, 30, 0, 0, time.UTC)
 		c.Periods = append(c.Periods, ex, sit)
 	}
 	return c
