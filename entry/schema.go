@@ -71,7 +71,9 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 // period, ...) are always listed.
 //
 // ValidateJSON returns nil or a *[ValidationError]. Malformed JSON gives one
-// problem with rule RuleSyntax and nothing else. opts may be nil; its Skip
+// problem with rule RuleSyntax ([ErrSyntax]) and nothing else. Typed
+// problems match the sentinels listed for [Entry.UnmarshalJSON] and
+// [Entry.Validate]; schema problems have none. opts may be nil; its Skip
 // list also drops the schema problems that check the same thing as a
 // skipped rule (schema/enum at /journal/type when RuleJournalType is
 // skipped, for example), and Warn receives those of open enumerations.

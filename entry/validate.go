@@ -144,8 +144,12 @@ func (c *checker) parse(data []byte, e *Entry) bool {
 }
 
 // Validate checks one movement alone, with the movement rules of
-// [Entry.Validate] (paths relative to the movement). Entry-level rules
-// (balance, period) are not checked. opts may be nil.
+// [Entry.Validate] (paths relative to the movement): it returns nil or a
+// *[ValidationError] whose problems match [ErrRequired], [ErrDate],
+// [ErrNegative], [ErrDebitCredit], [ErrAmount], [ErrAttachmentType],
+// [ErrBase64], [ErrPaymentCode], [ErrAnalyticsRate] or [ErrAnalyticsAmount].
+// Entry-level rules (balance, period) are not checked. opts may be nil. It
+// does not modify m.
 func (m *Movement) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
 	c.movement(-1, m)
