@@ -23,12 +23,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
-	"github.com/shopspring/decimal"
 )
 
 func main() {
@@ -39,9 +37,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// changedAt is when the demo's live changes happened on the platform.
-var changedAt = sink.Millis(time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC))
 
 func run(ctx context.Context, out io.Writer, args []string, now func() time.Time) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
@@ -83,7 +78,7 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 		fmt.Fprintf(out, "    %-30s %d\n", row.Schema, row.Count)
 	}
 
-	changes, err := demoChanges(company.EntityID)
+	changes, err := sinktest.Changes(company.EntityID)
 	if err != nil {
 		return err
 	}
@@ -101,7 +96,7 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 		fmt.Fprintf(out, "    %s\n", n)
 	}
 
-	day := period.DateOf(time.UnixMilli(changedAt).UTC())
+	day := period.DateOf(time.UnixMilli(sinktest.ChangedAt).UTC())
 	daily, err := w.WriteDailyReport(ctx, company.EntityID, day, nil)
 	if err != nil {
 		return err
@@ -124,40 +119,6 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 		fmt.Fprintf(out, "    %-30s %d\n", name, counts[name])
 	}
 	return nil
-}
-
-// demoChanges returns the demo's live changes as the platform sends them:
-// an Updated account carrying only its new label, an entry update as a
-// deletion marked miseAJour followed by the new version, and a deletion.
-func demoChanges(entity string) ([]*sink.Event, error) {
-	envelope := func(id string) sink.Envelope {
-		return sink.Envelope{Timestamp: changedAt, ApplicationID: sinktest.DemoApplicationID, EntityID: entity, ID: id}
-	}
-	old := &sink.Account{Number: "601000", Label: "Achats stockés - matières premières", Type: 1, Analytical: true}
-	renamed := *old
-	renamed.Label = "Achats de matières premières"
-	changed, err := sink.Changes(old, &renamed)
-	if err != nil {
-		return nil, err
-	}
-	updated := sinktest.Entry("ecr-2024-000001", 2024, 1)
-	for i := range updated.Movements {
-		updated.Movements[i].Description = "Facture F2024-0001 (avoir déduit)"
-	}
-	// 10 euros off the expense, and the VAT on it, balanced again.
-	net, vat := decimal.RequireFromString("100.00"), decimal.RequireFromString("20.00")
-	updated.Movements[0].Value = entry.NewCredit(net.Add(vat))
-	updated.Movements[1].Value = entry.NewDebit(net)
-	updated.Movements[2].Value = entry.NewDebit(vat)
-	if err := updated.Validate(nil); err != nil {
-		return nil, err
-	}
-	return []*sink.Event{
-		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: &renamed, Changed: changed},
-		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2024-000001"), Update: true},
-		{Name: sink.EntryInserted, Envelope: envelope("ecr-2024-000001"), Data: updated},
-		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2023-000002")},
-	}, nil
 }
 
 // countEvents counts the files of an entity's directory per event name,

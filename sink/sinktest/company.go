@@ -228,3 +228,43 @@ func Entry(id string, y, i int) *entry.Entry {
 		},
 	}
 }
+
+// ChangedAt is when the demo's live changes happened, in epoch milliseconds:
+// 2024-02-01 10:00 UTC.
+var ChangedAt = sink.Millis(time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC))
+
+// Changes returns the demo's live changes for entity, as the platform sends
+// them: account 601000 renamed, entry ecr-2024-000001 updated, entry
+// ecr-2023-000002 deleted. That is an Updated account carrying only its new
+// label, an entry update as a deletion marked miseAJour followed by the new
+// version, and a deletion.
+func Changes(entity string) ([]*sink.Event, error) {
+	envelope := func(id string) sink.Envelope {
+		return sink.Envelope{Timestamp: ChangedAt, ApplicationID: DemoApplicationID, EntityID: entity, ID: id}
+	}
+	old := &sink.Account{Number: "601000", Label: "Achats stockés - matières premières", Type: 1, Analytical: true}
+	renamed := *old
+	renamed.Label = "Achats de matières premières"
+	changed, err := sink.Changes(old, &renamed)
+	if err != nil {
+		return nil, err
+	}
+	updated := Entry("ecr-2024-000001", 2024, 1)
+	for i := range updated.Movements {
+		updated.Movements[i].Description = "Facture F2024-0001 (avoir déduit)"
+	}
+	// 10 euros off the expense, and the VAT on it, balanced again.
+	net, vat := decimal.RequireFromString("100.00"), decimal.RequireFromString("20.00")
+	updated.Movements[0].Value = entry.NewCredit(net.Add(vat))
+	updated.Movements[1].Value = entry.NewDebit(net)
+	updated.Movements[2].Value = entry.NewDebit(vat)
+	if err := updated.Validate(nil); err != nil {
+		return nil, err
+	}
+	return []*sink.Event{
+		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: &renamed, Changed: changed},
+		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2024-000001"), Update: true},
+		{Name: sink.EntryInserted, Envelope: envelope("ecr-2024-000001"), Data: updated},
+		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2023-000002")},
+	}, nil
+}
