@@ -8,8 +8,8 @@ package azblobstore_test
 // <user cache dir>/ledgersink-npm/node_modules/.bin (where
 // `npm install --prefix ~/.cache/ledgersink-npm azurite@3.37.0` puts it),
 // else azurite-blob on $PATH. If none exists the tests that need it are
-// skipped, loudly, except when $CI is "true": then they fail. A binary that
-// exists but does not start always fails the tests.
+// skipped, loudly, except when $CI is true (CI=true, or 1): then they fail.
+// A binary that exists but does not start always fails the tests.
 
 import (
 	"bytes"
@@ -99,8 +99,8 @@ func serviceURL(t testing.TB) string {
 	t.Helper()
 	emulator.once.Do(emulator.start)
 	if emulator.skip != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s", emulator.skip)
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			t.Fatalf("CI=%s but %s", os.Getenv("CI"), emulator.skip)
 		}
 		t.Skipf("SKIPPING: %s. These tests need Azurite: "+
 			"npm install --prefix ~/.cache/ledgersink-npm azurite@3.37.0 (or set AZURITE_BIN)", emulator.skip)
