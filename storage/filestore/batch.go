@@ -167,7 +167,7 @@ func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string
 		if err == nil {
 			return d, f, tmp, nil
 		}
-		if err != errDirGone || attempt >= 3 {
+		if err != errDirGone || attempt >= maxAttempts {
 			return dirHandle{}, nil, "", err
 		}
 		// Temporary files already written there are gone with the old

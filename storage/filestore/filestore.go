@@ -168,18 +168,22 @@ func (d dirHandle) close() {
 // openDir opens dir (a slash path, "." for the root), creating it and its
 // missing parents when create is set, and appending the directories created
 // to *created. A file in the way gives ErrConflict.
+//
+// The trailing "/." makes the Root open every element of dir with
+// O_DIRECTORY: a FIFO planted where a directory is expected then fails
+// with ENOTDIR instead of blocking the open.
 func (s *Store) openDir(dir string, create bool, created *[]string) (dirHandle, error) {
 	if dir == "." {
 		return dirHandle{r: s.root}, nil
 	}
 	for attempt := 0; ; attempt++ {
-		r, err := s.root.OpenRoot(dir)
+		r, err := s.root.OpenRoot(dir + "/.")
 		switch {
 		case err == nil:
 			return dirHandle{r: r, own: true}, nil
 		case errors.Is(err, syscall.ENOTDIR):
 			return dirHandle{}, ErrConflict
-		case !create || attempt >= 3 || !errors.Is(err, fs.ErrNotExist):
+		case !create || attempt >= maxAttempts || !errors.Is(err, fs.ErrNotExist):
 			return dirHandle{}, err
 		}
 		if err := s.mkdirs(dir, created); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -225,11 +229,15 @@ func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, st
 			return d, f, tmp, nil
 		}
 		d.close()
-		if err != errDirGone || attempt >= 3 {
+		if err != errDirGone || attempt >= maxAttempts {
 			return dirHandle{}, nil, "", err
 		}
 	}
 }
+
+// maxAttempts bounds the retries of a Put whose directory is removed under
+// it by concurrent Deletes (Options.RemoveEmptyDirs).
+const maxAttempts = 10
 
 // mkdirs creates dir and its missing parents, appending each directory it
 // created to *created.

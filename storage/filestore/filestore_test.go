@@ -373,3 +373,42 @@ func TestRemoveEmptyDirsRace(t *testing.T) {
 	wg.Wait()
 	assertNoTemp(t, dir)
 }
+
+func TestConflicts(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, &filestore.Options{Sync: true})
+	ctx := t.Context()
+	for _, k := range []string{"d/sub/x", "f"} {
+		if err := storage.WriteAll(ctx, s, k, []byte(k), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		key  string
+		opts *storage.PutOptions
+	}{
+		{"d/sub", nil}, {"d/sub", &storage.PutOptions{IfNotExist: true}}, {"f/x", nil}, {"f/x/y", nil},
+	} {
+		err := storage.WriteAll(ctx, s, tc.key, []byte("new"), tc.opts)
+		if !errors.Is(err, filestore.ErrConflict) || errors.Is(err, storage.ErrExist) {
+			t.Errorf("Put(%q, %+v) = %v, want ErrConflict (and not ErrExist)", tc.key, tc.opts, err)
+		}
+	}
+	// In a batch, a directory in the way is found when publishing: the other
+	// objects are committed and the BatchError names the conflict.
+	err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "d/sub"}, {Key: "ok1"}}, nil)
+	var be *storage.BatchError
+	if !errors.As(err, &be) || !slices.Equal(be.Keys(), []string{"d/sub"}) || !errors.Is(err, filestore.ErrConflict) {
+		t.Errorf("PutBatch with a directory in the way = %v, want a BatchError naming d/sub with ErrConflict", err)
+	}
+	// A file in the way is found while writing the temporary files: nothing
+	// is written, and the error is not a BatchError.
+	err = storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "ok2"}, {Key: "f/x"}}, nil)
+	if !errors.Is(err, filestore.ErrConflict) || errors.As(err, &be) {
+		t.Errorf("PutBatch with a file in the way = %v, want a plain error matching ErrConflict", err)
+	}
+	want := map[string]string{"d/sub/x": "d/sub/x", "f": "f", "ok1": ""}
+	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+		t.Errorf("files on disk mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -70,6 +70,16 @@ func TestForeignFilesHidden(t *testing.T) {
 	if _, err := s.Get(ctx, "e/fifo"); !errors.Is(err, storage.ErrNotExist) {
 		t.Errorf("Get of a FIFO = %v, want ErrNotExist (and no hang)", err)
 	}
+	// A FIFO where a directory is expected makes Put and PutBatch fail, not hang.
+	if err := storage.WriteAll(ctx, s, "e/fifo/x", nil, nil); !errors.Is(err, filestore.ErrConflict) {
+		t.Errorf("Put below a FIFO = %v, want ErrConflict (and no hang)", err)
+	}
+	if err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "e/fifo/x"}}, nil); !errors.Is(err, filestore.ErrConflict) {
+		t.Errorf("PutBatch below a FIFO = %v, want ErrConflict (and no hang)", err)
+	}
+	for k, err := range storage.Keys(ctx, s, "e/fifo/") {
+		t.Errorf("Keys below a FIFO yielded %q, %v; want nothing", k, err)
+	}
 	if _, err := s.Get(ctx, "e"); !errors.Is(err, storage.ErrNotExist) {
 		t.Errorf("Get of a directory = %v, want ErrNotExist", err)
 	}

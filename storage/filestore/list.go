@@ -143,7 +143,7 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 			continue // written by someone else; no valid key names it
 		}
 		if e.dir {
-			sub, err := r.OpenRoot(e.name)
+			sub, err := r.OpenRoot(e.name + "/.") // "/.": O_DIRECTORY, see openDir
 			if err != nil {
 				if isNotExist(err) {
 					continue
@@ -196,7 +196,7 @@ func (s *Store) openListDir(dirPrefix string) (*os.Root, error) {
 		}
 		var sub *os.Root
 		if err == nil {
-			sub, err = r.OpenRoot(elem)
+			sub, err = r.OpenRoot(elem + "/.") // "/.": O_DIRECTORY, see openDir
 		}
 		r.Close()
 		if err != nil {
