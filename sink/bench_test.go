@@ -184,3 +184,91 @@ func BenchmarkWriteBatch(b *testing.B) {
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// Reading and decoding an entity's event files from a filestore, with the
+// SDK's Reader (ordered, typed, de-duplicated), beside the ceiling:
+// os.ReadDir + os.ReadFile + json.Unmarshal into a map, in a plain loop.
+// The files are written once, before both.
+//
+//	go test -run '^$' -bench 'Read' -benchtime 3x -count 3 ./sink/
+func BenchmarkRead(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) { benchmarkRead(b, n) })
+	}
+}
+
+func benchmarkRead(b *testing.B, n int) {
+	{
+		dir := b.TempDir()
+		store, err := filestore.New(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, _ := sink.NewWriter(store, &sink.WriterOptions{Concurrency: 8})
+		evs := make([]*sink.Event, 0, 1000)
+		for i := range n {
+			evs = append(evs, &sink.Event{
+				Name:     sink.AccountInserted,
+				Envelope: sink.Envelope{Timestamp: 1706627839000 + int64(i), ApplicationID: sinktest.DemoApplicationID, EntityID: "entity", ID: fmt.Sprintf("acc-%07d", i)},
+				Data:     &sink.Account{Number: fmt.Sprintf("4%07d", i), Label: "Compte de tiers", Collective: true, Type: 2},
+			})
+			if len(evs) == cap(evs) || i == n-1 {
+				if _, err := w.WriteBatch(context.Background(), evs); err != nil {
+					b.Fatal(err)
+				}
+				evs = evs[:0]
+			}
+		}
+		b.Run("sdk", func(b *testing.B) {
+			r, _ := sink.NewReader(store, nil)
+			var peak uint64
+			for b.Loop() {
+				runtime.GC()
+				count := 0
+				for _, err := range r.Read(context.Background(), "entity", nil).All() {
+					if err != nil {
+						b.Fatal(err)
+					}
+					if count++; count%1024 == 0 {
+						peak = max(peak, heapInUse())
+					}
+				}
+				if count != n {
+					b.Fatalf("read %d events, want %d", count, n)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		})
+		b.Run("ceiling", func(b *testing.B) {
+			var peak uint64
+			for b.Loop() {
+				runtime.GC()
+				entries, err := os.ReadDir(filepath.Join(dir, "entity"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				count := 0
+				for _, e := range entries {
+					data, err := os.ReadFile(filepath.Join(dir, "entity", e.Name()))
+					if err != nil {
+						b.Fatal(err)
+					}
+					var m map[string]any
+					if err := json.Unmarshal(data, &m); err != nil {
+						b.Fatal(err)
+					}
+					if count++; count%1024 == 0 {
+						peak = max(peak, heapInUse())
+					}
+				}
+				if count != n {
+					b.Fatalf("read %d files, want %d", count, n)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		})
+		store.Close()
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 )
 
 // Envelope holds the identifiers that open every payload.
@@ -229,41 +231,36 @@ type member struct {
 	value json.RawMessage
 }
 
-// splitObject returns the members of the JSON object data in order. It
-// rejects anything but an object, and repeated keys.
+// splitObject returns the members of the JSON object data in order, their
+// values aliasing data. It rejects anything but one object, and repeated
+// keys.
 func splitObject(data []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	l := jsonlex.New(data)
+	if l.Peek() != jsonlex.Object {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrPayload)
 	}
-	var out []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	more, err := l.ObjectStart()
+	out := make([]member, 0, 20)
+	for err == nil && more {
+		var k, v []byte
+		if k, err = l.Key(); err != nil {
+			break
 		}
-		key := tok.(string) // object keys are always strings
+		key := string(k)
 		if slices.ContainsFunc(out, func(m member) bool { return m.key == key }) {
 			return nil, fmt.Errorf("%w: field %q appears twice", ErrPayload, key)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%w: field %q: %w", ErrPayload, key, err)
+		if v, err = l.Raw(); err != nil {
+			break
 		}
 		out = append(out, member{key, v})
+		more, err = l.ObjectNext()
 	}
-	if _, err := dec.Token(); err != nil { // }
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the object", ErrPayload)
-	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("%w: data after the object", ErrPayload)
 	}
 	return out, nil
 }
@@ -300,8 +297,8 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 			}
 			ev.Timestamp = ts
 		case keyApplication, keyEntity, keyID:
-			var s string
-			if err := json.Unmarshal(m.value, &s); err != nil || s == "" {
+			s, err := jsonString(m.value)
+			if err != nil || s == "" {
 				return nil, payloadError(name, m.key, "%s is not a non-empty string", m.value)
 			}
 			switch m.key {
@@ -360,6 +357,16 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 	}
 	return ev, nil
+}
+
+// jsonString decodes the JSON string literal v.
+func jsonString(v []byte) (string, error) {
+	l := jsonlex.New(v)
+	s, err := l.String()
+	if err == nil {
+		err = l.End()
+	}
+	return s, err
 }
 
 // fieldsOf returns the wire names of the fields of object o's payload, in order.
