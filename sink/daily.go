@@ -236,6 +236,27 @@ func CheckDaily(namespace string, pages []*report.Daily, received iter.Seq2[*Eve
 	return c, nil
 }
 
+// ErrTooOld is returned by [DaysFor] when a change is older than a partial
+// re-initialization can reach.
+var ErrTooOld = errors.New("sink: more than 20 days to re-send: a partial re-initialization cannot repair it")
+
+// DaysFor returns the smallest number of days, from 1 to MaxReinitDays, of a
+// partial re-initialization run at now that re-sends every missing change.
+// Nothing missing gives 0. When a change is older than MaxReinitDays, it
+// returns the days that would be needed and an error matching ErrTooOld:
+// initialize the entity again instead.
+func DaysFor(missing []Missing, now time.Time) (int, error) {
+	if len(missing) == 0 {
+		return 0, nil
+	}
+	oldest := slices.MinFunc(missing, func(a, b Missing) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
+	days := ReinitDays(time.UnixMilli(oldest.Timestamp), now)
+	if days > MaxReinitDays {
+		return days, fmt.Errorf("%w: %d days since %s %s", ErrTooOld, days, oldest.Event, oldest.ID)
+	}
+	return days, nil
+}
+
 // ReinitDays returns the number of days a partial re-initialization run at
 // now must cover to re-send a change made at since: at least 1, and more
 // than MaxReinitDays when the platform cannot.

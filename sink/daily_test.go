@@ -232,3 +232,52 @@ func mustReader(t *testing.T, s storage.Store) *sink.Reader {
 	}
 	return r
 }
+
+func TestResend(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: fixedClock()})
+	if _, err := w.Initialize(ctx, sinktest.Company(nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	changedAt := time.UnixMilli(sinktest.Timestamp)
+	// Objects changed at or after the instant are sent again: all of the
+	// demo's, which changed at that very instant.
+	res, err := w.Resend(ctx, sinktest.Company(nil), changedAt, &sink.InitOptions{BatchSize: 5})
+	if err != nil || res.Events != 33 {
+		t.Fatalf("Resend = %+v, %v; want the 33 objects in scope", res, err)
+	}
+	// Nothing changed after it.
+	if res, err := w.Resend(ctx, sinktest.Company(nil), changedAt.Add(time.Millisecond), nil); err != nil || res.Events != 0 {
+		t.Fatalf("Resend after the last change = %+v, %v; want nothing", res, err)
+	}
+	items, stats := readAll(t, store, nil)
+	if len(items) != 33 || stats.Duplicates != 33 {
+		t.Errorf("read %d events, %d re-deliveries; want 33 and 33", len(items), stats.Duplicates)
+	}
+	if _, err := w.Resend(ctx, &sink.Initialization{EntityID: entity}, changedAt, nil); !errors.Is(err, sink.ErrInitialization) {
+		t.Errorf("Resend without application id: %v", err)
+	}
+}
+
+func TestDaysFor(t *testing.T) {
+	now := day.Add(5 * 24 * time.Hour)
+	tests := []struct {
+		name    string
+		missing []sink.Missing
+		want    int
+		tooOld  bool
+	}{
+		{"nothing missing", nil, 0, false},
+		{"one day", []sink.Missing{{Timestamp: sink.Millis(now.Add(-2 * time.Hour))}}, 1, false},
+		{"the oldest counts", []sink.Missing{{Timestamp: sink.Millis(now.Add(-time.Hour))}, {Timestamp: at(0)}}, 5, false},
+		{"twenty days", []sink.Missing{{Timestamp: sink.Millis(now.Add(-20 * 24 * time.Hour))}}, 20, false},
+		{"twenty-one days", []sink.Missing{{Timestamp: sink.Millis(now.Add(-20*24*time.Hour - time.Second))}}, 21, true},
+	}
+	for _, tt := range tests {
+		got, err := sink.DaysFor(tt.missing, now)
+		if got != tt.want || errors.Is(err, sink.ErrTooOld) != tt.tooOld {
+			t.Errorf("%s: DaysFor = %d, %v; want %d (too old: %v)", tt.name, got, err, tt.want, tt.tooOld)
+		}
+	}
+}

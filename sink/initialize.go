@@ -357,6 +357,10 @@ type initRun struct {
 	n     int64 // events so far: the next one's offset is rec.FirstOffset + n
 	batch []*Event
 	names []FileName
+	// resend is set by Resend: objects changed before since are left out,
+	// and events are written with fresh offsets by WriteBatch.
+	resend bool
+	since  int64
 }
 
 // stream writes every event in scope and returns the report's rows.
@@ -448,6 +452,9 @@ func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[
 		if any(rec.Data) == nil || isNilPtr(rec.Data) {
 			return n, fmt.Errorf("%w: %s %s: no data", ErrInitialization, name.Object(), rec.ID)
 		}
+		if rec.Timestamp < r.since {
+			continue
+		}
 		if keep != nil {
 			ok, err := keep(rec)
 			if err != nil {
@@ -511,6 +518,13 @@ func (r *initRun) add(ctx context.Context, ev *Event) error {
 		return err
 	}
 	r.batch = append(r.batch, ev)
+	if r.resend {
+		r.n++
+		if len(r.batch) >= r.opts.BatchSize {
+			return r.flush(ctx)
+		}
+		return nil
+	}
 	r.names = append(r.names, FileName{Namespace: r.w.ns, Event: ev.Name, Offset: r.rec.FirstOffset + r.n, Time: r.rec.Started})
 	r.n++
 	if len(r.batch) >= r.opts.BatchSize {
@@ -521,6 +535,14 @@ func (r *initRun) add(ctx context.Context, ev *Event) error {
 
 func (r *initRun) flush(ctx context.Context) error {
 	if len(r.batch) == 0 {
+		return nil
+	}
+	if r.resend {
+		if _, err := r.w.WriteBatch(ctx, r.batch); err != nil {
+			return err
+		}
+		r.res.Created += int64(len(r.batch))
+		r.batch = r.batch[:0]
 		return nil
 	}
 	objs := make([]storage.BatchObject, len(r.batch))
@@ -579,4 +601,64 @@ func periodRecords(cal period.Calendar, scope period.Scope, started time.Time) i
 			}
 		}
 	}
+}
+
+// ResendResult describes a partial re-initialization.
+type ResendResult struct {
+	// Events counts the events re-sent; Counts lists them per schema, in
+	// the order of the initialization report.
+	Events int64
+	Counts []report.InitRow
+	// Scope is the synchronization scope entries were filtered by.
+	Scope period.Scope
+}
+
+// Resend is the partial re-initialization of an entity: it writes again,
+// with fresh offsets, the Inserted event (for parameters, the complete
+// comptaParametreUpdated) of every object of in that changed at or after
+// since and is in scope under the period rules, exactly as [Writer.Initialize]
+// would, but through [Writer.WriteBatch] and without a report. Consumers
+// drop what they already had (see [Stream.All]) and apply the rest, which is
+// how they repair what a daily report says is missing (see [DaysFor]).
+//
+// Unlike an initialization, a re-initialization is not resumable: if it
+// fails, run it again; the events it had written are re-deliveries too.
+//
+// Errors: as for [Writer.Initialize].
+func (w *Writer) Resend(ctx context.Context, in *Initialization, since time.Time, opts *InitOptions) (*ResendResult, error) {
+	var o InitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if in == nil || in.ApplicationID == "" {
+		return nil, fmt.Errorf("%w: no application id", ErrInitialization)
+	}
+	if err := w.checkEntity(in.EntityID); err != nil {
+		return nil, err
+	}
+	// The scope is the initialization's: newly created exercises are those
+	// created after it.
+	var initialized time.Time
+	if data, err := storage.ReadAll(ctx, w.store, w.initKey(in.EntityID, "started.json")); err == nil {
+		var rec initRecord
+		if json.Unmarshal(data, &rec) == nil {
+			initialized = rec.Started
+		}
+	} else if !errors.Is(err, storage.ErrNotExist) {
+		return nil, err
+	}
+	scope, err := in.Calendar.Scope(initialized)
+	if err != nil && !errors.Is(err, period.ErrNoExercise) {
+		return nil, fmt.Errorf("%w: entity %s: %w", ErrInitialization, in.EntityID, err)
+	}
+	run := &initRun{w: w, in: in, opts: o, rec: initRecord{Started: initialized}, res: &InitResult{Scope: scope},
+		resend: true, since: Millis(since)}
+	rows, err := run.stream(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	return &ResendResult{Events: run.res.Created, Counts: rows, Scope: scope}, nil
 }
