@@ -1,0 +1,429 @@
+package subscription_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/sink/subscription"
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+const (
+	entA = "ent-a"
+	entB = "ent-b"
+)
+
+type env struct {
+	regStore storage.Store
+	dest     *memstore.Store
+	reg      *subscription.Registry
+	disp     *subscription.Dispatcher
+	clock    *clock
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+func newEnv(t *testing.T, regStore storage.Store) *env {
+	t.Helper()
+	e := &env{regStore: regStore, dest: memstore.New(nil), clock: &clock{t: time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC)}}
+	var err error
+	e.reg, err = subscription.NewRegistry(regStore, &subscription.RegistryOptions{
+		Now: e.clock.Now,
+		Stores: func(name string) (storage.Store, error) {
+			if name == "folder" {
+				return e.dest, nil
+			}
+			return nil, errors.New("no such store")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.disp = subscription.NewDispatcher(e.reg, &subscription.DispatcherOptions{Writer: &sink.WriterOptions{Now: e.clock.Now}})
+	return e
+}
+
+func (e *env) create(t *testing.T, events ...sink.EventName) *subscription.Subscription {
+	t.Helper()
+	s, err := e.reg.Create(context.Background(), &subscription.Subscription{
+		ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}, Events: events,
+		Entities: []subscription.Entity{{ID: entA}, {ID: entB}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func source(ctx context.Context, entity string) (*sink.Initialization, error) {
+	return sinktest.Company(&sinktest.CompanyOptions{EntityID: entity}), nil
+}
+
+func status(t *testing.T, e *env, entity string) subscription.Status {
+	t.Helper()
+	s, err := e.reg.Get(context.Background(), "sub-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, ok := s.Entity(entity)
+	if !ok {
+		t.Fatalf("no entity %s", entity)
+	}
+	return en.Status
+}
+
+func liveEvent(entity, id string, ts time.Time) *sink.Event {
+	return &sink.Event{Name: sink.ThirdPartyInserted,
+		Envelope: sink.Envelope{Timestamp: sink.Millis(ts), ApplicationID: "app", EntityID: entity, ID: id},
+		Data:     &sink.ThirdParty{Code: id, Kind: sink.Customer, Active: true}}
+}
+
+// received returns the ids of the third parties in entity's directory.
+func received(t *testing.T, s storage.Store, entity string) map[string]int {
+	t.Helper()
+	r, _ := sink.NewReader(s, nil)
+	got := map[string]int{}
+	for it, err := range r.Read(context.Background(), entity, nil).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.Event.Name == sink.ThirdPartyInserted && strings.HasPrefix(it.Event.ID, "live-") {
+			got[it.Event.ID]++
+		}
+	}
+	return got
+}
+
+func TestValidate(t *testing.T) {
+	s := &subscription.Subscription{
+		ID: "a/b", Destination: subscription.Destination{Prefix: "no-slash"},
+		Events:   []sink.EventName{"comptaNope", sink.AccountInserted, sink.AccountInserted},
+		Entities: []subscription.Entity{{ID: "e", Status: "paused"}, {ID: "e", Status: subscription.StatusNew, Changed: time.Now()}},
+	}
+	err := s.Validate()
+	var ve *subscription.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate() = %v, want a *ValidationError", err)
+	}
+	var got []string
+	for _, p := range ve.Problems {
+		got = append(got, p.Path+" "+p.Rule)
+	}
+	want := []string{
+		"/destination/prefix prefix", "/destination/store required", "/domain required",
+		"/entities/0/changed required", "/entities/0/status status", "/entities/1/id duplicate",
+		"/events/0 event", "/events/2 duplicate", "/id id",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !errors.Is(err, subscription.ErrInvalid) || !errors.Is(err, subscription.ErrNoDestination) {
+		t.Errorf("error %v does not match ErrInvalid and ErrNoDestination", err)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	if _, err := e.reg.Create(ctx, &subscription.Subscription{ID: "x", Domain: "LOOP"}); !errors.Is(err, subscription.ErrNoDestination) {
+		t.Errorf("a subscription without destination: %v, want ErrNoDestination", err)
+	}
+	s := e.create(t)
+	if s.Generation != 1 || len(s.Entities) != 2 || s.Entities[0].Status != subscription.StatusNew {
+		t.Fatalf("created %+v", s)
+	}
+	if _, err := e.reg.Create(ctx, s); !errors.Is(err, subscription.ErrExists) {
+		t.Errorf("second Create: %v, want ErrExists", err)
+	}
+	if _, err := e.reg.Get(ctx, "nope"); !errors.Is(err, subscription.ErrNotFound) {
+		t.Errorf("Get(nope): %v, want ErrNotFound", err)
+	}
+	s, _ = e.reg.AddEntity(ctx, "sub-1", "ent-c")
+	if again, _ := e.reg.AddEntity(ctx, "sub-1", "ent-c"); again.Generation != s.Generation {
+		t.Errorf("adding an entity twice wrote a new generation")
+	}
+	if _, err := e.reg.RemoveEntity(ctx, "sub-1", "nope"); !errors.Is(err, subscription.ErrUnknownEntity) {
+		t.Errorf("RemoveEntity(unknown): %v, want ErrUnknownEntity", err)
+	}
+	if _, err := e.reg.RemoveEntity(ctx, "sub-1", "ent-c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.reg.AddEntity(ctx, "sub-1", "ent-c"); !errors.Is(err, subscription.ErrTransition) {
+		t.Errorf("re-adding a removed entity: %v, want ErrTransition", err)
+	}
+	if _, err := e.reg.Create(ctx, &subscription.Subscription{ID: "sub-2", Domain: "LOOP", Destination: subscription.Destination{Store: "folder", Prefix: "p/"}}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for s, err := range e.reg.List(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, fmt.Sprintf("%s@%d", s.ID, s.Generation))
+	}
+	if got := strings.Join(ids, " "); got != "sub-1@3 sub-2@1" {
+		t.Errorf("List = %s, want sub-1@3 sub-2@1", got)
+	}
+}
+
+// TestTransitions walks every status change through the public API.
+func TestTransitions(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	e.create(t)
+	steps := []struct {
+		name string
+		do   func() error
+		want subscription.Status
+		err  error
+	}{
+		{"new: re-initialization refused", func() error { _, err := e.disp.Reinitialize(ctx, "sub-1", entA, 1, source); return err }, subscription.StatusNew, subscription.ErrTransition},
+		{"new -> ready through initializing", func() error { _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); return err }, subscription.StatusReady, nil},
+		{"ready: initializing again changes nothing", func() error { _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); return err }, subscription.StatusReady, nil},
+		{"ready -> new on a destination change", func() error {
+			_, err := e.reg.SetDestination(ctx, "sub-1", subscription.Destination{Store: "folder", Prefix: "v2/"})
+			return err
+		}, subscription.StatusNew, nil},
+		{"new -> removed", func() error { _, err := e.reg.RemoveEntity(ctx, "sub-1", entA); return err }, subscription.StatusRemoved, nil},
+		{"removed: initialization refused", func() error { _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); return err }, subscription.StatusRemoved, subscription.ErrTransition},
+		{"removed: stays removed", func() error { _, err := e.reg.RemoveEntity(ctx, "sub-1", entA); return err }, subscription.StatusRemoved, nil},
+	}
+	for _, st := range steps {
+		err := st.do()
+		if !errors.Is(err, st.err) || (st.err == nil && err != nil) {
+			t.Fatalf("%s: error %v, want %v", st.name, err, st.err)
+		}
+		if got := status(t, e, entA); got != st.want {
+			t.Fatalf("%s: status %s, want %s", st.name, got, st.want)
+		}
+	}
+	if _, err := e.disp.Initialize(ctx, "sub-1", "nope", source, nil); !errors.Is(err, subscription.ErrUnknownEntity) {
+		t.Errorf("Initialize(unknown entity): %v", err)
+	}
+}
+
+func TestConcurrentRegistryEdits(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	e := newEnv(t, store)
+	e.create(t)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		reg, _ := subscription.NewRegistry(store, nil) // as another process would
+		wg.Go(func() {
+			if _, err := reg.AddEntity(ctx, "sub-1", fmt.Sprintf("ent-%02d", i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	s, _ := e.reg.Get(ctx, "sub-1")
+	if len(s.Entities) != 14 || s.Generation != 13 {
+		t.Errorf("%d entities at generation %d, want 14 at 13: an update was lost", len(s.Entities), s.Generation)
+	}
+}
+
+// TestLiveEventsDuringInitialization interleaves live changes with an
+// initialization: events of a new entity are held; those newer than the
+// snapshot are delivered once it is ready, exactly once; older ones are in
+// the snapshot; events dispatched while it turns ready are not lost.
+func TestLiveEventsDuringInitialization(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	e.create(t)
+	t0 := e.clock.Now()
+
+	// Before the initialization: held, then covered by the snapshot.
+	d, err := e.disp.Dispatch(ctx, liveEvent(entA, "live-before", t0.Add(-time.Minute)))
+	if err != nil || len(d.Held) != 1 || len(d.Delivered) != 0 {
+		t.Fatalf("Dispatch to a new entity = %+v, %v; want held", d, err)
+	}
+	e.clock.Set(t0.Add(time.Hour)) // the snapshot instant
+
+	var during atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { // live changes all along the initialization
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ts := t0.Add(time.Hour + time.Duration(i+1)*time.Second)
+			if _, err := e.disp.Dispatch(ctx, liveEvent(entA, fmt.Sprintf("live-%03d", i), ts)); err != nil {
+				t.Error(err)
+				return
+			}
+			during.Add(1)
+		}
+	})
+	slow := func(ctx context.Context, entity string) (*sink.Initialization, error) {
+		for during.Load() < 3 { // let some changes arrive while initializing
+			time.Sleep(time.Millisecond)
+		}
+		return source(ctx, entity)
+	}
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, slow, &sink.InitOptions{BatchSize: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for n := during.Load(); during.Load() < n+3; { // and some after it is ready
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+
+	got := received(t, e.dest, entA)
+	if got["live-before"] != 0 {
+		t.Error("an event older than the snapshot was delivered: it is in the initialization")
+	}
+	for i := range int(during.Load()) {
+		id := fmt.Sprintf("live-%03d", i)
+		if got[id] != 1 {
+			t.Errorf("%s delivered %d times, want exactly once", id, got[id])
+		}
+	}
+	if status(t, e, entA) != subscription.StatusReady || status(t, e, entB) != subscription.StatusNew {
+		t.Error("statuses after the initialization are wrong")
+	}
+	// Nothing stays held.
+	for k := range storage.Keys(ctx, e.regStore, "_subscriptions/held/") {
+		t.Errorf("still held: %s", k)
+	}
+}
+
+// TestInitializeCrashBeforeReady fails the write that marks the entity
+// ready: it stays initializing, and a second Initialize finishes with one
+// initialization in the destination.
+func TestInitializeCrashBeforeReady(t *testing.T) {
+	ctx := context.Background()
+	regStore := faultstore.New(memstore.New(nil), faultstore.Rule{Op: faultstore.OpPut, Key: "_subscriptions/subscriptions/sub-1/*3.json", Times: 1})
+	e := newEnv(t, regStore)
+	e.create(t) // generation 1; initializing is 2, ready is 3
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); !errors.Is(err, faultstore.ErrInjected) {
+		t.Fatalf("Initialize with a failing ready mark: %v", err)
+	}
+	if got := status(t, e, entA); got != subscription.StatusInitializing {
+		t.Fatalf("status after the crash: %s, want initializing", got)
+	}
+	res, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil)
+	if err != nil || !res.AlreadyDone {
+		t.Fatalf("restart: %+v, %v; want the completed initialization", res, err)
+	}
+	if got := status(t, e, entA); got != subscription.StatusReady {
+		t.Errorf("status after the restart: %s", got)
+	}
+	reports := 0
+	for k := range storage.Keys(ctx, e.dest, entA+"/initialisation-report-") {
+		_ = k
+		reports++
+	}
+	if reports != 1 {
+		t.Errorf("%d initialization reports, want 1", reports)
+	}
+}
+
+func TestDispatchFilters(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	e.create(t, sink.ThirdPartyInserted)
+	for _, ent := range []string{entA, entB} {
+		if _, err := e.disp.Initialize(ctx, "sub-1", ent, source, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := e.clock.Now().Add(time.Hour)
+	if d, _ := e.disp.Dispatch(ctx, liveEvent(entA, "live-1", now)); len(d.Delivered) != 1 {
+		t.Errorf("a wanted event of a ready entity: %+v", d)
+	}
+	acc := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: sink.Millis(now), ApplicationID: "a", EntityID: entA, ID: "acc"}}
+	if d, _ := e.disp.Dispatch(ctx, acc); len(d.Delivered)+len(d.Held) != 0 {
+		t.Errorf("an event the subscription does not want: %+v", d)
+	}
+	if d, _ := e.disp.Dispatch(ctx, liveEvent("ent-other", "live-2", now)); len(d.Delivered)+len(d.Held) != 0 {
+		t.Errorf("an event of an entity not subscribed: %+v", d)
+	}
+	// Removing an entity stops delivery; its files stay.
+	before := received(t, e.dest, entB)
+	if _, err := e.reg.RemoveEntity(ctx, "sub-1", entB); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := e.disp.Dispatch(ctx, liveEvent(entB, "live-3", now)); len(d.Delivered)+len(d.Held) != 0 {
+		t.Errorf("an event of a removed entity: %+v", d)
+	}
+	if after := received(t, e.dest, entB); len(after) != len(before) {
+		t.Errorf("removal changed the files: %v -> %v", before, after)
+	}
+	files := 0
+	for range storage.Keys(ctx, e.dest, entB+"/") {
+		files++
+	}
+	if files < 33 {
+		t.Errorf("the removed entity's files are gone: %d left", files)
+	}
+}
+
+func TestReinitialize(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	e.create(t)
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, days := range []int{0, 21, -1} {
+		if _, err := e.disp.Reinitialize(ctx, "sub-1", entA, days, source); !errors.Is(err, subscription.ErrDays) {
+			t.Errorf("Reinitialize(%d days): %v, want ErrDays", days, err)
+		}
+	}
+	if _, err := e.disp.Reinitialize(ctx, "sub-1", "nope", 1, source); !errors.Is(err, subscription.ErrUnknownEntity) {
+		t.Errorf("Reinitialize(unknown entity): %v", err)
+	}
+	// The demo's objects changed on 2024-01-30 15:17: two days before the clock.
+	if res, err := e.disp.Reinitialize(ctx, "sub-1", entA, 1, source); err != nil || res.Events != 0 {
+		t.Errorf("1 day: %+v, %v; want nothing re-sent", res, err)
+	}
+	res, err := e.disp.Reinitialize(ctx, "sub-1", entA, 2, source)
+	if err != nil || res.Events != 29 {
+		t.Errorf("2 days: %+v, %v; want the 29 objects changed then", res, err)
+	}
+}
+
+func TestPrefixDestination(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	if _, err := e.reg.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP",
+		Destination: subscription.Destination{Store: "folder", Prefix: "tenant-1/"}, Entities: []subscription.Entity{{ID: entA}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); err != nil {
+		t.Fatal(err)
+	}
+	for k := range storage.Keys(ctx, e.dest, "") {
+		if !strings.HasPrefix(k, "tenant-1/") {
+			t.Errorf("%s written outside the prefix", k)
+		}
+	}
+	if _, err := e.reg.SetDestination(ctx, "sub-1", subscription.Destination{Store: "nowhere"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); !errors.Is(err, subscription.ErrUnknownStore) {
+		t.Errorf("unknown store: %v, want ErrUnknownStore", err)
+	}
+}
