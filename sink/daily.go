@@ -189,8 +189,12 @@ type Check struct {
 var ErrReport = errors.New("sink: unusable daily report")
 
 // CheckDaily compares the pages of one or more daily reports with the
-// events received, and returns what is missing: every (event, id,
-// timestamp) a report lists that no received event matches. Pages may come
+// events received, and returns what is missing. A change the report lists
+// (event, id, timestamp) counts as received when an event of the same
+// object and id with the same or a later timestamp was received: a later
+// version of the object carries it, as the Inserted events of a partial
+// re-initialization do. A lost deletion stays missing until a later event
+// of the object arrives, which re-sending existing objects cannot produce. Pages may come
 // in any order and several times. now is the instant the re-initialization
 // would run, to count its days.
 //
@@ -199,13 +203,20 @@ var ErrReport = errors.New("sink: unusable daily report")
 // received yields.
 func CheckDaily(namespace string, pages []*report.Daily, received iter.Seq2[*Event, error], now time.Time) (*Check, error) {
 	ns := cmpOr(namespace, DefaultNamespace) + "."
-	got := map[Missing]bool{}
+	type object struct {
+		o  Object
+		id string
+	}
+	latest := map[object]int64{} // the newest timestamp received per object
 	if received != nil {
 		for ev, err := range received {
 			if err != nil {
 				return nil, err
 			}
-			got[Missing{ev.Name, ev.ID, ev.Timestamp}] = true
+			k := object{ev.Name.Object(), ev.ID}
+			if ts, ok := latest[k]; !ok || ev.Timestamp > ts {
+				latest[k] = ev.Timestamp
+			}
 		}
 	}
 	expected := map[Missing]bool{}
@@ -222,7 +233,7 @@ func CheckDaily(namespace string, pages []*report.Daily, received iter.Seq2[*Eve
 	}
 	c := &Check{Expected: len(expected)}
 	for m := range expected {
-		if !got[m] {
+		if ts, ok := latest[object{m.Event.Object(), m.ID}]; !ok || ts < m.Timestamp {
 			c.Missing = append(c.Missing, m)
 		}
 	}

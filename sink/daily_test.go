@@ -192,6 +192,49 @@ func TestCheckFindsTheDeletedFile(t *testing.T) {
 	if check.Days != 3 || !check.Since.Equal(time.UnixMilli(at(13))) {
 		t.Errorf("re-initialization of %d days since %v, want 3 days since 13:00", check.Days, check.Since)
 	}
+
+	// A partial re-initialization sends the third party again, with the
+	// timestamp of its last change: the sink is complete again.
+	if _, err := w.Write(ctx, change(sink.ThirdPartyInserted, "tp-1", at(13))); err != nil {
+		t.Fatal(err)
+	}
+	check, err = sink.CheckDaily("", pages, events(t, store), now)
+	if err != nil || len(check.Missing) != 0 {
+		t.Errorf("after the re-send: %+v, %v; want nothing missing", check, err)
+	}
+}
+
+// TestCheckLaterVersionCounts: a listed change is received when a later
+// version of the object was, not when an older one was.
+func TestCheckLaterVersionCounts(t *testing.T) {
+	pages := []*report.Daily{{Timestamp: at(0), EntityID: entity, ID: "r", Page: 1, Topics: []report.Topic{
+		{TopicName: sink.DefaultNamespace + ".comptaCompteUpdated", Values: []report.Value{{ID: "acc-1", Timestamp: at(10)}}},
+		{TopicName: sink.DefaultNamespace + ".comptaEcritureDeleted", Values: []report.Value{{ID: "ecr-2", Timestamp: at(12)}}},
+	}}}
+	tests := []struct {
+		name     string
+		received []*sink.Event
+		missing  int
+	}{
+		{"nothing received", nil, 2},
+		{"the very events", []*sink.Event{change(sink.AccountUpdated, "acc-1", at(10)), change(sink.EntryDeleted, "ecr-2", at(12))}, 0},
+		{"a later insertion of the account", []*sink.Event{change(sink.AccountInserted, "acc-1", at(11)), change(sink.EntryDeleted, "ecr-2", at(12))}, 0},
+		{"an older version of the account", []*sink.Event{change(sink.AccountInserted, "acc-1", at(9)), change(sink.EntryDeleted, "ecr-2", at(12))}, 1},
+		{"another object with the same id", []*sink.Event{change(sink.ThirdPartyInserted, "acc-1", at(10)), change(sink.EntryDeleted, "ecr-2", at(12))}, 1},
+		{"the deletion lost, the entry re-sent before it", []*sink.Event{change(sink.AccountUpdated, "acc-1", at(10)), change(sink.EntryInserted, "ecr-2", at(11))}, 1},
+	}
+	for _, tt := range tests {
+		c, err := sink.CheckDaily("", pages, func(yield func(*sink.Event, error) bool) {
+			for _, ev := range tt.received {
+				if !yield(ev, nil) {
+					return
+				}
+			}
+		}, time.UnixMilli(at(30)))
+		if err != nil || len(c.Missing) != tt.missing {
+			t.Errorf("%s: %d missing (%v), %v; want %d", tt.name, len(c.Missing), c.Missing, err, tt.missing)
+		}
+	}
 }
 
 func TestCheckDailyErrors(t *testing.T) {

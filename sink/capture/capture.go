@@ -1,0 +1,314 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// Doc is one document of a snapshot: its identity and version in the source,
+// its content as a sink payload, and the few fields export tracking
+// summarises.
+//
+// Two snapshots hold the same version of a document when its Type, Version
+// and content (a hash of the encoded payload) are all equal: a source whose
+// version has a coarse resolution (Moneybird's is the second) still has its
+// changes seen.
+type Doc struct {
+	// Type is the source's type of the document ("purchase_invoice",
+	// "receipt"). A document whose type changes is re-typed.
+	Type string
+	// ID identifies the document: unique within a snapshot, and the id of
+	// its sink events. Required.
+	ID string
+	// Version is the source's version marker, compared for equality only.
+	Version string
+	// Data is the document's sink payload: a pointer to an entry.Entry,
+	// sink.Account, ... (see sink.ObjectOf). Required.
+	Data any
+	// Changed is when the document last changed in the source: the
+	// timestamp of its events. Zero means the capture's clock at the sync.
+	Changed time.Time
+	// Status, Created and InvoiceDate are what export tracking lists and
+	// filters on (seed 002's status, createDate and invoiceDate); each may
+	// be zero.
+	Status      string
+	Created     time.Time
+	InvoiceDate period.Date
+	// Hash is set on documents read from the stored snapshot (see
+	// Capture.Documents): a hash of the encoded payload. It is ignored on
+	// input.
+	Hash string
+}
+
+// Config names what a Capture works on. Every field is required.
+type Config struct {
+	// Store keeps the stored snapshot, usually the writer's store.
+	Store storage.Store
+	// Writer writes the sink events of every change.
+	Writer *sink.Writer
+	// EntityID and ApplicationID are written in every event's envelope.
+	EntityID      string
+	ApplicationID string
+}
+
+// Options tunes a Capture. A nil pointer or the zero value gives the defaults
+// documented on each field; New copies them.
+type Options struct {
+	// Dir is the directory of the store that holds the stored snapshot.
+	// "" means "_ledgersink/capture/<entity id>", inside the writer's
+	// default state directory, which sink.Reader does not take for an
+	// entity.
+	Dir string
+	// Now dates the events of documents whose Changed is zero. Nil means
+	// time.Now.
+	Now func() time.Time
+	// Rand names the scratch directories of a sync. Nil means crypto/rand.
+	Rand io.Reader
+	// MaxDeletePercent is the largest share of the stored documents, in
+	// percent, that a sync may delete without SyncOptions.Force. 0 means
+	// 50; 100 or more never refuses.
+	MaxDeletePercent int
+	// SortBuffer is how many documents are sorted in memory at once before
+	// being written as a sorted run; memory grows with it. 0 means 50,000.
+	SortBuffer int
+	// PartSize is how many documents a stored part holds. 0 means 10,000.
+	PartSize int
+	// BatchSize is how many events are written at once. 0 means 512.
+	BatchSize int
+}
+
+// SyncOptions tunes one Capture.Sync. A nil pointer means the zero value.
+type SyncOptions struct {
+	// Force accepts a snapshot that deletes more than MaxDeletePercent of
+	// the stored documents.
+	Force bool
+}
+
+// Result describes a sync.
+type Result struct {
+	// Generation is the number of the stored snapshot after the sync: 1
+	// after the first.
+	Generation int64
+	// Counts of documents, by what happened to them.
+	Inserted, Updated, Deleted, Retyped, Unchanged int
+	// Events counts the events written (an entry update is two events).
+	Events int
+	// Resumed is set when the sync first completed a sync that had been
+	// interrupted after its snapshot was recorded.
+	Resumed bool
+}
+
+// Capture turns snapshots of a polled source into sink events. It is safe for
+// concurrent use; concurrent syncs of one capture, in one process or several,
+// are serialized by the store: one wins, the others fail with an error
+// matching ErrBusy.
+type Capture struct {
+	store  storage.Store
+	w      *sink.Writer
+	entity string
+	app    string
+	dir    string
+	now    func() time.Time
+	rand   io.Reader
+	maxDel int
+	sortN  int
+	partN  int
+	batchN int
+}
+
+// New returns a Capture. It does no I/O. It fails, with an error matching
+// ErrConfig, when a Config field is missing, the directory is not a valid key
+// prefix or a size is negative.
+func New(cfg Config, opts *Options) (*Capture, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	var problems []string
+	if cfg.Store == nil {
+		problems = append(problems, "no store")
+	}
+	if cfg.Writer == nil {
+		problems = append(problems, "no writer")
+	}
+	if cfg.EntityID == "" || strings.Contains(cfg.EntityID, "/") || !storage.ValidKey(cfg.EntityID) {
+		problems = append(problems, fmt.Sprintf("entity id %q is not a single key element", cfg.EntityID))
+	}
+	if cfg.ApplicationID == "" {
+		problems = append(problems, "no application id")
+	}
+	if o.Dir == "" {
+		o.Dir = "_ledgersink/capture/" + cfg.EntityID
+	}
+	if !storage.ValidKey(o.Dir) {
+		problems = append(problems, fmt.Sprintf("directory %q is not a valid key", o.Dir))
+	}
+	if o.MaxDeletePercent < 0 || o.SortBuffer < 0 || o.PartSize < 0 || o.BatchSize < 0 {
+		problems = append(problems, "negative size or share")
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrConfig, strings.Join(problems, "; "))
+	}
+	c := &Capture{
+		store: cfg.Store, w: cfg.Writer, entity: cfg.EntityID, app: cfg.ApplicationID, dir: o.Dir,
+		now: o.Now, rand: o.Rand, maxDel: o.MaxDeletePercent, sortN: o.SortBuffer, partN: o.PartSize, batchN: o.BatchSize,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.rand == nil {
+		c.rand = rand.Reader
+	}
+	if c.maxDel == 0 {
+		c.maxDel = 50
+	}
+	if c.sortN == 0 {
+		c.sortN = 50_000
+	}
+	if c.partN == 0 {
+		c.partN = 10_000
+	}
+	if c.batchN == 0 {
+		c.batchN = 512
+	}
+	return c, nil
+}
+
+// snapshot is the record of one stored snapshot: generation n lives in
+// "<dir>/intents/<n>.json" from the moment its parts are written and its
+// events may start, and in "<dir>/heads/<n>.json" once they all are.
+type snapshot struct {
+	Generation int64    `json:"generation"`
+	Parts      []string `json:"parts"` // keys, in id order
+	Count      int      `json:"count"`
+	Base       int64    `json:"base"` // the generation it was diffed against; 0 for none
+	BaseParts  []string `json:"baseParts"`
+	Inserted   int      `json:"inserted"`
+	Updated    int      `json:"updated"`
+	Deleted    int      `json:"deleted"`
+	Retyped    int      `json:"retyped"`
+	Unchanged  int      `json:"unchanged"`
+	At         int64    `json:"at"` // when the sync began, epoch milliseconds: the timestamp of its deletions
+}
+
+func (c *Capture) genKey(kind string, n int64) string {
+	return fmt.Sprintf("%s/%s/%020d.json", c.dir, kind, n)
+}
+
+// last returns the last generation recorded under kind ("heads" or
+// "intents"), 0 when none. A listing error is returned, never taken as
+// "no snapshot".
+func (c *Capture) last(ctx context.Context, kind string) (int64, error) {
+	var n int64
+	for key, err := range storage.Keys(ctx, c.store, c.dir+"/"+kind+"/") {
+		if err != nil {
+			return 0, fmt.Errorf("capture: listing %s: %w", kind, err)
+		}
+		base := key[strings.LastIndexByte(key, '/')+1:]
+		g, err := strconv.ParseInt(strings.TrimSuffix(base, ".json"), 10, 64)
+		if err != nil || !strings.HasSuffix(base, ".json") {
+			return 0, fmt.Errorf("%w: unexpected key %s", ErrDamaged, key)
+		}
+		n = max(n, g)
+	}
+	return n, nil
+}
+
+func (c *Capture) readSnapshot(ctx context.Context, kind string, n int64) (*snapshot, error) {
+	if n == 0 {
+		return &snapshot{}, nil
+	}
+	data, err := storage.ReadAll(ctx, c.store, c.genKey(kind, n))
+	if err != nil {
+		return nil, fmt.Errorf("capture: reading snapshot %d: %w", n, err)
+	}
+	s := new(snapshot)
+	if err := json.Unmarshal(data, s); err != nil || s.Generation != n {
+		return nil, fmt.Errorf("%w: snapshot record %d", ErrDamaged, n)
+	}
+	return s, nil
+}
+
+// Generation returns the number of the stored snapshot: 0 before the first
+// sync. Errors are the store's.
+func (c *Capture) Generation(ctx context.Context) (int64, error) {
+	return c.last(ctx, "heads")
+}
+
+// Documents streams the documents of the stored snapshot in id order, each
+// with its Hash set and its Data decoded afresh (the caller owns them).
+// It reads the snapshot part by part: memory does not grow with the number
+// of documents. An error (of the store, or a damaged part) is yielded once
+// and ends the stream; a snapshot that cannot be read is never taken as
+// empty.
+func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
+	return func(yield func(*Doc, error) bool) {
+		n, err := c.last(ctx, "heads")
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		s, err := c.readSnapshot(ctx, "heads", n)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for r, err := range readRecords(ctx, c.store, s.Parts) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			d, err := r.doc()
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err))
+				return
+			}
+			if !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+// runID returns a random name for a sync's scratch directory.
+func (c *Capture) runID() (string, error) {
+	var b [8]byte
+	if _, err := io.ReadFull(c.rand, b[:]); err != nil {
+		return "", fmt.Errorf("capture: random run id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// putNew writes data under key create-only; an existing object with the same
+// bytes is a success (a retry), other bytes an error matching ErrBusy.
+func (c *Capture) putNew(ctx context.Context, key string, data []byte) (created bool, err error) {
+	err = c.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, storage.ErrExist) {
+		return false, err
+	}
+	old, rerr := storage.ReadAll(ctx, c.store, key)
+	if rerr != nil {
+		return false, rerr
+	}
+	if !bytes.Equal(old, data) {
+		return false, fmt.Errorf("%w: %s was written by another sync", ErrBusy, key)
+	}
+	return false, nil
+}

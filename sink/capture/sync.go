@@ -1,0 +1,484 @@
+package capture
+
+import (
+	"bytes"
+	"cmp"
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// Sync diffs a snapshot of the source with the stored one, writes the sink
+// events of every difference, then makes the snapshot the stored one.
+//
+// docs yields every document of the source, in any order, each id once;
+// a non-nil error aborts the sync with it, before anything is recorded.
+// A document absent from the stored snapshot gives an Inserted event;
+// one whose version, type or content changed an Updated event with the changed
+// fields (an entry: EntryDeleted with miseAJour, then EntryInserted; a
+// document whose object changed, a deletion of the old object and an insertion
+// of the new one); a stored document missing from docs a Deleted event.
+// Documents whose type, version and content are unchanged give nothing.
+//
+// The order of the work is what makes Sync safe to interrupt: the snapshot
+// is sorted into new parts (in runs of SortBuffer documents, so memory does
+// not grow with the number of documents), the diff is counted, the new
+// snapshot is recorded as an intent, the events are written in batches with
+// sink.Writer.WriteOnce, and only then does the snapshot become the stored
+// one. A sync interrupted anywhere is completed by the next call of Sync
+// (which then diffs its own docs against it): no change is lost, and no
+// event is written twice.
+//
+// Errors: a *DeleteError matching ErrTooManyDeletes when the snapshot would
+// delete more than Options.MaxDeletePercent of the stored documents and
+// opts.Force is not set (nothing is written but scratch parts, which are
+// removed); a *DocError matching ErrDocument or ErrDuplicate for a bad
+// document; ErrBusy when another sync recorded the same generation first
+// (call Sync again); ErrDamaged for a stored snapshot that does not decode;
+// docs' own error; the writer's and the store's errors, and ctx.Err().
+func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *SyncOptions) (*Result, error) {
+	var o SyncOptions
+	if opts != nil {
+		o = *opts
+	}
+	res := new(Result)
+	head, err := c.last(ctx, "heads")
+	if err != nil {
+		return nil, err
+	}
+	intent, err := c.last(ctx, "intents")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case intent == head+1: // an interrupted sync: complete it first
+		s, err := c.readSnapshot(ctx, "intents", intent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.complete(ctx, s); err != nil {
+			return nil, err
+		}
+		res.Resumed = true
+		head = intent
+	case intent != head:
+		return nil, fmt.Errorf("%w: intent %d beside head %d", ErrDamaged, intent, head)
+	}
+	base, err := c.readSnapshot(ctx, "heads", head)
+	if err != nil {
+		return nil, err
+	}
+	run, err := c.runID()
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.build(ctx, docs, base, run)
+	if err != nil {
+		c.removeScratch(ctx, run)
+		return nil, err
+	}
+	if base.Count > 0 && !o.Force && s.Deleted*100 > c.maxDel*base.Count {
+		c.removeScratch(ctx, run)
+		return nil, &DeleteError{Deleted: s.Deleted, Stored: base.Count, MaxPercent: c.maxDel}
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.putNew(ctx, c.genKey("intents", s.Generation), data); err != nil {
+		if errors.Is(err, ErrBusy) {
+			c.removeScratch(ctx, run)
+		}
+		return nil, err
+	}
+	events, err := c.complete(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	c.prune(ctx, s.Generation-2)
+	res.Generation = s.Generation
+	res.Inserted, res.Updated, res.Deleted, res.Retyped, res.Unchanged = s.Inserted, s.Updated, s.Deleted, s.Retyped, s.Unchanged
+	res.Events = events
+	return res, nil
+}
+
+// complete writes the events of the recorded intent s, then records it as
+// the stored snapshot. It is idempotent: its batches are written with
+// WriteOnce under ids derived from s, and its head record is create-only.
+func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
+	dirSum := sha256.Sum256([]byte(c.dir))
+	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
+	var batch []*sink.Event
+	n, events := 0, 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n++
+		if _, err := c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+			return err
+		}
+		events += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	err := join(readRecords(ctx, c.store, s.BaseParts), readRecords(ctx, c.store, s.Parts), func(o, nw *record) error {
+		evs, err := c.events(o, nw, s.At)
+		if err != nil {
+			return err
+		}
+		batch = append(batch, evs...)
+		if len(batch) >= c.batchN {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return events, err
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return events, err
+	}
+	if _, err := c.putNew(ctx, c.genKey("heads", s.Generation), data); err != nil {
+		return events, err
+	}
+	return events, nil
+}
+
+// events returns the events turning o into n (either may be nil).
+func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
+	env := func(r *record, at int64) sink.Envelope {
+		return sink.Envelope{Timestamp: at, ApplicationID: c.app, EntityID: c.entity, ID: r.ID}
+	}
+	decode := func(r *record) (*sink.Event, error) {
+		ev, err := sink.DecodeEvent(r.Event, r.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
+		}
+		ev.Timestamp = r.Changed
+		return ev, nil
+	}
+	deleted := func(r *record, at int64, update bool) []*sink.Event {
+		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
+		if err != nil { // a reconciliation is never deleted
+			return nil
+		}
+		return []*sink.Event{{Name: name, Envelope: env(r, at), Update: update && name == sink.EntryDeleted}}
+	}
+	switch {
+	case o == nil:
+		ev, err := decode(n)
+		if err != nil {
+			return nil, err
+		}
+		return []*sink.Event{ev}, nil
+	case n == nil:
+		return deleted(o, deletedAt, false), nil
+	case o.Hash == n.Hash && o.Event == n.Event:
+		return nil, nil // a new version or type, the same content
+	case o.Event != n.Event: // another object: delete the old one, insert the new one
+		ins, err := decode(n)
+		if err != nil {
+			return nil, err
+		}
+		return append(deleted(o, n.Changed, false), ins), nil
+	}
+	ins, err := decode(n)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := sink.NameOf(n.Event.Object(), sink.Updated)
+	if err != nil { // an entry: deletion marked miseAJour, then insertion
+		return append(deleted(o, n.Changed, true), ins), nil
+	}
+	old, err := decode(o)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := sink.Changes(old.Data, ins.Data)
+	if err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	return []*sink.Event{{Name: upd, Envelope: env(n, n.Changed), Data: ins.Data, Changed: changed}}, nil
+}
+
+// join walks two streams of records sorted by id, calling fn with the record
+// of each id in old, new or both (nil for the side without it).
+func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error {
+	nextO, stopO := iter.Pull2(old)
+	defer stopO()
+	nextN, stopN := iter.Pull2(new)
+	defer stopN()
+	pull := func(next func() (*record, error, bool)) (*record, error) {
+		r, err, ok := next()
+		if !ok {
+			return nil, nil
+		}
+		return r, err
+	}
+	o, err := pull(nextO)
+	if err != nil {
+		return err
+	}
+	n, err := pull(nextN)
+	if err != nil {
+		return err
+	}
+	for o != nil || n != nil {
+		switch {
+		case n == nil || (o != nil && o.ID < n.ID):
+			if err := fn(o, nil); err != nil {
+				return err
+			}
+			if o, err = pull(nextO); err != nil {
+				return err
+			}
+		case o == nil || n.ID < o.ID:
+			if err := fn(nil, n); err != nil {
+				return err
+			}
+			if n, err = pull(nextN); err != nil {
+				return err
+			}
+		default:
+			if err := fn(o, n); err != nil {
+				return err
+			}
+			if o, err = pull(nextO); err != nil {
+				return err
+			}
+			if n, err = pull(nextN); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// build sorts docs into the parts of a new snapshot under the scratch
+// directory run, and counts its differences with base.
+func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *snapshot, run string) (*snapshot, error) {
+	at := c.now()
+	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
+	scratch := c.dir + "/runs/" + run
+	var runs []string
+	chunk := make([]*record, 0, min(c.sortN, 4096))
+	sortChunk := func() error {
+		slices.SortFunc(chunk, func(a, b *record) int { return cmp.Compare(a.ID, b.ID) })
+		for i := 1; i < len(chunk); i++ {
+			if chunk[i].ID == chunk[i-1].ID {
+				return &DocError{ID: chunk[i].ID, Err: ErrDuplicate}
+			}
+		}
+		return nil
+	}
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := c.newRecord(d, at)
+		if err != nil {
+			return nil, err
+		}
+		chunk = append(chunk, r)
+		if len(chunk) < c.sortN {
+			continue
+		}
+		if err := sortChunk(); err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		for _, r := range chunk {
+			if err := appendRecord(&b, r); err != nil {
+				return nil, err
+			}
+		}
+		key := fmt.Sprintf("%s/sort-%06d.ndjson", scratch, len(runs)+1)
+		if err := c.store.Put(ctx, key, &b, nil); err != nil {
+			return nil, err
+		}
+		runs = append(runs, key)
+		clear(chunk)
+		chunk = chunk[:0]
+	}
+	if err := sortChunk(); err != nil {
+		return nil, err
+	}
+	sources := make([]iter.Seq2[*record, error], 0, len(runs)+1)
+	for _, key := range runs {
+		sources = append(sources, readRecords(ctx, c.store, []string{key}))
+	}
+	sources = append(sources, func(yield func(*record, error) bool) {
+		for _, r := range chunk {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	})
+	var part bytes.Buffer
+	inPart := 0
+	flushPart := func() error {
+		if inPart == 0 {
+			return nil
+		}
+		key := fmt.Sprintf("%s/part-%06d.ndjson", scratch, len(s.Parts)+1)
+		if err := c.store.Put(ctx, key, bytes.NewReader(part.Bytes()), nil); err != nil {
+			return err
+		}
+		s.Parts = append(s.Parts, key)
+		part.Reset()
+		inPart = 0
+		return nil
+	}
+	err := join(readRecords(ctx, c.store, base.Parts), merge(sources), func(o, n *record) error {
+		switch {
+		case n == nil:
+			s.Deleted++
+			return nil
+		case o == nil:
+			s.Inserted++
+		case o.same(n):
+			s.Unchanged++
+		case o.Type != n.Type:
+			s.Retyped++
+		default:
+			s.Updated++
+		}
+		s.Count++
+		if err := appendRecord(&part, n); err != nil {
+			return err
+		}
+		inPart++
+		if inPart >= c.partN {
+			return flushPart()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flushPart()
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, key := range runs { // sorted runs are merged into the parts: drop them
+		_ = c.store.Delete(ctx, key)
+	}
+	return s, nil
+}
+
+// merge merges streams sorted by id into one, failing on an id found twice.
+func merge(sources []iter.Seq2[*record, error]) iter.Seq2[*record, error] {
+	return func(yield func(*record, error) bool) {
+		h := &recordHeap{}
+		var stops []func()
+		defer func() {
+			for _, stop := range stops {
+				stop()
+			}
+		}()
+		for _, src := range sources {
+			next, stop := iter.Pull2(src)
+			stops = append(stops, stop)
+			r, err, ok := next()
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if ok {
+				h.items = append(h.items, heapItem{r, next})
+			}
+		}
+		heap.Init(h)
+		var last string
+		first := true
+		for h.Len() > 0 {
+			top := h.items[0]
+			if !first && top.r.ID == last {
+				yield(nil, &DocError{ID: last, Err: ErrDuplicate})
+				return
+			}
+			first, last = false, top.r.ID
+			if !yield(top.r, nil) {
+				return
+			}
+			r, err, ok := top.next()
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if ok {
+				h.items[0].r = r
+				heap.Fix(h, 0)
+			} else {
+				heap.Pop(h)
+			}
+		}
+	}
+}
+
+type heapItem struct {
+	r    *record
+	next func() (*record, error, bool)
+}
+
+type recordHeap struct{ items []heapItem }
+
+func (h *recordHeap) Len() int           { return len(h.items) }
+func (h *recordHeap) Less(i, j int) bool { return h.items[i].r.ID < h.items[j].r.ID }
+func (h *recordHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *recordHeap) Push(x any)         { h.items = append(h.items, x.(heapItem)) }
+func (h *recordHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// removeScratch deletes what a failed or refused sync wrote in its scratch
+// directory. It is best effort: leftovers are never read.
+func (c *Capture) removeScratch(ctx context.Context, run string) {
+	var keys []string
+	for key, err := range storage.Keys(ctx, c.store, c.dir+"/runs/"+run+"/") {
+		if err != nil {
+			return
+		}
+		keys = append(keys, key)
+	}
+	for _, key := range keys {
+		_ = c.store.Delete(ctx, key)
+	}
+}
+
+// prune deletes the parts of generation n, once two newer generations are
+// stored: readers that started before then may fail, and read again. It is
+// best effort.
+func (c *Capture) prune(ctx context.Context, n int64) {
+	if n < 1 {
+		return
+	}
+	s, err := c.readSnapshot(ctx, "heads", n)
+	if err != nil {
+		return
+	}
+	for _, key := range s.Parts {
+		_ = c.store.Delete(ctx, key)
+	}
+}
