@@ -19,6 +19,11 @@ type CompanyOptions struct {
 	EntityID string
 	// EntriesPerExercise is how many entries each exercise holds; 0 means 4.
 	EntriesPerExercise int
+	// AfterChanges gives the company as the demo's live changes (see
+	// [Changes]) leave it, at ChangedAt: account 601000 renamed, entry
+	// ecr-2024-000001 updated, entry ecr-2023-000002 deleted. This is what
+	// a partial re-initialization re-reads.
+	AfterChanges bool
 }
 
 // The demo company's identifiers.
@@ -57,11 +62,11 @@ func Company(opts *CompanyOptions) *sink.Initialization {
 			Journals:        records(journals()),
 			VATs:            records(vats()),
 			Branches:        records(branches()),
-			Accounts:        records(accounts()),
+			Accounts:        records(accounts(o.AfterChanges)),
 			Sections:        records(sections()),
 			ThirdParties:    records(thirdParties()),
 			Parameters:      records(parameters()),
-			Entries:         Entries(o.EntriesPerExercise),
+			Entries:         entries(o.EntriesPerExercise, o.AfterChanges),
 			BankAccounts:    records(bankAccounts()),
 			Reconciliations: nil,
 		},
@@ -143,9 +148,14 @@ var chart = [][2]string{
 	{"512000", "Banque"}, {"601000", "Achats stockés - matières premières"}, {"706000", "Prestations de services"},
 }
 
-func accounts() []sink.Record[*sink.Account] {
+func accounts(afterChanges bool) []sink.Record[*sink.Account] {
 	var out []sink.Record[*sink.Account]
 	for _, a := range chart {
+		if afterChanges && a[0] == "601000" {
+			_, renamed := renamedAccount()
+			out = append(out, sink.Record[*sink.Account]{ID: "acc-601000", Timestamp: ChangedAt, Data: renamed})
+			continue
+		}
 		acc := &sink.Account{Number: a[0], Label: a[1], Type: 1}
 		switch a[0][:3] {
 		case "401", "411", "421", "467":
@@ -188,12 +198,23 @@ func bankAccounts() []sink.Record[*sink.BankAccount] {
 // 2024): a supplier credit, the expense and its 20 % VAT as debits. Entry i
 // of a year is dated on day 1 + i*7 of the year (wrapping within it) and
 // costs 100 + i*10 euros before VAT. Entries are built one at a time.
-func Entries(n int) iter.Seq2[sink.Record[*entry.Entry], error] {
+func Entries(n int) iter.Seq2[sink.Record[*entry.Entry], error] { return entries(n, false) }
+
+func entries(n int, afterChanges bool) iter.Seq2[sink.Record[*entry.Entry], error] {
 	return func(yield func(sink.Record[*entry.Entry], error) bool) {
 		for _, y := range []int{2022, 2023, 2024} {
 			for i := range n {
 				id := fmt.Sprintf("ecr-%d-%06d", y, i)
-				if !yield(sink.Record[*entry.Entry]{ID: id, Timestamp: Timestamp, Data: Entry(id, y, i)}, nil) {
+				rec := sink.Record[*entry.Entry]{ID: id, Timestamp: Timestamp, Data: Entry(id, y, i)}
+				if afterChanges {
+					switch id {
+					case "ecr-2023-000002":
+						continue
+					case "ecr-2024-000001":
+						rec = sink.Record[*entry.Entry]{ID: id, Timestamp: ChangedAt, Data: updatedEntry()}
+					}
+				}
+				if !yield(rec, nil) {
 					return
 				}
 			}
@@ -242,29 +263,41 @@ func Changes(entity string) ([]*sink.Event, error) {
 	envelope := func(id string) sink.Envelope {
 		return sink.Envelope{Timestamp: ChangedAt, ApplicationID: DemoApplicationID, EntityID: entity, ID: id}
 	}
-	old := &sink.Account{Number: "601000", Label: "Achats stockés - matières premières", Type: 1, Analytical: true}
-	renamed := *old
-	renamed.Label = "Achats de matières premières"
-	changed, err := sink.Changes(old, &renamed)
+	old, renamed := renamedAccount()
+	changed, err := sink.Changes(old, renamed)
 	if err != nil {
 		return nil, err
 	}
-	updated := Entry("ecr-2024-000001", 2024, 1)
-	for i := range updated.Movements {
-		updated.Movements[i].Description = "Facture F2024-0001 (avoir déduit)"
-	}
-	// 10 euros off the expense, and the VAT on it, balanced again.
-	net, vat := decimal.RequireFromString("100.00"), decimal.RequireFromString("20.00")
-	updated.Movements[0].Value = entry.NewCredit(net.Add(vat))
-	updated.Movements[1].Value = entry.NewDebit(net)
-	updated.Movements[2].Value = entry.NewDebit(vat)
+	updated := updatedEntry()
 	if err := updated.Validate(nil); err != nil {
 		return nil, err
 	}
 	return []*sink.Event{
-		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: &renamed, Changed: changed},
+		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: renamed, Changed: changed},
 		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2024-000001"), Update: true},
 		{Name: sink.EntryInserted, Envelope: envelope("ecr-2024-000001"), Data: updated},
 		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2023-000002")},
 	}, nil
+}
+
+// renamedAccount returns account 601000 before and after the demo's rename.
+func renamedAccount() (old, renamed *sink.Account) {
+	old = &sink.Account{Number: "601000", Label: "Achats stockés - matières premières", Type: 1, Analytical: true}
+	r := *old
+	r.Label = "Achats de matières premières"
+	return old, &r
+}
+
+// updatedEntry returns entry ecr-2024-000001 as the demo's change leaves it:
+// 10 euros off the expense and the VAT on it, balanced again.
+func updatedEntry() *entry.Entry {
+	e := Entry("ecr-2024-000001", 2024, 1)
+	for i := range e.Movements {
+		e.Movements[i].Description = "Facture F2024-0001 (avoir déduit)"
+	}
+	net, vat := decimal.RequireFromString("100.00"), decimal.RequireFromString("20.00")
+	e.Movements[0].Value = entry.NewCredit(net.Add(vat))
+	e.Movements[1].Value = entry.NewDebit(net)
+	e.Movements[2].Value = entry.NewDebit(vat)
+	return e
 }
