@@ -160,15 +160,24 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 
 // events returns the events turning o into n (either may be nil).
 func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
-	env := func(r *record, at int64) sink.Envelope {
-		return sink.Envelope{Timestamp: at, ApplicationID: c.app, EntityID: c.entity, ID: r.ID}
+	// A change is dated after the version it replaces, even when the
+	// source's clock says otherwise: consumers drop an event that is not
+	// newer than the version they hold.
+	at := func(t int64) int64 {
+		if o != nil && t <= o.Changed {
+			return o.Changed + 1
+		}
+		return t
+	}
+	env := func(r *record, t int64) sink.Envelope {
+		return sink.Envelope{Timestamp: at(t), ApplicationID: c.app, EntityID: c.entity, ID: r.ID}
 	}
 	decode := func(r *record) (*sink.Event, error) {
 		ev, err := sink.DecodeEvent(r.Event, r.Payload)
 		if err != nil {
 			return nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
 		}
-		ev.Timestamp = r.Changed
+		ev.Timestamp = at(r.Changed)
 		return ev, nil
 	}
 	deleted := func(r *record, at int64, update bool) []*sink.Event {

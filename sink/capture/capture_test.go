@@ -1,0 +1,442 @@
+package capture_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/entry/entrycmp"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+const entity = sinktest.DemoEntityID
+
+var clock = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return clock }
+
+// newCapture returns a capture and its writer over s, with a fixed clock.
+func newCapture(t testing.TB, s storage.Store, opts *capture.Options) *capture.Capture {
+	t.Helper()
+	w, err := sink.NewWriter(s, &sink.WriterOptions{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o capture.Options
+	if opts != nil {
+		o = *opts
+	}
+	o.Now = fixedNow
+	c, err := capture.New(capture.Config{Store: s, Writer: w, EntityID: entity, ApplicationID: sinktest.DemoApplicationID}, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func entryDoc(id string, i int, version string) *capture.Doc {
+	return &capture.Doc{Type: "purchase_invoice", ID: id, Version: version, Data: sinktest.Entry(id, 2024, i),
+		Changed: time.Date(2024, 2, 1, 10, 0, i, 0, time.UTC), Status: "open"}
+}
+
+func accountDoc(id, label, version string) *capture.Doc {
+	return &capture.Doc{Type: "account", ID: id, Version: version, Data: &sink.Account{Number: strings.TrimPrefix(id, "acc-"), Label: label, Type: 1},
+		Changed: time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+func seq(docs ...*capture.Doc) iter.Seq2[*capture.Doc, error] {
+	return func(yield func(*capture.Doc, error) bool) {
+		for _, d := range docs {
+			if !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+// event is what a test compares of an event read back.
+type event struct {
+	Name    sink.EventName
+	ID      string
+	Changed []string
+	Update  bool
+}
+
+func readEvents(t testing.TB, s storage.Store) []event {
+	t.Helper()
+	r, err := sink.NewReader(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := r.Read(context.Background(), entity, nil)
+	var got []event
+	for it, err := range st.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, event{it.Event.Name, it.Event.ID, it.Event.Changed, it.Event.Update})
+	}
+	if d := st.Stats().Duplicates; d != 0 {
+		t.Errorf("%d events written twice", d)
+	}
+	return got
+}
+
+func first() []*capture.Doc {
+	return []*capture.Doc{
+		entryDoc("e1", 1, "1"), entryDoc("e2", 2, "1"), entryDoc("e3", 3, "1"),
+		accountDoc("acc-601000", "Achats", "1"), accountDoc("acc-401000", "Fournisseurs", "1"),
+		accountDoc("x1", "Divers", "1"),
+	}
+}
+
+// second changes every document of first in a different way.
+func second() []*capture.Doc {
+	e1 := entryDoc("e1", 1, "2") // new content: an entry update
+	e1.Changed = e1.Changed.Add(time.Hour)
+	for i := range e1.Data.(*entry.Entry).Movements {
+		e1.Data.(*entry.Entry).Movements[i].Description = "corrigé"
+	}
+	retyped := accountDoc("acc-401000", "Fournisseurs", "1")
+	retyped.Type = "supplier-account" // same content, another type: no event
+	return []*capture.Doc{
+		entryDoc("e4", 4, "1"), // new
+		e1,
+		entryDoc("e2", 2, "2"), // new version, same content: no event
+		accountDoc("acc-601000", "Achats de marchandises", "2"), // renamed: Updated
+		retyped,
+		{Type: "journal", ID: "x1", Version: "2", Data: &sink.Journal{Code: "OD", Label: "Divers", Type: sink.JournalMisc},
+			Changed: time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)}, // another object: delete + insert
+		// e3 is gone: deleted
+	}
+}
+
+func TestSync(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New(nil)
+	c := newCapture(t, s, nil)
+	res, err := c.Sync(ctx, seq(first()...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (capture.Result{Generation: 1, Inserted: 6, Events: 6}); *res != want {
+		t.Errorf("first sync = %+v, want %+v", *res, want)
+	}
+	res, err = c.Sync(ctx, seq(second()...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (capture.Result{Generation: 2, Inserted: 1, Updated: 3, Deleted: 1, Retyped: 2, Events: 7}); *res != want {
+		t.Errorf("second sync = %+v, want %+v", *res, want)
+	}
+	// The same snapshot again: nothing changes.
+	res, err = c.Sync(ctx, seq(second()...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (capture.Result{Generation: 3, Unchanged: 6}); *res != want {
+		t.Errorf("third sync = %+v, want %+v", *res, want)
+	}
+	want := []event{
+		{Name: sink.AccountInserted, ID: "acc-401000"},
+		{Name: sink.AccountInserted, ID: "acc-601000"},
+		{Name: sink.EntryInserted, ID: "e1"},
+		{Name: sink.EntryInserted, ID: "e2"},
+		{Name: sink.EntryInserted, ID: "e3"},
+		{Name: sink.AccountInserted, ID: "x1"},
+		// second sync, in id order
+		{Name: sink.AccountUpdated, ID: "acc-601000", Changed: []string{"libelle"}},
+		{Name: sink.EntryDeleted, ID: "e1", Update: true},
+		{Name: sink.EntryInserted, ID: "e1"},
+		{Name: sink.EntryDeleted, ID: "e3"},
+		{Name: sink.EntryInserted, ID: "e4"},
+		{Name: sink.AccountDeleted, ID: "x1"},
+		{Name: sink.JournalInserted, ID: "x1"},
+	}
+	if diff := cmp.Diff(want, readEvents(t, s)); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+	checkReplica(t, s, c)
+}
+
+// checkReplica checks that the events of the sink rebuild the stored
+// snapshot exactly.
+func checkReplica(t *testing.T, s storage.Store, c *capture.Capture) {
+	t.Helper()
+	ctx := context.Background()
+	r, _ := sink.NewReader(s, nil)
+	rep := sink.NewReplica(entity)
+	for it, err := range r.Read(ctx, entity, nil).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rep.Apply(it.Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]any{}
+	for _, o := range sink.Objects() {
+		for id, v := range rep.Objects(o) {
+			got[id] = v
+		}
+	}
+	want := map[string]any{}
+	for d, err := range c.Documents(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[d.ID] = d.Data
+	}
+	if diff := cmp.Diff(want, got, entrycmp.Options()); diff != "" {
+		t.Errorf("replica differs from the stored snapshot (-want +got):\n%s", diff)
+	}
+}
+
+func TestSyncRefusesMassDeletion(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		max     int
+		keep    int // documents of first() kept
+		force   bool
+		wantErr bool
+	}{
+		{name: "half deleted is allowed", keep: 3},
+		{name: "more than half is refused", keep: 2, wantErr: true},
+		{name: "empty snapshot is refused", keep: 0, wantErr: true},
+		{name: "forced", keep: 0, force: true},
+		{name: "stricter share", max: 10, keep: 5, wantErr: true},
+		{name: "no limit", max: 100, keep: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := memstore.New(nil)
+			c := newCapture(t, s, &capture.Options{MaxDeletePercent: tt.max})
+			if _, err := c.Sync(ctx, seq(first()...), nil); err != nil {
+				t.Fatal(err)
+			}
+			before := len(readEvents(t, s))
+			scratch := countKeys(t, s, "_ledgersink/capture/"+entity+"/runs/")
+			_, err := c.Sync(ctx, seq(first()[:tt.keep]...), &capture.SyncOptions{Force: tt.force})
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("Sync: %v", err)
+				}
+				return
+			}
+			var de *capture.DeleteError
+			if !errors.As(err, &de) || !errors.Is(err, capture.ErrTooManyDeletes) {
+				t.Fatalf("Sync: %v, want a *DeleteError", err)
+			}
+			if de.Deleted != 6-tt.keep || de.Stored != 6 {
+				t.Errorf("DeleteError = %+v", de)
+			}
+			if n := len(readEvents(t, s)); n != before {
+				t.Errorf("a refused sync wrote %d events", n-before)
+			}
+			if g, _ := c.Generation(ctx); g != 1 {
+				t.Errorf("generation %d after a refused sync, want 1", g)
+			}
+			if n := countKeys(t, s, "_ledgersink/capture/"+entity+"/runs/"); n != scratch {
+				t.Errorf("a refused sync left %d scratch files", n-scratch)
+			}
+		})
+	}
+}
+
+func TestSyncRejectsBadDocuments(t *testing.T) {
+	ctx := context.Background()
+	many := func(ids ...string) []*capture.Doc {
+		var docs []*capture.Doc
+		for _, id := range ids {
+			docs = append(docs, accountDoc("acc-"+id, "x", "1"))
+		}
+		return docs
+	}
+	tests := []struct {
+		name string
+		docs []*capture.Doc
+		sort int
+		want error
+	}{
+		{name: "duplicate in one run", docs: many("1", "2", "1"), want: capture.ErrDuplicate},
+		{name: "duplicate across runs", docs: many("1", "2", "3", "1"), sort: 2, want: capture.ErrDuplicate},
+		{name: "no id", docs: []*capture.Doc{{Data: &sink.Account{}}}, want: capture.ErrDocument},
+		{name: "not a payload", docs: []*capture.Doc{{ID: "a", Data: "text"}}, want: capture.ErrDocument},
+		{name: "nil document", docs: []*capture.Doc{nil}, want: capture.ErrDocument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := memstore.New(nil)
+			c := newCapture(t, s, &capture.Options{SortBuffer: tt.sort})
+			if _, err := c.Sync(ctx, seq(tt.docs...), nil); !errors.Is(err, tt.want) {
+				t.Fatalf("Sync: %v, want %v", err, tt.want)
+			}
+			if g, err := c.Generation(ctx); g != 0 || err != nil {
+				t.Errorf("Generation = %d, %v; want 0", g, err)
+			}
+			var left []string
+			for key := range storage.Keys(ctx, s, "") {
+				left = append(left, key)
+			}
+			if len(left) != 0 {
+				t.Errorf("a failed sync left %v", left)
+			}
+		})
+	}
+	t.Run("source error", func(t *testing.T) {
+		c := newCapture(t, memstore.New(nil), nil)
+		boom := errors.New("page 3 failed")
+		docs := func(yield func(*capture.Doc, error) bool) {
+			_ = yield(accountDoc("acc-1", "x", "1"), nil) && yield(nil, boom)
+		}
+		if _, err := c.Sync(ctx, docs, nil); !errors.Is(err, boom) {
+			t.Fatalf("Sync: %v, want the source's error", err)
+		}
+	})
+}
+
+// A read error of the stored snapshot is never taken for "no snapshot"
+// (mb-export's bug B4, which made everything look new).
+func TestSyncReadErrorIsNotEmpty(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range []faultstore.Rule{
+		{Op: faultstore.OpList, Match: inCapture},
+		{Op: faultstore.OpGet, Match: inCapture},
+	} {
+		t.Run(string(rule.Op), func(t *testing.T) {
+			fs := faultstore.New(mem, rule)
+			c := newCapture(t, fs, nil)
+			if _, err := c.Sync(ctx, seq(first()...), nil); !errors.Is(err, faultstore.ErrInjected) {
+				t.Fatalf("Sync: %v, want the injected error", err)
+			}
+			for _, err := range c.Documents(ctx) {
+				if !errors.Is(err, faultstore.ErrInjected) {
+					t.Fatalf("Documents: %v, want the injected error", err)
+				}
+			}
+		})
+	}
+	if n := len(readEvents(t, mem)); n != 6 {
+		t.Errorf("%d events, want the 6 of the first sync", n)
+	}
+}
+
+// TestSyncCrash crashes the second sync at every call it makes to the
+// store, before and after the call takes effect, then runs the sync again on
+// the store as the crash left it: the events must be exactly those of an
+// uninterrupted run, each written once, and the replica they build must be the
+// stored snapshot.
+func TestSyncCrash(t *testing.T) {
+	ctx := context.Background()
+	run := func(s storage.Store) error {
+		_, err := newCapture(t, s, &capture.Options{SortBuffer: 2, PartSize: 2, BatchSize: 2}).Sync(ctx, seq(second()...), nil)
+		return err
+	}
+	setup := func() *memstore.Store {
+		mem := memstore.New(nil)
+		if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+			t.Fatal(err)
+		}
+		return mem
+	}
+	ref := setup()
+	if err := run(ref); err != nil {
+		t.Fatal(err)
+	}
+	want := readEvents(t, ref)
+	for _, mode := range []faultstore.Mode{faultstore.FailBefore, faultstore.FailAfter} {
+		for n := 0; ; n++ {
+			mem := setup()
+			fs := faultstore.New(mem, faultstore.Rule{Skip: n, Mode: mode, Crash: true})
+			err := run(fs)
+			if fs.Faults() == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n < 10 {
+					t.Fatalf("the sync made only %d calls", n)
+				}
+				break
+			}
+			if err == nil && mode == faultstore.FailBefore {
+				t.Fatalf("%v at call %d: no error", mode, n)
+			}
+			if err := run(mem); err != nil { // restart
+				t.Fatalf("%v at call %d: resumed sync: %v", mode, n, err)
+			}
+			if diff := cmp.Diff(want, readEvents(t, mem)); diff != "" {
+				t.Fatalf("%v at call %d: events (-want +got):\n%s", mode, n, diff)
+			}
+			checkReplica(t, mem, newCapture(t, mem, nil))
+		}
+	}
+}
+
+func TestConcurrentSyncs(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = newCapture(t, mem, nil).Sync(ctx, seq(second()...), nil)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, capture.ErrBusy):
+			t.Errorf("Sync: %v, want nil or ErrBusy", err)
+		}
+	}
+	if ok == 0 {
+		t.Error("no sync succeeded")
+	}
+	// Whatever the interleaving, each change is written once.
+	got := readEvents(t, mem)
+	if n := len(got); n != 13 {
+		t.Errorf("%d events, want 13: %v", n, got)
+	}
+	c := newCapture(t, mem, nil)
+	checkReplica(t, mem, c)
+}
+
+func inCapture(_ faultstore.Op, key string) bool {
+	return strings.HasPrefix(key, "_ledgersink/capture/")
+}
+
+func countKeys(t testing.TB, s storage.Store, prefix string) int {
+	t.Helper()
+	n := 0
+	for _, err := range storage.Keys(context.Background(), s, prefix) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}

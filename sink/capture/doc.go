@@ -1,0 +1,61 @@
+// Package capture turns a polled source into sink events: change capture for
+// sources that have no change feed of their own, such as Moneybird's or
+// MyUnisoft's APIs, which list every document with its id and version.
+//
+// Each sync hands Capture.Sync a snapshot: every document of the source
+// (Doc: its type, id and version, its content as a sink payload, and the
+// status and dates export tracking lists). Sync diffs it with the snapshot
+// stored by the previous sync and writes, through a sink.Writer, one event per
+// change:
+//
+//   - a new document: Inserted;
+//   - a document whose version, type or content changed: Updated with the
+//     changed fields (sink.Changes), or for an entry, which has no Updated
+//     event, EntryDeleted with miseAJour followed by EntryInserted; nothing
+//     when only the version or the type changed and the content did not;
+//   - a document whose object changed (re-typed from an account to a
+//     journal, say): the old object's Deleted, then the new one's Inserted;
+//   - a stored document missing from the snapshot: Deleted.
+//
+// Every event is dated after the version it replaces, so that consumers, who
+// drop events not newer than what they hold, never miss one.
+//
+// # Guard against partial snapshots
+//
+// A source that fails halfway (a page lost, a rate limit) yields a partial
+// snapshot, which would delete everything missing. Sync refuses a snapshot
+// that deletes more than Options.MaxDeletePercent of the stored documents
+// (half by default) with a *DeleteError, unless SyncOptions.Force is set.
+// A read error of the stored snapshot is an error, never "no snapshot".
+//
+// # Order of the work, and crashes
+//
+// The stored snapshot advances only after the events are written:
+//
+//  1. the snapshot is sorted by id into parts in the store (sorted runs of
+//     Options.SortBuffer documents merged together: memory does not grow
+//     with the number of documents), and diffed with the stored one;
+//  2. the new snapshot is recorded as an intent (create-only: of two
+//     concurrent syncs, one records it, the other fails with ErrBusy);
+//  3. the events are written in batches with sink.Writer.WriteOnce, under
+//     ids derived from the intent;
+//  4. the intent becomes the stored snapshot (create-only head record).
+//
+// A sync interrupted anywhere leaves either nothing recorded (its scratch
+// parts are never read) or an intent, which the next Sync completes before
+// diffing its own snapshot: no change is lost and no event is written twice.
+// Tests crash a sync at every call it makes to the store.
+//
+// # Storage layout
+//
+// Under Options.Dir ("_ledgersink/capture/<entity>" by default):
+// "runs/<random>/part-NNNNNN.ndjson" hold the documents of a snapshot, one
+// JSON line each, sorted by id; "intents/<generation>.json" and
+// "heads/<generation>.json" record the snapshots. The parts of a snapshot
+// are deleted once two newer snapshots are stored.
+//
+// # Concurrency
+//
+// A Capture is safe for concurrent use, and several processes may share a
+// store: syncs are serialized by the create-only intent record.
+package capture
