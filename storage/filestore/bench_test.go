@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
@@ -62,9 +63,9 @@ func benchKey(i int64) string {
 }
 
 // runWriters runs put(i) for b.N distinct i, with 1 writer, or with 8
-// goroutines on the 2 cores of the CI box.
-func runWriters(b *testing.B, writers int, put func(i int64) error) {
-	b.SetBytes(int64(len(payload)))
+// goroutines on the 2 cores of the CI box; each put writes files files.
+func runWriters(b *testing.B, writers, files int, put func(i int64) error) {
+	b.SetBytes(int64(files * len(payload)))
 	b.ReportAllocs()
 	var next atomic.Int64
 	if writers == 1 {
@@ -84,7 +85,7 @@ func runWriters(b *testing.B, writers int, put func(i int64) error) {
 			}
 		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(files*b.N)/b.Elapsed().Seconds(), "files/s")
 }
 
 type putCase struct {
@@ -100,27 +101,112 @@ var putCases = []putCase{
 	{"sync/writers=8", true, 8},
 }
 
-// BenchmarkPut is filestore's Put of 1 KiB objects; BenchmarkPutCeiling does
-// the same work the plainest way.
+// BenchmarkPut measures filestore's Put of 1 KiB objects (".../filestore")
+// beside its ceiling (".../ceiling"): the same atomic write done the
+// plainest way, os.CreateTemp in the target directory, write, (fsync),
+// close, os.Rename, (fsync of the directory). Each pair runs back to back,
+// so their ratio holds even when the machine's load drifts.
 func BenchmarkPut(b *testing.B) {
 	for _, c := range putCases {
-		b.Run(c.name, func(b *testing.B) {
+		b.Run(c.name+"/filestore", func(b *testing.B) {
 			s := benchStore(b, &filestore.Options{Sync: c.sync})
 			ctx := context.Background()
-			runWriters(b, c.writers, func(i int64) error {
+			runWriters(b, c.writers, 1, func(i int64) error {
 				return s.Put(ctx, benchKey(i), bytes.NewReader(payload), nil)
 			})
 		})
+		b.Run(c.name+"/ceiling", func(b *testing.B) { putCeiling(b, c) })
 	}
 	// Create-only: a hard link and an unlink instead of a rename.
-	b.Run("create-only/nosync/writers=1", func(b *testing.B) {
+	b.Run("create-only/nosync/writers=1/filestore", func(b *testing.B) {
 		s := benchStore(b, nil)
 		ctx := context.Background()
 		opts := &storage.PutOptions{IfNotExist: true}
-		runWriters(b, 1, func(i int64) error {
+		runWriters(b, 1, 1, func(i int64) error {
 			return s.Put(ctx, benchKey(i), bytes.NewReader(payload), opts)
 		})
 	})
+	b.Run("create-only/nosync/writers=1/ceiling", func(b *testing.B) { putCeiling(b, putCases[0]) })
+}
+
+// BenchmarkPutRatio interleaves filestore's Put and its ceiling op by op,
+// alternating which goes first, in sibling directories, and reports each
+// one's mean time and filestore's throughput as a percentage of the
+// ceiling's ("%ceiling"). Interleaving cancels the drift of a shared
+// machine (load, and the slow file creation that follows mass deletions),
+// which separate benchmarks cannot.
+func BenchmarkPutRatio(b *testing.B) {
+	for _, c := range putCases {
+		b.Run(c.name, func(b *testing.B) {
+			s := benchStore(b, &filestore.Options{Sync: c.sync})
+			root := freshDir(b)
+			ctx := context.Background()
+			var mu sync.Mutex
+			made := map[string]bool{}
+			var fsNs, ceilNs atomic.Int64
+			fsPut := func(i int64) error {
+				t0 := time.Now()
+				err := s.Put(ctx, benchKey(i), bytes.NewReader(payload), nil)
+				fsNs.Add(int64(time.Since(t0)))
+				return err
+			}
+			ceilPut := func(i int64) error {
+				t0 := time.Now()
+				err := plainPut(root, benchKey(i), c.sync, &mu, made)
+				ceilNs.Add(int64(time.Since(t0)))
+				return err
+			}
+			runWriters(b, c.writers, 2, func(i int64) error {
+				first, second := fsPut, ceilPut
+				if i%2 == 1 {
+					first, second = ceilPut, fsPut
+				}
+				if err := first(i); err != nil {
+					return err
+				}
+				return second(i)
+			})
+			fs, ceil := float64(fsNs.Load())/float64(b.N), float64(ceilNs.Load())/float64(b.N)
+			b.ReportMetric(fs, "filestore-ns/op")
+			b.ReportMetric(ceil, "ceiling-ns/op")
+			b.ReportMetric(100*ceil/fs, "%ceiling")
+		})
+	}
+}
+
+// plainPut is the ceiling of a Put: os.CreateTemp in the target directory,
+// write, (fsync), close, os.Rename, (fsync of the directory).
+func plainPut(root, key string, sync bool, mu *sync.Mutex, made map[string]bool) error {
+	name := filepath.Join(root, filepath.FromSlash(key))
+	dir := filepath.Dir(name)
+	mu.Lock()
+	if !made[dir] {
+		os.MkdirAll(dir, 0o755)
+		made[dir] = true
+	}
+	mu.Unlock()
+	f, err := os.CreateTemp(dir, ".tmp-")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(payload); err != nil {
+		return err
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return err
+	}
+	if sync {
+		return syncDir(dir)
+	}
+	return nil
 }
 
 func benchStore(b *testing.B, opts *filestore.Options) *filestore.Store {
@@ -132,48 +218,11 @@ func benchStore(b *testing.B, opts *filestore.Options) *filestore.Store {
 	return s
 }
 
-// BenchmarkPutCeiling: os.CreateTemp in the target directory, write, (fsync),
-// close, os.Rename, (fsync the directory): the plainest atomic write.
-func BenchmarkPutCeiling(b *testing.B) {
-	for _, c := range putCases {
-		b.Run(c.name, func(b *testing.B) {
-			root := freshDir(b)
-			var mu sync.Mutex
-			made := map[string]bool{}
-			runWriters(b, c.writers, func(i int64) error {
-				name := filepath.Join(root, filepath.FromSlash(benchKey(i)))
-				dir := filepath.Dir(name)
-				mu.Lock()
-				if !made[dir] {
-					os.MkdirAll(dir, 0o755)
-					made[dir] = true
-				}
-				mu.Unlock()
-				f, err := os.CreateTemp(dir, ".tmp-")
-				if err != nil {
-					return err
-				}
-				if _, err := f.Write(payload); err != nil {
-					return err
-				}
-				if c.sync {
-					if err := f.Sync(); err != nil {
-						return err
-					}
-				}
-				if err := f.Close(); err != nil {
-					return err
-				}
-				if err := os.Rename(f.Name(), name); err != nil {
-					return err
-				}
-				if c.sync {
-					return syncDir(dir)
-				}
-				return nil
-			})
-		})
-	}
+func putCeiling(b *testing.B, c putCase) {
+	root := freshDir(b)
+	var mu sync.Mutex
+	made := map[string]bool{}
+	runWriters(b, c.writers, 1, func(i int64) error { return plainPut(root, benchKey(i), c.sync, &mu, made) })
 }
 
 func syncDir(dir string) error {
@@ -211,6 +260,9 @@ func listFixture(b *testing.B) string {
 	return listStore
 }
 
+// BenchmarkList lists 20,000 keys of one directory: Keys (no stat) beside
+// os.ReadDir, and List (a stat per file) beside os.ReadDir plus
+// DirEntry.Info.
 func BenchmarkList(b *testing.B) {
 	root := listFixture(b)
 	s, err := filestore.New(root, nil)
@@ -219,9 +271,18 @@ func BenchmarkList(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	b.Run("Keys", func(b *testing.B) {
+	dir := filepath.Join(root, "e")
+	loop := func(b *testing.B, list func() int) {
 		b.ReportAllocs()
 		for b.Loop() {
+			if n := list(); n != listN {
+				b.Fatalf("listed %d, want %d", n, listN)
+			}
+		}
+		b.ReportMetric(float64(listN*b.N)/b.Elapsed().Seconds(), "keys/s")
+	}
+	b.Run("Keys/filestore", func(b *testing.B) {
+		loop(b, func() int {
 			n := 0
 			for _, err := range s.Keys(ctx, "e/") {
 				if err != nil {
@@ -229,15 +290,20 @@ func BenchmarkList(b *testing.B) {
 				}
 				n++
 			}
-			if n != listN {
-				b.Fatalf("listed %d", n)
-			}
-		}
-		b.ReportMetric(float64(listN*b.N)/b.Elapsed().Seconds(), "keys/s")
+			return n
+		})
 	})
-	b.Run("List", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+	b.Run("Keys/ceiling", func(b *testing.B) {
+		loop(b, func() int {
+			es, err := os.ReadDir(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(es)
+		})
+	})
+	b.Run("List/filestore", func(b *testing.B) {
+		loop(b, func() int {
 			n := 0
 			for _, err := range s.List(ctx, "e/") {
 				if err != nil {
@@ -245,42 +311,22 @@ func BenchmarkList(b *testing.B) {
 				}
 				n++
 			}
-			if n != listN {
-				b.Fatalf("listed %d", n)
-			}
-		}
-		b.ReportMetric(float64(listN*b.N)/b.Elapsed().Seconds(), "keys/s")
+			return n
+		})
 	})
-}
-
-// BenchmarkListCeiling: os.ReadDir (sorted names, no stat) for Keys, and
-// os.ReadDir plus DirEntry.Info (one lstat per file) for List.
-func BenchmarkListCeiling(b *testing.B) {
-	dir := filepath.Join(listFixture(b), "e")
-	b.Run("Keys", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+	b.Run("List/ceiling", func(b *testing.B) {
+		loop(b, func() int {
 			es, err := os.ReadDir(dir)
-			if err != nil || len(es) != listN {
-				b.Fatal(err, len(es))
-			}
-		}
-		b.ReportMetric(float64(listN*b.N)/b.Elapsed().Seconds(), "keys/s")
-	})
-	b.Run("List", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			es, err := os.ReadDir(dir)
-			if err != nil || len(es) != listN {
-				b.Fatal(err, len(es))
+			if err != nil {
+				b.Fatal(err)
 			}
 			for _, e := range es {
 				if _, err := e.Info(); err != nil {
 					b.Fatal(err)
 				}
 			}
-		}
-		b.ReportMetric(float64(listN*b.N)/b.Elapsed().Seconds(), "keys/s")
+			return len(es)
+		})
 	})
 }
 
@@ -296,85 +342,26 @@ func batchObjects(start int64) []storage.BatchObject {
 	return objs
 }
 
-// BenchmarkPutBatch is filestore's durable group commit (Options.Sync) of
-// 100 objects of 1 KiB per op; BenchmarkPutBatchCeiling writes the same
-// group commit plainly, and fsync per file.
+// BenchmarkPutBatch measures filestore's durable group commit
+// (Options.Sync) of 100 objects of 1 KiB per op, beside the same group
+// commit written plainly (".../ceiling": temp files, one syncfs, renames,
+// one directory fsync) and beside a fsync per file ("fsync-per-file", what
+// durable writing costs without group commits).
 func BenchmarkPutBatch(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		opts *storage.PutOptions
 	}{{"overwrite", nil}, {"create-only", &storage.PutOptions{IfNotExist: true}}} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run(tc.name+"/filestore", func(b *testing.B) {
 			s := benchStore(b, &filestore.Options{Sync: true})
 			ctx := context.Background()
-			b.SetBytes(int64(batchSize * len(payload)))
-			b.ReportAllocs()
-			var next int64
-			for b.Loop() {
-				if err := s.PutBatch(ctx, batchObjects(next), tc.opts); err != nil {
-					b.Fatal(err)
-				}
-				next += batchSize
-			}
-			b.ReportMetric(float64(batchSize*b.N)/b.Elapsed().Seconds(), "files/s")
+			batchLoop(b, func(objs []storage.BatchObject) error { return s.PutBatch(ctx, objs, tc.opts) })
 		})
+		b.Run(tc.name+"/ceiling", groupCommitCeiling)
 	}
-}
-
-func BenchmarkPutBatchCeiling(b *testing.B) {
-	b.Run("groupcommit", func(b *testing.B) {
-		root := freshDir(b)
-		rootDir, err := os.Open(root)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer rootDir.Close()
-		b.SetBytes(int64(batchSize * len(payload)))
-		b.ReportAllocs()
-		var next int64
-		temps := make([]string, batchSize)
-		for b.Loop() {
-			objs := batchObjects(next)
-			next += batchSize
-			dirs := map[string]bool{}
-			for j, o := range objs {
-				dir := filepath.Join(root, filepath.Dir(o.Key))
-				if !dirs[dir] {
-					os.MkdirAll(dir, 0o755)
-					dirs[dir] = true
-				}
-				f, err := os.CreateTemp(dir, ".tmp-")
-				if err != nil {
-					b.Fatal(err)
-				}
-				f.Write(o.Data)
-				f.Close()
-				temps[j] = f.Name()
-			}
-			if err := plainSyncfs(rootDir); err != nil {
-				b.Fatal(err)
-			}
-			for j, o := range objs {
-				if err := os.Rename(temps[j], filepath.Join(root, o.Key)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for d := range dirs {
-				if err := syncDir(d); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		b.ReportMetric(float64(batchSize*b.N)/b.Elapsed().Seconds(), "files/s")
-	})
 	b.Run("fsync-per-file", func(b *testing.B) {
 		root := freshDir(b)
-		b.SetBytes(int64(batchSize * len(payload)))
-		b.ReportAllocs()
-		var next int64
-		for b.Loop() {
-			objs := batchObjects(next)
-			next += batchSize
+		batchLoop(b, func(objs []storage.BatchObject) error {
 			dirs := map[string]bool{}
 			for _, o := range objs {
 				dir := filepath.Join(root, filepath.Dir(o.Key))
@@ -384,19 +371,75 @@ func BenchmarkPutBatchCeiling(b *testing.B) {
 				}
 				f, err := os.CreateTemp(dir, ".tmp-")
 				if err != nil {
-					b.Fatal(err)
+					return err
 				}
 				f.Write(o.Data)
 				f.Sync()
 				f.Close()
 				if err := os.Rename(f.Name(), filepath.Join(root, o.Key)); err != nil {
-					b.Fatal(err)
+					return err
 				}
 			}
 			for d := range dirs {
-				syncDir(d)
+				if err := syncDir(d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func batchLoop(b *testing.B, put func([]storage.BatchObject) error) {
+	b.SetBytes(int64(batchSize * len(payload)))
+	b.ReportAllocs()
+	var next int64
+	for b.Loop() {
+		if err := put(batchObjects(next)); err != nil {
+			b.Fatal(err)
+		}
+		next += batchSize
+	}
+	b.ReportMetric(float64(batchSize*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func groupCommitCeiling(b *testing.B) {
+	root := freshDir(b)
+	rootDir, err := os.Open(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rootDir.Close()
+	temps := make([]string, batchSize)
+	batchLoop(b, func(objs []storage.BatchObject) error {
+		dirs := map[string]bool{}
+		for j, o := range objs {
+			dir := filepath.Join(root, filepath.Dir(o.Key))
+			if !dirs[dir] {
+				os.MkdirAll(dir, 0o755)
+				dirs[dir] = true
+			}
+			f, err := os.CreateTemp(dir, ".tmp-")
+			if err != nil {
+				return err
+			}
+			f.Write(o.Data)
+			f.Close()
+			temps[j] = f.Name()
+		}
+		if err := plainSyncfs(rootDir); err != nil {
+			return err
+		}
+		for j, o := range objs {
+			if err := os.Rename(temps[j], filepath.Join(root, o.Key)); err != nil {
+				return err
 			}
 		}
-		b.ReportMetric(float64(batchSize*b.N)/b.Elapsed().Seconds(), "files/s")
+		for d := range dirs {
+			if err := syncDir(d); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -48,15 +48,36 @@ func (s *Store) Keys(ctx context.Context, prefix string) iter.Seq2[string, error
 	}
 }
 
+// entry is a directory entry being sorted: small, so that sorting moves
+// little memory.
 type entry struct {
 	name string
-	sort string // name, plus "/" for a directory
+	idx  int32 // index in the directory's []fs.DirEntry
 	dir  bool
-	de   fs.DirEntry
 }
 
-// info returns the entry's FileInfo: readDirStat has loaded it already.
-func (e entry) info() (fs.FileInfo, error) { return e.de.Info() }
+// at returns the byte at i of the entry's sort key, its name followed by a
+// slash for a directory, or -1 past its end.
+func (e *entry) at(i int) int {
+	switch {
+	case i < len(e.name):
+		return int(e.name[i])
+	case i == len(e.name) && e.dir:
+		return '/'
+	}
+	return -1
+}
+
+// compareEntries orders entries as the keys below them sort: a directory
+// "b" sorts as "b/", after "b.c" and before "b0". Names in a directory are
+// unique, so only a name that is a prefix of another needs the suffix.
+func compareEntries(a, b entry) int {
+	n := min(len(a.name), len(b.name))
+	if c := strings.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	return a.at(n) - b.at(n)
+}
 
 // walk calls fn for every regular file under prefix, in key order, with its
 // FileInfo when stat is set. fn is called at most once with an error, last.
@@ -119,19 +140,24 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		return w.fn("", nil, &storage.KeyError{Op: w.op, Key: w.prefix, Err: err})
 	}
 	list := make([]entry, 0, len(entries))
-	for _, e := range entries {
+	for i, e := range entries {
 		name := e.Name()
-		if !strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, TempPrefix) {
+		if !strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, TempPrefix) ||
+			len(keyPrefix)+len(name) > storage.MaxKeyLen || !storage.ValidKey(name) {
+			// Not asked for, temporary, or a name no valid key can
+			// produce (written by another program). keyPrefix is a valid
+			// prefix ending in "/", so keyPrefix+name is a valid key
+			// exactly when name is a valid one-element key that fits.
 			continue
 		}
 		switch t := e.Type(); {
 		case t.IsDir():
-			list = append(list, entry{name: name, sort: name + "/", dir: true, de: e})
+			list = append(list, entry{name: name, idx: int32(i), dir: true})
 		case t.IsRegular():
-			list = append(list, entry{name: name, sort: name, de: e})
+			list = append(list, entry{name: name, idx: int32(i)})
 		}
 	}
-	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
+	slices.SortFunc(list, compareEntries)
 	for _, e := range list {
 		if w.n++; w.n%256 == 0 {
 			if err := w.ctx.Err(); err != nil {
@@ -139,9 +165,6 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 			}
 		}
 		key := keyPrefix + e.name
-		if !storage.ValidKey(key) {
-			continue // written by someone else; no valid key names it
-		}
 		if e.dir {
 			sub, err := r.OpenRoot(e.name + "/.") // "/.": O_DIRECTORY, see openDir
 			if err != nil {
@@ -159,7 +182,7 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		}
 		var fi fs.FileInfo
 		if w.stat {
-			fi, err = e.info()
+			fi, err = entries[e.idx].Info() // loaded by readDirStat already
 			if err != nil {
 				if isNotExist(err) {
 					continue
