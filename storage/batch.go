@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // BatchObject is one object of a batch written by [PutBatch].
@@ -112,17 +113,47 @@ func PutBatch(ctx context.Context, s Store, objs []BatchObject, opts *PutOptions
 	if b, ok := s.(Batcher); ok {
 		return b.PutBatch(ctx, objs, opts)
 	}
-	var failed []*KeyError
+	return PutConcurrently(ctx, objs, 1, func(ctx context.Context, o BatchObject) error {
+		return s.Put(ctx, o.Key, bytes.NewReader(o.Data), opts)
+	})
+}
+
+// PutConcurrently is the [Batcher.PutBatch] of a store whose writes are
+// independent requests, such as a cloud object store: it calls put for
+// each object, up to n at once (n < 1 means 1), and reports as [PutBatch]
+// does: nil when every put succeeded, or a *[BatchError] naming, in batch
+// order, each object whose put failed (its error wrapped in a *KeyError with
+// Op "putbatch"; a *KeyError for the same key is re-labelled rather than
+// wrapped) and each object not attempted because ctx was done (with
+// ctx.Err()). With n == 1 the objects are put in order, one at a time.
+//
+// It does not check the keys: call [CheckBatch] (or [CheckBatchUnder])
+// first. put must be safe for concurrent use when n > 1.
+func PutConcurrently(ctx context.Context, objs []BatchObject, n int, put func(context.Context, BatchObject) error) error {
+	results := make([]error, len(objs))
+	sem := make(chan struct{}, max(n, 1))
+	var wg sync.WaitGroup
 	for i, o := range objs {
-		if err := ctx.Err(); err != nil {
-			for _, rest := range objs[i:] {
-				failed = append(failed, &KeyError{Op: "putbatch", Key: rest.Key, Err: err})
-			}
-			break
+		if err := acquire(ctx, sem); err != nil {
+			results[i] = err
+			continue
 		}
-		if err := s.Put(ctx, o.Key, bytes.NewReader(o.Data), opts); err != nil {
-			failed = append(failed, &KeyError{Op: "putbatch", Key: o.Key, Err: err})
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = put(ctx, o)
+		})
+	}
+	wg.Wait()
+	var failed []*KeyError
+	for i, err := range results {
+		if err == nil {
+			continue
 		}
+		ke := &KeyError{Op: "putbatch", Key: objs[i].Key, Err: err}
+		if inner, ok := err.(*KeyError); ok && inner.Key == ke.Key {
+			ke.Rule, ke.Err = inner.Rule, inner.Err // do not name the key twice
+		}
+		failed = append(failed, ke)
 	}
 	if len(failed) > 0 {
 		return &BatchError{Errs: failed}
@@ -130,15 +161,38 @@ func PutBatch(ctx context.Context, s Store, objs []BatchObject, opts *PutOptions
 	return nil
 }
 
+// acquire takes a slot of sem, unless ctx is done first.
+func acquire(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		if err := ctx.Err(); err != nil {
+			<-sem
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // CheckBatch returns nil if every key of objs is valid and unique, and
 // otherwise an error matching [ErrInvalidKey] that joins one *KeyError (Op
 // "putbatch") per invalid key and per repeated occurrence of a key, in batch
 // order. Implementations of [Batcher] call it before any I/O.
-func CheckBatch(objs []BatchObject) error {
+func CheckBatch(objs []BatchObject) error { return CheckBatchUnder("", objs) }
+
+// CheckBatchUnder is [CheckBatch] for a store that writes its keys under
+// prefix: it also rejects, with the rule RuleLength, the keys that are too
+// long once prefixed (see [CheckKeyUnder]).
+func CheckBatchUnder(prefix string, objs []BatchObject) error {
 	var errs []error
 	seen := make(map[string]struct{}, len(objs))
 	for _, o := range objs {
-		if rule := checkKey(o.Key, false); rule != "" {
+		rule := checkKey(o.Key, false)
+		if rule == "" && len(prefix)+len(o.Key) > MaxKeyLen {
+			rule = RuleLength
+		}
+		if rule != "" {
 			errs = append(errs, &KeyError{Op: "putbatch", Key: o.Key, Rule: rule, Err: ErrInvalidKey})
 			continue
 		}

@@ -3,8 +3,11 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +153,111 @@ func TestCheckBatch(t *testing.T) {
 	}
 	if err := storage.CheckBatch(nil); err != nil {
 		t.Errorf("CheckBatch(nil) = %v", err)
+	}
+}
+
+// loopOnly hides memstore's Batcher, so that PutBatch loops over Put.
+type loopOnly struct{ storage.Store }
+
+func TestPutBatchLoopNamesKeyOnce(t *testing.T) {
+	s := loopOnly{memstore.New(nil)}
+	if err := storage.WriteAll(t.Context(), s, "a", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := storage.PutBatch(t.Context(), s, []storage.BatchObject{{Key: "a"}, {Key: "b"}}, &storage.PutOptions{IfNotExist: true})
+	const want = `storage: put batch: 1 objects not committed: putbatch "a": file already exists`
+	if err == nil || err.Error() != want || !errors.Is(err, storage.ErrExist) {
+		t.Errorf("PutBatch = %v\nwant        %s", err, want)
+	}
+}
+
+func TestPutConcurrently(t *testing.T) {
+	objs := make([]storage.BatchObject, 40)
+	for i := range objs {
+		objs[i] = storage.BatchObject{Key: fmt.Sprintf("k%02d", i)}
+	}
+	for _, n := range []int{-1, 0, 1, 4, 100} {
+		var mu sync.Mutex
+		running, peak := 0, 0
+		err := storage.PutConcurrently(t.Context(), objs, n, func(ctx context.Context, o storage.BatchObject) error {
+			mu.Lock()
+			running++
+			peak = max(peak, running)
+			mu.Unlock()
+			time.Sleep(time.Millisecond)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			switch o.Key {
+			case "k03":
+				return errFlaky
+			case "k07":
+				return &storage.KeyError{Op: "put", Key: "k07", Err: storage.ErrExist}
+			}
+			return nil
+		})
+		var be *storage.BatchError
+		if !errors.As(err, &be) {
+			t.Fatalf("n=%d: PutConcurrently = %v, want a BatchError", n, err)
+		}
+		if diff := cmp.Diff([]string{"k03", "k07"}, be.Keys()); diff != "" {
+			t.Errorf("n=%d: failed keys mismatch (-want +got):\n%s", n, diff)
+		}
+		for _, ke := range be.Errs {
+			if ke.Op != "putbatch" {
+				t.Errorf("n=%d: entry %v has Op %q, want putbatch", n, ke, ke.Op)
+			}
+		}
+		if !errors.Is(err, storage.ErrExist) || !errors.Is(err, errFlaky) {
+			t.Errorf("n=%d: causes not reachable through %v", n, err)
+		}
+		if want := min(max(n, 1), len(objs)); peak > want {
+			t.Errorf("n=%d: %d puts ran at once, want at most %d", n, peak, want)
+		}
+	}
+}
+
+func TestPutConcurrentlyCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	objs := []storage.BatchObject{{Key: "a"}, {Key: "b"}, {Key: "c"}}
+	var done []string
+	err := storage.PutConcurrently(ctx, objs, 1, func(ctx context.Context, o storage.BatchObject) error {
+		done = append(done, o.Key)
+		if o.Key == "b" {
+			cancel()
+		}
+		return nil
+	})
+	var be *storage.BatchError
+	if !errors.As(err, &be) || !cmp.Equal(be.Keys(), []string{"c"}) || !errors.Is(err, context.Canceled) {
+		t.Errorf("PutConcurrently canceled during b = %v, want a BatchError naming c with context.Canceled", err)
+	}
+	if !cmp.Equal(done, []string{"a", "b"}) {
+		t.Errorf("puts attempted = %q, want [a b]", done)
+	}
+}
+
+func TestCheckKeyUnder(t *testing.T) {
+	for _, tt := range []struct {
+		prefix, key, rule string
+	}{
+		{"", "a", ""},
+		{"tenant/42/", "a/b", ""},
+		{"tenant/42/", strings.Repeat("abcdefghi/", 101) + "zzzz", ""},                  // 1014 + 10 bytes
+		{"tenant/42/", strings.Repeat("abcdefghi/", 101) + "zzzzz", storage.RuleLength}, // 1015 + 10 bytes
+		{"tenant/42/", "a//b", storage.RuleEmptyElement},
+	} {
+		err := storage.CheckKeyUnder(tt.prefix, tt.key)
+		var ke *storage.KeyError
+		switch {
+		case tt.rule == "" && err != nil:
+			t.Errorf("CheckKeyUnder(%q, %q) = %v, want nil", tt.prefix, tt.key, err)
+		case tt.rule != "" && (!errors.As(err, &ke) || ke.Rule != tt.rule || !errors.Is(err, storage.ErrInvalidKey)):
+			t.Errorf("CheckKeyUnder(%q, %q) = %v, want rule %q", tt.prefix, tt.key, err, tt.rule)
+		}
+		berr := storage.CheckBatchUnder(tt.prefix, []storage.BatchObject{{Key: tt.key}})
+		if (berr == nil) != (tt.rule == "") {
+			t.Errorf("CheckBatchUnder(%q, %q) = %v, want rule %q", tt.prefix, tt.key, berr, tt.rule)
+		}
 	}
 }

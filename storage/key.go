@@ -130,6 +130,20 @@ func CheckKey(key string) error {
 	return nil
 }
 
+// CheckKeyUnder is [CheckKey] for a store that writes its keys under
+// prefix (a cloud store's key prefix): it also fails, with the rule
+// RuleLength, when prefix+key is longer than MaxKeyLen, the services' own
+// limit on names.
+func CheckKeyUnder(prefix, key string) error {
+	if err := CheckKey(key); err != nil {
+		return err
+	}
+	if len(prefix)+len(key) > MaxKeyLen {
+		return &KeyError{Key: key, Rule: RuleLength, Err: ErrInvalidKey}
+	}
+	return nil
+}
+
 // CheckPrefix returns nil if prefix can start a valid key, the condition
 // [Store.List] puts on its prefix, and otherwise a *KeyError matching
 // [ErrInvalidKey]. The empty prefix is valid. Otherwise the rules of

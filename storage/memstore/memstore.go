@@ -101,7 +101,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	}
 	data, err := io.ReadAll(ctxReader{ctx, r})
 	if err != nil {
-		return err
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
+		return &storage.KeyError{Op: "put", Key: key, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
