@@ -2,8 +2,6 @@ package azblobstore
 
 import (
 	"context"
-	"errors"
-	"sync"
 
 	"github.com/ledgersink/ledgersink/storage"
 )
@@ -42,51 +40,16 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	if opts != nil {
 		po = *opts
 	}
-	results := make([]*storage.KeyError, len(objs))
-	sem := make(chan struct{}, s.batchConc)
-	var wg sync.WaitGroup
-	for i, o := range objs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	return storage.PutConcurrently(ctx, objs, s.batchConc, func(ctx context.Context, o storage.BatchObject) error {
+		if ke := s.send(ctx, "putbatch", o.Key, o.Data, nil, po); ke != nil {
+			return ke
 		}
-		if err := ctx.Err(); err != nil {
-			results[i] = keyErr("putbatch", o.Key, err)
-			continue
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			results[i] = s.send(ctx, "putbatch", o.Key, o.Data, nil, po)
-		})
-	}
-	wg.Wait()
-	var failed []*storage.KeyError
-	for _, ke := range results {
-		if ke != nil {
-			failed = append(failed, ke)
-		}
-	}
-	if len(failed) > 0 {
-		return &storage.BatchError{Errs: failed}
-	}
-	return nil
+		return nil
+	})
 }
 
 // checkBatch is storage.CheckBatch plus the service's name length limit
 // under a prefix.
 func (s *Store) checkBatch(objs []storage.BatchObject) error {
-	var errs []error
-	if err := storage.CheckBatch(objs); err != nil {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			errs = j.Unwrap()
-		} else {
-			errs = []error{err}
-		}
-	}
-	for _, o := range objs {
-		if storage.ValidKey(o.Key) && len(s.prefix)+len(o.Key) > storage.MaxKeyLen {
-			errs = append(errs, &storage.KeyError{Op: "putbatch", Key: o.Key, Rule: storage.RuleLength, Err: storage.ErrInvalidKey})
-		}
-	}
-	return errors.Join(errs...)
+	return storage.CheckBatchUnder(s.prefix, objs)
 }

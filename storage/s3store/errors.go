@@ -12,17 +12,12 @@ import (
 // service's limit of 1024 bytes on the full name: with a prefix, keys near
 // storage.MaxKeyLen fail with the rule storage.RuleLength.
 func (s *Store) checkKey(op, key string) error {
-	if err := storage.CheckKey(key); err != nil {
-		var ke *storage.KeyError
-		if errors.As(err, &ke) {
-			ke.Op = op
-		}
-		return err
+	err := storage.CheckKeyUnder(s.prefix, key)
+	var ke *storage.KeyError
+	if errors.As(err, &ke) {
+		ke.Op = op
 	}
-	if len(s.prefix)+len(key) > storage.MaxKeyLen {
-		return &storage.KeyError{Op: op, Key: key, Rule: storage.RuleLength, Err: storage.ErrInvalidKey}
-	}
-	return nil
+	return err
 }
 
 // keyErr wraps err with the operation and key.
