@@ -53,7 +53,10 @@
 // medium's own conditional create (S3 If-None-Match: *, a hard link, a
 // unique constraint) rather than a check followed by a write, honour ctx,
 // copy what you keep, and map "not found" and "already exists" to
-// ErrNotExist and ErrExist. Then prove it with the conformance suite:
+// ErrNotExist and ErrExist. A store that keeps its objects under a key
+// prefix checks keys with [CheckKeyUnder]; one whose writes are independent
+// requests gets its [Batcher] from [PutConcurrently]. Then prove it with the
+// conformance suite:
 //
 //	func TestConformance(t *testing.T) {
 //		storagetest.Run(t, func(t *testing.T) storage.Store { return newMyStore(t) })
