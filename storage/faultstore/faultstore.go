@@ -72,7 +72,7 @@ var ErrCrashed = errors.New("faultstore: store crashed")
 type Rule struct {
 	Op    Op                           // the operation struck; "" for every one
 	Key   string                       // a path.Match pattern the key (or List prefix) must match; "" for any
-	Match func(op Op, key string) bool // a further condition; nil for none
+	Match func(op Op, key string) bool // a further condition; nil for none; called under the Store's lock, so it must not call the Store
 	Skip  int                          // matching calls let through before the first fault
 	Times int                          // faults injected; 0 means no limit
 	Mode  Mode                         // when the fault strikes; FailBefore by default

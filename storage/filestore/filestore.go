@@ -418,7 +418,8 @@ func (s *Store) syncPath(dir string) error {
 
 // Get implements [storage.Store.Get]. The reader reads the file that held the
 // object when Get opened it: a later Put publishes a new file and leaves the
-// open one intact. Only regular files are objects; a directory, or a
+// open one intact. The reader does not watch ctx: cancelling ctx after Get
+// returns does not interrupt reads. Only regular files are objects; a directory, or a
 // symbolic link leading outside the root, is reported missing or as an
 // error, never followed out. Errors: a *storage.KeyError matching
 // storage.ErrNotExist or storage.ErrInvalidKey, ctx's error, or the file

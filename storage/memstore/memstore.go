@@ -177,7 +177,8 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 }
 
 // Get implements [storage.Store.Get]. The returned reader reads a snapshot
-// of the object: a later Put or Delete does not change what it reads. It
+// of the object: a later Put or Delete does not change what it reads, and
+// neither does cancelling ctx. It
 // returns a *storage.KeyError matching storage.ErrNotExist or
 // storage.ErrInvalidKey, or ctx's error.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
