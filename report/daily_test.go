@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ledgersink/ledgersink/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -38,7 +40,7 @@ func TestDailyGoldenAndRoundTrip(t *testing.T) {
 			t.Errorf("round trip mismatch (-want +got):\n%s", diff)
 		}
 	}
-	golden(t, "daily.golden", all.Bytes())
+	golden.Check(t, "daily.golden", all.Bytes())
 }
 
 func TestPaginate(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func readFile(t testing.TB, name string) []byte {
 	t.Helper()
@@ -24,19 +23,6 @@ func readFile(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want := readFile(t, name); !bytes.Equal(got, want) {
-		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
 }
 
 // TestInitSeed decodes the seed's example report, checks every row, and
@@ -85,7 +71,7 @@ func TestInitSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "seed-init-report.golden", enc)
+	golden.Check(t, "seed-init-report.golden", enc)
 	if i, j := bytes.Index(enc, []byte(`"9"`)), bytes.Index(enc, []byte(`"10"`)); i < 0 || j < i {
 		t.Errorf("rows not in numeric order:\n%s", enc)
 	}

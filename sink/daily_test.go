@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"iter"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ledgersink/ledgersink/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/period"
@@ -106,7 +105,7 @@ func TestWriteDailyReport(t *testing.T) {
 		all.WriteString(n.String() + "\n")
 		all.Write(b)
 	}
-	golden(t, "daily.golden", all.String())
+	golden.Check(t, "daily.golden", []byte(all.String()))
 
 	again, err := w.WriteDailyReport(ctx, entity, d, &sink.DailyOptions{PageSize: 3})
 	if err != nil || again.Created != 0 || !slices.Equal(again.Names, res.Names) {
@@ -121,23 +120,6 @@ func TestWriteDailyReport(t *testing.T) {
 	check, err := sink.CheckDaily("", pages, events(t, store), day.Add(30*time.Hour))
 	if err != nil || check.Expected != 4 || len(check.Missing) != 0 || check.Days != 0 {
 		t.Errorf("check of a complete sink: %+v, %v", check, err)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" { // the flag of package sink's tests
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ledgersink/ledgersink/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
@@ -131,7 +133,7 @@ func TestPayloadGolden(t *testing.T) {
 			t.Errorf("%s: Changed = %v, want %v", ev.Name, back.Changed, ev.Changed)
 		}
 	}
-	golden(t, "payloads.golden", all.String())
+	golden.Check(t, "payloads.golden", all.Bytes())
 }
 
 func TestUpdatedWritesNullForUnchanged(t *testing.T) {

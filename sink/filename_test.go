@@ -2,15 +2,12 @@ package sink
 
 import (
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/ledgersink/ledgersink/internal/golden"
+)
 
 // The seed's example file name.
 const seedName = "queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-1656233-2024-01-30T15:17:20.186Z.json"
@@ -60,24 +57,7 @@ func TestFileNameGolden(t *testing.T) {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 	}
-	golden(t, "filenames.golden", b.String())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, "filenames.golden", []byte(b.String()))
 }
 
 func TestParseFileNameErrors(t *testing.T) {

@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/ledgersink/ledgersink/internal/golden"
+)
 
 func fixedClock() func() time.Time {
 	t := time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC)
@@ -28,7 +27,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	listing := listFiles(t, dir)
-	golden(t, "want.golden", strings.ReplaceAll(out.String(), dir, "OUT")+"\n"+listing)
+	golden.Check(t, "want.golden", []byte(strings.ReplaceAll(out.String(), dir, "OUT")+"\n"+listing))
 
 	for _, line := range strings.Split(listing, "\n") {
 		if strings.Contains(line, "2022") {
@@ -88,21 +87,4 @@ func listFiles(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n") + "\n"
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
 }

@@ -2,20 +2,19 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/golden"
+
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // quickstart writes what `go run ./examples/quickstart -out dir` writes,
 // with a fixed clock: the demo company's initialization, its live changes
@@ -55,7 +54,7 @@ func TestSinkread(t *testing.T) {
 	if code := run(context.Background(), &out, &errs, []string{"-dir", dir, "-check"}, checkTime); code != 0 {
 		t.Fatalf("exit %d, stderr %s\n%s", code, errs.String(), out.String())
 	}
-	golden(t, "want.golden", out.String())
+	golden.Check(t, "want.golden", []byte(out.String()))
 
 	// Lose one file of the day: the check names it and exits 1.
 	lost := filepath.Join(dir, sinktest.DemoEntityID,
@@ -84,22 +83,5 @@ func TestSinkreadUsage(t *testing.T) {
 		if code := run(context.Background(), &out, &errs, args, checkTime); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch:\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
