@@ -320,31 +320,46 @@ func (w *Writer) completed(ctx context.Context, in *Initialization, done *initDo
 		FirstOffset: rec.FirstOffset, Existing: rep.Total(), AlreadyDone: true}, nil
 }
 
-// writeReport writes rep once: if an earlier run already wrote a report for
-// the entity, it must hold the same counts.
+// writeReport writes rep once. Its name is chosen by the first run and
+// recorded in the state directory before the report is written, so that a
+// resumed run writes the same file (and finds it with the same bytes)
+// without listing the entity's directory, which can hold millions of files.
 func (w *Writer) writeReport(ctx context.Context, rep *report.Init) (string, error) {
 	data, err := rep.MarshalJSON()
 	if err != nil {
 		return "", err
 	}
-	prefix := rep.EntityID + "/initialisation-report-"
-	for obj, err := range w.store.List(ctx, prefix) {
-		if err != nil {
+	recKey := w.initKey(rep.EntityID, "report.json")
+	var rec initDone
+	for range 3 {
+		raw, err := storage.ReadAll(ctx, w.store, recKey)
+		if err == nil {
+			if err := json.Unmarshal(raw, &rec); err != nil || rec.Report == "" {
+				return "", fmt.Errorf("%w: %s is damaged", ErrInitialization, recKey)
+			}
+			break
+		}
+		if !errors.Is(err, storage.ErrNotExist) {
 			return "", err
 		}
-		if !report.IsInitFileName(strings.TrimPrefix(obj.Key, rep.EntityID+"/")) {
-			continue
+		rec = initDone{Report: rep.EntityID + "/" + report.InitFileName(w.now())}
+		raw, _ = json.Marshal(rec)
+		err = w.store.Put(ctx, recKey, bytes.NewReader(raw), &storage.PutOptions{IfNotExist: true})
+		if err == nil {
+			break
 		}
-		if err := w.sameBytes(ctx, obj.Key, data); err != nil {
+		if !errors.Is(err, storage.ErrExist) {
 			return "", err
 		}
-		return obj.Key, nil
+		rec = initDone{} // another run recorded it first: read its record
 	}
-	key := rep.EntityID + "/" + report.InitFileName(w.now())
-	if err := w.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}); err != nil {
+	if rec.Report == "" {
+		return "", fmt.Errorf("%w: %s: cannot read nor create the report record", ErrInitialization, recKey)
+	}
+	if _, err := w.putAll(ctx, []storage.BatchObject{{Key: rec.Report, Data: data}}); err != nil {
 		return "", err
 	}
-	return key, nil
+	return rec.Report, nil
 }
 
 // initRun is the state of one run of Initialize.
