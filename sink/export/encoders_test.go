@@ -1,0 +1,307 @@
+package export_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/entry/entrytest"
+	"github.com/ledgersink/ledgersink/lettering"
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/export"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/shopspring/decimal"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func ptr[T any](v T) *T { return &v }
+
+// fixture returns documents exercising the encoders: a purchase with a
+// complete lettering and an invoice number, an opening entry (numbered first
+// in a FEC), and a foreign-currency entry whose label needs CSV quoting.
+func fixture(t testing.TB) []*capture.Doc {
+	t.Helper()
+	validated := func(e *entry.Entry, d period.Date) *entry.Entry {
+		e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &d, Source: entry.Source{Name: entry.SourceManual}}
+		return e
+	}
+	purchase := sinktest.Entry("ecr-1", 2024, 1)
+	l, err := lettering.Complete("AA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	purchase.Movements[0].Lettering = l
+	purchase.Movements[0].InvoiceNumber = ptr("F-2024-001")
+	due := date(2024, 2, 8)
+	purchase.DueDate = &due
+	validated(purchase, date(2024, 1, 10))
+
+	opening := entrytest.New(t).ID("ecr-an").Date(date(2024, 1, 1)).
+		Journal("AN", "A NOUVEAUX", entry.JournalOpening).
+		Debit("512000", "15000.00").Credit("101300", "15000.00").Entry()
+	for i := range opening.Movements {
+		opening.Movements[i].Description = "Reprise des soldes"
+		opening.Movements[i].Account.Name = ptr([]string{"Banque", "Capital souscrit appelé versé"}[i])
+	}
+	validated(&opening, date(2024, 1, 5))
+
+	foreign := entrytest.New(t).ID("ecr-usd").Date(date(2024, 3, 15)).Currency("USD").
+		Journal("AC", "ACHATS", entry.JournalPurchase).
+		Debit("601000", "100.00").Credit("401000", "100.00").Entry()
+	foreign.Currency.Rate = ptr(decimal.RequireFromString("0.9"))
+	for i := range foreign.Movements {
+		foreign.Movements[i].Description = `Achat "spécial", USA`
+		foreign.Movements[i].Account.Name = ptr([]string{"Achats", "Fournisseurs"}[i])
+	}
+	validated(&foreign, date(2024, 3, 20))
+
+	return []*capture.Doc{
+		{ID: "doc-1", Type: "purchase_invoice", Version: "1", Status: "open", Data: purchase},
+		{ID: "doc-2", Type: "opening", Version: "1", Status: "paid", Data: &opening},
+		{ID: "doc-3", Type: "receipt", Version: "3", Status: "late", Data: &foreign},
+	}
+}
+
+func newFEC(t testing.TB) *export.FEC {
+	t.Helper()
+	f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestEncodersGolden(t *testing.T) {
+	docs := fixture(t)
+	tests := []struct {
+		enc    export.Encoder
+		golden string
+	}{
+		{export.JSON{}, "export.json.golden"},
+		{export.CSV{}, "export.csv.golden"},
+		{newFEC(t), "fec.txt.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.enc.Format(), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.enc.Encode(&b, docs); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, b.Bytes())
+			var again bytes.Buffer
+			if err := tt.enc.Encode(&again, docs); err != nil || !bytes.Equal(again.Bytes(), b.Bytes()) {
+				t.Error("encoding is not deterministic")
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, cmp.Diff(string(want), string(got)))
+	}
+}
+
+// The JSON export decodes back into the same entries.
+func TestJSONRoundTrip(t *testing.T) {
+	docs := fixture(t)
+	var b bytes.Buffer
+	if err := (export.JSON{}).Encode(&b, docs); err != nil {
+		t.Fatal(err)
+	}
+	var got []entry.Entry
+	if err := jsonUnmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range docs {
+		if diff := cmp.Diff(*d.Data.(*entry.Entry), got[i], entrycmpOptions()); diff != "" {
+			t.Errorf("entry %d (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+func TestFECStructure(t *testing.T) {
+	var b bytes.Buffer
+	if err := newFEC(t).Encode(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	if strings.HasPrefix(text, "\ufeff") {
+		t.Error("byte order mark")
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
+	if lines[0] != strings.Join(export.FECColumns, "\t") {
+		t.Errorf("header %q", lines[0])
+	}
+	nums := map[string]string{} // EcritureNum → document label
+	for i, l := range lines[1:] {
+		f := strings.Split(l, "\t")
+		if len(f) != 18 {
+			t.Fatalf("line %d has %d fields", i+2, len(f))
+		}
+		for _, c := range []int{3, 9, 15} { // EcritureDate, PieceDate, ValidDate
+			if _, err := time.Parse("20060102", f[c]); err != nil {
+				t.Errorf("line %d: %s %q is not YYYYMMDD", i+2, export.FECColumns[c], f[c])
+			}
+		}
+		for _, c := range []int{11, 12} {
+			if strings.Contains(f[c], ".") || !strings.Contains(f[c], ",") {
+				t.Errorf("line %d: %s %q", i+2, export.FECColumns[c], f[c])
+			}
+		}
+		if prev, ok := nums[f[2]]; ok && prev != f[0] {
+			t.Errorf("EcritureNum %s used by two journals", f[2])
+		}
+		nums[f[2]] = f[0]
+	}
+	if first := strings.Split(lines[1], "\t"); first[0] != "AN" || first[2] != "1" {
+		t.Errorf("the opening entry is not numbered first: %v", first)
+	}
+	if got := newFEC(t).FileName("x"); got != "732829320FEC20241231.txt" {
+		t.Errorf("FileName = %q", got)
+	}
+}
+
+func TestFECChecks(t *testing.T) {
+	base := func() []*capture.Doc { return fixture(t)[:1] }
+	edit := func(f func(e *entry.Entry)) []*capture.Doc {
+		docs := base()
+		e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
+		f(&e)
+		docs[0].Data = &e
+		return docs
+	}
+	tests := []struct {
+		name  string
+		docs  []*capture.Doc
+		rules []string
+	}{
+		{"valid", base(), nil},
+		{"unbalanced", edit(func(e *entry.Entry) { e.Movements[1].Value = entry.NewDebit(decimal.RequireFromString("1")) }), []string{"ECR-02"}},
+		{"one line", edit(func(e *entry.Entry) {
+			e.Movements = e.Movements[:1]
+		}), []string{"ECR-01", "ECR-02"}},
+		{"both sides", edit(func(e *entry.Entry) {
+			e.Movements[0].Value.Debit = decimal.RequireFromString("1")
+			e.Movements[1].Value.Debit = e.Movements[1].Value.Debit.Sub(decimal.RequireFromString("1"))
+		}), []string{"ECR-03"}},
+		{"zero line", edit(func(e *entry.Entry) {
+			e.Movements = append(e.Movements, entry.Movement{ProducerID: "z", Description: "zéro", Account: e.Movements[0].Account})
+		}), []string{"ECR-03"}},
+		{"missing fields", edit(func(e *entry.Entry) {
+			e.Journal.Name = ""
+			e.Movements[1].Description = " "
+			e.Movements[2].Account = nil
+			e.AdditionalProducerProperties = nil
+		}), []string{"ECR-05", "ECR-05", "ECR-05", "ECR-05", "ECR-05"}},
+		{"separators", edit(func(e *entry.Entry) { e.Movements[0].Description = "a\tb"; e.Journal.Name = "A|B" }), []string{"ECR-06", "ECR-06"}},
+		{"outside the exercise", edit(func(e *entry.Entry) { e.Date = date(2025, 1, 1) }), []string{"ECR-07"}},
+		{"three decimals", edit(func(e *entry.Entry) {
+			e.Movements[1].Value = entry.NewDebit(e.Movements[1].Value.Debit.Add(decimal.RequireFromString("0.005")))
+			e.Movements[2].Value = entry.NewDebit(e.Movements[2].Value.Debit.Sub(decimal.RequireFromString("0.005")))
+		}), []string{"FEC-06", "FEC-06"}},
+		{"account number", edit(func(e *entry.Entry) { e.Movements[1].Account.Number = ptr("9AB") }), []string{"PCG-01"}},
+		{"foreign without rate", edit(func(e *entry.Entry) { e.Currency = entry.Currency{Code: "USD"} }), []string{"ECR-16"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			err := newFEC(t).Encode(&b, tt.docs)
+			if tt.rules == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var fe *export.FECError
+			if !errors.As(err, &fe) || !errors.Is(err, export.ErrFEC) {
+				t.Fatalf("Encode: %v, want a *FECError", err)
+			}
+			var got []string
+			for _, p := range fe.Problems {
+				got = append(got, p.Rule)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.rules) {
+				t.Errorf("rules %v, want %v\n%v", got, tt.rules, err)
+			}
+			if b.Len() != 0 {
+				t.Error("a refused FEC wrote bytes")
+			}
+		})
+	}
+	t.Run("drop zero lines", func(t *testing.T) {
+		docs := edit(func(e *entry.Entry) {
+			e.Movements = append(e.Movements, entry.Movement{ProducerID: "z", Description: "zéro", Account: e.Movements[0].Account})
+		})
+		f, _ := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31), DropZeroLines: true})
+		var b bytes.Buffer
+		if err := f.Encode(&b, docs); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(b.String(), "\r\n"); n != 4 {
+			t.Errorf("%d lines, want the header and 3", n)
+		}
+	})
+}
+
+func TestNewFEC(t *testing.T) {
+	tests := []struct {
+		name string
+		o    export.FECOptions
+		ok   bool
+	}{
+		{"valid", export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31)}, true},
+		{"bad luhn", export.FECOptions{SIREN: "732829321", Start: date(2024, 1, 1), End: date(2024, 12, 31)}, false},
+		{"short siren", export.FECOptions{SIREN: "73282932", Start: date(2024, 1, 1), End: date(2024, 12, 31)}, false},
+		{"no dates", export.FECOptions{SIREN: "732829320"}, false},
+		{"reversed", export.FECOptions{SIREN: "732829320", Start: date(2024, 12, 31), End: date(2024, 1, 1)}, false},
+		{"currency", export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31), Currency: "EURO"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := export.NewFEC(tt.o)
+			if tt.ok != (err == nil) || (err != nil && !errors.Is(err, export.ErrConfig)) {
+				t.Errorf("NewFEC: %v", err)
+			}
+		})
+	}
+}
+
+func TestAmount(t *testing.T) {
+	for in, want := range map[string]string{"0": "0.00", "12.5": "12.50", "1200": "1200.00", "0.125": "0.125", "-3.10": "-3.10"} {
+		if got := export.Amount(decimal.RequireFromString(in)); got != want {
+			t.Errorf("Amount(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestNotEntry(t *testing.T) {
+	docs := []*capture.Doc{{ID: "acc", Data: &struct{}{}}}
+	for _, enc := range []export.Encoder{export.JSON{}, export.CSV{}, newFEC(t)} {
+		if err := enc.Encode(&bytes.Buffer{}, docs); !errors.Is(err, export.ErrNotEntry) {
+			t.Errorf("%s: %v, want ErrNotEntry", enc.Format(), err)
+		}
+	}
+}
