@@ -105,7 +105,7 @@ func TestWriteDailyReport(t *testing.T) {
 		all.WriteString(n.String() + "\n")
 		all.Write(b)
 	}
-	golden.Check(t, "daily.golden", []byte(all.String()))
+	golden.Check(t, "daily.golden", all.Bytes())
 
 	again, err := w.WriteDailyReport(ctx, entity, d, &sink.DailyOptions{PageSize: 3})
 	if err != nil || again.Created != 0 || !slices.Equal(again.Names, res.Names) {
