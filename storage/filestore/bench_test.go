@@ -410,36 +410,153 @@ func groupCommitCeiling(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer rootDir.Close()
-	temps := make([]string, batchSize)
-	batchLoop(b, func(objs []storage.BatchObject) error {
-		dirs := map[string]bool{}
-		for j, o := range objs {
-			dir := filepath.Join(root, filepath.Dir(o.Key))
-			if !dirs[dir] {
-				os.MkdirAll(dir, 0o755)
-				dirs[dir] = true
+	batchLoop(b, func(objs []storage.BatchObject) error { return plainGroupCommit(root, rootDir, objs) })
+}
+
+// plainGroupCommit is the ceiling of a durable PutBatch: temporary files
+// written with os.CreateTemp, one syncfs, os.Rename of each, one fsync per
+// directory.
+func plainGroupCommit(root string, rootDir *os.File, objs []storage.BatchObject) error {
+	temps := make([]string, len(objs))
+	dirs := map[string]bool{}
+	for j, o := range objs {
+		dir := filepath.Join(root, filepath.Dir(o.Key))
+		if !dirs[dir] {
+			os.MkdirAll(dir, 0o755)
+			dirs[dir] = true
+		}
+		f, err := os.CreateTemp(dir, ".tmp-")
+		if err != nil {
+			return err
+		}
+		f.Write(o.Data)
+		f.Close()
+		temps[j] = f.Name()
+	}
+	if err := plainSyncfs(rootDir); err != nil {
+		return err
+	}
+	for j, o := range objs {
+		if err := os.Rename(temps[j], filepath.Join(root, o.Key)); err != nil {
+			return err
+		}
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// interleave runs fsOp and ceilOp alternately (alternating which goes
+// first) for b.N rounds and reports their mean times and fsOp's throughput
+// as a percentage of ceilOp's ("%ceiling"); see BenchmarkPutRatio.
+func interleave(b *testing.B, fsOp, ceilOp func(i int64) error) {
+	b.ReportAllocs()
+	var fsNs, ceilNs time.Duration
+	var i int64
+	for b.Loop() {
+		for k := range 2 {
+			op, acc := fsOp, &fsNs
+			if (i+int64(k))%2 == 1 {
+				op, acc = ceilOp, &ceilNs
 			}
-			f, err := os.CreateTemp(dir, ".tmp-")
+			t0 := time.Now()
+			if err := op(i); err != nil {
+				b.Fatal(err)
+			}
+			*acc += time.Since(t0)
+		}
+		i++
+	}
+	fs, ceil := float64(fsNs)/float64(b.N), float64(ceilNs)/float64(b.N)
+	b.ReportMetric(fs, "filestore-ns/op")
+	b.ReportMetric(ceil, "ceiling-ns/op")
+	b.ReportMetric(100*ceil/fs, "%ceiling")
+}
+
+// BenchmarkPutBatchRatio interleaves filestore's durable group commit of 100
+// objects with the plain group commit, batch by batch.
+func BenchmarkPutBatchRatio(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opts *storage.PutOptions
+	}{{"overwrite", nil}, {"create-only", &storage.PutOptions{IfNotExist: true}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := benchStore(b, &filestore.Options{Sync: true})
+			ctx := context.Background()
+			root := freshDir(b)
+			rootDir, err := os.Open(root)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rootDir.Close()
+			b.SetBytes(int64(2 * batchSize * len(payload)))
+			interleave(b,
+				func(i int64) error { return s.PutBatch(ctx, batchObjects(i*batchSize), tc.opts) },
+				func(i int64) error { return plainGroupCommit(root, rootDir, batchObjects(i*batchSize)) })
+		})
+	}
+}
+
+// BenchmarkListRatio interleaves Keys with os.ReadDir, and List with
+// os.ReadDir plus DirEntry.Info, over the same 20,000 files.
+func BenchmarkListRatio(b *testing.B) {
+	root := listFixture(b)
+	s, err := filestore.New(root, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	dir := filepath.Join(root, "e")
+	count := func(seq func(yield func(string, error) bool)) error {
+		n := 0
+		for _, err := range seq {
 			if err != nil {
 				return err
 			}
-			f.Write(o.Data)
-			f.Close()
-			temps[j] = f.Name()
+			n++
 		}
-		if err := plainSyncfs(rootDir); err != nil {
-			return err
-		}
-		for j, o := range objs {
-			if err := os.Rename(temps[j], filepath.Join(root, o.Key)); err != nil {
-				return err
-			}
-		}
-		for d := range dirs {
-			if err := syncDir(d); err != nil {
-				return err
-			}
+		if n != listN {
+			return fmt.Errorf("listed %d, want %d", n, listN)
 		}
 		return nil
+	}
+	readDir := func(info bool) error {
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if info {
+				if _, err := e.Info(); err != nil {
+					return err
+				}
+			}
+		}
+		if len(es) != listN {
+			return fmt.Errorf("listed %d, want %d", len(es), listN)
+		}
+		return nil
+	}
+	b.Run("Keys", func(b *testing.B) {
+		interleave(b,
+			func(int64) error { return count(s.Keys(ctx, "e/")) },
+			func(int64) error { return readDir(false) })
+	})
+	b.Run("List", func(b *testing.B) {
+		interleave(b,
+			func(int64) error {
+				return count(func(yield func(string, error) bool) {
+					for o, err := range s.List(ctx, "e/") {
+						if !yield(o.Key, err) {
+							return
+						}
+					}
+				})
+			},
+			func(int64) error { return readDir(true) })
 	})
 }
