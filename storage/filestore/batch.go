@@ -27,17 +27,15 @@ import (
 // publish, and, when a directory fsync fails, every object published in
 // that directory (committed, but perhaps not durable).
 func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
-	if err := storage.CheckBatch(objs); err != nil {
-		return err
-	}
-	var invalid []error
+	// Report every invalid, repeated and reserved key at once.
+	invalid := []error{storage.CheckBatch(objs)}
 	for _, o := range objs {
-		if reserved(o.Key) {
+		if reserved(o.Key) && storage.ValidKey(o.Key) {
 			invalid = append(invalid, &storage.KeyError{Op: "putbatch", Key: o.Key, Rule: storage.RuleReserved, Err: storage.ErrInvalidKey})
 		}
 	}
-	if len(invalid) > 0 {
-		return errors.Join(invalid...)
+	if err := errors.Join(invalid...); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -136,6 +136,14 @@ func TestReservedKeys(t *testing.T) {
 			t.Errorf("PutBatch with %q = %v, want ErrInvalidKey", k, err)
 		}
 	}
+	err := s.PutBatch(t.Context(), []storage.BatchObject{{Key: "a//b"}, {Key: filestore.TempPrefix + "x"}}, nil)
+	var ke *storage.KeyError
+	if !errors.As(err, &ke) || ke.Key != "a//b" {
+		t.Errorf("PutBatch = %v, want the invalid key reported", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "[reserved]") {
+		t.Errorf("PutBatch = %v, want the reserved key reported too", err)
+	}
 	// Prefixes naming a temporary directory list nothing.
 	for _, p := range []string{filestore.TempPrefix, "a/" + filestore.TempPrefix, filestore.TempPrefix + "d/"} {
 		for k, err := range storage.Keys(t.Context(), s, p) {
