@@ -25,8 +25,8 @@
 // using that prefix in any element are rejected with [storage.RuleReserved];
 // List never yields them. They are removed on every error and on
 // cancellation; only a crash of the process (or of the machine) between
-// writing and publishing can leave one behind, hidden from List, and safe
-// to delete once no Put is running.
+// writing and publishing can leave one behind, hidden from List;
+// [Store.RemoveTemp] removes those older than a given time.
 //
 // # Durability
 //

@@ -1,6 +1,7 @@
 package filestore_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -418,5 +420,50 @@ func TestConflicts(t *testing.T) {
 	want := map[string]string{"d/sub/x": "d/sub/x", "f": "f", "ok1": ""}
 	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
 		t.Errorf("files on disk mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestRemoveTemp(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, nil)
+	if s.Root() != dir {
+		t.Errorf("Root() = %q, want %q", s.Root(), dir)
+	}
+	ctx := t.Context()
+	at := time.Date(2024, 1, 30, 12, 0, 0, 0, time.UTC)
+	old, recent := at.Add(-2*time.Hour), at.Add(-time.Minute)
+	plant := func(rel string, mtime time.Time) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plant(filestore.TempPrefix+"old1", old)
+	plant("e/"+filestore.TempPrefix+"old2", old)
+	plant("e/"+filestore.TempPrefix+"recent", recent)
+	plant("e/old-object.json", old)
+	if err := storage.WriteAll(ctx, s, "e/object.json", []byte("x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.RemoveTemp(ctx, at.Add(-time.Hour))
+	if err != nil || n != 2 {
+		t.Errorf("RemoveTemp = %d, %v; want 2, nil", n, err)
+	}
+	want := map[string]string{
+		"e/" + filestore.TempPrefix + "recent": "partial",
+		"e/old-object.json":                    "partial",
+		"e/object.json":                        "x",
+	}
+	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+		t.Errorf("files after RemoveTemp mismatch (-want +got):\n%s", diff)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.RemoveTemp(canceled, at); !errors.Is(err, context.Canceled) {
+		t.Errorf("RemoveTemp with a canceled context = %v, want context.Canceled", err)
 	}
 }
