@@ -46,7 +46,6 @@ func (h *harness) testBatch(t *testing.T, s storage.Store) {
 			}
 		})
 	}
-	_ = s
 }
 
 func batchOf(prefix string, n int) []storage.BatchObject {

@@ -305,6 +305,13 @@ func (h *harness) testDelete(t *testing.T, s storage.Store) {
 	if diff := cmp.Diff([]string{"d/two"}, listKeys(t, s, "")); diff != "" {
 		t.Errorf("List after Delete mismatch (-want +got):\n%s", diff)
 	}
+	if err := put(t.Context(), s, "d/one", []byte("again"), &storage.PutOptions{IfNotExist: true}); err != nil {
+		t.Errorf("create-only Put of a deleted key = %v, want nil: a deleted object must not linger", err)
+	}
+	mustGet(t, s, "d/one", []byte("again"), "a key can be written again after Delete")
+	if err := s.Delete(t.Context(), "d/one"); err != nil {
+		t.Fatalf("Delete = %v", err)
+	}
 	if err := s.Delete(t.Context(), "d/two"); err != nil {
 		t.Fatalf("Delete of the last key of a directory = %v, want nil", err)
 	}
