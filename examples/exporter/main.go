@@ -1,0 +1,277 @@
+// Command exporter demonstrates change capture and export tracking on a
+// simulated polled source (a purchase ledger read through an API that lists
+// documents with their id and version, like Moneybird's):
+//
+//	go run ./examples/exporter -dir DIR
+//
+// It runs a first sync (every document becomes a sink event), exports the
+// pending documents to CSV, changes the source (an invoice paid, one
+// corrected, one re-dated, one deleted, one added), syncs again, prints the
+// mutations since the export, exports the pending documents only (JSON), makes
+// an unlogged FEC of the exercise, deletes the first export and lists the
+// pending documents again. DIR (which must be empty or absent) ends up
+// holding the entity's sink events, the stored snapshot and the exports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/export"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/shopspring/decimal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, os.Args[1:], time.Now); err != nil {
+		fmt.Fprintln(os.Stderr, "exporter:", err)
+		os.Exit(1)
+	}
+}
+
+// invoice is one purchase invoice of the simulated source.
+type invoice struct {
+	id, status string
+	version    int
+	n          int         // which demo entry it is
+	invoice    period.Date // zero: the entry's date
+	net        string      // "": the demo amount
+	created    time.Time
+}
+
+// source is the simulated API: it lists the invoices with their versions.
+type source struct{ invoices []*invoice }
+
+func (s *source) find(id string) *invoice {
+	for _, inv := range s.invoices {
+		if inv.id == id {
+			return inv
+		}
+	}
+	return nil
+}
+
+// snapshot lists every document, as a poll of the API would.
+func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
+	return func(yield func(*capture.Doc, error) bool) {
+		for _, inv := range s.invoices {
+			e := sinktest.Entry(inv.id, 2024, inv.n)
+			if inv.net != "" { // a corrected amount, VAT 20 %
+				net := decimal.RequireFromString(inv.net)
+				vat := net.Mul(decimal.RequireFromString("0.20")).Round(2)
+				e.Movements[0].Value = entry.NewCredit(net.Add(vat))
+				e.Movements[1].Value = entry.NewDebit(net)
+				e.Movements[2].Value = entry.NewDebit(vat)
+			}
+			if !inv.invoice.IsZero() {
+				e.Date = inv.invoice
+			}
+			validated := e.Date.AddDays(3)
+			e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &validated, Source: entry.Source{Name: entry.SourceManual}}
+			d := &capture.Doc{
+				Type: "purchase_invoice", ID: inv.id, Version: fmt.Sprint(inv.version), Data: e,
+				Changed: inv.created.Add(time.Duration(inv.version) * time.Hour),
+				Status:  inv.status, Created: inv.created, InvoiceDate: e.Date,
+			}
+			if !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) error {
+	fs := flag.NewFlagSet("exporter", flag.ContinueOnError)
+	fs.SetOutput(w)
+	dir := fs.String("dir", "", "an empty folder for the sink, the snapshot and the exports (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return errors.New("usage: exporter -dir DIR")
+	}
+	if entries, err := os.ReadDir(*dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty", *dir)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	store, err := filestore.New(*dir, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	writer, err := sink.NewWriter(store, &sink.WriterOptions{Now: now})
+	if err != nil {
+		return err
+	}
+	capt, err := capture.New(capture.Config{Store: store, Writer: writer, EntityID: sinktest.DemoEntityID, ApplicationID: sinktest.DemoApplicationID}, &capture.Options{Now: now})
+	if err != nil {
+		return err
+	}
+	tracker, err := export.New(store, capt, &export.Options{Dir: "exports", Now: now})
+	if err != nil {
+		return err
+	}
+
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 9, 0, 0, 0, time.UTC) }
+	src := &source{}
+	for i := 1; i <= 5; i++ {
+		src.invoices = append(src.invoices, &invoice{id: fmt.Sprintf("inv-%03d", i), status: "open", version: 1, n: i, created: day(i * 5)})
+	}
+
+	fmt.Fprintln(w, "== first sync")
+	if err := sync(ctx, w, capt, src); err != nil {
+		return err
+	}
+	if err := printPending(ctx, w, tracker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== export of the pending documents (CSV)")
+	first, err := tracker.Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: "January"})
+	if err != nil {
+		return err
+	}
+	printManifest(w, first)
+	if err := printPending(ctx, w, tracker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== changes in the source")
+	src.find("inv-001").status, src.find("inv-001").version = "paid", 2
+	fmt.Fprintln(w, "inv-001 paid")
+	src.find("inv-002").net, src.find("inv-002").version = "125.00", 2
+	fmt.Fprintln(w, "inv-002 corrected: 125.00 before VAT")
+	src.find("inv-003").invoice, src.find("inv-003").version = period.Date{Year: 2024, Month: 2, Day: 1}, 2
+	fmt.Fprintln(w, "inv-003 re-dated 2024-02-01")
+	src.invoices = append(src.invoices[:3], src.invoices[4:]...)
+	fmt.Fprintln(w, "inv-004 deleted")
+	src.invoices = append(src.invoices, &invoice{id: "inv-006", status: "open", version: 1, n: 6, created: day(30)})
+	fmt.Fprintln(w, "inv-006 added")
+
+	fmt.Fprintln(w, "== second sync")
+	if err := sync(ctx, w, capt, src); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== mutations since the last export")
+	sums, err := tracker.Summaries(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range sums {
+		var ms []string
+		for _, m := range s.Mutations {
+			switch {
+			case m.OldValue != "" || m.NewValue != "":
+				ms = append(ms, fmt.Sprintf("%s %s -> %s", m.FieldName, m.OldValue, m.NewValue))
+			default:
+				ms = append(ms, m.FieldName)
+			}
+		}
+		exported := "never exported"
+		if s.FileName != "" {
+			exported = "in " + s.FileName
+		}
+		if len(ms) == 0 {
+			ms = append(ms, "no mutation")
+		}
+		fmt.Fprintf(w, "%s %-8s pending=%-5v %s; %s\n", s.ID, s.Status, s.Pending, exported, strings.Join(ms, ", "))
+	}
+	if err := printFiles(ctx, w, tracker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== export of the pending documents only (JSON)")
+	second, err := tracker.Export(ctx, &export.Request{Encoder: export.JSON{}, Ext: "corrections"})
+	if err != nil {
+		return err
+	}
+	printManifest(w, second)
+	if err := printPending(ctx, w, tracker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== unlogged FEC of the exercise 2024 (moves nothing)")
+	fec, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: period.Date{Year: 2024, Month: 1, Day: 1}, End: period.Date{Year: 2024, Month: 12, Day: 31}})
+	if err != nil {
+		return err
+	}
+	preview, err := tracker.Export(ctx, &export.Request{Encoder: fec, Unlogged: true})
+	if err != nil {
+		return err
+	}
+	printManifest(w, preview)
+	if err := printFiles(ctx, w, tracker); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "== deletion of the first export")
+	if err := tracker.Delete(ctx, first.ID); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "deleted", first.Name)
+	if err := printPending(ctx, w, tracker); err != nil {
+		return err
+	}
+	return printFiles(ctx, w, tracker)
+}
+
+func sync(ctx context.Context, w io.Writer, c *capture.Capture, src *source) error {
+	res, err := c.Sync(ctx, src.snapshot(), nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "snapshot %d: %d inserted, %d updated, %d deleted, %d re-typed, %d unchanged; %d events written\n",
+		res.Generation, res.Inserted, res.Updated, res.Deleted, res.Retyped, res.Unchanged, res.Events)
+	return nil
+}
+
+func printPending(ctx context.Context, w io.Writer, tr *export.Tracker) error {
+	pending, err := tr.Pending(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, s := range pending {
+		ids = append(ids, s.ID)
+	}
+	fmt.Fprintf(w, "pending: %d %v\n", len(ids), ids)
+	return nil
+}
+
+func printManifest(w io.Writer, m *export.Manifest) {
+	var ids []string
+	for _, it := range m.Documents {
+		ids = append(ids, it.ID+"@v"+it.Version)
+	}
+	fmt.Fprintf(w, "wrote %s (logged %v): %v\n", m.Name, m.Logged, ids)
+}
+
+func printFiles(ctx context.Context, w io.Writer, tr *export.Tracker) error {
+	files, err := tr.Files(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "export files:")
+	for _, f := range files {
+		fmt.Fprintf(w, "  %-48s logged=%-5v documents=%d mutated=%d invoices %s..%s\n", f.Name, f.Logged, f.Documents, f.Mutated, f.InvoiceFrom, f.InvoiceTo)
+	}
+	return nil
+}
