@@ -1,0 +1,4 @@
+package kafkasink
+
+// UpdateGolden lets the external tests share the -update flag.
+var UpdateGolden = update

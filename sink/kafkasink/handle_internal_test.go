@@ -1,0 +1,87 @@
+package kafkasink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+// TestHandleFileName: a record timestamp no file name can hold (franz-go
+// cannot produce one, other clients can) goes to the dead letters.
+func TestHandleFileName(t *testing.T) {
+	store := memstore.New(nil)
+	c, err := NewConsumer(store, &ConsumerOptions{Brokers: []string{"127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e1", ID: "acc-1"}}
+	value, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		r := &kgo.Record{Topic: sink.DefaultNamespace + "." + string(sink.AccountDeleted), Key: []byte("e1"), Value: value, Timestamp: ts, Offset: int64(i)}
+		out, err := c.handleOne(context.Background(), r)
+		if err != nil || out != outDead {
+			t.Fatalf("%v: handleOne = %v, %v; want a dead letter", ts, out, err)
+		}
+		for d, err := range DeadLetters(context.Background(), store, "") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Offset == r.Offset && d.Reason != ReasonFileName {
+				t.Errorf("%v: reason %s, want %s", ts, d.Reason, ReasonFileName)
+			}
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestDeadLetterGolden pins the bytes of dead letters, of a text value and
+// of a binary one.
+func TestDeadLetterGolden(t *testing.T) {
+	var out []byte
+	for _, r := range []*kgo.Record{
+		{Topic: "queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted", Partition: 2, Offset: 1656233,
+			Timestamp: time.Date(2024, 1, 30, 15, 17, 20, 186_000_000, time.UTC), Key: []byte("ae9c6905-0035-4ce6-9d27-2c26b317035e"),
+			Value: []byte(`{"timestamp":"yesterday"}`)},
+		{Topic: "payments.invoices", Offset: 7, Timestamp: time.Date(2024, 1, 30, 15, 17, 20, 0, time.UTC), Value: []byte{0xff, 0x00}},
+	} {
+		b, err := newDeadLetter(r, ReasonPayload, errors.New("sink: invalid payload: timestamp")).encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := DecodeDeadLetter(b)
+		if err != nil {
+			t.Fatalf("DecodeDeadLetter(%s): %v", b, err)
+		}
+		if again, _ := d.encode(); !bytes.Equal(again, b) {
+			t.Errorf("round trip: %s, want %s", again, b)
+		}
+		out = append(out, b...)
+	}
+	golden := filepath.Join("testdata", "deadletters.golden")
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, out) {
+		t.Errorf("dead letters:\n%s\nwant:\n%s", out, want)
+	}
+}
