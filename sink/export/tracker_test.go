@@ -20,6 +20,7 @@ import (
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
+	"github.com/ledgersink/ledgersink/storage/filestore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -463,38 +464,60 @@ func newTrackerFirstID(t testing.TB, s storage.Store, src export.Source) string 
 // *ConflictError, and exporters of disjoint documents all succeed.
 func TestConcurrentExporters(t *testing.T) {
 	ctx := context.Background()
-	t.Run("overlapping", func(t *testing.T) {
-		store := memstore.New(nil)
-		var wg sync.WaitGroup
-		errs := make([]error, 6)
-		// Every exporter reads the state before any selects: they all see
-		// every document pending.
-		src := &barrier{docs: docs()}
-		src.wg.Add(len(errs))
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = newTracker(t, store, src).Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: string(rune('a' + i))})
-			}()
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			var ce *export.ConflictError
-			switch {
-			case err == nil:
-				won++
-			case errors.As(err, &ce) && len(ce.IDs) > 0:
-			default:
-				t.Errorf("Export: %v, want nil or a *ConflictError", err)
+	for _, kind := range []string{"memstore", "filestore"} {
+		t.Run("overlapping/"+kind, func(t *testing.T) {
+			// With the file store, every exporter opens the folder on its
+			// own, as separate processes do.
+			var open func() storage.Store
+			if kind == "memstore" {
+				mem := memstore.New(nil)
+				open = func() storage.Store { return mem }
+			} else {
+				dir := t.TempDir()
+				open = func() storage.Store {
+					fs, err := filestore.New(dir, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { fs.Close() })
+					return fs
+				}
 			}
-		}
-		if won != 1 {
-			t.Errorf("%d exporters won, want 1", won)
-		}
-		checkOnce(t, store)
-	})
+			var wg sync.WaitGroup
+			errs := make([]error, 6)
+			// Every exporter reads the state before any selects: they all
+			// see every document pending.
+			src := &barrier{docs: docs()}
+			src.wg.Add(len(errs))
+			trackers := make([]*export.Tracker, len(errs))
+			for i := range trackers {
+				trackers[i] = newTracker(t, open(), src)
+			}
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = trackers[i].Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: string(rune('a' + i))})
+				}()
+			}
+			wg.Wait()
+			won := 0
+			for _, err := range errs {
+				var ce *export.ConflictError
+				switch {
+				case err == nil:
+					won++
+				case errors.As(err, &ce) && len(ce.IDs) > 0:
+				default:
+					t.Errorf("Export: %v, want nil or a *ConflictError", err)
+				}
+			}
+			if won != 1 {
+				t.Errorf("%d exporters won, want 1", won)
+			}
+			checkOnce(t, open())
+		})
+	}
 	t.Run("disjoint", func(t *testing.T) {
 		store := memstore.New(nil)
 		var wg sync.WaitGroup
