@@ -586,3 +586,50 @@ func (b *barrier) Documents(ctx context.Context) iter.Seq2[*capture.Doc, error] 
 	b.wg.Wait()
 	return b.docs.Documents(ctx)
 }
+
+// TestJSONShapes pins the JSON of the summary list and of the file list, as
+// the package documents them.
+func TestJSONShapes(t *testing.T) {
+	ctx := context.Background()
+	src := &source{docs: docs()}
+	tr := newTracker(t, memstore.New(nil), src)
+	if _, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: "march", Selection: export.Selection{IDs: []string{"d1", "d2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Export(ctx, &export.Request{Encoder: export.JSON{}, Unlogged: true, Selection: export.Selection{IDs: []string{"d2", "d3"}}}); err != nil {
+		t.Fatal(err)
+	}
+	paid := doc("d1", 1, "2", "paid")
+	src.set(export.Docs{paid, docs()[1], docs()[2]}) // d4 gone: it was never exported, so it is no longer listed
+	sums, err := tr.Summaries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tr.Files(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.MarshalIndent(map[string]any{"summaries": sums, "files": files}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lists.json.golden", append(data, '\n'))
+}
+
+// Export names never collide, even for the same extension at the same
+// instant.
+func TestNamesNeverCollide(t *testing.T) {
+	ctx := context.Background()
+	tr := newTracker(t, memstore.New(nil), docs())
+	seen := map[string]bool{}
+	for _, id := range []string{"d1", "d2", "d3"} {
+		m, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: "same", Selection: export.Selection{IDs: []string{id}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[m.File] || seen[m.Name] {
+			t.Errorf("%s reused", m.Name)
+		}
+		seen[m.File], seen[m.Name] = true, true
+	}
+}
