@@ -305,3 +305,31 @@ func TestNotEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestFECDescription(t *testing.T) {
+	d := newFEC(t).Description()
+	for _, want := range append([]string{"732829320FEC20241231.txt", "tabulation", "UTF-8", "AAAAMMJJ"}, export.FECColumns...) {
+		if !strings.Contains(d, want) {
+			t.Errorf("description lacks %q", want)
+		}
+	}
+}
+
+// FECOptions.ValidDate replaces accountedAt as the validation date.
+func TestFECValidDate(t *testing.T) {
+	f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
+		ValidDate: func(e *entry.Entry) (period.Date, bool) { return date(2024, 6, 30), true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := fixture(t)
+	var b bytes.Buffer
+	if err := f.Encode(&b, docs); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\r\n")[1:] {
+		if got := strings.Split(l, "\t")[15]; got != "20240630" {
+			t.Errorf("ValidDate %s, want 20240630", got)
+		}
+	}
+}
