@@ -96,6 +96,7 @@ type Manifest struct {
 	Logged    bool      `json:"logged"`
 	CreatedAt time.Time `json:"createdAt"`
 	Base      int64     `json:"base"`     // the state generation the documents were selected at
+	Key       string    `json:"key,omitempty"` // the request's Key, if any
 	FileHash  string    `json:"fileHash"` // SHA-256 of the file, hex
 	Documents []Item    `json:"documents"`
 }
@@ -308,6 +309,11 @@ type Request struct {
 	// Unlogged writes the file and records it as unlogged: its documents
 	// stay pending and keep their mutations (a preview, an extra copy).
 	Unlogged bool
+	// Key, when set, makes the request idempotent: an Export whose Key a
+	// committed export already has returns that export's manifest, and
+	// exports nothing. Use a job or request id, so that a caller retrying
+	// after a failure gets the export back rather than ErrNothing.
+	Key string
 }
 
 // Export writes an export of the selected documents: it encodes the file and
@@ -321,6 +327,10 @@ type Request struct {
 // same id, the file and manifest already written, and completes the same
 // export: nothing is exported twice, and no document is ever marked exported
 // into a file that does not exist.
+//
+// A retry after the export was committed finds nothing pending and returns
+// ErrNothing, unless the request has a Key: it then returns the committed
+// export.
 //
 // Two exports running at once (in one process or several) both write their
 // files and manifests; the first to commit wins. The other is committed on top
@@ -340,6 +350,13 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.Key != "" {
+		for _, r := range st.Exports {
+			if r.Manifest.Key == req.Key {
+				return r.Manifest, nil
+			}
+		}
+	}
 	docs, err := t.selectDocs(ctx, st, &req.Selection, !req.Unlogged)
 	if err != nil {
 		return nil, err
@@ -347,7 +364,7 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if len(docs) == 0 {
 		return nil, ErrNothing
 	}
-	m := &Manifest{Format: req.Encoder.Format(), Logged: !req.Unlogged, Base: st.Generation}
+	m := &Manifest{Format: req.Encoder.Format(), Logged: !req.Unlogged, Base: st.Generation, Key: req.Key}
 	for _, d := range docs {
 		m.Documents = append(m.Documents, itemOf(d))
 	}
@@ -425,7 +442,7 @@ func (t *Tracker) manifestKey(id string) string { return t.dir + "/exports/" + i
 // exportID derives an export's id from what it holds and how.
 func exportID(m *Manifest, ext string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%t\x00", m.Base, m.Format, ext, m.Logged)
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%t\x00%q\x00", m.Base, m.Format, ext, m.Logged, m.Key)
 	for _, it := range m.Documents {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", it.ID, it.Type, it.Version, it.Hash)
 	}

@@ -397,7 +397,7 @@ func view(t testing.TB, s storage.Store, src export.Source) string {
 func TestCrash(t *testing.T) {
 	ctx := context.Background()
 	src := docs()
-	exportReq := &export.Request{Encoder: export.CSV{}, Ext: "crash"}
+	exportReq := &export.Request{Encoder: export.CSV{}, Ext: "crash", Key: "job-42"}
 	setup := func() *memstore.Store {
 		mem := memstore.New(nil)
 		tr := newTracker(t, mem, src)
@@ -437,9 +437,7 @@ func TestCrash(t *testing.T) {
 				// A crash mid-way leaves a consistent state...
 				_ = view(t, mem, src)
 				// ... from which a retry gives the uninterrupted result.
-				// (An export committed before the crash leaves nothing to
-				// export: the retry says so.)
-				if err := step.run(newTracker(t, mem, src), firstID); err != nil && !errors.Is(err, export.ErrNothing) {
+				if err := step.run(newTracker(t, mem, src), firstID); err != nil {
 					t.Fatalf("%s, %v at call %d: retry: %v", step.name, mode, n, err)
 				}
 				if got := view(t, mem, src); got != want {
@@ -631,5 +629,23 @@ func TestNamesNeverCollide(t *testing.T) {
 			t.Errorf("%s reused", m.Name)
 		}
 		seen[m.File], seen[m.Name] = true, true
+	}
+}
+
+// Without a Key, a retry of a committed export finds nothing to export; with
+// one, it returns the committed export.
+func TestRetryKey(t *testing.T) {
+	ctx := context.Background()
+	tr := newTracker(t, memstore.New(nil), docs())
+	first, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Key: "job-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Key: "job-1"})
+	if err != nil || again.ID != first.ID {
+		t.Errorf("retry with the key: %v, %v; want export %s", again, err, first.ID)
+	}
+	if _, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}}); !errors.Is(err, export.ErrNothing) {
+		t.Errorf("retry without a key: %v, want ErrNothing", err)
 	}
 }
