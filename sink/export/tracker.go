@@ -95,9 +95,9 @@ type Manifest struct {
 	Format    string    `json:"format"`
 	Logged    bool      `json:"logged"`
 	CreatedAt time.Time `json:"createdAt"`
-	Base      int64     `json:"base"`     // the state generation the documents were selected at
+	Base      int64     `json:"base"`          // the state generation the documents were selected at
 	Key       string    `json:"key,omitempty"` // the request's Key, if any
-	FileHash  string    `json:"fileHash"` // SHA-256 of the file, hex
+	FileHash  string    `json:"fileHash"`      // SHA-256 of the file, hex
 	Documents []Item    `json:"documents"`
 }
 
