@@ -14,8 +14,13 @@
 //     memstore, filestore, the storagetest conformance suite and fault injection.
 //   - [github.com/ledgersink/ledgersink/entry]: the entry model with exact
 //     money, and validation that reports every problem at once.
-//   - report: initialization and daily reports.
-//   - sink: events, file names, the writer, initialization, reading.
+//   - [github.com/ledgersink/ledgersink/report]: the initialization report and
+//     the daily report's pages.
+//   - [github.com/ledgersink/ledgersink/sink]: events, file names, typed
+//     payloads, the Writer, initialization, the Reader, the Replica, the
+//     daily report check; with sink/subscription (which entities flow where),
+//     sink/capture (change capture), sink/export (export tracking and
+//     encoders) and sink/sinktest (a demo company for tests).
 //
 // Dependencies point down only: period, lettering and storage import no
 // package of the SDK; nothing imports sink. layering_test.go enforces it.

@@ -189,3 +189,17 @@ func FuzzInitRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func FuzzInitFileName(f *testing.F) {
+	f.Add("initialisation-report-2024-01-30T15:17:20.186Z.json")
+	f.Add("initialisation-report-0000-01-01T00:00:00.000Z.json")
+	f.Fuzz(func(t *testing.T, name string) {
+		at, err := ParseInitFileName(name)
+		if err != nil {
+			return
+		}
+		if got := InitFileName(at); got != name {
+			t.Fatalf("ParseInitFileName(%q) = %v, formatted back as %q", name, at, got)
+		}
+	})
+}

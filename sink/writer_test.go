@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -335,5 +336,33 @@ func TestWriteOnce(t *testing.T) {
 	}
 	if got := len(sinkKeys(t, store)); got != 3 {
 		t.Errorf("%d files after conflicts, want 3", got)
+	}
+}
+
+// TestWriterEntitiesConcurrently writes many entities at once through one
+// writer: each entity's offsets run from 0 without a gap or a repeat.
+func TestWriterEntitiesConcurrently(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := NewWriter(store, &WriterOptions{Now: clock(), OffsetBlock: 7})
+	var wg sync.WaitGroup
+	for e := range 6 {
+		wg.Go(func() {
+			entity := fmt.Sprintf("ent-%d", e)
+			for i := range 30 {
+				name, err := w.Write(ctx, accountEvent(entity, "acc", "1"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if name.Offset != int64(i) {
+					t.Errorf("%s: write %d got offset %d", entity, i, name.Offset)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := len(sinkKeys(t, store)); got != 180 {
+		t.Errorf("%d files, want 180", got)
 	}
 }
