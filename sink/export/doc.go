@@ -70,8 +70,10 @@
 // error of the state is an error, never "nothing exported".
 //
 // Each generation holds the whole state (every export's manifest), so its
-// size grows with the number of documents exported; old generations are
-// kept.
+// size grows with the number of documents exported. Old generations are
+// deleted (Options.KeepGenerations); a writer that read a state so old that
+// its next generation was deleted writes into the gap, sees that a later
+// generation exists, and applies its change again on top of it.
 //
 // # Encoders
 //

@@ -34,6 +34,10 @@ type Options struct {
 	Dir string
 	// Now dates the manifests and deletions. Nil means time.Now.
 	Now func() time.Time
+	// KeepGenerations is how many generations of the state are kept: each
+	// change deletes the generation that many before it. 0 means 64;
+	// a negative value keeps them all.
+	KeepGenerations int
 }
 
 // Tracker keeps track of the exports of a source's documents: what was
@@ -54,6 +58,7 @@ type Tracker struct {
 	src   Source
 	dir   string
 	now   func() time.Time
+	keep  int64
 }
 
 // New returns a Tracker of src's documents keeping its records in store.
@@ -83,7 +88,10 @@ func New(store storage.Store, src Source, opts *Options) (*Tracker, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Tracker{store: store, src: src, dir: o.Dir, now: o.Now}, nil
+	if o.KeepGenerations == 0 {
+		o.KeepGenerations = 64
+	}
+	return &Tracker{store: store, src: src, dir: o.Dir, now: o.Now, keep: int64(o.KeepGenerations)}, nil
 }
 
 // Manifest is the immutable record of one export: its id, its file, whether
@@ -197,12 +205,9 @@ func (t *Tracker) stateKey(gen int64) string { return fmt.Sprintf("%s/state/%020
 // load reads the latest generation of the state; an empty state when none
 // was ever written. Any error other than "no generation" is returned.
 func (t *Tracker) load(ctx context.Context) (*state, error) {
-	last := ""
-	for key, err := range storage.Keys(ctx, t.store, t.dir+"/state/") {
-		if err != nil {
-			return nil, fmt.Errorf("export: listing the state: %w", err)
-		}
-		last = key
+	last, err := t.lastKey(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if last == "" {
 		return &state{}, nil
@@ -221,21 +226,46 @@ func (t *Tracker) load(ctx context.Context) (*state, error) {
 	return st, nil
 }
 
-// commit writes st as the next generation after base; it returns false when
-// another change took that generation first.
+// lastKey returns the key of the latest generation, "" when there is none.
+func (t *Tracker) lastKey(ctx context.Context) (string, error) {
+	last := ""
+	for key, err := range storage.Keys(ctx, t.store, t.dir+"/state/") {
+		if err != nil {
+			return "", fmt.Errorf("export: listing the state: %w", err)
+		}
+		last = key
+	}
+	return last, nil
+}
+
+// commit writes st as the generation it holds; it returns false when
+// another change took that generation first, or when the generation was
+// taken and then compacted away (a writer that read a state long gone):
+// a generation counts only if it is the latest once written.
 func (t *Tracker) commit(ctx context.Context, st *state) (bool, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return false, err
 	}
-	err = t.store.Put(ctx, t.stateKey(st.Generation), bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
+	key := t.stateKey(st.Generation)
+	err = t.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
 	switch {
-	case err == nil:
-		return true, nil
 	case errors.Is(err, storage.ErrExist):
 		return false, nil
+	case err != nil:
+		return false, err
 	}
-	return false, err
+	last, err := t.lastKey(ctx)
+	if err != nil {
+		return false, err
+	}
+	if last > key {
+		return false, nil // stale: readers take the latest, which ignores it
+	}
+	if t.keep > 0 && st.Generation > t.keep { // compaction, best effort
+		_ = t.store.Delete(ctx, t.stateKey(st.Generation-t.keep))
+	}
+	return true, nil
 }
 
 // update applies change to the latest state and commits it, again on top of

@@ -649,3 +649,36 @@ func TestRetryKey(t *testing.T) {
 		t.Errorf("retry without a key: %v, want ErrNothing", err)
 	}
 }
+
+// Old generations are compacted away; a writer that read a state older than
+// the generations kept, and so writes into a compacted slot, notices it and
+// applies its change again on the latest state: no update is lost.
+func TestCompaction(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	opts := &export.Options{Now: now, KeepGenerations: 2}
+	a, _ := export.New(mem, docs(), opts)
+	once := false
+	fs := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Match: func(_ faultstore.Op, key string) bool {
+		if strings.Contains(key, "/state/") && !once {
+			once = true // b is about to commit generation 1: a commits three first
+			for _, id := range []string{"d1", "d2", "d3"} {
+				if _, err := a.Export(ctx, &export.Request{Encoder: export.CSV{}, Selection: export.Selection{IDs: []string{id}}}); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		return false
+	}})
+	b, _ := export.New(fs, docs(), opts)
+	if _, err := b.Export(ctx, &export.Request{Encoder: export.CSV{}, Selection: export.Selection{IDs: []string{"d4"}}}); err != nil {
+		t.Fatal(err)
+	}
+	checkOnce(t, mem)
+	if g, _ := a.Generation(ctx); g != 4 {
+		t.Errorf("generation %d, want 4", g)
+	}
+	if n := len(keys(t, mem, "_ledgersink/export/state/")); n > 3 {
+		t.Errorf("%d generations kept, want at most 2 (and the stale one)", n)
+	}
+}
