@@ -440,3 +440,47 @@ func countKeys(t testing.TB, s storage.Store, prefix string) int {
 	}
 	return n
 }
+
+// The stored snapshot advances only once the events are written: when they
+// cannot be, the stored snapshot stays the previous one, and the next sync
+// writes them.
+func TestSnapshotAdvancesAfterEvents(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	fs := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Match: func(_ faultstore.Op, key string) bool {
+		return strings.HasPrefix(key, entity+"/")
+	}})
+	c := newCapture(t, fs, nil)
+	if _, err := c.Sync(ctx, seq(second()...), nil); !errors.Is(err, faultstore.ErrInjected) {
+		t.Fatalf("Sync: %v, want the injected error", err)
+	}
+	if g, err := c.Generation(ctx); g != 1 || err != nil {
+		t.Errorf("Generation = %d, %v; want 1", g, err)
+	}
+	n := 0
+	for d, err := range c.Documents(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Version != "1" {
+			t.Errorf("stored %s at version %s", d.ID, d.Version)
+		}
+		n++
+	}
+	if n != 6 {
+		t.Errorf("%d stored documents, want the 6 of the first sync", n)
+	}
+	res, err := newCapture(t, mem, nil).Sync(ctx, seq(second()...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Resumed || res.Generation != 3 {
+		t.Errorf("next sync = %+v, want the interrupted one completed first", res)
+	}
+	if got := len(readEvents(t, mem)); got != 13 {
+		t.Errorf("%d events, want 13", got)
+	}
+}
