@@ -1,0 +1,178 @@
+package kafkasink_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/kafkasink"
+	"github.com/ledgersink/ledgersink/storage/filestore"
+)
+
+// benchRoot holds the benchmarks' folders. Nothing is deleted between
+// samples (creating files soon after deleting many is slower on some file
+// systems); TestMain removes it at the end.
+var benchRoot struct {
+	once sync.Once
+	dir  string
+	n    atomic.Int64
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchRoot.dir != "" {
+		os.RemoveAll(benchRoot.dir)
+	}
+	os.Exit(code)
+}
+
+// benchDir returns a new empty folder.
+func benchDir(b *testing.B) string {
+	benchRoot.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kafkasink-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchRoot.dir = dir
+	})
+	dir := filepath.Join(benchRoot.dir, fmt.Sprint(benchRoot.n.Add(1)))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// benchSetup starts a cluster with b.N messages published, of 64 entities
+// in two topics of 4 partitions: accounts inserted and renamed, about 250
+// bytes each.
+func benchSetup(b *testing.B) (addrs []string, n int) {
+	b.Helper()
+	c := newCluster(b, 4)
+	evs := mixedEvents(64, b.N/64+1)[:b.N]
+	p := newPublisher(b, c)
+	const chunk = 1000
+	for i := 0; i < len(evs); i += chunk {
+		if err := p.Publish(context.Background(), evs[i:min(i+chunk, len(evs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return c.ListenAddrs(), len(evs)
+}
+
+// BenchmarkConsume measures messages per second from Kafka (in process)
+// into a filestore, with one and two members in the group: decode, write
+// create-only, commit. Each op is one message; the time includes joining
+// the group.
+func BenchmarkConsume(b *testing.B) {
+	for _, members := range []int{1, 2} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			addrs, n := benchSetup(b)
+			store, err := filestore.New(benchDir(b), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			cs := make([]*kafkasink.Consumer, members)
+			for i := range cs {
+				cs[i], err = kafkasink.NewConsumer(store, &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
+					ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for _, c := range cs {
+				wg.Go(func() {
+					if err := c.Run(ctx); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			for {
+				var handled int64
+				for _, c := range cs {
+					handled += c.Progress().Records
+				}
+				if handled >= int64(n) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			b.StopTimer()
+			cancel()
+			wg.Wait()
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// BenchmarkConsumeCeiling does the same work the plainest way: a franz-go
+// group consumer that writes each value with os.WriteFile under the sink
+// file name (no decoding, no create-only check, no temporary file) and
+// commits after each poll.
+func BenchmarkConsumeCeiling(b *testing.B) {
+	for _, members := range []int{1, 2} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			addrs, n := benchSetup(b)
+			dir := benchDir(b)
+			var mkdir sync.Map
+			ctx, cancel := context.WithCancel(context.Background())
+			var handled atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for range members {
+				cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
+					kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
+				if err != nil {
+					b.Fatal(err)
+				}
+				wg.Go(func() {
+					defer cl.Close()
+					for {
+						fs := cl.PollRecords(ctx, 1000)
+						if ctx.Err() != nil {
+							return
+						}
+						for _, r := range fs.Records() {
+							ed := filepath.Join(dir, string(r.Key))
+							if _, ok := mkdir.Load(ed); !ok {
+								if err := os.MkdirAll(ed, 0o755); err != nil {
+									b.Error(err)
+									return
+								}
+								mkdir.Store(ed, true)
+							}
+							name := sink.FileName{Event: sink.EventName(r.Topic[len(sink.DefaultNamespace)+1:]), Offset: r.Offset, Time: r.Timestamp}
+							if err := os.WriteFile(filepath.Join(ed, name.String()), r.Value, 0o644); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+						if err := cl.CommitUncommittedOffsets(ctx); err != nil && ctx.Err() == nil {
+							b.Error(err)
+							return
+						}
+						handled.Add(int64(len(fs.Records())))
+					}
+				})
+			}
+			for handled.Load() < int64(n) {
+				time.Sleep(time.Millisecond)
+			}
+			b.StopTimer()
+			cancel()
+			wg.Wait()
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
