@@ -377,15 +377,19 @@ func (w *Writer) reservationDir(entity string) string {
 
 const offsetDigits = 19 // the digits of the largest int64
 
+// Reservations kept per entity: older ones are pruned. A writer whose
+// listing is stale could only claim a pruned block again if more than this
+// many reservations were made between its listing and its claim.
+const keptReservations = 100
+
 // reserve claims n offsets of entity and returns the first: it creates,
 // create-only, the reservation named after the end of the block following
 // the highest one, and tries again after the next one when another writer
-// got there first. Reservations are never deleted, so a stale listing can
-// never win a block twice.
+// got there first. It then prunes all but the newest keptReservations.
 func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, error) {
 	dir := w.reservationDir(entity)
 	for attempt := 0; attempt < 100; attempt++ {
-		start, err := w.reserved(ctx, entity)
+		start, keys, err := w.reservations(ctx, entity)
 		if err != nil {
 			return 0, err
 		}
@@ -396,6 +400,12 @@ func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, er
 		key := dir + fmt.Sprintf("%0*d", offsetDigits, end)
 		err = w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true})
 		if err == nil {
+			if len(keys) >= 2*keptReservations {
+				for _, old := range keys[:len(keys)-keptReservations] {
+					// Best effort: a key left behind is pruned next time.
+					_ = w.store.Delete(ctx, old)
+				}
+			}
 			return start, nil
 		}
 		if !errors.Is(err, storage.ErrExist) {
@@ -405,23 +415,34 @@ func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, er
 	return 0, fmt.Errorf("sink: reserving offsets of entity %q: too much contention", entity)
 }
 
-// reserved returns the first offset of entity that no block covers: the
-// end of the highest reservation, or 0.
+// reserved returns the first offset of entity that no block covers.
 func (w *Writer) reserved(ctx context.Context, entity string) (int64, error) {
+	last, _, err := w.reservations(ctx, entity)
+	return last, err
+}
+
+// reservations returns the first offset of entity that no block covers
+// (the end of the highest reservation, or 0) and the reservations' keys in
+// ascending order.
+func (w *Writer) reservations(ctx context.Context, entity string) (int64, []string, error) {
 	dir := w.reservationDir(entity)
-	var last int64
-	for obj, err := range w.store.List(ctx, dir) {
+	var (
+		last int64
+		keys []string
+	)
+	for key, err := range storage.Keys(ctx, w.store, dir) {
 		if err != nil {
-			return 0, fmt.Errorf("sink: listing offset reservations of entity %q: %w", entity, err)
+			return 0, nil, fmt.Errorf("sink: listing offset reservations of entity %q: %w", entity, err)
 		}
-		digits := strings.TrimPrefix(obj.Key, dir)
+		digits := strings.TrimPrefix(key, dir)
 		v, perr := strconv.ParseInt(digits, 10, 64)
 		if perr != nil || len(digits) != offsetDigits || v < 0 {
-			return 0, fmt.Errorf("sink: %s is not an offset reservation: the state directory is damaged", obj.Key)
+			return 0, nil, fmt.Errorf("sink: %s is not an offset reservation: the state directory is damaged", key)
 		}
 		last = max(last, v)
+		keys = append(keys, key)
 	}
-	return last, nil
+	return last, keys, nil
 }
 
 // BatchResult describes what [Writer.WriteOnce] did.

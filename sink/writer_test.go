@@ -366,3 +366,34 @@ func TestWriterEntitiesConcurrently(t *testing.T) {
 		t.Errorf("%d files, want 180", got)
 	}
 }
+
+// TestReservationsArePruned: a long-lived entity keeps a bounded number of
+// reservations, and its offsets still never repeat.
+func TestReservationsArePruned(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := NewWriter(store, &WriterOptions{Now: clock(), OffsetBlock: 1})
+	seen := map[int64]bool{}
+	for range 450 {
+		name, err := w.Write(ctx, accountEvent("ent", "acc", "1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[name.Offset] {
+			t.Fatalf("offset %d given twice", name.Offset)
+		}
+		seen[name.Offset] = true
+	}
+	n := 0
+	for range storage.Keys(ctx, store, "_ledgersink/offsets/ent/") {
+		n++
+	}
+	if n < keptReservations || n >= 2*keptReservations {
+		t.Errorf("%d reservations kept, want between %d and %d", n, keptReservations, 2*keptReservations)
+	}
+	// A new writer continues after the newest one.
+	w2, _ := NewWriter(store, &WriterOptions{Now: clock()})
+	if name, _ := w2.Write(ctx, accountEvent("ent", "acc", "1")); name.Offset != 450 {
+		t.Errorf("restarted writer gave offset %d, want 450", name.Offset)
+	}
+}
