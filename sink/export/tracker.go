@@ -338,6 +338,8 @@ type Request struct {
 	Ext string
 	// Unlogged writes the file and records it as unlogged: its documents
 	// stay pending and keep their mutations (a preview, an extra copy).
+	// Its selection is not limited to pending documents: the zero
+	// Selection takes every document, and Again is implied.
 	Unlogged bool
 	// Key, when set, makes the request idempotent: an Export whose Key a
 	// committed export already has returns that export's manifest, and
@@ -371,7 +373,7 @@ type Request struct {
 // Errors: ErrConfig without an encoder; ErrNothing when the selection is
 // empty (no file is written); a *SelectionError for ids the source does not
 // hold or that are not pending; a *ConflictError; the encoder's error (for
-// example a *fec.Error); the source's and the store's errors; ctx.Err().
+// example a *FECError); the source's and the store's errors; ctx.Err().
 func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if req == nil || req.Encoder == nil {
 		return nil, fmt.Errorf("%w: no encoder", ErrConfig)
