@@ -44,6 +44,17 @@
 // work on every store. Only ErrNotExist means "missing": any other error from
 // Get means "cannot tell", never "empty".
 //
+// # Batches
+//
+// [PutBatch] commits each object atomically on its own, never the batch as a
+// whole, and says exactly what happened: nil means every object was
+// committed; a [*BatchError] names the objects that were not (or, after an
+// ambiguous failure, may not have been) and guarantees every other object
+// was; any other error means nothing was written (invalid or repeated keys,
+// a context already done). With IfNotExist, existing keys are reported with
+// ErrExist and left untouched while the others are committed, so that a
+// retried batch completes what a crash interrupted.
+//
 // # Plugging in a custom destination
 //
 // Write a type with the four methods, following the contract documented on
