@@ -58,6 +58,8 @@ func TestConsumerDeadLetters(t *testing.T) {
 		{"payload of another event", &kgo.Record{Topic: topic(sink.EntryDeleted), Key: []byte(entity), Value: []byte(`{"timestamp":1,"application_id":"a","entite_id":"` + entity + `","id":"x","miseAJour":"yes"}`)}, kafkasink.ReasonPayload},
 		{"unknown topic", &kgo.Record{Topic: otherTopic, Key: []byte(entity), Value: goodValue(0)}, kafkasink.ReasonUnknownTopic},
 		{"key is another entity", &kgo.Record{Topic: topic(sink.AccountInserted), Key: []byte(entityID(2)), Value: goodValue(0)}, kafkasink.ReasonEntityMismatch},
+		{"entity id that cannot name a directory", &kgo.Record{Topic: topic(sink.AccountDeleted), Key: []byte("../etc"),
+			Value: []byte(`{"timestamp":1,"application_id":"a","entite_id":"../etc","id":"x"}`)}, kafkasink.ReasonEntityMismatch},
 		{"no key", &kgo.Record{Topic: topic(sink.AccountInserted), Value: goodValue(0)}, kafkasink.ReasonEntityMismatch},
 		{"daily report of another entity", &kgo.Record{Topic: topic(sink.DailyReport), Key: []byte(entityID(2)),
 			Value: mustJSON(t, &report.Daily{Timestamp: sink.Millis(at), EntityID: entity, ID: "r1", Page: 1})}, kafkasink.ReasonEntityMismatch},

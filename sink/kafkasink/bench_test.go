@@ -14,7 +14,9 @@ import (
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/kafkasink"
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
 // benchRoot holds the benchmarks' folders. Nothing is deleted between
@@ -74,44 +76,12 @@ func benchSetup(b *testing.B) (addrs []string, n int) {
 func BenchmarkConsume(b *testing.B) {
 	for _, members := range []int{1, 2} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			addrs, n := benchSetup(b)
 			store, err := filestore.New(benchDir(b), nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer store.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			cs := make([]*kafkasink.Consumer, members)
-			for i := range cs {
-				cs[i], err = kafkasink.NewConsumer(store, &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
-					ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ResetTimer()
-			for _, c := range cs {
-				wg.Go(func() {
-					if err := c.Run(ctx); err != nil {
-						b.Error(err)
-					}
-				})
-			}
-			for {
-				var handled int64
-				for _, c := range cs {
-					handled += c.Progress().Records
-				}
-				if handled >= int64(n) {
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
-			b.StopTimer()
-			cancel()
-			wg.Wait()
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+			benchConsumer(b, members, store)
 		})
 	}
 }
@@ -123,56 +93,127 @@ func BenchmarkConsume(b *testing.B) {
 func BenchmarkConsumeCeiling(b *testing.B) {
 	for _, members := range []int{1, 2} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			addrs, n := benchSetup(b)
 			dir := benchDir(b)
 			var mkdir sync.Map
-			ctx, cancel := context.WithCancel(context.Background())
-			var handled atomic.Int64
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			for range members {
-				cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
-					kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
-				if err != nil {
-					b.Fatal(err)
-				}
-				wg.Go(func() {
-					defer cl.Close()
-					for {
-						fs := cl.PollRecords(ctx, 1000)
-						if ctx.Err() != nil {
-							return
-						}
-						for _, r := range fs.Records() {
-							ed := filepath.Join(dir, string(r.Key))
-							if _, ok := mkdir.Load(ed); !ok {
-								if err := os.MkdirAll(ed, 0o755); err != nil {
-									b.Error(err)
-									return
-								}
-								mkdir.Store(ed, true)
-							}
-							name := sink.FileName{Event: sink.EventName(r.Topic[len(sink.DefaultNamespace)+1:]), Offset: r.Offset, Time: r.Timestamp}
-							if err := os.WriteFile(filepath.Join(ed, name.String()), r.Value, 0o644); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-						if err := cl.CommitUncommittedOffsets(ctx); err != nil && ctx.Err() == nil {
-							b.Error(err)
-							return
-						}
-						handled.Add(int64(len(fs.Records())))
+			benchCeiling(b, members, func(entity, name string, value []byte) error {
+				ed := filepath.Join(dir, entity)
+				if _, ok := mkdir.Load(ed); !ok {
+					if err := os.MkdirAll(ed, 0o755); err != nil {
+						return err
 					}
-				})
-			}
-			for handled.Load() < int64(n) {
-				time.Sleep(time.Millisecond)
-			}
-			b.StopTimer()
-			cancel()
-			wg.Wait()
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+					mkdir.Store(ed, true)
+				}
+				return os.WriteFile(filepath.Join(ed, name), value, 0o644)
+			})
 		})
 	}
+}
+
+// BenchmarkConsumeMemstore is BenchmarkConsume into memory: what Kafka and
+// the consumer cost without a file system.
+func BenchmarkConsumeMemstore(b *testing.B) {
+	for _, members := range []int{1, 2} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			benchConsumer(b, members, memstore.New(nil))
+		})
+	}
+}
+
+// BenchmarkConsumeMemstoreCeiling is BenchmarkConsumeCeiling into a map.
+func BenchmarkConsumeMemstoreCeiling(b *testing.B) {
+	for _, members := range []int{1, 2} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			var mu sync.Mutex
+			m := map[string][]byte{}
+			benchCeiling(b, members, func(entity, name string, value []byte) error {
+				mu.Lock()
+				defer mu.Unlock()
+				m[entity+"/"+name] = value
+				return nil
+			})
+		})
+	}
+}
+
+// benchConsumer consumes b.N messages into store with a group of members.
+func benchConsumer(b *testing.B, members int, store storage.Store) {
+	addrs, n := benchSetup(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	cs := make([]*kafkasink.Consumer, members)
+	for i := range cs {
+		var err error
+		cs[i], err = kafkasink.NewConsumer(store, &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
+			ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for _, c := range cs {
+		wg.Go(func() {
+			if err := c.Run(ctx); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	for {
+		var handled int64
+		for _, c := range cs {
+			handled += c.Progress().Records
+		}
+		if handled >= int64(n) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	cancel()
+	wg.Wait()
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchCeiling consumes b.N messages with plain franz-go group consumers,
+// calling write for each and committing after each poll.
+func benchCeiling(b *testing.B, members int, write func(entity, name string, value []byte) error) {
+	addrs, n := benchSetup(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	var handled atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for range members {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
+			kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Go(func() {
+			defer cl.Close()
+			for {
+				fs := cl.PollRecords(ctx, 1000)
+				if ctx.Err() != nil {
+					return
+				}
+				for _, r := range fs.Records() {
+					name := sink.FileName{Event: sink.EventName(r.Topic[len(sink.DefaultNamespace)+1:]), Offset: r.Offset, Time: r.Timestamp}
+					if err := write(string(r.Key), name.String(), r.Value); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+				if err := cl.CommitUncommittedOffsets(ctx); err != nil && ctx.Err() == nil {
+					b.Error(err)
+					return
+				}
+				handled.Add(int64(len(fs.Records())))
+			}
+		})
+	}
+	for handled.Load() < int64(n) {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	cancel()
+	wg.Wait()
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
 }

@@ -668,7 +668,8 @@ func recordTime(r *kgo.Record) time.Time {
 	return r.Timestamp.UTC().Truncate(time.Millisecond)
 }
 
-// errPermanent marks the errors of a write that retrying cannot fix.
+// permanentError marks the errors of a write that retrying cannot fix:
+// the message goes to the dead letters with the reason.
 type permanentError struct {
 	reason Reason
 	err    error
