@@ -20,6 +20,7 @@ import (
 	"github.com/ledgersink/ledgersink/sink/kafkasink"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
+	"github.com/ledgersink/ledgersink/storage/filestore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -166,13 +167,15 @@ func TestConsumerRedelivery(t *testing.T) {
 // message ends once in the store.
 func TestConsumerKilledMidStream(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		mode faultstore.Mode
-		skip int
+		name  string
+		mode  faultstore.Mode
+		skip  int
+		files bool // a filestore rather than a memstore
 	}{
-		{"crash after a write, before its commit", faultstore.FailAfter, 40},
-		{"crash before a write", faultstore.FailBefore, 25},
-		{"crash at the first write", faultstore.FailAfter, 0},
+		{"crash after a write, before its commit", faultstore.FailAfter, 40, false},
+		{"crash before a write", faultstore.FailBefore, 25, false},
+		{"crash at the first write", faultstore.FailAfter, 0, false},
+		{"filestore, crash after a write", faultstore.FailAfter, 30, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, sinkTopics()...),
@@ -184,7 +187,15 @@ func TestConsumerKilledMidStream(t *testing.T) {
 			pub := newPublisher(t, c)
 			evs := mixedEvents(12, 40)
 
-			mem := memstore.New(nil)
+			var mem storage.Store = memstore.New(nil)
+			if tt.files {
+				fs, err := filestore.New(t.TempDir(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fs.Close()
+				mem = fs
+			}
 			victimStore := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Skip: tt.skip, Mode: tt.mode, Crash: true})
 			member := func(instance string) *kafkasink.ConsumerOptions {
 				o := consumerOptions(c, "kill")
@@ -332,4 +343,42 @@ func mustReader(t *testing.T, s storage.Store) *sink.Reader {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestConsumerRebalance: a member joins a group mid-stream, then the first
+// one leaves: partitions move twice, and since a member commits what it
+// wrote before it lets a rebalance happen, no message is delivered twice.
+func TestConsumerRebalance(t *testing.T) {
+	c := newCluster(t, 4)
+	pub := newPublisher(t, c)
+	evs := mixedEvents(16, 60)
+	store := memstore.New(nil)
+	o := consumerOptions(c, "rebalance")
+	o.MaxPollRecords = 25
+	third := len(evs) / 3
+	publish(t, pub, evs[:third])
+	first := start(t, store, o)
+	waitFor(t, "the first member to write", func() bool { return first.c.Progress().Records > 0 })
+	published := make(chan error, 1)
+	go func() { published <- publishErr(pub, evs[third:]) }()
+	second := start(t, store, o)
+	if _, err := c.WaitGroupStable(context.Background(), "rebalance", 2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second member to write", func() bool { return second.c.Progress().Records > 0 })
+	if err := first.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every message", func() bool { return allCommitted(c, "rebalance") })
+	if err := second.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	checkExactlyOnce(t, store, evs)
+	p1, p2 := first.c.Progress(), second.c.Progress()
+	if p1.Existing+p2.Existing != 0 || p1.Created+p2.Created != int64(len(evs)) {
+		t.Errorf("first %+v, second %+v: want %d files created in all and none delivered twice", p1, p2, len(evs))
+	}
 }
