@@ -169,6 +169,7 @@ type WriteError struct {
 	Err       error // the store's error
 }
 
+// Error names the message and the store's error.
 func (e *WriteError) Error() string {
 	return fmt.Sprintf("kafkasink: writing %s/%d@%d (key %q): %v", e.Topic, e.Partition, e.Offset, e.Key, e.Err)
 }

@@ -126,7 +126,8 @@ func (e *PublishError) Unwrap() []error {
 // timestamp, from PublisherOptions.Now. Events of one entity and one topic
 // are stored in the order given.
 //
-// Errors: a *sink.PayloadError, ctx's error, or a *PublishError naming the
+// Errors: a *sink.PayloadError (or an error for a nil event), ctx's error,
+// or a *PublishError naming the
 // records not acknowledged (the others were stored). A record may be stored
 // although its acknowledgement was lost: publishing it again stores it a
 // second time, at another offset, and the consumer writes two files.
@@ -146,7 +147,8 @@ func (p *Publisher) Publish(ctx context.Context, evs ...*sink.Event) error {
 
 // PublishDaily sends pages of a daily report to the comptaDailyReport
 // topic, keyed by their entity, as Publish does for events. A page that
-// does not validate fails the call with report's error and nothing is sent.
+// does not validate (report.Daily.Validate) fails the call with an error
+// matching report.ErrInvalid, and nothing is sent.
 func (p *Publisher) PublishDaily(ctx context.Context, pages ...*report.Daily) error {
 	at := p.now()
 	recs := make([]*kgo.Record, len(pages))

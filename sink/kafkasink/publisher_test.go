@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/kafkasink"
 )
@@ -80,6 +81,12 @@ func TestPublisherErrors(t *testing.T) {
 	}
 	if hw := c.PartitionInfo(topic(sink.AccountInserted), 0).HighWatermark; hw != 0 {
 		t.Errorf("%d records stored, want none: a bad event sends nothing", hw)
+	}
+	if err := pub.PublishDaily(context.Background(), &report.Daily{EntityID: entityID(1), Page: 0}); !errors.Is(err, report.ErrInvalid) {
+		t.Errorf("PublishDaily of a bad page = %v, want report.ErrInvalid", err)
+	}
+	if hw := c.PartitionInfo(topic(sink.DailyReport), 0).HighWatermark; hw != 0 {
+		t.Errorf("%d reports stored, want none", hw)
 	}
 	if err := pub.Publish(context.Background(), nil); err == nil {
 		t.Error("Publish(nil) succeeded")
