@@ -51,10 +51,13 @@
 // partition of each topic; the consumer writes the messages of a (topic,
 // partition, entity) one after the other, in offset order, and different
 // entities concurrently ([ConsumerOptions.Concurrency]). Kafka gives no
-// order across topics: an entity's comptaEcritureDeleted and the
-// comptaEcritureInserted that follows it (an entry's update) are in two
-// topics, with unrelated offsets. Order an entity's events by their payload
-// timestamp, as the platform advises.
+// order across topics, and offsets of two topics are unrelated: an entry's
+// update is a comptaEcritureDeleted (miseAJour) and a
+// comptaEcritureInserted with the same payload timestamp, in two topics,
+// and the deletion's offset may well be the larger. A reader of a sink fed
+// by Kafka must order an entity's events by payload timestamp and, at equal
+// timestamps, apply an entry's deletion marked miseAJour before its
+// insertion, not trust the offset order.
 //
 // # Key filters
 //
