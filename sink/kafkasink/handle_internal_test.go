@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -84,4 +85,69 @@ func TestDeadLetterGolden(t *testing.T) {
 	if !bytes.Equal(want, out) {
 		t.Errorf("dead letters:\n%s\nwant:\n%s", out, want)
 	}
+}
+
+// FuzzHandle feeds arbitrary messages to the consumer: each one is written
+// as a file that reads back as an event of its key, dead-lettered, or
+// skipped; nothing panics and the store never fails.
+func FuzzHandle(f *testing.F) {
+	ev := &sink.Event{Name: sink.AccountInserted, Envelope: sink.Envelope{Timestamp: 1706627839000, ApplicationID: "a", EntityID: "e1", ID: "acc-1"},
+		Data: &sink.Account{Number: "60100000", Label: "Achats", Type: 6}}
+	good, err := ev.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("comptaCompteInserted", "e1", good, int64(1706627840186))
+	f.Add("comptaCompteDeleted", "e1", []byte(`{"timestamp":1,"application_id":"a","entite_id":"e1","id":"x"}`), int64(0))
+	f.Add("comptaDailyReport", "e1", []byte(`{"timestamp":0,"entite_id":"e1","id":"r","page":1,"topics":[]}`), int64(-1))
+	f.Add("comptaEcritureInserted", "e1", []byte(`{"timestamp":"x"}`), int64(5))
+	f.Add("other", "", []byte{0xff}, int64(7))
+	f.Fuzz(func(t *testing.T, event, key string, value []byte, millis int64) {
+		store := memstore.New(nil)
+		c, err := NewConsumer(store, &ConsumerOptions{Brokers: []string{"127.0.0.1:1"}, WriteRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &kgo.Record{Topic: sink.DefaultNamespace + "." + event, Key: []byte(key), Value: value,
+			Timestamp: time.UnixMilli(millis), Offset: 3}
+		out, err := c.handleOne(context.Background(), r)
+		if err != nil {
+			t.Fatalf("handleOne: %v", err)
+		}
+		switch out {
+		case outCreated:
+			name := sink.FileName{Event: sink.EventName(event), Offset: 3, Time: time.UnixMilli(millis)}
+			data, err := storage.ReadAll(context.Background(), store, sink.Key(key, name))
+			if err != nil {
+				t.Fatalf("file of a created message: %v", err)
+			}
+			if name.Event != sink.DailyReport {
+				got, err := sink.DecodeEvent(name.Event, data)
+				if err != nil || got.EntityID != key {
+					t.Fatalf("file %s reads back as %+v, %v", data, got, err)
+				}
+			}
+			// Delivered again: the same file, nothing created.
+			if again, err := c.handleOne(context.Background(), r); err != nil || again != outExisting {
+				t.Fatalf("second delivery: %v, %v; want an existing file", again, err)
+			}
+		case outDead:
+			n := 0
+			for _, err := range DeadLetters(context.Background(), store, "") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			want := 1
+			if storage.CheckKey(DeadLetterKey(DefaultDeadLetterPrefix, r.Topic, 0, 3)) != nil {
+				want = 0 // a topic name no broker accepts: only logged
+			}
+			if n != want {
+				t.Fatalf("%d dead letters, want %d", n, want)
+			}
+		default:
+			t.Fatalf("outcome %v", out)
+		}
+	})
 }
