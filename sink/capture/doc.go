@@ -50,7 +50,7 @@
 //
 // Under Options.Dir ("_ledgersink/capture/<entity>" by default):
 // "runs/<random>/part-NNNNNN.ndjson" hold the documents of a snapshot, one
-// JSON line each, sorted by id; "intents/<generation>.json" and
+// line each (a JSON header, a tab, the payload as JSON), sorted by id; "intents/<generation>.json" and
 // "heads/<generation>.json" record the snapshots. The parts of a snapshot
 // are deleted once two newer snapshots are stored.
 //

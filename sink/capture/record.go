@@ -18,9 +18,12 @@ import (
 	"github.com/ledgersink/ledgersink/storage"
 )
 
-// record is one document as the stored snapshot keeps it: one JSON line of a
-// part. Payload is the document's Inserted event, encoded with a zero
-// timestamp, so that its hash depends on the content only.
+// record is one document as the stored snapshot keeps it: one line of a
+// part, its fields as a JSON object, a tab, then Payload: the document's
+// Inserted event, encoded with a zero timestamp (so that its hash depends on
+// the content only), compact JSON, which never holds a raw tab. Reading a
+// record decodes the small header only; the payload is decoded when an event
+// needs it.
 type record struct {
 	ID      string          `json:"id"`
 	Type    string          `json:"type"`
@@ -31,7 +34,7 @@ type record struct {
 	Invoice string          `json:"invoiceDate,omitempty"` // YYYY-MM-DD; "" when unknown
 	Changed int64           `json:"changed"`               // epoch milliseconds of the last change
 	Event   sink.EventName  `json:"event"`                 // the Inserted event of the document's object
-	Payload json.RawMessage `json:"payload"`
+	Payload []byte          `json:"-"`
 }
 
 // same reports whether r and o hold the same version of a document.
@@ -102,21 +105,35 @@ func (r *record) doc() (*Doc, error) {
 	return d, nil
 }
 
-// appendRecord appends r as one JSON line. The payload, valid compact JSON
-// from the sink's encoder, is spliced in rather than re-validated by
-// encoding/json.
+// appendRecord appends r as one line: its header, a tab, its payload.
 func appendRecord(b *bytes.Buffer, r *record) error {
-	payload := r.Payload
-	r.Payload = nil
 	data, err := json.Marshal(r)
-	r.Payload = payload
 	if err != nil {
 		return err
 	}
-	b.Write(data[:len(data)-len(`null}`)])
-	b.Write(payload)
-	b.WriteString("}\n")
+	b.Write(data)
+	b.WriteByte('\t')
+	b.Write(r.Payload)
+	b.WriteByte('\n')
 	return nil
+}
+
+// parseRecord decodes one line written by appendRecord.
+func parseRecord(line []byte) (*record, error) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	head, payload, ok := bytes.Cut(line, []byte("\t"))
+	if !ok || len(payload) == 0 {
+		return nil, errors.New("not a snapshot record")
+	}
+	r := new(record)
+	if err := json.Unmarshal(head, r); err != nil {
+		return nil, err
+	}
+	if r.ID == "" || !r.Event.Valid() || r.Event.Action() != sink.Inserted {
+		return nil, errors.New("snapshot record without id or event")
+	}
+	r.Payload = payload // line is the caller's own (bufio.Reader.ReadBytes)
+	return r, nil
 }
 
 // readRecords streams the records of the parts stored under keys, in order.
@@ -144,8 +161,8 @@ func readPart(ctx context.Context, s storage.Store, key string, yield func(*reco
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
-			r := new(record)
-			if jerr := json.Unmarshal(line, r); jerr != nil {
+			r, jerr := parseRecord(line)
+			if jerr != nil {
 				yield(nil, fmt.Errorf("%w: part %s: %w", ErrDamaged, key, jerr))
 				return false
 			}
