@@ -25,16 +25,16 @@ import (
 // record decodes the small header only; the payload is decoded when an event
 // needs it.
 type record struct {
-	ID      string          `json:"id"`
-	Type    string          `json:"type"`
-	Version string          `json:"version"`
-	Hash    string          `json:"hash"`
-	Status  string          `json:"status,omitempty"`
-	Created int64           `json:"created,omitempty"`     // epoch milliseconds; 0 when unknown
-	Invoice string          `json:"invoiceDate,omitempty"` // YYYY-MM-DD; "" when unknown
-	Changed int64           `json:"changed"`               // epoch milliseconds of the last change
-	Event   sink.EventName  `json:"event"`                 // the Inserted event of the document's object
-	Payload []byte          `json:"-"`
+	ID      string         `json:"id"`
+	Type    string         `json:"type"`
+	Version string         `json:"version"`
+	Hash    string         `json:"hash"`
+	Status  string         `json:"status,omitempty"`
+	Created int64          `json:"created,omitempty"`     // epoch milliseconds; 0 when unknown
+	Invoice string         `json:"invoiceDate,omitempty"` // YYYY-MM-DD; "" when unknown
+	Changed int64          `json:"changed"`               // epoch milliseconds of the last change
+	Event   sink.EventName `json:"event"`                 // the Inserted event of the document's object
+	Payload []byte         `json:"-"`
 }
 
 // same reports whether r and o hold the same version of a document.
