@@ -256,6 +256,17 @@ func (c *Capture) Generation(ctx context.Context) (int64, error) {
 // and ends the stream; a snapshot that cannot be read is never taken as
 // empty.
 func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
+	return c.docs(ctx, true)
+}
+
+// Headers streams the documents of the stored snapshot like Documents, but
+// without decoding their payloads: Data is nil. It is the cheap way to list
+// ids, types, versions, hashes and the fields export tracking summarises.
+func (c *Capture) Headers(ctx context.Context) iter.Seq2[*Doc, error] {
+	return c.docs(ctx, false)
+}
+
+func (c *Capture) docs(ctx context.Context, data bool) iter.Seq2[*Doc, error] {
 	return func(yield func(*Doc, error) bool) {
 		n, err := c.last(ctx, "heads")
 		if err != nil {
@@ -272,7 +283,7 @@ func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
 				yield(nil, err)
 				return
 			}
-			d, err := r.doc()
+			d, err := r.doc(data)
 			if err != nil {
 				yield(nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err))
 				return

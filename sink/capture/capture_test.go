@@ -484,3 +484,35 @@ func TestSnapshotAdvancesAfterEvents(t *testing.T) {
 		t.Errorf("%d events, want 13", got)
 	}
 }
+
+// Headers lists what Documents lists, without the data.
+func TestHeaders(t *testing.T) {
+	ctx := context.Background()
+	c := newCapture(t, memstore.New(nil), nil)
+	if _, err := c.Sync(ctx, seq(second()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	var docs, heads []*capture.Doc
+	for d, err := range c.Documents(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Data == nil || d.Hash == "" {
+			t.Errorf("document %s without data or hash", d.ID)
+		}
+		d.Data = nil
+		docs = append(docs, d)
+	}
+	for d, err := range c.Headers(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads = append(heads, d)
+	}
+	if len(docs) != 6 {
+		t.Errorf("%d documents, want 6", len(docs))
+	}
+	if diff := cmp.Diff(docs, heads); diff != "" {
+		t.Errorf("Headers differs from Documents (-documents +headers):\n%s", diff)
+	}
+}

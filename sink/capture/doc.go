@@ -46,6 +46,16 @@
 // diffing its own snapshot: no change is lost and no event is written twice.
 // Tests crash a sync at every call it makes to the store.
 //
+// # Memory and time
+//
+// Memory is bounded by Options.SortBuffer, not by the number of documents:
+// BenchmarkSync measures a peak live heap of about 190 MiB at the default
+// with small documents (accounts), for 100,000 and for 1,000,000 documents
+// alike, where holding the snapshot in a map (BenchmarkSyncCeiling) takes
+// 1.3 GiB for 1,000,000. A first sync of 1,000,000 documents takes 40 to 90
+// seconds on two shared cores (about 5 times the in-memory way, most of it
+// encoding and decoding events), a sync with 1 % changed about 30.
+//
 // # Storage layout
 //
 // Under Options.Dir ("_ledgersink/capture/<entity>" by default):

@@ -84,16 +84,20 @@ func (c *Capture) newRecord(d *Doc, now time.Time) (*record, error) {
 	return r, nil
 }
 
-// doc decodes r into a Doc.
-func (r *record) doc() (*Doc, error) {
-	ev, err := sink.DecodeEvent(r.Event, r.Payload)
-	if err != nil {
-		return nil, err
-	}
+// doc decodes r into a Doc, with its Data when data is set.
+func (r *record) doc(data bool) (*Doc, error) {
 	d := &Doc{
-		Type: r.Type, ID: r.ID, Version: r.Version, Hash: r.Hash, Data: ev.Data,
+		Type: r.Type, ID: r.ID, Version: r.Version, Hash: r.Hash,
 		Status: r.Status, Changed: time.UnixMilli(r.Changed).UTC(),
 	}
+	if data {
+		ev, err := sink.DecodeEvent(r.Event, r.Payload)
+		if err != nil {
+			return nil, err
+		}
+		d.Data = ev.Data
+	}
+	var err error
 	if r.Created != 0 {
 		d.Created = time.UnixMilli(r.Created).UTC()
 	}

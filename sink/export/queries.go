@@ -127,7 +127,7 @@ func (t *Tracker) Summaries(ctx context.Context) ([]Summary, error) {
 	ix := st.index()
 	var out []Summary
 	seen := map[string]bool{}
-	for d, err := range t.src.Documents(ctx) {
+	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ func (t *Tracker) Pending(ctx context.Context, sel *Selection) ([]Summary, error
 		}
 	}
 	var out []Summary
-	for d, err := range t.src.Documents(ctx) {
+	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +206,7 @@ func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) 
 		return nil, nil
 	}
 	var cur *capture.Doc
-	for d, err := range t.src.Documents(ctx) {
+	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +260,7 @@ func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileS
 		return nil, err
 	}
 	cur := map[string]*capture.Doc{}
-	for d, err := range t.src.Documents(ctx) {
+	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
 		}

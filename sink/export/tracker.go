@@ -26,6 +26,21 @@ type Source interface {
 	Documents(ctx context.Context) iter.Seq2[*capture.Doc, error]
 }
 
+// HeaderSource is the optional interface of a Source that can list its
+// documents without their data (Data nil), more cheaply: the queries, which
+// need no payload, use it when the Source has it. *capture.Capture has it.
+type HeaderSource interface {
+	Headers(ctx context.Context) iter.Seq2[*capture.Doc, error]
+}
+
+// headers lists the source's documents, without their data when it can.
+func (t *Tracker) headers(ctx context.Context) iter.Seq2[*capture.Doc, error] {
+	if h, ok := t.src.(HeaderSource); ok {
+		return h.Headers(ctx)
+	}
+	return t.src.Documents(ctx)
+}
+
 // Options tunes a Tracker. A nil pointer or the zero value gives the
 // defaults documented on each field; New copies them.
 type Options struct {
