@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,6 +90,12 @@ type ReadOptions struct {
 	// From is the first offset to read: pass the last offset applied plus
 	// one to resume where a consumer stopped. 0 reads everything.
 	From int64
+	// After, when set, skips the files whose offset is at most After[e] for
+	// their event name e: the positions a consumer saved from
+	// [Stream.Positions]. Use it instead of From for sinks whose offsets
+	// are per topic (a sink fed by Kafka), where offsets of different
+	// events cannot be compared.
+	After map[EventName]int64
 	// ProducedSince, when not zero, skips the files produced before it (by
 	// the time in their names), without reading them: a file cannot hold
 	// a change made after it was produced.
@@ -125,12 +132,20 @@ type Stream struct {
 	entity string
 	opts   ReadOptions
 	stats  Stats
+
+	positions map[EventName]int64
 }
 
 // Read returns a stream of the events of entity, in offset order (then by
 // production time, then event name), from opts.From on, without the
 // re-deliveries of events already read in the same stream. Nothing is read
 // before the stream is ranged over.
+//
+// Offsets order the events of a sink written by this SDK's [Writer], which
+// numbers each entity's events across all topics. In a sink fed by Kafka
+// offsets are per topic: events of different topics come in no particular
+// order, and the [Replica]'s timestamp rules make the result the same
+// whatever the order.
 //
 // Memory: the stream sorts a compact index of the directory (about 24 bytes
 // per file) and remembers 16 bytes per event to drop duplicates; payloads
@@ -142,6 +157,11 @@ func (r *Reader) Read(ctx context.Context, entity string, opts *ReadOptions) *St
 	}
 	return s
 }
+
+// Positions returns, per event name, the offset of the last file the
+// stream yielded or dropped as a re-delivery: pass it as
+// [ReadOptions.After] to resume after it. The caller owns the map.
+func (s *Stream) Positions() map[EventName]int64 { return maps.Clone(s.positions) }
 
 // Stats returns what the stream has read so far.
 func (s *Stream) Stats() Stats {
@@ -187,6 +207,10 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 				return
 			}
 			ev := res.item.Event
+			if s.positions == nil {
+				s.positions = map[EventName]int64{}
+			}
+			s.positions[ev.Name] = max(s.positions[ev.Name], res.item.File.Offset)
 			id := string(ev.Name) + "\x00" + ev.ID + "\x00" + strconv.FormatInt(ev.Timestamp, 10)
 			k := [2]uint64{maphash.String(seed1, id), maphash.String(seed2, id)}
 			if _, dup := seen[k]; dup {
@@ -232,6 +256,9 @@ func (s *Stream) index() ([]indexEntry, error) {
 			s.stats.Reports++
 			continue
 		case f.Offset < s.opts.From, f.Time.Before(s.opts.ProducedSince):
+			continue
+		}
+		if last, ok := s.opts.After[f.Event]; ok && f.Offset <= last {
 			continue
 		}
 		index = append(index, indexEntry{offset: f.Offset, millis: f.Time.UnixMilli(), event: uint8(slices.Index(eventTable, f.Event))})

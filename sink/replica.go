@@ -25,7 +25,9 @@ import (
 // never overwrites it, and is reported as not applied: deletions leave a
 // tombstone with their timestamp, so that a late insertion of an older
 // version does not bring a deleted object back. Events of equal timestamps
-// apply in the order given, as the entry update needs.
+// apply in the order given, except that an entry deletion marked miseAJour
+// never removes an insertion of the same timestamp: it is the other half of
+// the same update, whichever comes first.
 //
 // A Replica is not safe for concurrent use.
 type Replica struct {
@@ -68,6 +70,12 @@ func (r *Replica) Apply(ev *Event) (bool, error) {
 	}
 	cur := byID[ev.ID]
 	if cur != nil && cur.ts > ev.Timestamp {
+		return false, nil
+	}
+	// The first half of an entry update never removes the version it
+	// precedes: in a sink fed by Kafka the two halves come from two topics,
+	// and their files may be listed in either order.
+	if ev.Update && cur != nil && cur.data != nil && cur.ts == ev.Timestamp {
 		return false, nil
 	}
 	switch ev.Name.Action() {
