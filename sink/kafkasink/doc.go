@@ -54,10 +54,11 @@
 // order across topics, and offsets of two topics are unrelated: an entry's
 // update is a comptaEcritureDeleted (miseAJour) and a
 // comptaEcritureInserted with the same payload timestamp, in two topics,
-// and the deletion's offset may well be the larger. A reader of a sink fed
-// by Kafka must order an entity's events by payload timestamp and, at equal
-// timestamps, apply an entry's deletion marked miseAJour before its
-// insertion, not trust the offset order.
+// and the deletion's offset may well be the larger. sink.Replica converges
+// whatever the order (older timestamps never overwrite newer ones, and a
+// deletion marked miseAJour never removes the insertion of the same
+// timestamp); resume reading with per-event positions (sink.Stream.Positions
+// and sink.ReadOptions.After), not with one offset.
 //
 // # Key filters
 //
