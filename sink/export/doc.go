@@ -52,6 +52,10 @@
 // again unless another live logged export holds their current version.
 // Delete is idempotent, and only ever deletes the file of a committed export.
 //
+// An export that lost a race, or crashed and was never retried, leaves an
+// unreferenced file and manifest: Tracker.Sweep removes them, safely even
+// while exports run.
+//
 // # Queries
 //
 // Tracker.Pending, Tracker.Summaries (seed 002's incoming-summary-list, see

@@ -153,6 +153,7 @@ func (it *Item) holds(d *capture.Doc) bool {
 type state struct {
 	Generation int64       `json:"generation"`
 	Exports    []*recorded `json:"exports"`
+	Swept      []string    `json:"swept,omitempty"` // ids of uncommitted exports removed by Sweep: never committed since
 }
 
 type recorded struct {
@@ -383,7 +384,7 @@ type Request struct {
 // files and manifests; the first to commit wins. The other is committed on top
 // of it when their documents do not overlap, and fails with a *ConflictError
 // otherwise (its file and manifest are left unreferenced: not listed, never
-// counted); select again and retry.
+// counted, removed by Tracker.Sweep); select again and retry.
 //
 // Errors: ErrConfig without an encoder; ErrNothing when the selection is
 // empty (no file is written); a *SelectionError for ids the source does not
@@ -458,6 +459,9 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	err = t.update(ctx, func(st *state) (bool, error) {
 		if st.find(m.ID) != nil {
 			return false, nil // committed already
+		}
+		if slices.Contains(st.Swept, m.ID) {
+			return false, fmt.Errorf("%w: export %s was swept before it was committed; export again", ErrConflict, m.ID)
 		}
 		if m.Logged && !req.Again {
 			ix := st.index()
@@ -696,4 +700,83 @@ func (ds Docs) Documents(context.Context) iter.Seq2[*capture.Doc, error] {
 			}
 		}
 	}
+}
+
+// Sweep removes what exports that were never committed left behind: the
+// files and manifests of exports that lost a race (*ConflictError) or crashed
+// and were not retried. It only considers objects written before before;
+// pass a time well before any export still running, such as an hour ago.
+// It returns how many exports it removed.
+//
+// Sweep first records the ids it removes in the state, so that an export
+// still running with one of them fails when it tries to commit (with an error
+// matching ErrConflict) rather than commit a file that Sweep deleted. Files
+// and manifests of committed exports, deleted or not, are never touched.
+// Errors: the store's errors, ctx.Err(); removal is best effort once the ids
+// are recorded, and a later Sweep finishes it.
+func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
+	st, err := t.load(ctx)
+	if err != nil {
+		return 0, err
+	}
+	committed := map[string]bool{}
+	for _, r := range st.Exports {
+		committed[r.Manifest.ID] = true
+	}
+	old := map[string][]string{} // uncommitted id → its keys
+	for _, prefix := range []string{t.dir + "/files/", t.dir + "/exports/"} {
+		for obj, err := range t.store.List(ctx, prefix) {
+			if err != nil {
+				return 0, err
+			}
+			rest := strings.TrimPrefix(obj.Key, prefix)
+			id, _, _ := strings.Cut(strings.TrimSuffix(rest, ".json"), "/")
+			if !validID(id) || committed[id] {
+				continue
+			}
+			if obj.ModTime.Before(before) {
+				old[id] = append(old[id], obj.Key)
+			} else {
+				old[id] = append(old[id], "") // too recent: keep the whole export
+			}
+		}
+	}
+	var ids []string
+	for id, keys := range old {
+		if !slices.Contains(keys, "") {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	slices.Sort(ids)
+	var swept []string
+	err = t.update(ctx, func(st *state) (bool, error) {
+		swept = swept[:0]
+		var added bool
+		for _, id := range ids {
+			if st.find(id) != nil {
+				continue // committed since we looked: not an orphan
+			}
+			swept = append(swept, id)
+			if !slices.Contains(st.Swept, id) {
+				st.Swept = append(st.Swept, id)
+				added = true
+			}
+		}
+		return added, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	ids = swept
+	for _, id := range ids {
+		for _, key := range old[id] {
+			if err := t.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+				return 0, err
+			}
+		}
+	}
+	return len(ids), nil
 }

@@ -682,3 +682,80 @@ func TestCompaction(t *testing.T) {
 		t.Errorf("%d generations kept, want at most 2 (and the stale one)", n)
 	}
 }
+
+func TestSweep(t *testing.T) {
+	ctx := context.Background()
+	future := at.Add(time.Hour)
+	t.Run("orphans of a lost race", func(t *testing.T) {
+		mem := memstore.New(&memstore.Options{Now: now})
+		src := &barrier{docs: docs()}
+		src.wg.Add(2)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = newTracker(t, mem, src).Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: string(rune('a' + i))})
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("errors %v, want one winner", errs)
+		}
+		tr := newTracker(t, mem, docs())
+		lists := func() any {
+			sums, err1 := tr.Summaries(ctx)
+			files, err2 := tr.Files(ctx)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			return []any{sums, files}
+		}
+		before := lists()
+		if n, err := tr.Sweep(ctx, at.Add(-time.Hour)); n != 0 || err != nil {
+			t.Errorf("Sweep of recent objects = %d, %v; want 0", n, err)
+		}
+		if n, err := tr.Sweep(ctx, future); n != 1 || err != nil {
+			t.Errorf("Sweep = %d, %v; want 1", n, err)
+		}
+		if n := len(keys(t, mem, "_ledgersink/export/files/")); n != 1 {
+			t.Errorf("%d files left, want the winner's", n)
+		}
+		if n := len(keys(t, mem, "_ledgersink/export/exports/")); n != 1 {
+			t.Errorf("%d manifests left, want the winner's", n)
+		}
+		if diff := cmp.Diff(before, lists()); diff != "" {
+			t.Errorf("Sweep changed the exports (-before +after):\n%s", diff)
+		}
+		_ = view(t, mem, docs()) // every export has its file
+		if n, err := tr.Sweep(ctx, future); n != 0 || err != nil {
+			t.Errorf("second Sweep = %d, %v; want 0", n, err)
+		}
+	})
+	t.Run("an export still running cannot commit what was swept", func(t *testing.T) {
+		mem := memstore.New(&memstore.Options{Now: now})
+		swept := false
+		fs := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Match: func(_ faultstore.Op, key string) bool {
+			if strings.Contains(key, "/state/") && !swept {
+				swept = true // the export is about to commit: sweep it first
+				if n, err := newTracker(t, mem, docs()).Sweep(ctx, future); n != 1 || err != nil {
+					t.Errorf("Sweep = %d, %v", n, err)
+				}
+			}
+			return false
+		}})
+		_, err := newTracker(t, fs, docs()).Export(ctx, &export.Request{Encoder: export.CSV{}})
+		if !errors.Is(err, export.ErrConflict) {
+			t.Fatalf("Export: %v, want ErrConflict", err)
+		}
+		_ = view(t, mem, docs()) // no export without its file
+		if got := pendingIDs(t, newTracker(t, mem, docs())); len(got) != 4 {
+			t.Errorf("pending = %v, want all", got)
+		}
+		// Exporting again works: another state, another id.
+		if _, err := newTracker(t, mem, docs()).Export(ctx, &export.Request{Encoder: export.CSV{}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
