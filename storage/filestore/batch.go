@@ -11,7 +11,8 @@ import (
 
 // PutBatch implements [storage.Batcher] with a group commit: it writes
 // every object to a temporary file, makes them all durable with one flush
-// (with Options.Sync: syncfs(2) on Linux, one fsync per file elsewhere),
+// (with Options.Sync: syncfs(2) on Linux, one fsync per file elsewhere or
+// with Options.NoSyncfs),
 // publishes them one by one (a hard link with opts.IfNotExist, a rename
 // otherwise), then fsyncs each directory it touched once. Durable writing
 // of many small files costs about as much as plain writing this way, where a
@@ -46,7 +47,8 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 
 	// 1. Write every object to a temporary file in its directory, opening
 	// each directory once.
-	perFile := s.opts.Sync && !canSyncfs
+	useSyncfs := canSyncfs && !s.opts.NoSyncfs
+	perFile := s.opts.Sync && !useSyncfs
 	dirs := map[string]dirHandle{}
 	var dirOrder []string
 	defer func() {
@@ -91,7 +93,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	}
 
 	// 2. One flush for all of them.
-	if s.opts.Sync && canSyncfs {
+	if s.opts.Sync && useSyncfs {
 		if err := syncfs(s.rootDir); err != nil {
 			removeTemps()
 			return &storage.KeyError{Op: "putbatch", Key: objs[0].Key, Err: err}

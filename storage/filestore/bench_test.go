@@ -345,8 +345,8 @@ func batchObjects(start int64) []storage.BatchObject {
 // BenchmarkPutBatch measures filestore's durable group commit
 // (Options.Sync) of 100 objects of 1 KiB per op, beside the same group
 // commit written plainly (".../ceiling": temp files, one syncfs, renames,
-// one directory fsync) and beside a fsync per file ("fsync-per-file", what
-// durable writing costs without group commits).
+// one directory fsync), and with Options.NoSyncfs beside a plain fsync per
+// file ("fsync-per-file", what durable writing costs without syncfs).
 func BenchmarkPutBatch(b *testing.B) {
 	for _, tc := range []struct {
 		name string
@@ -359,7 +359,12 @@ func BenchmarkPutBatch(b *testing.B) {
 		})
 		b.Run(tc.name+"/ceiling", groupCommitCeiling)
 	}
-	b.Run("fsync-per-file", func(b *testing.B) {
+	b.Run("fsync-per-file/filestore", func(b *testing.B) {
+		s := benchStore(b, &filestore.Options{Sync: true, NoSyncfs: true})
+		ctx := context.Background()
+		batchLoop(b, func(objs []storage.BatchObject) error { return s.PutBatch(ctx, objs, nil) })
+	})
+	b.Run("fsync-per-file/ceiling", func(b *testing.B) {
 		root := freshDir(b)
 		batchLoop(b, func(objs []storage.BatchObject) error {
 			dirs := map[string]bool{}

@@ -41,6 +41,7 @@ func TestConformance(t *testing.T) {
 	}{
 		{"default", nil},
 		{"sync", &filestore.Options{Sync: true}},
+		{"sync without syncfs", &filestore.Options{Sync: true, NoSyncfs: true}},
 		{"remove empty dirs", &filestore.Options{RemoveEmptyDirs: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
