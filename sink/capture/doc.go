@@ -52,9 +52,9 @@
 // BenchmarkSync measures a peak live heap of about 190 MiB at the default
 // with small documents (accounts), for 100,000 and for 1,000,000 documents
 // alike, where holding the snapshot in a map (BenchmarkSyncCeiling) takes
-// 1.3 GiB for 1,000,000. A first sync of 1,000,000 documents takes 40 to 90
-// seconds on two shared cores (about 5 times the in-memory way, most of it
-// encoding and decoding events), a sync with 1 % changed about 30.
+// 1.3 GiB for 1,000,000. A first sync of 1,000,000 documents took 40 to 60
+// seconds on two shared cores, 3 to 4 times the in-memory way, most of it in
+// encoding and decoding events; a sync with 1 % changed, 20 to 30 seconds.
 //
 // # Storage layout
 //
