@@ -43,7 +43,8 @@ import (
 // opts.Force is not set (nothing is written but scratch parts, which are
 // removed); a *DocError matching ErrDocument or ErrDuplicate for a bad
 // document; ErrBusy when another sync recorded the same generation first
-// (call Sync again); ErrDamaged for a stored snapshot that does not decode;
+// (call Sync again), also when concurrent syncs stored newer snapshots
+// while this one was reading; ErrDamaged for a stored snapshot that does not decode;
 // docs' own error; the writer's and the store's errors, and ctx.Err().
 func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *SyncOptions) (*Result, error) {
 	var o SyncOptions
@@ -54,6 +55,16 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 	head, err := c.last(ctx, "heads")
 	if err != nil {
 		return nil, err
+	}
+	// A part gone while we read it means that concurrent syncs stored two
+	// newer snapshots meanwhile and pruned the one we read: we are late.
+	busy := func(err error) error {
+		if errors.Is(err, storage.ErrNotExist) {
+			if h, herr := c.last(ctx, "heads"); herr == nil && h > head {
+				return fmt.Errorf("%w: snapshot %d was stored meanwhile: %w", ErrBusy, h, err)
+			}
+		}
+		return err
 	}
 	intent, err := c.last(ctx, "intents")
 	if err != nil {
@@ -66,7 +77,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 			return nil, err
 		}
 		if _, err := c.complete(ctx, s); err != nil {
-			return nil, err
+			return nil, busy(err)
 		}
 		res.Resumed = true
 		head = intent
@@ -84,7 +95,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 	s, err := c.build(ctx, docs, base, run)
 	if err != nil {
 		c.removeScratch(ctx, run)
-		return nil, err
+		return nil, busy(err)
 	}
 	if base.Count > 0 && !o.Force && s.Deleted*100 > c.maxDel*base.Count {
 		c.removeScratch(ctx, run)
@@ -102,7 +113,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 	}
 	events, err := c.complete(ctx, s)
 	if err != nil {
-		return nil, err
+		return nil, busy(err)
 	}
 	c.prune(ctx, s.Generation-2)
 	res.Generation = s.Generation
