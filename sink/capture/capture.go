@@ -256,17 +256,28 @@ func (c *Capture) Generation(ctx context.Context) (int64, error) {
 // and ends the stream; a snapshot that cannot be read is never taken as
 // empty.
 func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
-	return c.docs(ctx, true)
+	return c.docs(ctx, nil, true)
+}
+
+// Select streams, like Documents, the documents of the stored snapshot for
+// which keep returns true, with their data. keep is called with each
+// document without its data (as Headers gives it), so only the payloads of
+// the documents kept are decoded: the cheap way to pick a few documents out
+// of many. keep is called from the goroutine ranging over the stream.
+func (c *Capture) Select(ctx context.Context, keep func(*Doc) bool) iter.Seq2[*Doc, error] {
+	return c.docs(ctx, keep, true)
 }
 
 // Headers streams the documents of the stored snapshot like Documents, but
 // without decoding their payloads: Data is nil. It is the cheap way to list
 // ids, types, versions, hashes and the fields export tracking summarises.
 func (c *Capture) Headers(ctx context.Context) iter.Seq2[*Doc, error] {
-	return c.docs(ctx, false)
+	return c.docs(ctx, nil, false)
 }
 
-func (c *Capture) docs(ctx context.Context, data bool) iter.Seq2[*Doc, error] {
+// docs streams the stored documents that keep (nil: all) keeps, decoding
+// their data when data is set.
+func (c *Capture) docs(ctx context.Context, keep func(*Doc) bool, data bool) iter.Seq2[*Doc, error] {
 	return func(yield func(*Doc, error) bool) {
 		n, err := c.last(ctx, "heads")
 		if err != nil {
@@ -283,7 +294,15 @@ func (c *Capture) docs(ctx context.Context, data bool) iter.Seq2[*Doc, error] {
 				yield(nil, err)
 				return
 			}
-			d, err := r.doc(data)
+			d, err := r.doc(data && keep == nil)
+			if err == nil && keep != nil {
+				if !keep(d) {
+					continue
+				}
+				if data {
+					d, err = r.doc(true)
+				}
+			}
 			if err != nil {
 				yield(nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err))
 				return

@@ -516,3 +516,34 @@ func TestHeaders(t *testing.T) {
 		t.Errorf("Headers differs from Documents (-documents +headers):\n%s", diff)
 	}
 }
+
+// Select keeps the documents its function keeps, with their data.
+func TestSelect(t *testing.T) {
+	ctx := context.Background()
+	c := newCapture(t, memstore.New(nil), nil)
+	if _, err := c.Sync(ctx, seq(second()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	var seen, got []string
+	for d, err := range c.Select(ctx, func(d *capture.Doc) bool {
+		if d.Data != nil {
+			t.Errorf("keep(%s) was given the data", d.ID)
+		}
+		seen = append(seen, d.ID)
+		return d.Type == "purchase_invoice"
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := d.Data.(*entry.Entry); !ok {
+			t.Errorf("%s selected without its entry", d.ID)
+		}
+		got = append(got, d.ID)
+	}
+	if want := []string{"e1", "e2", "e4"}; !cmp.Equal(got, want) {
+		t.Errorf("selected %v, want %v", got, want)
+	}
+	if len(seen) != 6 {
+		t.Errorf("keep saw %v, want every document", seen)
+	}
+}

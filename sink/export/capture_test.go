@@ -25,6 +25,7 @@ func TestCaptureSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	var _ export.HeaderSource = c
+	var _ export.SelectSource = c
 	sync := func(ds export.Docs) {
 		t.Helper()
 		if _, err := c.Sync(ctx, ds.Documents(ctx), nil); err != nil {

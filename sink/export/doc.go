@@ -4,7 +4,10 @@
 // without its bugs).
 //
 // A Tracker works on a Source of current documents (a *capture.Capture's
-// stored snapshot, or Docs) and keeps its records in a storage.Store.
+// stored snapshot, or Docs) and keeps its records in a storage.Store. A
+// Source that can list documents without decoding their data (HeaderSource,
+// SelectSource), as a Capture can, makes queries and selections cheap: only
+// the documents exported are decoded.
 //
 //	tr, err := export.New(store, capt, nil)
 //	m, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: "march"})

@@ -552,6 +552,15 @@ func SanitizeExt(s string) string {
 	return strings.Trim(out, "-")
 }
 
+// SelectSource is the optional interface of a Source that can pick documents
+// by their headers before decoding their data: Select calls keep with each
+// document without its data and yields, with their data, those kept.
+// Export uses it, so that selecting a few documents out of many decodes only
+// those. *capture.Capture has it.
+type SelectSource interface {
+	Select(ctx context.Context, keep func(*capture.Doc) bool) iter.Seq2[*capture.Doc, error]
+}
+
 // selectDocs streams the source and keeps the selected documents, in id
 // order. pendingOnly leaves out (or, when named in IDs, refuses) documents
 // whose version a live logged export holds, unless sel.Again.
@@ -562,26 +571,37 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 		want[id] = true
 	}
 	byID := len(want) > 0
-	var out []*capture.Doc
 	var notPending []string
-	for d, err := range t.src.Documents(ctx) {
-		if err != nil {
-			return nil, err
-		}
+	keep := func(d *capture.Doc) bool {
 		if byID {
 			if !want[d.ID] {
-				continue
+				return false
 			}
 			delete(want, d.ID)
 			if pendingOnly && !sel.Again && !ix.pending(d) {
 				notPending = append(notPending, d.ID)
-				continue
+				return false
 			}
-			out = append(out, d)
-			continue
+			return true
 		}
-		if !sel.inRange(d) || (pendingOnly && !sel.Again && !ix.pending(d)) {
-			continue
+		return sel.inRange(d) && (!pendingOnly || sel.Again || ix.pending(d))
+	}
+	var docs iter.Seq2[*capture.Doc, error]
+	if s, ok := t.src.(SelectSource); ok {
+		docs = s.Select(ctx, keep)
+	} else {
+		docs = func(yield func(*capture.Doc, error) bool) {
+			for d, err := range t.src.Documents(ctx) {
+				if (err != nil || keep(d)) && !yield(d, err) {
+					return
+				}
+			}
+		}
+	}
+	var out []*capture.Doc
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, d)
 	}
