@@ -52,6 +52,12 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 		o = *opts
 	}
 	res := new(Result)
+	// Intents first: an intent n is only ever written once head n-1 exists,
+	// and heads only grow, so the head read next is at least intent-1.
+	intent, err := c.last(ctx, "intents")
+	if err != nil {
+		return nil, err
+	}
 	head, err := c.last(ctx, "heads")
 	if err != nil {
 		return nil, err
@@ -66,10 +72,6 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 		}
 		return err
 	}
-	intent, err := c.last(ctx, "intents")
-	if err != nil {
-		return nil, err
-	}
 	switch {
 	case intent == head+1: // an interrupted sync: complete it first
 		s, err := c.readSnapshot(ctx, "intents", intent)
@@ -81,8 +83,8 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 		}
 		res.Resumed = true
 		head = intent
-	case intent != head:
-		return nil, fmt.Errorf("%w: intent %d beside head %d", ErrDamaged, intent, head)
+	case intent > head+1:
+		return nil, fmt.Errorf("%w: intent %d without head %d", ErrDamaged, intent, intent-1)
 	}
 	base, err := c.readSnapshot(ctx, "heads", head)
 	if err != nil {
