@@ -194,8 +194,8 @@ func New(cfg Config, opts *Options) (*Capture, error) {
 type snapshot struct {
 	Generation int64    `json:"generation"`
 	Parts      []string `json:"parts"` // keys, in id order
-	Count      int      `json:"count"`
-	Base       int64    `json:"base"` // the generation it was diffed against; 0 for none
+	Count      int      `json:"count"` // documents, tombstones aside
+	Base       int64    `json:"base"`  // the generation it was diffed against; 0 for none
 	BaseParts  []string `json:"baseParts"`
 	Inserted   int      `json:"inserted"`
 	Updated    int      `json:"updated"`
@@ -293,6 +293,9 @@ func (c *Capture) docs(ctx context.Context, keep func(*Doc) bool, data bool) ite
 			if err != nil {
 				yield(nil, err)
 				return
+			}
+			if r.Deleted {
+				continue
 			}
 			d, err := r.doc(data && keep == nil)
 			if err == nil && keep != nil {

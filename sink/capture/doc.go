@@ -18,7 +18,9 @@
 //   - a stored document missing from the snapshot: Deleted.
 //
 // Every event is dated after the version it replaces, so that consumers, who
-// drop events not newer than what they hold, never miss one.
+// drop events not newer than what they hold, never miss one; the stored
+// snapshot keeps a tombstone (id, type, time) for each deleted document, so
+// that one coming back is dated after its deletion too.
 //
 // # Guard against partial snapshots
 //

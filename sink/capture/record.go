@@ -34,12 +34,31 @@ type record struct {
 	Invoice string         `json:"invoiceDate,omitempty"` // YYYY-MM-DD; "" when unknown
 	Changed int64          `json:"changed"`               // epoch milliseconds of the last change
 	Event   sink.EventName `json:"event"`                 // the Inserted event of the document's object
+	Deleted bool           `json:"deleted,omitempty"`     // a tombstone: the document was deleted at Changed
 	Payload []byte         `json:"-"`
 }
 
 // same reports whether r and o hold the same version of a document.
 func (r *record) same(o *record) bool {
-	return r.Type == o.Type && r.Version == o.Version && r.Hash == o.Hash
+	return !r.Deleted && !o.Deleted && r.Type == o.Type && r.Version == o.Version && r.Hash == o.Hash
+}
+
+// live returns r, or nil when r is nil or a tombstone.
+func (r *record) live() *record {
+	if r == nil || r.Deleted {
+		return nil
+	}
+	return r
+}
+
+// deletedAt is the timestamp of the deletion of r by a sync begun at at:
+// after r's last change.
+func (r *record) deletedAt(at int64) int64 { return max(at, r.Changed+1) }
+
+// tombstone returns the record that remembers r's deletion at t, so that a
+// document coming back later is dated after its deletion.
+func (r *record) tombstone(t int64) *record {
+	return &record{ID: r.ID, Type: r.Type, Changed: t, Event: r.Event, Deleted: true, Payload: []byte("{}")}
 }
 
 // newRecord encodes d. now dates a document whose Changed is zero.

@@ -200,15 +200,23 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		}
 		return []*sink.Event{{Name: name, Envelope: env(r, at), Update: update && name == sink.EntryDeleted}}
 	}
+	if n != nil && n.Deleted { // the new snapshot's tombstone: deleted now, or before
+		if o.live() == nil {
+			return nil, nil
+		}
+		return deleted(o, n.Changed, false), nil
+	}
 	switch {
-	case o == nil:
+	case o.live() == nil && n == nil:
+		return nil, nil
+	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ev, err := decode(n)
 		if err != nil {
 			return nil, err
 		}
 		return []*sink.Event{ev}, nil
 	case n == nil:
-		return deleted(o, deletedAt, false), nil
+		return deleted(o, o.deletedAt(deletedAt), false), nil
 	case o.Hash == n.Hash && o.Event == n.Event:
 		return nil, nil // a new version or type, the same content
 	case o.Event != n.Event: // another object: delete the old one, insert the new one
@@ -373,10 +381,12 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 	}
 	err := join(readRecords(ctx, c.store, base.Parts), merge(sources), func(o, n *record) error {
 		switch {
+		case n == nil && o.Deleted: // keep the tombstone
+			n = o
 		case n == nil:
 			s.Deleted++
-			return nil
-		case o == nil:
+			n = o.tombstone(o.deletedAt(s.At))
+		case o.live() == nil:
 			s.Inserted++
 		case o.same(n):
 			s.Unchanged++
@@ -385,7 +395,17 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 		default:
 			s.Updated++
 		}
-		s.Count++
+		if !n.Deleted {
+			s.Count++
+			// Record the timestamp consumers will hold: that of the event
+			// written for a new content (after the version it replaces),
+			// the previous one when the content did not change.
+			if o != nil && (o.Deleted || o.Hash != n.Hash || o.Event != n.Event) {
+				n.Changed = max(n.Changed, o.Changed+1)
+			} else if o != nil {
+				n.Changed = o.Changed
+			}
+		}
 		if err := appendRecord(&part, n); err != nil {
 			return err
 		}
