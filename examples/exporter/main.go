@@ -10,7 +10,8 @@
 // mutations since the export, exports the pending documents only (JSON), makes
 // an unlogged FEC of the exercise, deletes the first export and lists the
 // pending documents again. DIR (which must be empty or absent) ends up
-// holding the entity's sink events, the stored snapshot and the exports.
+// holding the sink in DIR/sink (the entity's events and the stored snapshot;
+// read it with examples/sinkread) and the exports in DIR/exports.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"iter"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -111,11 +113,23 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
-	store, err := filestore.New(*dir, nil)
+	// The sink (events and the stored snapshot) in DIR/sink, the exports in
+	// DIR/exports: a sink reader sees only entities in its folder.
+	for _, sub := range []string{"sink", "exports"} {
+		if err := os.MkdirAll(filepath.Join(*dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	store, err := filestore.New(filepath.Join(*dir, "sink"), nil)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	exportStore, err := filestore.New(*dir, nil)
+	if err != nil {
+		return err
+	}
+	defer exportStore.Close()
 	writer, err := sink.NewWriter(store, &sink.WriterOptions{Now: now})
 	if err != nil {
 		return err
@@ -124,7 +138,7 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	if err != nil {
 		return err
 	}
-	tracker, err := export.New(store, capt, &export.Options{Dir: "exports", Now: now})
+	tracker, err := export.New(exportStore, capt, &export.Options{Dir: "exports", Now: now})
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,15 @@ func TestExporter(t *testing.T) {
 			t.Errorf("%s: %v", name, matches)
 		}
 	}
+	// The sink folder holds one entity, and its events.
+	entities, _ := os.ReadDir(filepath.Join(dir, "sink"))
+	var names []string
+	for _, e := range entities {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != "_ledgersink" { // the writer's state and the entity
+		t.Errorf("sink folder holds %v", names)
+	}
 	// A second run refuses the folder it filled.
 	if err := run(context.Background(), &out, []string{"-dir", dir}, now); err == nil {
 		t.Error("a second run in the same folder did not fail")
