@@ -168,15 +168,23 @@ func (ev *Event) Encode() ([]byte, error) {
 			b.WriteString(`,"miseAJour":` + strconv.FormatBool(ev.Update))
 		}
 	case Inserted:
-		data, err := json.Marshal(ev.Data)
+		data, err := marshalData(ev.Data)
 		if err != nil {
 			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
-		if err := appendFields(&b, data, nil); err != nil {
-			return nil, &PayloadError{Event: ev.Name, Err: err}
+		// The payload types are this package's (Validate checked it), and
+		// none has a field named like the envelope's (see
+		// TestPayloadFieldsAvoidTheEnvelope): the object's members follow
+		// the envelope as they are.
+		if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+			return nil, payloadError(ev.Name, "", "the object does not encode as a JSON object")
+		}
+		if inner := bytes.TrimSpace(data[1 : len(data)-1]); len(inner) > 0 {
+			b.WriteByte(',')
+			b.Write(inner)
 		}
 	case Updated:
-		data, err := json.Marshal(ev.Data)
+		data, err := marshalData(ev.Data)
 		if err != nil {
 			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
@@ -186,6 +194,16 @@ func (ev *Event) Encode() ([]byte, error) {
 	}
 	b.WriteString("}\n")
 	return b.Bytes(), nil
+}
+
+// marshalData encodes a payload: with its own MarshalJSON when it has one
+// (entries do), which spares encoding/json's validation and compaction of
+// the result, else with encoding/json.
+func marshalData(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(v)
 }
 
 func writeString(b *bytes.Buffer, s string) {

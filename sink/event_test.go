@@ -302,3 +302,27 @@ func mustDate(s string) period.Date {
 	}
 	return d
 }
+
+// TestPayloadFieldsAvoidTheEnvelope: Encode writes an Inserted object's
+// fields after the envelope as they are, which is right only because no
+// payload type has a field named like the envelope's.
+func TestPayloadFieldsAvoidTheEnvelope(t *testing.T) {
+	for _, ev := range samples(t) {
+		if ev.Name.Action() != Inserted {
+			continue
+		}
+		b, err := marshalData(ev.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := splitObject(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if isEnvelopeKey(m.key) || m.key == keyUpdate || m.key == keyUpdateOld {
+				t.Errorf("%T has a field %q, which the envelope owns", ev.Data, m.key)
+			}
+		}
+	}
+}
