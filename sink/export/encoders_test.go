@@ -333,3 +333,25 @@ func TestFECValidDate(t *testing.T) {
 		}
 	}
 }
+
+// Findings of level WARN reach FECOptions.Warn and do not stop the export.
+func TestFECWarn(t *testing.T) {
+	var got []export.FECProblem
+	f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
+		ValidDate: func(e *entry.Entry) (period.Date, bool) { return date(2024, 1, 1), true },
+		Warn:      func(p export.FECProblem) { got = append(got, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := f.Encode(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, p := range got {
+		rules = append(rules, p.Document+" "+p.Rule)
+	}
+	if want := []string{"doc-1 ECR-09", "doc-3 ECR-09"}; !slices.Equal(rules, want) {
+		t.Errorf("warnings %v, want %v", rules, want)
+	}
+}

@@ -84,6 +84,10 @@ type FECOptions struct {
 	// DropZeroLines leaves out lines whose debit and credit are both zero
 	// (as Odoo does) instead of refusing them.
 	DropZeroLines bool
+	// Warn, when set, receives the findings that do not stop the export
+	// (level WARN of french-accounting-rules §8): a validation date before
+	// the entry date (ECR-09). Nil drops them.
+	Warn func(FECProblem)
 }
 
 // FEC writes the Fichier des Écritures Comptables of one exercise: the 18
@@ -113,7 +117,8 @@ type FECOptions struct {
 // most two decimals (FEC-06); account numbers of three digits then letters or
 // digits, class 1 to 8 (PCG-01); a known currency with a positive rate when
 // foreign (ECR-16). Since every entry balances, so do the file and each
-// journal.
+// journal. A validation date before the entry date (ECR-09) is only a
+// warning, given to FECOptions.Warn.
 type FEC struct {
 	o FECOptions
 }
@@ -266,6 +271,8 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
 		bad(0, "ECR-05", "the entry is not validated (no validation date)")
 	case !valid.IsValid():
 		bad(0, "FEC-05", "validation date %v is not a calendar date", valid)
+	case valid.Before(e.Date) && f.o.Warn != nil:
+		f.o.Warn(FECProblem{Document: d.ID, Rule: "ECR-09", Message: fmt.Sprintf("validated on %s, before its date %s", valid, e.Date)})
 	}
 	r.valid = valid
 	pieceRef := e.ProducerID
