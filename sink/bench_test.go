@@ -64,37 +64,81 @@ func BenchmarkInitialize(b *testing.B) {
 			var events int64
 			var peak uint64
 			for b.Loop() {
-				dir := filepath.Join(fresh(b), sinktest.DemoEntityID)
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					b.Fatal(err)
-				}
 				runtime.GC()
-				at := time.Now()
-				i := 0
-				for rec, err := range sinktest.Entries(perExercise) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					if rec.Data.Date.Year == 2022 {
-						continue
-					}
-					data, err := json.Marshal(rec.Data)
-					if err != nil {
-						b.Fatal(err)
-					}
-					name := sink.FileName{Event: sink.EntryInserted, Offset: int64(i), Time: at}.String()
-					writeFile(b, dir, name, data)
-					i++
-					if i%512 == 0 {
-						peak = max(peak, heapInUse())
-					}
-				}
-				events += int64(i)
+				events += ceilingInit(b, fresh(b), perExercise, func() { peak = max(peak, heapInUse()) })
 			}
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 		})
 	}
+}
+
+// ceilingInit writes the in-scope demo entries the plainest way: each
+// marshalled with json.Marshal and written with a temporary file and a
+// rename, in a plain loop. It calls sample every 512 files and returns
+// how many it wrote.
+func ceilingInit(b *testing.B, root string, perExercise int, sample func()) int64 {
+	dir := filepath.Join(root, sinktest.DemoEntityID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now()
+	i := 0
+	for rec, err := range sinktest.Entries(perExercise) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rec.Data.Date.Year == 2022 {
+			continue
+		}
+		data, err := json.Marshal(rec.Data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		writeFile(b, dir, sink.FileName{Event: sink.EntryInserted, Offset: int64(i), Time: at}.String(), data)
+		if i++; i%512 == 0 && sample != nil {
+			sample()
+		}
+	}
+	return int64(i)
+}
+
+// BenchmarkInitializeInterleaved alternates one initialization of 20,000
+// entries in scope and one ceiling run of the same entries, so that both
+// see the same machine load, and reports the ratio of their rates.
+//
+//	go test -run '^$' -bench 'InitializeInterleaved' -benchtime 5x -count 1 ./sink/
+func BenchmarkInitializeInterleaved(b *testing.B) {
+	const perExercise = 10_000
+	root := b.TempDir()
+	var sdkTime, ceilTime time.Duration
+	var sdkEvents, ceilEvents int64
+	for b.Loop() {
+		dir, _ := os.MkdirTemp(root, "sdk-")
+		store, err := filestore.New(dir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, _ := sink.NewWriter(store, nil)
+		start := time.Now()
+		res, err := w.Initialize(context.Background(), sinktest.Company(&sinktest.CompanyOptions{EntriesPerExercise: perExercise}), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sdkTime += time.Since(start)
+		sdkEvents += res.Created
+		store.Close()
+
+		dir, _ = os.MkdirTemp(root, "ceiling-")
+		start = time.Now()
+		ceilEvents += ceilingInit(b, dir, perExercise, nil)
+		ceilTime += time.Since(start)
+	}
+	sdkRate := float64(sdkEvents) / sdkTime.Seconds()
+	ceilRate := float64(ceilEvents) / ceilTime.Seconds()
+	b.ReportMetric(sdkRate, "sdk-events/s")
+	b.ReportMetric(ceilRate, "ceiling-events/s")
+	b.ReportMetric(sdkRate/ceilRate, "ratio")
 }
 
 func writeFile(b *testing.B, dir, name string, data []byte) {
