@@ -147,6 +147,12 @@ func cmpOr(s, def string) string {
 // Namespace returns the namespace of the files the writer names.
 func (w *Writer) Namespace() string { return w.ns }
 
+// StateDir returns the top-level directory where the writer keeps its state
+// (see [WriterOptions.StateDir]). Packages that keep state beside the
+// writer's (change capture, export tracking) put it under this directory,
+// which readers never take for an entity.
+func (w *Writer) StateDir() string { return w.stateDir }
+
 // Key returns the storage key of a file of entity: "<entity>/<name>".
 func Key(entity string, name FileName) string { return entity + "/" + name.String() }
 

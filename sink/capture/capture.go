@@ -69,9 +69,9 @@ type Config struct {
 // documented on each field; New copies them.
 type Options struct {
 	// Dir is the directory of the store that holds the stored snapshot.
-	// "" means "_ledgersink/capture/<entity id>", inside the writer's
-	// default state directory, which sink.Reader does not take for an
-	// entity.
+	// "" means "<state dir>/capture/<entity id>", inside the writer's
+	// state directory (sink.Writer.StateDir, "_ledgersink" by default),
+	// which sink.Reader does not take for an entity.
 	Dir string
 	// Now dates the events of documents whose Changed is zero. Nil means
 	// time.Now.
@@ -151,8 +151,8 @@ func New(cfg Config, opts *Options) (*Capture, error) {
 	if cfg.ApplicationID == "" {
 		problems = append(problems, "no application id")
 	}
-	if o.Dir == "" {
-		o.Dir = "_ledgersink/capture/" + cfg.EntityID
+	if o.Dir == "" && cfg.Writer != nil {
+		o.Dir = cfg.Writer.StateDir() + "/capture/" + cfg.EntityID
 	}
 	if !storage.ValidKey(o.Dir) {
 		problems = append(problems, fmt.Sprintf("directory %q is not a valid key", o.Dir))

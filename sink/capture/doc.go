@@ -60,7 +60,7 @@
 //
 // # Storage layout
 //
-// Under Options.Dir ("_ledgersink/capture/<entity>" by default):
+// Under Options.Dir ("<writer state dir>/capture/<entity>" by default):
 // "runs/<random>/part-NNNNNN.ndjson" hold the documents of a snapshot, one
 // line each (a JSON header, a tab, the payload as JSON), sorted by id; "intents/<generation>.json" and
 // "heads/<generation>.json" record the snapshots. The parts of a snapshot
