@@ -182,17 +182,7 @@ func (d *Daily) UnmarshalJSON(data []byte) error {
 }
 
 // DecodeDaily reads one page of a daily report from rd; see [Daily.UnmarshalJSON].
-func DecodeDaily(rd io.Reader) (*Daily, error) {
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, err
-	}
-	var d Daily
-	if err := d.UnmarshalJSON(data); err != nil {
-		return nil, err
-	}
-	return &d, nil
-}
+func DecodeDaily(rd io.Reader) (*Daily, error) { return decode[Daily](rd) }
 
 // Paginate splits the topics of one report into pages of at most size
 // values each (a topic may continue on the next page), numbered from 1, all

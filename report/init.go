@@ -185,16 +185,22 @@ func (r *Init) Count(schema string) int64 {
 }
 
 // Decode reads one initialization report from rd; see [Init.UnmarshalJSON].
-func Decode(rd io.Reader) (*Init, error) {
+func Decode(rd io.Reader) (*Init, error) { return decode[Init](rd) }
+
+// decode reads all of rd and decodes it into a new T with its UnmarshalJSON.
+func decode[T any, P interface {
+	*T
+	UnmarshalJSON([]byte) error
+}](rd io.Reader) (*T, error) {
 	data, err := io.ReadAll(rd)
 	if err != nil {
 		return nil, err
 	}
-	var r Init
-	if err := r.UnmarshalJSON(data); err != nil {
+	v := new(T)
+	if err := P(v).UnmarshalJSON(data); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return v, nil
 }
 
 // TimeLayout is the layout of the time in report file names: the sink's own,
