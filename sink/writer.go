@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
@@ -279,43 +280,22 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 		}
 		return created, errors.Join(errs...)
 	}
-	if len(objs) == 1 || w.concurrency == 1 {
-		created := 0
-		for _, o := range objs {
-			c, err := w.putOne(ctx, o, create)
-			if err != nil {
-				return created, err
-			}
-			if c {
-				created++
-			}
+	if len(objs) == 1 {
+		created, err := w.putOne(ctx, objs[0], create)
+		if created {
+			return 1, err
 		}
-		return created, nil
+		return 0, err
 	}
-	var (
-		mu      sync.Mutex
-		created int
-		errs    []error
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, w.concurrency)
-	)
-	for _, o := range objs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			c, err := w.putOne(ctx, o, create)
-			mu.Lock()
-			defer mu.Unlock()
-			if c {
-				created++
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-		})
-	}
-	wg.Wait()
-	return created, errors.Join(errs...)
+	var created atomic.Int64
+	err := storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
+		c, err := w.putOne(ctx, o, create)
+		if c {
+			created.Add(1)
+		}
+		return err
+	})
+	return int(created.Load()), err
 }
 
 func indexOf(objs []storage.BatchObject, key string) int {
