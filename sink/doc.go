@@ -47,7 +47,7 @@
 // the same key: the same bytes there is a success, other bytes a
 // [*ConflictError], and nothing is ever overwritten. Offsets increase
 // strictly per entity and are reserved in blocks in the store, so a
-// restarted writer, or one in another process, never reuses one.
+// restarted writer, or one in another process, does not reuse one.
 // [Writer.WriteBatch] writes many events concurrently, or as one durable
 // group commit when the store supports it; [Writer.WriteOnce] writes a batch
 // exactly once however often it is retried.

@@ -212,8 +212,8 @@ func writeString(b *bytes.Buffer, s string) {
 }
 
 // appendFields appends the members of the JSON object obj to b, each after
-// a comma. With keep non-nil, members whose key is not in keep are written
-// as null, and every key of keep must be present.
+// a comma: those whose key is in keep with their value, the others as null.
+// Every key of keep must be a member of obj.
 func appendFields(b *bytes.Buffer, obj []byte, keep []string) error {
 	members, err := splitObject(obj)
 	if err != nil {
@@ -227,14 +227,14 @@ func appendFields(b *bytes.Buffer, obj []byte, keep []string) error {
 		b.WriteByte(',')
 		writeString(b, m.key)
 		b.WriteByte(':')
-		if keep != nil && !slices.Contains(keep, m.key) {
+		if !slices.Contains(keep, m.key) {
 			b.WriteString("null")
 			continue
 		}
 		found++
 		b.Write(m.value)
 	}
-	if keep != nil && found != len(keep) {
+	if found != len(keep) {
 		for _, k := range keep {
 			if !slices.ContainsFunc(members, func(m member) bool { return m.key == k }) {
 				return fmt.Errorf("%w: changed field %q is not a field of the object", ErrPayload, k)

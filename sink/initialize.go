@@ -452,9 +452,17 @@ func (r *initRun) stream(ctx context.Context, scope period.Scope) ([]report.Init
 
 // emit writes an event for each record of src that keep accepts (nil
 // keeps all), and returns how many it wrote.
-func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[Record[T], error], keep func(Record[T]) (bool, error)) (int64, error) {
+func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[Record[*T], error], keep func(Record[*T]) (bool, error)) (int64, error) {
 	if src == nil {
 		return 0, nil
+	}
+	// Updated events (parameters) carry every field of their object.
+	var changed []string
+	if name.Action() == Updated {
+		var err error
+		if changed, err = fieldsOf(name.Object()); err != nil {
+			return 0, err
+		}
 	}
 	var n int64
 	for rec, err := range src {
@@ -464,7 +472,7 @@ func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if any(rec.Data) == nil || isNilPtr(rec.Data) {
+		if rec.Data == nil {
 			return n, fmt.Errorf("%w: %s %s: no data", ErrInitialization, name.Object(), rec.ID)
 		}
 		if rec.Timestamp < r.since {
@@ -481,48 +489,13 @@ func emit[T any](ctx context.Context, r *initRun, name EventName, src iter.Seq2[
 		}
 		ev := &Event{Name: name, Envelope: Envelope{
 			Timestamp: rec.Timestamp, ApplicationID: r.in.ApplicationID, EntityID: r.in.EntityID, ID: rec.ID,
-		}, Data: rec.Data}
-		if name.Action() == Updated {
-			fields, err := fieldsOf(name.Object())
-			if err != nil {
-				return n, err
-			}
-			ev.Changed = fields
-		}
+		}, Data: rec.Data, Changed: changed}
 		if err := r.add(ctx, ev); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
-}
-
-func isNilPtr(v any) bool {
-	switch p := v.(type) {
-	case *Journal:
-		return p == nil
-	case *VAT:
-		return p == nil
-	case *Branch:
-		return p == nil
-	case *Account:
-		return p == nil
-	case *Section:
-		return p == nil
-	case *Period:
-		return p == nil
-	case *ThirdParty:
-		return p == nil
-	case *Parameter:
-		return p == nil
-	case *entry.Entry:
-		return p == nil
-	case *BankAccount:
-		return p == nil
-	case *Reconciliation:
-		return p == nil
-	}
-	return false
 }
 
 // add queues ev under the next offset, writing the queue when it is full.

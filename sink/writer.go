@@ -49,7 +49,9 @@ type WriterOptions struct {
 // retry), writing other bytes fails with a *ConflictError and changes
 // nothing. Offsets of an entity increase strictly; they are reserved in
 // blocks in the store (see [WriterOptions.OffsetBlock]), so that a
-// restarted writer, or another process, never reuses one.
+// restarted writer, or another process, does not reuse one. (The newest 100
+// reservations are kept: another writer could claim an old block again only
+// if 100 blocks were reserved between its listing and its claim.)
 //
 // A Writer is safe for concurrent use. Writers for different entities do not
 // wait for each other; events of one entity are given their offsets in the
