@@ -98,6 +98,10 @@ type Delivery struct {
 //
 // Delivery is at least once: retrying a failed Dispatch may write an event
 // twice under different offsets, which readers drop as a re-delivery.
+//
+// Cost: every call reads the registry (one listing and one read per
+// subscription), so that a change made by another process is seen at once.
+// With many subscriptions and a high event rate, that reading dominates.
 func (d *Dispatcher) Dispatch(ctx context.Context, ev *sink.Event) (*Delivery, error) {
 	data, err := ev.Encode()
 	if err != nil {
