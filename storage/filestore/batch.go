@@ -153,6 +153,10 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 // batchTemp creates a temporary file in dir, opening dir once per batch (and
 // again if a concurrent Delete removed it).
 func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (dirHandle, *os.File, string, error) {
+	if s.opts.RemoveEmptyDirs {
+		s.dirs.RLock()
+		defer s.dirs.RUnlock()
+	}
 	for attempt := 0; ; attempt++ {
 		d, ok := dirs[dir]
 		if !ok {

@@ -51,7 +51,10 @@ type Options struct {
 	// the batch. Without Sync, or off Linux, it changes nothing.
 	NoSyncfs bool
 	// RemoveEmptyDirs makes Delete remove the directories it leaves empty,
-	// up to (not including) the root. Off by default.
+	// up to (not including) the root. Off by default. A Put racing such a
+	// Delete for the same directory still succeeds: within one Store the
+	// two are ordered by a lock; against another process sharing the root,
+	// the Put recreates the directory and tries again, up to 64 times.
 	RemoveEmptyDirs bool
 	// Perm is the permission of the files created, before the umask. Zero
 	// means 0o644. Directories get Perm plus the matching execute bits
@@ -70,6 +73,14 @@ type Store struct {
 	bufs    sync.Pool // *[]byte copy buffers
 	tag     string    // random, distinguishes this store's temporary files
 	seq     atomic.Uint64
+
+	// dirs orders, within this process, the removal of empty directories
+	// (Delete with Options.RemoveEmptyDirs, exclusive) against the window
+	// in which a Put has opened a directory but not yet created its
+	// temporary file there (shared). Without it, Deletes emptying a
+	// directory over and over could starve a Put of it; other processes
+	// sharing the root are still handled by retrying.
+	dirs sync.RWMutex
 }
 
 var (
@@ -226,6 +237,10 @@ func (s *Store) createTemp(d dirHandle) (*os.File, string, error) {
 // openTemp opens dir (creating it if needed) and creates a temporary file
 // in it, reopening dir if a concurrent Delete removed it in between.
 func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, string, error) {
+	if s.opts.RemoveEmptyDirs {
+		s.dirs.RLock()
+		defer s.dirs.RUnlock()
+	}
 	for attempt := 0; ; attempt++ {
 		d, err := s.openDir(dir, true, created)
 		if err != nil {
@@ -244,7 +259,7 @@ func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, st
 
 // maxAttempts bounds the retries of a Put whose directory is removed under
 // it by concurrent Deletes (Options.RemoveEmptyDirs).
-const maxAttempts = 10
+const maxAttempts = 64
 
 // mkdirs creates dir and its missing parents, appending each directory it
 // created to *created.
@@ -489,12 +504,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	dir, _ := split(key)
 	synced := dir
 	if s.opts.RemoveEmptyDirs {
+		s.dirs.Lock()
 		for d := dir; d != "."; d, _ = split(d) {
 			if s.root.Remove(d) != nil {
 				break // not empty (or gone): stop there
 			}
 			synced, _ = split(d)
 		}
+		s.dirs.Unlock()
 	}
 	if s.opts.Sync {
 		if err := s.syncPath(synced); err != nil && !isNotExist(err) {

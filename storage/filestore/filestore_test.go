@@ -349,40 +349,51 @@ func TestKeysMatchesList(t *testing.T) {
 
 // TestRemoveEmptyDirsRace runs Puts and Deletes in the same nested
 // directories while Delete removes the directories it empties: a Put must
-// never fail because its directory vanished under it.
+// never fail because its directory vanished under it. It runs with one
+// store, and with two stores on the same root, as two processes would share
+// it (where only retrying protects a Put).
 func TestRemoveEmptyDirsRace(t *testing.T) {
-	dir := t.TempDir()
-	s := newStore(t, dir, &filestore.Options{RemoveEmptyDirs: true})
-	ctx := t.Context()
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := range 60 {
-				key := "x/y/z/" + strconv.Itoa(w) + "-" + strconv.Itoa(i%3)
-				if err := storage.WriteAll(ctx, s, key, []byte("v"), nil); err != nil {
-					t.Errorf("Put(%q) = %v", key, err)
-					return
-				}
-				if err := s.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
-					t.Errorf("Delete(%q) = %v", key, err)
-					return
-				}
+	for _, stores := range []int{1, 2} {
+		t.Run(strconv.Itoa(stores)+"-stores", func(t *testing.T) {
+			dir := t.TempDir()
+			var ss []*filestore.Store
+			for range stores {
+				ss = append(ss, newStore(t, dir, &filestore.Options{RemoveEmptyDirs: true}))
 			}
+			ctx := t.Context()
+			var wg sync.WaitGroup
+			for w := range 4 {
+				s := ss[w%len(ss)]
+				wg.Go(func() {
+					for i := range 60 {
+						key := "x/y/z/" + strconv.Itoa(w) + "-" + strconv.Itoa(i%3)
+						if err := storage.WriteAll(ctx, s, key, []byte("v"), nil); err != nil {
+							t.Errorf("Put(%q) = %v", key, err)
+							return
+						}
+						if err := s.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+							t.Errorf("Delete(%q) = %v", key, err)
+							return
+						}
+					}
+				})
+			}
+			s := ss[len(ss)-1]
+			wg.Go(func() {
+				for range 60 {
+					err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "x/y/b1"}, {Key: "x/y/z/b2"}}, nil)
+					if err != nil {
+						t.Errorf("PutBatch = %v", err)
+						return
+					}
+					s.Delete(ctx, "x/y/b1")
+					s.Delete(ctx, "x/y/z/b2")
+				}
+			})
+			wg.Wait()
+			assertNoTemp(t, dir)
 		})
 	}
-	wg.Go(func() {
-		for range 60 {
-			err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "x/y/b1"}, {Key: "x/y/z/b2"}}, nil)
-			if err != nil {
-				t.Errorf("PutBatch = %v", err)
-				return
-			}
-			s.Delete(ctx, "x/y/b1")
-			s.Delete(ctx, "x/y/z/b2")
-		}
-	})
-	wg.Wait()
-	assertNoTemp(t, dir)
 }
 
 func TestConflicts(t *testing.T) {
