@@ -185,13 +185,15 @@ func TestFECStructure(t *testing.T) {
 
 func TestFECChecks(t *testing.T) {
 	base := func() []*capture.Doc { return fixture(t)[:1] }
-	edit := func(f func(e *entry.Entry)) []*capture.Doc {
-		docs := base()
+	editDoc := func(i int, f func(e *entry.Entry)) []*capture.Doc {
+		docs := fixture(t)[i : i+1]
 		e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
 		f(&e)
 		docs[0].Data = &e
 		return docs
 	}
+	edit := func(f func(e *entry.Entry)) []*capture.Doc { return editDoc(0, f) }
+	opening := func(f func(e *entry.Entry)) []*capture.Doc { return editDoc(1, f) }
 	tests := []struct {
 		name  string
 		docs  []*capture.Doc
@@ -223,6 +225,11 @@ func TestFECChecks(t *testing.T) {
 		}), []string{"FEC-06", "FEC-06"}},
 		{"account number", edit(func(e *entry.Entry) { e.Movements[1].Account.Number = ptr("9AB") }), []string{"PCG-01"}},
 		{"foreign without rate", edit(func(e *entry.Entry) { e.Currency = entry.Currency{Code: "USD"} }), []string{"ECR-16"}},
+		{"valid opening", opening(func(e *entry.Entry) {}), nil},
+		{"opening on class 7", opening(func(e *entry.Entry) {
+			e.Movements[1].Account.Number = ptr("706000")
+		}), []string{"EXE-07"}},
+		{"opening after the first day", opening(func(e *entry.Entry) { e.Date = date(2024, 1, 2) }), []string{"EXE-07"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,6 +338,110 @@ func TestFECValidDate(t *testing.T) {
 		if got := strings.Split(l, "\t")[15]; got != "20240630" {
 			t.Errorf("ValidDate %s, want 20240630", got)
 		}
+	}
+}
+
+func TestClosingEntry(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines [][3]string // account, "D" or "C", amount
+		want  bool
+	}{
+		{"profit closed", [][3]string{{"706000", "D", "20"}, {"607000", "C", "10"}, {"120000", "C", "10"}}, true},
+		{"loss closed", [][3]string{{"129000", "D", "10"}, {"601000", "C", "10"}}, true},
+		{"purchase", [][3]string{{"601000", "D", "10"}, {"401000", "C", "10"}}, false},
+		{"result appropriated", [][3]string{{"120000", "D", "10"}, {"106100", "C", "10"}}, false},
+		{"expenses moved", [][3]string{{"601000", "D", "10"}, {"607000", "C", "10"}}, false},
+		{"capital on 12", [][3]string{{"120000", "D", "10"}, {"512000", "C", "10"}}, false},
+		{"closing with a bank line", [][3]string{{"120000", "D", "10"}, {"601000", "C", "5"}, {"512000", "C", "5"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := entrytest.New(t).Journal("CL", "CLOTURE", entry.JournalMisc)
+			for _, l := range tt.lines {
+				if l[1] == "D" {
+					b = b.Debit(l[0], l[2])
+				} else {
+					b = b.Credit(l[0], l[2])
+				}
+			}
+			e := b.Entry()
+			if got := export.ClosingEntry(&e); got != tt.want {
+				t.Errorf("ClosingEntry = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Closing entries stay out of a FEC, reported as FEC-10 warnings; an Exclude
+// option replaces the rule; FECOptions.Result is checked against classes 6
+// and 7 (FEC-12).
+func TestFECExcludeAndResult(t *testing.T) {
+	closing := entrytest.New(t).ID("ecr-clo").Date(date(2024, 12, 31)).
+		Journal("CL", "CLOTURE", entry.JournalMisc).
+		Debit("120000", "100.00").Credit("601000", "100.00").Entry()
+	for i := range closing.Movements {
+		closing.Movements[i].Description = "Solde des charges"
+		closing.Movements[i].Account.Name = ptr([]string{"Résultat (bénéfice)", "Achats"}[i])
+	}
+	closing.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: ptr(date(2024, 12, 31)), Source: entry.Source{Name: entry.SourceManual}}
+	docs := append(fixture(t), &capture.Doc{ID: "doc-4", Type: "closing", Version: "1", Data: &closing})
+	without := fixture(t)
+
+	// The fixture's purchase and foreign entries book 601000 debits: a loss.
+	var loss decimal.Decimal
+	for _, d := range without {
+		for _, m := range d.Data.(*entry.Entry).Movements {
+			if n := *m.Account.Number; n[0] == '6' || n[0] == '7' {
+				rate := decimal.NewFromInt(1)
+				if r := d.Data.(*entry.Entry).Currency.Rate; r != nil {
+					rate = *r
+				}
+				loss = loss.Add(m.Value.Credit.Mul(rate).Round(2)).Sub(m.Value.Debit.Mul(rate).Round(2))
+			}
+		}
+	}
+	if !loss.IsNegative() {
+		t.Fatalf("fixture result %s, want a loss", loss)
+	}
+	tests := []struct {
+		name     string
+		docs     []*capture.Doc
+		exclude  func(*entry.Entry) bool
+		result   *decimal.Decimal
+		warnings []string
+		same     bool // the file equals the fixture's
+	}{
+		{"closing left out", docs, nil, nil, []string{"doc-4 FEC-10"}, true},
+		{"result matches", docs, nil, &loss, []string{"doc-4 FEC-10"}, true},
+		{"result differs", without, nil, ptr(loss.Neg()), []string{" FEC-12"}, true},
+		{"custom exclude", without, func(e *entry.Entry) bool { return e.Journal.CustomerReferenceCode == "AN" }, nil, []string{"doc-2 FEC-10"}, false},
+		{"exclude nothing", docs, func(*entry.Entry) bool { return false }, nil, nil, false},
+	}
+	var want bytes.Buffer
+	if err := newFEC(t).Encode(&want, without); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
+				Exclude: tt.exclude, Result: tt.result,
+				Warn: func(p export.FECProblem) { got = append(got, p.Document+" "+p.Rule) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := f.Encode(&b, tt.docs); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.warnings) {
+				t.Errorf("warnings %q, want %q", got, tt.warnings)
+			}
+			if same := bytes.Equal(b.Bytes(), want.Bytes()); same != tt.same {
+				t.Errorf("file equals the fixture's: %v, want %v\n%s", same, tt.same, b.String())
+			}
+		})
 	}
 }
 

@@ -84,10 +84,47 @@ type FECOptions struct {
 	// DropZeroLines leaves out lines whose debit and credit are both zero
 	// (as Odoo does) instead of refusing them.
 	DropZeroLines bool
+	// Exclude reports the validated entries that FEC-10 keeps out of a FEC:
+	// those closing the expense and income accounts into the result
+	// (classes 6 and 7 to 12) and centralisation entries. Nil means
+	// ClosingEntry. Each entry left out is reported to Warn (rule FEC-10).
+	Exclude func(*entry.Entry) bool
+	// Result, when set, is the exercise's result (a profit positive, a loss
+	// negative), against which the file's class 6 and 7 lines are checked
+	// (FEC-12): their credits minus their debits must give it. A difference
+	// is a warning.
+	Result *decimal.Decimal
 	// Warn, when set, receives the findings that do not stop the export
 	// (level WARN of french-accounting-rules §8): a validation date before
-	// the entry date (ECR-09). Nil drops them.
+	// the entry date (ECR-09), an entry left out (FEC-10), classes 6 and 7
+	// not giving FECOptions.Result (FEC-12). Nil drops them.
 	Warn func(FECProblem)
+}
+
+// ClosingEntry reports whether e closes the expense and income accounts
+// into the result: it has lines on class 6 or 7 and on a 12x account, and
+// no line on any other account. Such entries stay out of a FEC (FEC-10).
+func ClosingEntry(e *entry.Entry) bool {
+	var incomeExpense, result bool
+	for i := range e.Movements {
+		n := accountNumber(&e.Movements[i])
+		switch {
+		case strings.HasPrefix(n, "6"), strings.HasPrefix(n, "7"):
+			incomeExpense = true
+		case strings.HasPrefix(n, "12"):
+			result = true
+		default:
+			return false
+		}
+	}
+	return incomeExpense && result
+}
+
+func accountNumber(m *entry.Movement) string {
+	if m.Account == nil {
+		return ""
+	}
+	return deref(m.Account.Number)
 }
 
 // FEC writes the Fichier des Écritures Comptables of one exercise: the 18
@@ -106,6 +143,9 @@ type FECOptions struct {
 // since the model holds no lettering date. CompAuxNum and CompAuxLib are
 // blank: the model's lines carry no auxiliary account.
 //
+// Validated entries that close classes 6 and 7 into the result, or that
+// FECOptions.Exclude names, are left out (FEC-10) and reported as warnings.
+//
 // Before writing anything, Encode checks the rules of
 // french-accounting-rules §1 and §8 that apply to an export, and returns a
 // *FECError listing every problem: at least two lines (ECR-01); balance per
@@ -116,9 +156,11 @@ type FECOptions struct {
 // exercise (ECR-07, FEC-12); real calendar dates (FEC-05); amounts with at
 // most two decimals (FEC-06); account numbers of three digits then letters or
 // digits, class 1 to 8 (PCG-01); a known currency with a positive rate when
-// foreign (ECR-16). Since every entry balances, so do the file and each
-// journal. A validation date before the entry date (ECR-09) is only a
-// warning, given to FECOptions.Warn.
+// foreign (ECR-16); à-nouveaux dated on the first day of the exercise, with
+// no line on class 6 or 7 (EXE-07). Since every entry balances, so do the
+// file and each journal. A validation date before the entry date (ECR-09)
+// and classes 6 and 7 not giving FECOptions.Result (FEC-12) are only
+// warnings, given to FECOptions.Warn.
 type FEC struct {
 	o FECOptions
 }
@@ -196,7 +238,8 @@ type fecEntry struct {
 	e       *entry.Entry
 	valid   period.Date
 	opening bool
-	lines   [][]string // 18 columns each, EcritureNum still blank
+	result  decimal.Decimal // credits minus debits on classes 6 and 7
+	lines   [][]string      // 18 columns each, EcritureNum still blank
 }
 
 // Encode checks the entries, then writes the FEC. Errors: ErrNotEntry,
@@ -206,18 +249,36 @@ func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
 	if err != nil {
 		return err
 	}
-	var problems []FECProblem
+	exclude := f.o.Exclude
+	if exclude == nil {
+		exclude = ClosingEntry
+	}
+	var problems, warnings []FECProblem
 	recs := make([]*fecEntry, 0, len(es))
+	var result decimal.Decimal
 	for i, e := range es {
-		r, ps := f.entry(docs[i], e)
+		if exclude(e) {
+			warnings = append(warnings, FECProblem{Document: docs[i].ID, Rule: "FEC-10", Message: "left out: a closing or centralisation entry"})
+			continue
+		}
+		r, ps, ws := f.entry(docs[i], e)
 		problems = append(problems, ps...)
+		warnings = append(warnings, ws...)
 		recs = append(recs, r)
+		result = result.Add(r.result)
 	}
 	if len(problems) > 0 {
-		slices.SortStableFunc(problems, func(a, b FECProblem) int {
-			return cmp.Or(strings.Compare(a.Document, b.Document), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
-		})
+		sortProblems(problems)
 		return &FECError{Problems: problems}
+	}
+	if f.o.Result != nil && !result.Equal(*f.o.Result) {
+		warnings = append(warnings, FECProblem{Rule: "FEC-12", Message: fmt.Sprintf("classes 6 and 7 give a result of %s, not %s", result.StringFixed(2), f.o.Result.StringFixed(2))})
+	}
+	if f.o.Warn != nil {
+		sortProblems(warnings)
+		for _, w := range warnings {
+			f.o.Warn(w)
+		}
 	}
 	slices.SortStableFunc(recs, func(a, b *fecEntry) int {
 		if a.opening != b.opening {
@@ -241,9 +302,16 @@ func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
 	return bw.Flush()
 }
 
-// entry formats one entry's lines and checks them.
-func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
-	var ps []FECProblem
+func sortProblems(ps []FECProblem) {
+	slices.SortStableFunc(ps, func(a, b FECProblem) int {
+		return cmp.Or(strings.Compare(a.Document, b.Document), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
+	})
+}
+
+// entry formats one entry's lines and checks them, returning its problems
+// and its warnings.
+func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []FECProblem) {
+	var ps, ws []FECProblem
 	bad := func(line int, rule, format string, args ...any) {
 		ps = append(ps, FECProblem{Document: d.ID, Line: line, Rule: rule, Message: fmt.Sprintf(format, args...)})
 	}
@@ -271,8 +339,11 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
 		bad(0, "ECR-05", "the entry is not validated (no validation date)")
 	case !valid.IsValid():
 		bad(0, "FEC-05", "validation date %v is not a calendar date", valid)
-	case valid.Before(e.Date) && f.o.Warn != nil:
-		f.o.Warn(FECProblem{Document: d.ID, Rule: "ECR-09", Message: fmt.Sprintf("validated on %s, before its date %s", valid, e.Date)})
+	case valid.Before(e.Date):
+		ws = append(ws, FECProblem{Document: d.ID, Rule: "ECR-09", Message: fmt.Sprintf("validated on %s, before its date %s", valid, e.Date)})
+	}
+	if r.opening && e.Date.IsValid() && e.Date != f.o.Start {
+		bad(0, "EXE-07", "à-nouveaux dated %s, not on the first day of the exercise %s", e.Date, f.o.Start)
 	}
 	r.valid = valid
 	pieceRef := e.ProducerID
@@ -322,6 +393,10 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
 		if number != "" && !validAccount(number) {
 			bad(line, "PCG-01", "account number %q does not start with 3 digits of class 1 to 8", number)
 		}
+		incomeExpense := strings.HasPrefix(number, "6") || strings.HasPrefix(number, "7")
+		if incomeExpense && r.opening {
+			bad(line, "EXE-07", "à-nouveaux on account %s: only classes 1 to 5 are carried forward", number)
+		}
 		name = text(line, "CompteLib", name, true)
 		label := text(line, "EcritureLib", m.Description, true)
 		debit, credit := v.Debit, v.Credit
@@ -339,6 +414,9 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
 			}
 		}
 		debits, credits = debits.Add(debit), credits.Add(credit)
+		if incomeExpense {
+			r.result = r.result.Add(credit).Sub(debit)
+		}
 		var let, dateLet string
 		if m.Lettering.State() == lettering.StateComplete {
 			let = text(line, "EcritureLet", m.Lettering.Code(), false)
@@ -359,7 +437,7 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem) {
 		}
 		bad(0, "ECR-02", msg, debits, credits)
 	}
-	return r, ps
+	return r, ps, ws
 }
 
 func (f *FEC) validDate(e *entry.Entry) (period.Date, bool) {
@@ -407,6 +485,7 @@ func (f *FEC) Description() string {
 	b.WriteString("Fichier à plat, enregistrements de longueur variable séparés par CR LF, zones séparées par une tabulation,\n")
 	b.WriteString("jeu de caractères UTF-8 sans BOM, première ligne = noms des zones.\n")
 	b.WriteString("Dates au format AAAAMMJJ; montants en base 10, virgule décimale, deux décimales, sans séparateur de milliers.\n")
+	b.WriteString("Écritures validées de l'exercice, à-nouveaux et inventaire compris; écritures de clôture des comptes de charges et de produits exclues.\n")
 	b.WriteString("EcritureNum: numérotation continue, unique dans le fichier, à-nouveaux en premier puis ordre de validation.\n")
 	b.WriteString("PieceRef: premier numéro de facture des lignes, à défaut l'identifiant de l'écriture.\n")
 	b.WriteString("EcritureLet: code des lettrages complets; DateLet: date de validation de l'écriture.\n")
