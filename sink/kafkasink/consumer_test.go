@@ -97,19 +97,23 @@ func TestConsumerWritesEveryMessage(t *testing.T) {
 	}
 }
 
-// fetchOne returns the first record of partition 0 of topic that has one.
+// fetchOne returns the first record of the first partition of topic that
+// holds one.
 func fetchOne(t *testing.T, c *kfake.Cluster, topic string) *kgo.Record {
 	t.Helper()
-	for p := range int32(8) {
-		cl := newClient(t, c, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().AtStart()}}),
+	for _, p := range c.PartitionInfos(topic) {
+		if p.HighWatermark == 0 {
+			continue
+		}
+		cl := newClient(t, c, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p.Partition: kgo.NewOffset().AtStart()}}),
 			kgo.FetchMaxWait(50*time.Millisecond))
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		recs := cl.PollRecords(ctx, 1).Records()
-		cancel()
-		cl.Close()
-		if len(recs) > 0 {
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		if recs := cl.PollRecords(ctx, 1).Records(); len(recs) > 0 {
 			return recs[0]
 		}
+		t.Fatalf("partition %s/%d holds records up to %d, but none came", topic, p.Partition, p.HighWatermark)
 	}
 	t.Fatalf("no record in %s", topic)
 	return nil
