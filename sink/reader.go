@@ -147,6 +147,17 @@ type Stream struct {
 // order, and the [Replica]'s timestamp rules make the result the same
 // whatever the order.
 //
+// Reading a sink while it is written: offsets give the order of events, not
+// the order in which their files appear. Writes that run at once (the
+// Writer's concurrent puts, several writer processes each with its own
+// block of offsets, several Kafka partitions) can make a file appear after
+// one with a higher offset, so resuming with From or After can step over a
+// file that was not there yet. A consumer of a live sink should rather
+// resume by time: read with ProducedSince set to the start of its previous
+// read minus a margin larger than a write takes (plus the clocks' skew),
+// and let the [Replica] drop what it has already applied, as its timestamp
+// rules make applying an event twice harmless.
+//
 // Memory: the stream sorts a compact index of the directory (about 24 bytes
 // per file) and remembers 16 bytes per event to drop duplicates; payloads
 // are read and decoded one at a time, a few ahead ([ReaderOptions.Prefetch]).
