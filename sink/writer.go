@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
@@ -236,77 +235,138 @@ func (w *Writer) WriteBatch(ctx context.Context, evs []*Event) ([]FileName, erro
 // name, ErrEntity, a *ConflictError when other bytes are stored under the
 // key (they are left untouched), or the store's error.
 func (w *Writer) WriteAt(ctx context.Context, name FileName, ev *Event) (created bool, err error) {
-	if name.Event != ev.Name {
-		return false, &FileNameError{Name: name.String(), Part: "event",
-			Err: fmt.Errorf("%w: the name says %s, the event is %s", ErrFileName, name.Event, ev.Name)}
-	}
-	if err := name.Validate(); err != nil {
-		return false, err
-	}
-	if err := w.checkEntity(ev.EntityID); err != nil {
-		return false, err
-	}
-	data, err := ev.Encode()
+	o, err := w.placed(Placed{Name: name, Event: ev})
 	if err != nil {
 		return false, err
 	}
-	n, err := w.putAll(ctx, []storage.BatchObject{{Key: Key(ev.EntityID, name), Data: data}})
+	n, err := w.putAll(ctx, []storage.BatchObject{o})
 	return n == 1, err
+}
+
+// Placed is an event and the name it is written under, for
+// [Writer.WriteAtBatch].
+type Placed struct {
+	Name  FileName
+	Event *Event
+}
+
+// WriteAtBatch writes each event under its name, as [Writer.WriteAt] does,
+// as one batch: with [WriterOptions.Durable] and a store that implements
+// [storage.Batcher], one group commit, made durable by one flush; otherwise
+// concurrent puts ([WriterOptions.Concurrency]). Every event is checked and
+// encoded before anything is written: a bad event, or two events under the
+// same key, fail the whole batch with WriteAt's errors and write nothing.
+//
+// It returns, per event, whether this call created its file (false for a
+// file found with the same bytes). On a store error, files of the batch
+// may or may not have been written: created tells which this call created,
+// the error joins one error per file not written (a *ConflictError for a key
+// holding other bytes, the store's error otherwise), and calling again with
+// the same events is safe.
+func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (created []bool, err error) {
+	objs := make([]storage.BatchObject, len(evs))
+	seen := make(map[string]bool, len(evs))
+	for i, p := range evs {
+		o, err := w.placed(p)
+		if err != nil {
+			return nil, fmt.Errorf("sink: WriteAtBatch: event %d: %w", i, err)
+		}
+		if seen[o.Key] {
+			return nil, fmt.Errorf("sink: WriteAtBatch: event %d: %w: %s is given twice", i, ErrFileName, o.Key)
+		}
+		seen[o.Key] = true
+		objs[i] = o
+	}
+	return w.putEach(ctx, objs)
+}
+
+// placed checks p and encodes it into the object to store.
+func (w *Writer) placed(p Placed) (storage.BatchObject, error) {
+	if p.Event == nil {
+		return storage.BatchObject{}, errors.New("sink: nil event")
+	}
+	if p.Name.Event != p.Event.Name {
+		return storage.BatchObject{}, &FileNameError{Name: p.Name.String(), Part: "event",
+			Err: fmt.Errorf("%w: the name says %s, the event is %s", ErrFileName, p.Name.Event, p.Event.Name)}
+	}
+	if err := p.Name.Validate(); err != nil {
+		return storage.BatchObject{}, err
+	}
+	if err := w.checkEntity(p.Event.EntityID); err != nil {
+		return storage.BatchObject{}, err
+	}
+	data, err := p.Event.Encode()
+	if err != nil {
+		return storage.BatchObject{}, err
+	}
+	return storage.BatchObject{Key: Key(p.Event.EntityID, p.Name), Data: data}, nil
 }
 
 // putAll writes objs create-only and returns how many it created. An object
 // already stored with the same bytes counts as written; with other bytes it
 // is a *ConflictError.
 func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, error) {
+	created, err := w.putEach(ctx, objs)
+	n := 0
+	for _, c := range created {
+		if c {
+			n++
+		}
+	}
+	return n, err
+}
+
+// putEach is putAll reporting, per object, whether it created it.
+func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) ([]bool, error) {
+	created := make([]bool, len(objs))
 	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
 	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
 		err := storage.PutBatch(ctx, w.store, objs, create)
 		var be *storage.BatchError
 		if !errors.As(err, &be) {
 			if err != nil {
-				return 0, err
+				return created, err
 			}
-			return len(objs), nil
+			for i := range created {
+				created[i] = true
+			}
+			return created, nil
 		}
-		created := len(objs) - len(be.Errs)
-		var errs []error
+		failed := make(map[string]error, len(be.Errs))
 		for _, ke := range be.Errs {
-			if !errors.Is(ke, storage.ErrExist) {
+			failed[ke.Key] = ke
+		}
+		var errs []error
+		for i, o := range objs {
+			ke, ok := failed[o.Key]
+			switch {
+			case !ok:
+				created[i] = true
+			case !errors.Is(ke, storage.ErrExist):
 				errs = append(errs, ke)
-				continue
-			}
-			data := objs[indexOf(objs, ke.Key)].Data
-			if err := w.sameBytes(ctx, ke.Key, data); err != nil {
-				errs = append(errs, err)
+			default:
+				if err := w.sameBytes(ctx, o.Key, o.Data); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		}
 		return created, errors.Join(errs...)
 	}
 	if len(objs) == 1 {
-		created, err := w.putOne(ctx, objs[0], create)
-		if created {
-			return 1, err
-		}
-		return 0, err
+		c, err := w.putOne(ctx, objs[0], create)
+		created[0] = c
+		return created, err
 	}
-	var created atomic.Int64
+	pos := make(map[string]int, len(objs)) // keys are unique in a batch
+	for i, o := range objs {
+		pos[o.Key] = i
+	}
 	err := storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
 		c, err := w.putOne(ctx, o, create)
-		if c {
-			created.Add(1)
-		}
+		created[pos[o.Key]] = c // each goroutine its own element
 		return err
 	})
-	return int(created.Load()), err
-}
-
-func indexOf(objs []storage.BatchObject, key string) int {
-	for i, o := range objs {
-		if o.Key == key {
-			return i
-		}
-	}
-	return -1 // unreachable: BatchError names keys of the batch
+	return created, err
 }
 
 func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storage.PutOptions) (bool, error) {

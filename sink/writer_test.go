@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -270,6 +271,90 @@ func TestWriteBatchConcurrentAndDurable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// WriteAtBatch creates what is missing, accepts what is there with the same
+// bytes, reports a conflict per file holding other bytes and a store error
+// per file not written, in both modes; bad input writes nothing.
+func TestWriteAtBatch(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 1, 30, 0, 0, 0, 0, time.UTC)
+	placed := func(n int) []Placed {
+		var ps []Placed
+		for i := range n {
+			ps = append(ps, Placed{
+				Name:  FileName{Event: AccountInserted, Offset: int64(100 + i), Time: at},
+				Event: accountEvent([]string{"e1", "e2"}[i%2], fmt.Sprint("acc-", i), "411000"),
+			})
+		}
+		return ps
+	}
+	for _, durable := range []bool{false, true} {
+		t.Run(fmt.Sprint("durable=", durable), func(t *testing.T) {
+			faults := faultstore.New(memstore.New(nil))
+			w, _ := NewWriter(faults, &WriterOptions{Durable: durable, Concurrency: 3})
+			ps := placed(6)
+
+			// Two files already there: one with the same bytes, one with others.
+			if _, err := w.WriteAt(ctx, ps[1].Name, ps[1].Event); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.WriteAt(ctx, ps[4].Name, accountEvent("e1", "other", "401000")); err != nil {
+				t.Fatal(err)
+			}
+			// And a store failure on one key, struck once.
+			faults.Add(faultstore.Rule{Op: faultstore.OpPut, Key: Key("e2", ps[3].Name), Times: 1})
+
+			created, err := w.WriteAtBatch(ctx, ps)
+			if want := []bool{true, false, true, false, false, true}; !slices.Equal(created, want) {
+				t.Errorf("created %v, want %v", created, want)
+			}
+			var ce *ConflictError
+			if !errors.As(err, &ce) || ce.Key != Key("e1", ps[4].Name) || !errors.Is(err, faultstore.ErrInjected) {
+				t.Fatalf("error %v, want the conflict on %s and the injected fault", err, ps[4].Name)
+			}
+			if strings.Contains(err.Error(), ps[0].Name.String()) {
+				t.Errorf("error %q names a file that was written", err)
+			}
+
+			// Again, without the conflicting event: only the failed file is new.
+			ps = slices.Delete(ps, 4, 5)
+			created, err = w.WriteAtBatch(ctx, ps)
+			if want := []bool{false, false, false, true, false}; err != nil || !slices.Equal(created, want) {
+				t.Errorf("retry = %v, %v; want %v, nil", created, err, want)
+			}
+			if got := len(sinkKeys(t, faults)); got != 6 {
+				t.Errorf("%d files, want 6", got)
+			}
+		})
+	}
+	t.Run("bad input", func(t *testing.T) {
+		tests := []struct {
+			name string
+			edit func([]Placed) []Placed
+			want error
+		}{
+			{"repeated name", func(ps []Placed) []Placed { ps[3].Name = ps[1].Name; return ps }, ErrFileName},
+			{"name of another event", func(ps []Placed) []Placed { ps[2].Name.Event = AccountDeleted; return ps }, ErrFileName},
+			{"invalid name", func(ps []Placed) []Placed { ps[2].Name.Offset = -1; return ps }, ErrFileName},
+			{"invalid payload", func(ps []Placed) []Placed { ps[2].Event.Data = nil; return ps }, ErrPayload},
+			{"bad entity", func(ps []Placed) []Placed { ps[2].Event.EntityID = "a/b"; return ps }, ErrEntity},
+			{"nil event", func(ps []Placed) []Placed { ps[2].Event = nil; return ps }, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				store := memstore.New(nil)
+				w, _ := NewWriter(store, nil)
+				created, err := w.WriteAtBatch(ctx, tt.edit(placed(4)))
+				if err == nil || created != nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+					t.Errorf("WriteAtBatch = %v, %v; want nil and %v", created, err, tt.want)
+				}
+				if keys := sinkKeys(t, store); len(keys) != 0 {
+					t.Errorf("bad input wrote %q", keys)
+				}
+			})
+		}
+	})
 }
 
 func TestNewWriterOptions(t *testing.T) {
