@@ -348,6 +348,30 @@ func TestConsumerStoreFailures(t *testing.T) {
 			t.Errorf("%d retries logged, want 4", n)
 		}
 	})
+	t.Run("transient, group commit", func(t *testing.T) {
+		c := newCluster(t, 1)
+		evs := accountEvents(entityID(1), 10)
+		publish(t, newPublisher(t, c), evs)
+		mem := memstore.New(nil)
+		// The batch loses objects 4 to 7; they are then written one by one.
+		store := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Skip: 3, Times: 4})
+		logs := &logRecorder{}
+		o := consumerOptions(c, "transient-group")
+		o.Logger = slog.New(logs)
+		o.Durable = true
+		r := start(t, store, o)
+		waitFor(t, "every message", func() bool { return r.c.Progress().Records == int64(len(evs)) })
+		if err := r.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		checkExactlyOnce(t, mem, evs)
+		if n := logs.count(slog.LevelWarn, "kafkasink: group commit failed, writing its messages one by one"); n < 1 {
+			t.Errorf("no failed group commit logged: %v", logs.messages())
+		}
+		if p := r.c.Progress(); p.Created != int64(len(evs)) || p.Existing != 0 {
+			t.Errorf("progress %+v, want every file created once", p)
+		}
+	})
 	t.Run("permanent", func(t *testing.T) {
 		c := newCluster(t, 1)
 		evs := accountEvents(entityID(1), 10)

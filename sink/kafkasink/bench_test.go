@@ -70,19 +70,22 @@ func benchSetup(b *testing.B) (addrs []string, n int) {
 }
 
 // BenchmarkConsume measures messages per second from Kafka (in process)
-// into a filestore, with one and two members in the group: decode, write
-// create-only, commit. Each op is one message; the time includes joining
-// the group.
+// into a filestore (no fsync), with one and two members in the group:
+// decode, write create-only, commit; with concurrent puts, and with one
+// batch put per poll (ConsumerOptions.Durable). Each op is one message;
+// the time includes joining the group.
 func BenchmarkConsume(b *testing.B) {
 	for _, members := range []int{1, 2} {
-		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			store, err := filestore.New(benchDir(b), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer store.Close()
-			benchConsumer(b, members, store)
-		})
+		for _, group := range []bool{false, true} {
+			b.Run(fmt.Sprintf("members=%d/groupcommit=%v", members, group), func(b *testing.B) {
+				store, err := filestore.New(benchDir(b), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer store.Close()
+				benchConsumer(b, members, store, func(o *kafkasink.ConsumerOptions) { o.Durable = group })
+			})
+		}
 	}
 }
 
@@ -107,6 +110,61 @@ func BenchmarkConsumeCeiling(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkConsumeDurable is BenchmarkConsume into a filestore that makes
+// every file durable (Options.Sync), one member: each file fsynced on its
+// own, against ConsumerOptions.Durable, one group commit (one syncfs) per
+// poll.
+func BenchmarkConsumeDurable(b *testing.B) {
+	for _, group := range []bool{false, true} {
+		b.Run(fmt.Sprintf("groupcommit=%v", group), func(b *testing.B) {
+			store, err := filestore.New(benchDir(b), &filestore.Options{Sync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			benchConsumer(b, 1, store, func(o *kafkasink.ConsumerOptions) { o.Durable = group })
+		})
+	}
+}
+
+// BenchmarkConsumeDurableCeiling is BenchmarkConsumeCeiling made durable
+// the plainest way: each file written, fsynced and closed, then its
+// directory fsynced.
+func BenchmarkConsumeDurableCeiling(b *testing.B) {
+	dir := benchDir(b)
+	var mkdir sync.Map
+	benchCeiling(b, 1, func(entity, name string, value []byte) error {
+		ed := filepath.Join(dir, entity)
+		if _, ok := mkdir.Load(ed); !ok {
+			if err := os.MkdirAll(ed, 0o755); err != nil {
+				return err
+			}
+			mkdir.Store(ed, true)
+		}
+		f, err := os.OpenFile(filepath.Join(ed, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(value)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		d, err := os.Open(ed)
+		if err != nil {
+			return err
+		}
+		err = d.Sync()
+		d.Close()
+		return err
+	})
 }
 
 // BenchmarkConsumeMemstore is BenchmarkConsume into memory: what Kafka and
@@ -136,15 +194,19 @@ func BenchmarkConsumeMemstoreCeiling(b *testing.B) {
 }
 
 // benchConsumer consumes b.N messages into store with a group of members.
-func benchConsumer(b *testing.B, members int, store storage.Store) {
+func benchConsumer(b *testing.B, members int, store storage.Store, opts ...func(*kafkasink.ConsumerOptions)) {
 	addrs, n := benchSetup(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	cs := make([]*kafkasink.Consumer, members)
 	for i := range cs {
+		o := &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
+			ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}}
+		for _, f := range opts {
+			f(o)
+		}
 		var err error
-		cs[i], err = kafkasink.NewConsumer(store, &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
-			ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}})
+		cs[i], err = kafkasink.NewConsumer(store, o)
 		if err != nil {
 			b.Fatal(err)
 		}

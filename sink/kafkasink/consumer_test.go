@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,15 +172,19 @@ func TestConsumerRedelivery(t *testing.T) {
 // message ends once in the store.
 func TestConsumerKilledMidStream(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
-		mode  faultstore.Mode
-		skip  int
-		files bool // a filestore rather than a memstore
+		name    string
+		mode    faultstore.Mode
+		skip    int
+		files   bool // a filestore rather than a memstore
+		durable bool // ConsumerOptions.Durable (and a filestore with Sync)
 	}{
-		{"crash after a write, before its commit", faultstore.FailAfter, 40, false},
-		{"crash before a write", faultstore.FailBefore, 25, false},
-		{"crash at the first write", faultstore.FailAfter, 0, false},
-		{"filestore, crash after a write", faultstore.FailAfter, 30, true},
+		{"crash after a write, before its commit", faultstore.FailAfter, 40, false, false},
+		{"crash before a write", faultstore.FailBefore, 25, false, false},
+		{"crash at the first write", faultstore.FailAfter, 0, false, false},
+		{"filestore, crash after a write", faultstore.FailAfter, 30, true, false},
+		{"group commit, crash after a write", faultstore.FailAfter, 30, false, true},
+		{"group commit, crash before a write", faultstore.FailBefore, 25, false, true},
+		{"durable filestore, group commit, crash after a write", faultstore.FailAfter, 30, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, sinkTopics()...),
@@ -193,7 +198,7 @@ func TestConsumerKilledMidStream(t *testing.T) {
 
 			var mem storage.Store = memstore.New(nil)
 			if tt.files {
-				fs, err := filestore.New(t.TempDir(), nil)
+				fs, err := filestore.New(t.TempDir(), &filestore.Options{Sync: tt.durable})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -205,6 +210,7 @@ func TestConsumerKilledMidStream(t *testing.T) {
 				o := consumerOptions(c, "kill")
 				o.MaxPollRecords = 20
 				o.WriteRetries = 1
+				o.Durable = tt.durable
 				o.ClientOptions = append(o.ClientOptions,
 					// A static member does not leave the group when it
 					// stops: the group notices its death by the session
@@ -294,20 +300,53 @@ func (s *recordingStore) Put(ctx context.Context, key string, r io.Reader, opts 
 // written concurrently; each entity's messages of a topic are written in
 // offset order, which is the order they were published in.
 func TestConsumerOrderPerEntity(t *testing.T) {
+	t.Run("concurrent puts", func(t *testing.T) {
+		store := &recordingStore{Store: memstore.New(nil)}
+		testOrderPerEntity(t, store, &store.keys, false)
+	})
+	t.Run("group commit", func(t *testing.T) {
+		store := &recordingBatcher{recordingStore: recordingStore{Store: memstore.New(nil)}}
+		testOrderPerEntity(t, store, &store.keys, true)
+	})
+}
+
+// recordingBatcher is a recordingStore whose batches are recorded in
+// order.
+type recordingBatcher struct {
+	recordingStore
+	batches atomic.Int64 // batches of several objects
+}
+
+func (s *recordingBatcher) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
+	if len(objs) > 1 {
+		s.batches.Add(1)
+	}
+	for _, o := range objs {
+		if err := s.Put(ctx, o.Key, bytes.NewReader(o.Data), opts); err != nil {
+			return err // not the batch contract, but the test never fails a put
+		}
+	}
+	return nil
+}
+
+func testOrderPerEntity(t *testing.T, store storage.Store, keys *[]string, durable bool) {
 	c := newCluster(t, 2)
 	evs := mixedEvents(20, 30)
 	publish(t, newPublisher(t, c), evs)
-	store := &recordingStore{Store: memstore.New(nil)}
 	o := consumerOptions(c, "order")
 	o.Concurrency = 16
+	o.Durable = durable
 	r := start(t, store, o)
 	waitFor(t, "every message", func() bool { return r.c.Progress().Records == int64(len(evs)) })
 	if err := r.stop(t); err != nil {
 		t.Fatal(err)
 	}
+	if b, ok := store.(*recordingBatcher); ok && b.batches.Load() == 0 {
+		t.Error("no group commit")
+	}
 	type stream struct{ entity, topic string }
 	written := map[stream][]int64{} // offsets, in write order
-	for _, key := range store.keys {
+	for _, key := range *keys {
 		entity, base, _ := strings.Cut(key, "/")
 		name, err := sink.ParseFileName(base)
 		if err != nil {

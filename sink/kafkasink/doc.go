@@ -43,7 +43,9 @@
 // messages after the last commit uncommitted; the member that takes the
 // partition over, or the same one restarted, receives them again and
 // rewrites identical files. The store thus ends with every message once,
-// and nothing is ever overwritten.
+// and nothing is ever overwritten. With [ConsumerOptions.Durable], a poll's
+// change events are written as one group commit through the store's batch
+// put, made durable by one flush, before their offsets are committed.
 //
 // # Order
 //
