@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,44 +102,85 @@ type Delivery struct {
 //
 // Cost: every call reads the registry (one listing and one read per
 // subscription), so that a change made by another process is seen at once.
-// With many subscriptions and a high event rate, that reading dominates.
+// With many subscriptions and a high event rate, that reading dominates:
+// [Dispatcher.DispatchBatch] reads it once for many events.
 func (d *Dispatcher) Dispatch(ctx context.Context, ev *sink.Event) (*Delivery, error) {
-	data, err := ev.Encode()
-	if err != nil {
+	ds, err := d.DispatchBatch(ctx, []*sink.Event{ev})
+	if ds == nil {
 		return nil, err
 	}
-	res := &Delivery{}
+	return &ds[0], err
+}
+
+// DispatchBatch delivers events as [Dispatcher.Dispatch] does, reading the
+// registry once for all of them: each subscription's events are written in
+// the order of evs with one [sink.Writer.WriteBatch]. It returns what was
+// done with each event, in the order of evs. Every event is encoded before
+// anything is done: an invalid one fails the call, which delivers nothing.
+// On another error, the deliveries so far are returned with it; retrying
+// the batch is safe, as readers drop re-deliveries.
+func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]Delivery, error) {
+	datas := make([][]byte, len(evs))
+	for i, ev := range evs {
+		if ev == nil {
+			return nil, fmt.Errorf("subscription: DispatchBatch: event %d is nil", i)
+		}
+		data, err := ev.Encode()
+		if err != nil {
+			return nil, err
+		}
+		datas[i] = data
+	}
+	res := make([]Delivery, len(evs))
 	for s, err := range d.reg.List(ctx) {
 		if err != nil {
 			return res, err
 		}
-		e, ok := s.Entity(ev.EntityID)
-		if !ok || !s.Wants(ev.Name) || e.Status == StatusRemoved {
-			continue
+		var ready []*sink.Event
+		var readyAt []int
+		var waiting []string // entities with held events, in order
+		for i, ev := range evs {
+			e, ok := s.Entity(ev.EntityID)
+			if !ok || !s.Wants(ev.Name) || e.Status == StatusRemoved {
+				continue
+			}
+			if e.Status == StatusReady {
+				ready, readyAt = append(ready, ev), append(readyAt, i)
+				continue
+			}
+			if err := d.hold(ctx, s.ID, ev, datas[i]); err != nil {
+				return res, err
+			}
+			res[i].Held = append(res[i].Held, s.ID)
+			if !slices.Contains(waiting, ev.EntityID) {
+				waiting = append(waiting, ev.EntityID)
+			}
 		}
-		if e.Status == StatusReady {
+		if len(ready) > 0 {
 			w, err := d.writer(s)
 			if err != nil {
 				return res, err
 			}
-			if _, err := w.Write(ctx, ev); err != nil {
+			if _, err := w.WriteBatch(ctx, ready); err != nil {
 				return res, fmt.Errorf("subscription %s: %w", s.ID, err)
 			}
-			res.Delivered = append(res.Delivered, s.ID)
+			for _, i := range readyAt {
+				res[i].Delivered = append(res[i].Delivered, s.ID)
+			}
+		}
+		if len(waiting) == 0 {
 			continue
 		}
-		if err := d.hold(ctx, s.ID, ev, data); err != nil {
-			return res, err
-		}
-		res.Held = append(res.Held, s.ID)
-		// The initialization may have finished meanwhile: read again.
+		// An initialization may have finished meanwhile: read again.
 		now, err := d.reg.Get(ctx, s.ID)
 		if err != nil {
 			return res, err
 		}
-		if e, ok := now.Entity(ev.EntityID); ok && e.Status == StatusReady {
-			if err := d.flush(ctx, now, ev.EntityID); err != nil {
-				return res, err
+		for _, entity := range waiting {
+			if e, ok := now.Entity(entity); ok && e.Status == StatusReady {
+				if err := d.flush(ctx, now, entity); err != nil {
+					return res, err
+				}
 			}
 		}
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/sink/subscription"
@@ -377,6 +380,75 @@ func TestDispatchFilters(t *testing.T) {
 	}
 	if files < 33 {
 		t.Errorf("the removed entity's files are gone: %d left", files)
+	}
+}
+
+// DispatchBatch does what Dispatch does event by event, reading the
+// registry once: ready entities get their events in batch order, a new one
+// has them held, unwanted events and unknown entities get nothing.
+func TestDispatchBatch(t *testing.T) {
+	ctx := context.Background()
+	regStore := faultstore.New(memstore.New(nil)) // no faults: it counts calls
+	e := newEnv(t, regStore)
+	e.create(t, sink.ThirdPartyInserted)
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.Now().Add(time.Hour)
+	acc := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: sink.Millis(now), ApplicationID: "a", EntityID: entA, ID: "acc"}}
+	evs := []*sink.Event{
+		liveEvent(entA, "live-1", now),
+		liveEvent(entB, "live-2", now), // entB is new: held
+		acc,                            // not wanted
+		liveEvent("ent-other", "live-3", now),
+		liveEvent(entA, "live-4", now.Add(time.Second)),
+	}
+	lists := regStore.Calls(faultstore.OpList)
+	ds, err := e.disp.DispatchBatch(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := regStore.Calls(faultstore.OpList) - lists; n != 2 {
+		t.Errorf("%d listings of the registry store for one batch, want 2 (the subscriptions, then sub-1 again after holding)", n)
+	}
+	want := []subscription.Delivery{
+		{Delivered: []string{"sub-1"}}, {Held: []string{"sub-1"}}, {}, {}, {Delivered: []string{"sub-1"}},
+	}
+	if diff := cmp.Diff(want, ds, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+	// entA's two events, in batch order (offsets increase).
+	r, _ := sink.NewReader(e.dest, nil)
+	var live []string
+	for it, err := range r.Read(ctx, entA, nil).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(it.Event.ID, "live-") {
+			live = append(live, it.Event.ID)
+		}
+	}
+	if !slices.Equal(live, []string{"live-1", "live-4"}) {
+		t.Errorf("entA received %v, want live-1 then live-4", live)
+	}
+	// The held event reaches entB once it is initialized.
+	if _, err := e.disp.Initialize(ctx, "sub-1", entB, source, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := received(t, e.dest, entB); got["live-2"] != 1 {
+		t.Errorf("entB received %v, want live-2 once", got)
+	}
+	// An invalid event fails the batch before anything is delivered.
+	before := received(t, e.dest, entA)
+	bad := []*sink.Event{liveEvent(entA, "live-5", now), {Name: sink.ThirdPartyInserted, Envelope: sink.Envelope{EntityID: entA}}}
+	if ds, err := e.disp.DispatchBatch(ctx, bad); err == nil || ds != nil {
+		t.Errorf("DispatchBatch with an invalid event = %v, %v; want an error", ds, err)
+	}
+	if _, err := e.disp.DispatchBatch(ctx, []*sink.Event{nil}); err == nil {
+		t.Error("DispatchBatch with a nil event: no error")
+	}
+	if after := received(t, e.dest, entA); len(after) != len(before) {
+		t.Errorf("a refused batch delivered: %v -> %v", before, after)
 	}
 }
 
