@@ -22,6 +22,8 @@ type decoder struct {
 	syntaxPath    string // where malformed JSON was met
 	syntaxPathSet bool
 
+	open bool // skip undeclared keys of closed objects too (Decode)
+
 	pathBuf [96]byte // backing store of path for usual depths
 }
 
@@ -36,7 +38,12 @@ func (d *decoder) atSyntaxError(err error) {
 // decodeDoc decodes data, which must hold exactly one value decoded by fn,
 // and returns the problems found, in the order found.
 func decodeDoc(data []byte, fn func(*decoder) error) []*FieldError {
-	d := &decoder{}
+	return decodeDocOpen(data, false, fn)
+}
+
+// decodeDocOpen is decodeDoc, skipping every undeclared key when open is set.
+func decodeDocOpen(data []byte, open bool, fn func(*decoder) error) []*FieldError {
+	d := &decoder{open: open}
 	d.path = d.pathBuf[:0]
 	d.lex.Reset(data)
 	err := fn(d)
@@ -100,7 +107,7 @@ func (d *decoder) object(member func(key []byte) (uint32, error)) (seen uint32, 
 // unknown handles a key the object does not declare: a problem if the object
 // is closed, then the value is skipped.
 func (d *decoder) unknown(closed bool) (uint32, error) {
-	if closed {
+	if closed && !d.open {
 		d.add(RuleUnknownField, "unknown field")
 	}
 	return 0, d.lex.Skip()

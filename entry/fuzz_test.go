@@ -3,6 +3,7 @@ package entry_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,8 +29,17 @@ func FuzzDecode(f *testing.F) {
 		if _, err := entry.Parse(data, nil); (err == nil) != (decodeErr == nil && e.Validate(nil) == nil) {
 			t.Errorf("Parse and UnmarshalJSON+Validate disagree: %v / %v", err, decodeErr)
 		}
+		// Decode is UnmarshalJSON tolerating undeclared keys: it accepts
+		// whatever UnmarshalJSON accepts, and decodes it the same way.
+		open, openErr := entry.Decode(data)
+		if decodeErr == nil && openErr != nil {
+			t.Errorf("Decode refused what UnmarshalJSON accepted: %v", openErr)
+		}
 		if decodeErr != nil {
 			return
+		}
+		if !reflect.DeepEqual(open, e) {
+			t.Errorf("Decode and UnmarshalJSON decode %q differently", data)
 		}
 		if !json.Valid(data) {
 			t.Fatalf("decoder accepted invalid JSON %q", data)

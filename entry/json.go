@@ -32,6 +32,19 @@ func (e *Entry) UnmarshalJSON(data []byte) error {
 	return report(decodeDoc(data, func(d *decoder) error { return d.entry(e) }))
 }
 
+// Decode decodes one entry as [Entry.UnmarshalJSON] does, except that keys
+// the model does not declare are skipped instead of reported (rule
+// RuleUnknownField): it is for readers of data written by a producer that
+// may be newer than this package, such as a sink's entry events, where a
+// field added by the platform must not make an entry unreadable. Every
+// other structural problem is reported, in a *[ValidationError]; business
+// rules are not checked (see [Entry.Validate]).
+func Decode(data []byte) (Entry, error) {
+	var e Entry
+	err := report(decodeDocOpen(data, true, func(d *decoder) error { return d.entry(&e) }))
+	return e, err
+}
+
 // MarshalJSON implements [encoding/json.Marshaler] for one movement, as
 // inside an entry.
 func (m Movement) MarshalJSON() ([]byte, error) {

@@ -240,3 +240,29 @@ func TestFixturesValid(t *testing.T) {
 		})
 	}
 }
+
+// Decode skips the keys the model does not declare, at any depth, where
+// UnmarshalJSON reports them; it reports every other problem.
+func TestDecodeUnknownKeys(t *testing.T) {
+	const rest = `"analytics":[],"lettering":{"state":"none","value":null}`
+	in := []byte(`{"producerId":"1","date":"2024-01-31","nouveau":1,"attachments":{},` +
+		`"journal":{"producerId":"j","customerReferenceCode":"AC","name":"ACHATS","type":"Achat"},` +
+		`"currency":{"code":"EUR"},"movements":[{"producerId":"m1","description":"d","value":{"credit":0,"debit":1,"amount":-1},"y":null,` + rest + `},` +
+		`{"producerId":"m2","description":"d","value":{"credit":1,"debit":0,"amount":1},` + rest + `}]}`)
+	var strict entry.Entry
+	err := strict.UnmarshalJSON(in)
+	var ve *entry.ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 2 {
+		t.Fatalf("UnmarshalJSON = %v, want the two undeclared keys reported", err)
+	}
+	e, err := entry.Decode(in)
+	if err != nil {
+		t.Fatalf("Decode = %v", err)
+	}
+	if e.ProducerID != "1" || e.Journal.Name != "ACHATS" || len(e.Movements) != 2 || !e.Movements[0].Value.Debit.Equal(decimal.NewFromInt(1)) {
+		t.Errorf("Decode = %+v", e)
+	}
+	if _, err := entry.Decode([]byte(`{"producerId":1,"nouveau":1}`)); !errors.Is(err, entry.ErrType) {
+		t.Errorf("Decode of a numeric producerId = %v, want ErrType", err)
+	}
+}

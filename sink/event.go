@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
 )
 
@@ -371,7 +372,14 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 	}
 	obj.WriteByte('}')
 	ev.Data = newData(name.Object())
-	if err := json.Unmarshal(obj.Bytes(), ev.Data); err != nil {
+	if e, ok := ev.Data.(*entry.Entry); ok {
+		// Entries are decoded strictly but for undeclared keys, which a
+		// newer platform may add at any depth.
+		*e, err = entry.Decode(obj.Bytes())
+	} else {
+		err = json.Unmarshal(obj.Bytes(), ev.Data)
+	}
+	if err != nil {
 		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 	}
 	return ev, nil

@@ -177,6 +177,33 @@ func TestEntryDeletedSpellings(t *testing.T) {
 	}
 }
 
+// A field the platform adds to an entry, at the top or in a movement, does
+// not make the event unreadable; a field of the wrong type still does.
+func TestDecodeEntryUnknownFields(t *testing.T) {
+	const envelope = `"timestamp":1,"application_id":"a","entite_id":"e","id":"i",`
+	seed := bytes.TrimSpace(readTestdata(t, "seed-entry.json"))
+	plain, err := DecodeEvent(EntryInserted, append([]byte("{"+envelope), seed[1:]...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := bytes.Replace(seed, []byte(`"description": "TEST",`), []byte(`"description": "TEST", "nouveauChamp": {"a": [1]},`), 1)
+	if bytes.Equal(extra, seed) {
+		t.Fatal("the seed entry has no movement description to extend")
+	}
+	in := append([]byte("{"+envelope+`"versionSchema": 3,`), extra[1:]...)
+	ev, err := DecodeEvent(EntryInserted, in)
+	if err != nil {
+		t.Fatalf("an entry with fields added by the platform: %v", err)
+	}
+	if diff := cmp.Diff(plain.Data, ev.Data); diff != "" {
+		t.Errorf("added fields changed the entry (-plain +extended):\n%s", diff)
+	}
+	bad := bytes.Replace(in, []byte(`"description": "TEST"`), []byte(`"description": 5`), 1)
+	if _, err := DecodeEvent(EntryInserted, bad); !errors.Is(err, ErrPayload) || !errors.Is(err, entry.ErrType) {
+		t.Errorf("a movement description that is a number: %v, want ErrPayload and entry.ErrType", err)
+	}
+}
+
 func TestDecodeEventErrors(t *testing.T) {
 	const ok = `"application_id":"a","entite_id":"e","id":"i"`
 	tests := []struct {
