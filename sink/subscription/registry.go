@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,17 +27,27 @@ type RegistryOptions struct {
 	// Stores resolves a destination's store name to the store. It is
 	// needed to deliver or initialize; nil resolves nothing.
 	Stores func(name string) (storage.Store, error)
+	// KeepGenerations is how many generations of each subscription are
+	// kept: a change deletes those that many before it, so that reading a
+	// subscription lists a bounded number of files. 0 means 16; a negative
+	// value keeps every generation.
+	KeepGenerations int
 }
 
 // Registry persists subscriptions in a store. Every change writes a new
 // generation of the subscription, create-only: two processes editing the
 // same subscription never lose an update, the later one retries on the
-// newer generation. A Registry is safe for concurrent use.
+// newer generation. Old generations are deleted as changes go
+// (RegistryOptions.KeepGenerations); a process whose read is so old that
+// its generation was deleted and is then written again sees, after
+// writing, that newer generations exist, and retries as well. A Registry
+// is safe for concurrent use.
 type Registry struct {
 	store  storage.Store
 	dir    string
 	now    func() time.Time
 	stores func(string) (storage.Store, error)
+	keep   int64 // generations kept; 0: all
 }
 
 // NewRegistry returns a registry kept in store. It does no I/O.
@@ -48,7 +59,13 @@ func NewRegistry(store storage.Store, opts *RegistryOptions) (*Registry, error) 
 	if store == nil {
 		return nil, errors.New("subscription: NewRegistry: nil store")
 	}
-	r := &Registry{store: store, dir: o.Dir, now: o.Now, stores: o.Stores}
+	r := &Registry{store: store, dir: o.Dir, now: o.Now, stores: o.Stores, keep: int64(o.KeepGenerations)}
+	switch {
+	case r.keep == 0:
+		r.keep = 16
+	case r.keep < 0:
+		r.keep = 0
+	}
 	if r.dir == "" {
 		r.dir = "_subscriptions"
 	}
@@ -65,22 +82,32 @@ const genDigits = 19
 
 func (r *Registry) subDir(id string) string { return r.dir + "/subscriptions/" + id + "/" }
 
-// latest returns the newest generation of subscription id.
+// latest returns the newest generation of subscription id. A generation
+// deleted by compaction between listing and reading means a newer one was
+// written: it lists again.
 func (r *Registry) latest(ctx context.Context, id string) (*Subscription, error) {
 	if !singleElement(id) {
 		return nil, fmt.Errorf("%w: subscription id %q", ErrInvalid, id)
 	}
-	last := ""
-	for key, err := range storage.Keys(ctx, r.store, r.subDir(id)) {
-		if err != nil {
+	for {
+		last := ""
+		for key, err := range storage.Keys(ctx, r.store, r.subDir(id)) {
+			if err != nil {
+				return nil, err
+			}
+			last = key
+		}
+		if last == "" {
+			return nil, fmt.Errorf("%w: subscription %s", ErrNotFound, id)
+		}
+		s, err := r.read(ctx, last)
+		if !errors.Is(err, storage.ErrNotExist) {
+			return s, err
+		}
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		last = key
 	}
-	if last == "" {
-		return nil, fmt.Errorf("%w: subscription %s", ErrNotFound, id)
-	}
-	return r.read(ctx, last)
 }
 
 func (r *Registry) read(ctx context.Context, key string) (*Subscription, error) {
@@ -160,6 +187,9 @@ func (r *Registry) List(ctx context.Context) iter.Seq2[*Subscription, error] {
 				return true
 			}
 			s, err := r.read(ctx, lastKey)
+			if errors.Is(err, storage.ErrNotExist) {
+				s, err = r.latest(ctx, lastID) // compacted meanwhile
+			}
 			if !yield(s, err) || err != nil {
 				return false
 			}
@@ -186,7 +216,8 @@ var errNoChange = errors.New("no change")
 // Update applies fn to a copy of the current version of subscription id and
 // stores the result as the next generation. If another process stored that
 // generation first, it reads the newer version and applies fn again: fn
-// must be a pure function of the subscription it is given. fn's error is
+// must be a pure function of the subscription it is given, and applying it
+// to a subscription it already changed must change nothing. fn's error is
 // returned as is.
 func (r *Registry) Update(ctx context.Context, id string, fn func(*Subscription) error) (*Subscription, error) {
 	for range 100 {
@@ -202,14 +233,66 @@ func (r *Registry) Update(ctx context.Context, id string, fn func(*Subscription)
 		}
 		next.Generation = cur.Generation + 1
 		err = r.write(ctx, next)
-		if err == nil {
-			return next.clone(), nil
+		if errors.Is(err, storage.ErrExist) {
+			continue // another process took this generation: read it
 		}
-		if !errors.Is(err, storage.ErrExist) {
+		if err != nil {
 			return nil, err
+		}
+		if won, err := r.compact(ctx, next); err != nil || won {
+			if err != nil {
+				return nil, err
+			}
+			return next.clone(), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: subscription %s", ErrTooManyConflict, id)
+}
+
+// compact checks that s, just written, is not a generation deleted long ago
+// and written again by a process that read a state that old: it is then
+// superseded by generations at least KeepGenerations newer, and compact
+// reports false. Otherwise it deletes, best effort, the generations that
+// many before s (and any older one left by an earlier failed deletion) and
+// reports true. A generation less than KeepGenerations below the newest
+// cannot have been deleted, so the newer ones were built on s.
+func (r *Registry) compact(ctx context.Context, s *Subscription) (bool, error) {
+	if r.keep == 0 {
+		return true, nil
+	}
+	var old []string
+	newest := s.Generation
+	for key, err := range storage.Keys(ctx, r.store, r.subDir(s.ID)) {
+		if err != nil {
+			return false, err
+		}
+		gen, ok := generationOf(key)
+		if !ok {
+			continue
+		}
+		newest = max(newest, gen)
+		if gen <= s.Generation-r.keep {
+			old = append(old, key)
+		}
+	}
+	if newest >= s.Generation+r.keep {
+		return false, nil
+	}
+	for _, key := range old {
+		_ = r.store.Delete(ctx, key) // a failure leaves a file the next change deletes
+	}
+	return true, nil
+}
+
+// generationOf parses the generation number of a generation's key.
+func generationOf(key string) (int64, bool) {
+	base := key[strings.LastIndexByte(key, '/')+1:]
+	digits, ok := strings.CutSuffix(base, ".json")
+	if !ok || len(digits) != genDigits {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	return n, err == nil
 }
 
 // setStatus changes the status of entity in s, enforcing the life cycle:

@@ -243,6 +243,107 @@ func TestConcurrentRegistryEdits(t *testing.T) {
 	}
 }
 
+// generations lists the generation files of sub-1.
+func generations(t *testing.T, store storage.Store) []string {
+	t.Helper()
+	var keys []string
+	for key, err := range storage.Keys(context.Background(), store, "_subscriptions/subscriptions/sub-1/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// Changes delete the generations KeepGenerations before them; concurrent
+// editors with a small window still lose nothing.
+func TestRegistryCompaction(t *testing.T) {
+	ctx := context.Background()
+	t.Run("bounded", func(t *testing.T) {
+		store := memstore.New(nil)
+		reg, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: 3})
+		if _, err := reg.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			if _, err := reg.AddEntity(ctx, "sub-1", fmt.Sprintf("ent-%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if keys := generations(t, store); len(keys) != 3 || !strings.HasSuffix(keys[2], "0000000000000000021.json") {
+			t.Errorf("generation files %q, want the last 3 (19 to 21)", keys)
+		}
+		s, err := reg.Get(ctx, "sub-1")
+		if err != nil || s.Generation != 21 || len(s.Entities) != 20 {
+			t.Errorf("Get = %+v, %v; want 20 entities at generation 21", s, err)
+		}
+	})
+	t.Run("keep all", func(t *testing.T) {
+		store := memstore.New(nil)
+		reg, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: -1})
+		reg.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}})
+		for i := range 20 {
+			reg.AddEntity(ctx, "sub-1", fmt.Sprintf("ent-%02d", i))
+		}
+		if n := len(generations(t, store)); n != 21 {
+			t.Errorf("%d generation files, want all 21", n)
+		}
+	})
+	t.Run("concurrent", func(t *testing.T) {
+		store := memstore.New(nil)
+		first, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: 2})
+		first.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}})
+		var wg sync.WaitGroup
+		for i := range 16 {
+			reg, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: 2})
+			wg.Go(func() {
+				if _, err := reg.AddEntity(ctx, "sub-1", fmt.Sprintf("ent-%02d", i)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		s, _ := first.Get(ctx, "sub-1")
+		if len(s.Entities) != 16 {
+			t.Errorf("%d entities, want 16: an update was lost", len(s.Entities))
+		}
+	})
+	t.Run("stale writer", func(t *testing.T) {
+		// A process reads generation 1, stalls while another makes three
+		// changes (deleting generations 1 and 2), then writes generation 2
+		// again: it must notice and apply its change on generation 4.
+		store := memstore.New(nil)
+		slow, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: 2})
+		fast, _ := subscription.NewRegistry(store, &subscription.RegistryOptions{KeepGenerations: 2})
+		slow.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}})
+		calls := 0
+		s, err := slow.Update(ctx, "sub-1", func(s *subscription.Subscription) error {
+			if calls++; calls == 1 {
+				for i := range 3 {
+					if _, err := fast.AddEntity(ctx, "sub-1", fmt.Sprintf("fast-%d", i)); err != nil {
+						return err
+					}
+				}
+				if keys := generations(t, store); len(keys) != 2 {
+					return fmt.Errorf("generations %q, want 3 and 4 only", keys)
+				}
+			}
+			s.Entities = append(s.Entities, subscription.Entity{ID: "slow", Status: subscription.StatusNew, Changed: time.Now()})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 2 || s.Generation != 5 || len(s.Entities) != 4 {
+			t.Errorf("after %d calls, generation %d with %d entities; want 2 calls, generation 5, 4 entities", calls, s.Generation, len(s.Entities))
+		}
+		if got, _ := fast.Get(ctx, "sub-1"); got.Generation != 5 || len(got.Entities) != 4 {
+			t.Errorf("the registry holds generation %d with %d entities, want 5 with 4", got.Generation, len(got.Entities))
+		}
+	})
+}
+
 // TestLiveEventsDuringInitialization interleaves live changes with an
 // initialization: events of a new entity are held; those newer than the
 // snapshot are delivered once it is ready, exactly once; older ones are in
