@@ -219,18 +219,27 @@ func (ix index) pending(d *capture.Doc) bool {
 func (t *Tracker) stateKey(gen int64) string { return fmt.Sprintf("%s/state/%020d.json", t.dir, gen) }
 
 // load reads the latest generation of the state; an empty state when none
-// was ever written. Any error other than "no generation" is returned.
+// was ever written. Any error other than "no generation" is returned. A
+// generation compacted away between listing and reading means a newer one
+// exists: it lists again.
 func (t *Tracker) load(ctx context.Context) (*state, error) {
-	last, err := t.lastKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if last == "" {
-		return &state{}, nil
-	}
-	data, err := storage.ReadAll(ctx, t.store, last)
-	if err != nil {
-		return nil, fmt.Errorf("export: reading the state: %w", err)
+	var last string
+	var data []byte
+	for {
+		var err error
+		if last, err = t.lastKey(ctx); err != nil {
+			return nil, err
+		}
+		if last == "" {
+			return &state{}, nil
+		}
+		data, err = storage.ReadAll(ctx, t.store, last)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, storage.ErrNotExist) || ctx.Err() != nil {
+			return nil, fmt.Errorf("export: reading the state: %w", err)
+		}
 	}
 	st := new(state)
 	if err := json.Unmarshal(data, st); err != nil {
