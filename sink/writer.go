@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +50,8 @@ type WriterOptions struct {
 // nothing. Offsets of an entity increase strictly; they are reserved in
 // blocks in the store (see [WriterOptions.OffsetBlock]), so that a
 // restarted writer, or another process, does not reuse one. (The newest 100
-// reservations are kept: another writer could claim an old block again only
-// if 100 blocks were reserved between its listing and its claim.)
+// reservations are kept; a writer whose listing was so stale that it claims
+// a pruned block again sees the newer ones after its claim and moves on.)
 //
 // A Writer is safe for concurrent use. Writers for different entities do not
 // wait for each other; events of one entity are given their offsets in the
@@ -427,7 +428,8 @@ const offsetDigits = 19 // the digits of the largest int64
 
 // Reservations kept per entity: older ones are pruned. A writer whose
 // listing is stale could only claim a pruned block again if more than this
-// many reservations were made between its listing and its claim.
+// many reservations were made between its listing and its claim; it then
+// sees them after its claim (claimedAgain) and claims the next free block.
 const keptReservations = 100
 
 // reserve claims n offsets of entity and returns the first: it creates,
@@ -448,6 +450,13 @@ func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, er
 		key := dir + fmt.Sprintf("%0*d", offsetDigits, end)
 		err = w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true})
 		if err == nil {
+			stale, err := w.claimedAgain(ctx, entity, end)
+			if err != nil {
+				return 0, err
+			}
+			if stale {
+				continue // the block was given out and pruned long ago
+			}
 			if len(keys) >= 2*keptReservations {
 				for _, old := range keys[:len(keys)-keptReservations] {
 					// Best effort: a key left behind is pruned next time.
@@ -461,6 +470,22 @@ func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, er
 		}
 	}
 	return 0, fmt.Errorf("sink: reserving offsets of entity %q: too much contention", entity)
+}
+
+// claimedAgain reports whether the reservation ending at end, just
+// created, re-created one pruned long ago, by a writer whose listing was
+// stale: keptReservations or more reservations above it then exist, while
+// a reservation that was never pruned has fewer above it (a legitimate
+// successor would have to reserve that many blocks between our claim and
+// this check).
+func (w *Writer) claimedAgain(ctx context.Context, entity string, end int64) (bool, error) {
+	_, keys, err := w.reservations(ctx, entity)
+	if err != nil {
+		return false, err
+	}
+	key := w.reservationDir(entity) + fmt.Sprintf("%0*d", offsetDigits, end)
+	above := len(keys) - 1 - slices.Index(keys, key)
+	return slices.Contains(keys, key) && above >= keptReservations, nil
 }
 
 // reserved returns the first offset of entity that no block covers.

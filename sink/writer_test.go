@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -454,6 +455,68 @@ func TestWriterEntitiesConcurrently(t *testing.T) {
 
 // TestReservationsArePruned: a long-lived entity keeps a bounded number of
 // reservations, and its offsets still never repeat.
+// staleOffsets serves, once, a listing of the offset reservations taken
+// before they were pruned: as a writer would see them that listed, then
+// stalled while others reserved hundreds of blocks.
+type staleOffsets struct {
+	storage.Store
+	mu    sync.Mutex
+	stale []string // served once for the reservations directory
+}
+
+func (s *staleOffsets) Keys(ctx context.Context, prefix string) iter.Seq2[string, error] {
+	s.mu.Lock()
+	stale := s.stale
+	if strings.HasPrefix(prefix, "_ledgersink/offsets/") {
+		s.stale = nil
+	}
+	s.mu.Unlock()
+	if stale != nil && strings.HasPrefix(prefix, "_ledgersink/offsets/") {
+		return func(yield func(string, error) bool) {
+			for _, k := range stale {
+				if !yield(k, nil) {
+					return
+				}
+			}
+		}
+	}
+	return storage.Keys(ctx, s.Store, prefix)
+}
+
+// A writer whose listing of the reservations is older than the pruning
+// claims a pruned block again; it must notice and not reuse its offsets.
+func TestStaleReservationListing(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	first, _ := NewWriter(mem, &WriterOptions{Now: clock(), OffsetBlock: 1})
+	var before []string
+	for i := range 450 {
+		if _, err := first.Write(ctx, accountEvent("ent", "acc", "1")); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			for k, err := range storage.Keys(ctx, mem, "_ledgersink/offsets/ent/") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				before = append(before, k)
+			}
+		}
+	}
+	stale := &staleOffsets{Store: mem, stale: before}
+	late, _ := NewWriter(stale, &WriterOptions{Now: clock(), OffsetBlock: 1})
+	name, err := late.Write(ctx, accountEvent("ent", "acc-late", "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name.Offset != 450 {
+		t.Errorf("the late writer got offset %d, want 450: it reused a block given out long ago", name.Offset)
+	}
+	if stale.stale != nil {
+		t.Error("the stale listing was never served")
+	}
+}
+
 func TestReservationsArePruned(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New(nil)
