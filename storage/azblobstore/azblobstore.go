@@ -20,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/internal/storeutil"
 )
 
 // Block sizes accepted by [Options.BlockSize].
@@ -161,11 +162,11 @@ func (s *Store) Prefix() string { return s.prefix }
 // [storage.ErrInvalidKey] before any I/O. Other failures are returned as a
 // *storage.KeyError wrapping the SDK's error or the reader's.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := s.checkKey("put", key); err != nil {
+	if err := storeutil.CheckKey("put", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr("put", key, err)
+		return storeutil.KeyErr("put", key, err)
 	}
 	var po storage.PutOptions
 	if opts != nil {
@@ -174,12 +175,12 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	// Read the first block, and one byte more to know whether r ends there.
 	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
 	var first bytes.Buffer
-	n, err := first.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, s.blockSize+1))
+	n, err := first.ReadFrom(io.LimitReader(storeutil.CtxReader{Ctx: ctx, R: r}, s.blockSize+1))
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			return keyErr("put", key, cerr)
+			return storeutil.KeyErr("put", key, cerr)
 		}
-		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
+		return storeutil.KeyErr("put", key, fmt.Errorf("reading the object: %w", err))
 	}
 	var rest io.Reader
 	if n > s.blockSize {
@@ -197,7 +198,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 // the given op. data is not retained.
 func (s *Store) send(ctx context.Context, op, key string, data []byte, rest io.Reader, po storage.PutOptions) *storage.KeyError {
 	if err := ctx.Err(); err != nil {
-		return keyErr(op, key, err)
+		return storeutil.KeyErr(op, key, err)
 	}
 	var headers *blob.HTTPHeaders
 	if po.ContentType != "" {
@@ -229,27 +230,14 @@ func (s *Store) send(ctx context.Context, op, key string, data []byte, rest io.R
 	if err != nil {
 		var re *readError
 		if errors.As(err, &re) {
-			return keyErr(op, key, fmt.Errorf("reading the object: %w", re.err))
+			return storeutil.KeyErr(op, key, fmt.Errorf("reading the object: %w", re.err))
 		}
 		if po.IfNotExist && bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-			return kindErr(op, key, storage.ErrExist, err)
+			return storeutil.KindErr(op, key, storage.ErrExist, err)
 		}
-		return failErr(ctx, op, key, err)
+		return storeutil.FailErr(ctx, op, key, err)
 	}
 	return nil
-}
-
-// ctxReader stops reading with ctx's error once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // markedReader wraps the errors of the caller's reader in a *readError, to
@@ -291,18 +279,18 @@ func (e *readError) Unwrap() error { return e.err }
 // ctx.Err(). Other failures are returned as a *storage.KeyError wrapping
 // the SDK's error.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := s.checkKey("get", key); err != nil {
+	if err := storeutil.CheckKey("get", s.prefix, key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, keyErr("get", key, err)
+		return nil, storeutil.KeyErr("get", key, err)
 	}
 	resp, err := s.client.NewBlobClient(s.prefix+key).DownloadStream(ctx, nil)
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.BlobNotFound) {
-			return nil, kindErr("get", key, storage.ErrNotExist, err)
+			return nil, storeutil.KindErr("get", key, storage.ErrNotExist, err)
 		}
-		return nil, failErr(ctx, "get", key, err)
+		return nil, storeutil.FailErr(ctx, "get", key, err)
 	}
 	// The retry reader resumes a broken download with a ranged request
 	// conditioned on the blob's ETag (If-Match), so it never mixes two
@@ -339,7 +327,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 			return
 		}
 		if err := ctx.Err(); err != nil {
-			yield(storage.Object{}, keyErr("list", prefix, err))
+			yield(storage.Object{}, storeutil.KeyErr("list", prefix, err))
 			return
 		}
 		if len(s.prefix)+len(prefix) > storage.MaxKeyLen {
@@ -354,7 +342,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 		for pager.More() {
 			resp, err := pager.NextPage(ctx)
 			if err != nil {
-				yield(storage.Object{}, failErr(ctx, "list", prefix, err))
+				yield(storage.Object{}, storeutil.FailErr(ctx, "list", prefix, err))
 				return
 			}
 			page = page[:0]
@@ -398,20 +386,20 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 // I/O. A done ctx gives an error matching ctx.Err(). Other failures are
 // returned as a *storage.KeyError wrapping the SDK's error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.checkKey("delete", key); err != nil {
+	if err := storeutil.CheckKey("delete", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr("delete", key, err)
+		return storeutil.KeyErr("delete", key, err)
 	}
 	_, err := s.client.NewBlobClient(s.prefix+key).Delete(ctx, &blob.DeleteOptions{
 		DeleteSnapshots: to.Ptr(blob.DeleteSnapshotsOptionTypeInclude),
 	})
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.BlobNotFound) {
-			return kindErr("delete", key, storage.ErrNotExist, err)
+			return storeutil.KindErr("delete", key, storage.ErrNotExist, err)
 		}
-		return failErr(ctx, "delete", key, err)
+		return storeutil.FailErr(ctx, "delete", key, err)
 	}
 	return nil
 }

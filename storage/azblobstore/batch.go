@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/internal/storeutil"
 )
 
 // DefaultBatchConcurrency is the default of [Options.BatchConcurrency].
@@ -30,26 +31,7 @@ var _ storage.Batcher = (*Store)(nil)
 // PutBatch does not modify objs, the data, or *opts, and retains none of
 // them after it returns. A nil opts means the zero [storage.PutOptions].
 func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
-	if err := s.checkBatch(objs); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	var po storage.PutOptions
-	if opts != nil {
-		po = *opts
-	}
-	return storage.PutConcurrently(ctx, objs, s.batchConc, func(ctx context.Context, o storage.BatchObject) error {
-		if ke := s.send(ctx, "putbatch", o.Key, o.Data, nil, po); ke != nil {
-			return ke
-		}
-		return nil
+	return storeutil.PutBatch(ctx, s.prefix, objs, opts, s.batchConc, func(ctx context.Context, op, key string, data []byte, po storage.PutOptions) *storage.KeyError {
+		return s.send(ctx, op, key, data, nil, po)
 	})
-}
-
-// checkBatch is storage.CheckBatch plus the service's name length limit
-// under a prefix.
-func (s *Store) checkBatch(objs []storage.BatchObject) error {
-	return storage.CheckBatchUnder(s.prefix, objs)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/internal/storeutil"
 )
 
 // Options configures a [Store]. The zero value (and a nil *Options) gives the
@@ -74,19 +75,6 @@ func checkKey(op, key string) error {
 	return nil
 }
 
-// ctxReader fails with ctx's error as soon as ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Put implements [storage.Store.Put]. It reads r entirely into a new buffer
 // before taking the store's lock, and commits only if r reached its end and
 // ctx is not done; otherwise the store is unchanged. It returns a
@@ -99,7 +87,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(ctxReader{ctx, r})
+	data, err := io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err

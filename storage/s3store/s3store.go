@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/internal/storeutil"
 )
 
 // MaxPutObjectSize is the largest object a single S3 PutObject request
@@ -171,22 +172,22 @@ func (s *Store) Prefix() string { return s.prefix }
 // [storage.ErrInvalidKey] before any I/O. Other failures are returned as an
 // *storage.KeyError wrapping the SDK's error.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := s.checkKey("put", key); err != nil {
+	if err := storeutil.CheckKey("put", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr("put", key, err)
+		return storeutil.KeyErr("put", key, err)
 	}
 	var po storage.PutOptions
 	if opts != nil {
 		po = *opts
 	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(ctxReader{ctx: ctx, r: r}, s.maxSize+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(storeutil.CtxReader{Ctx: ctx, R: r}, s.maxSize+1)); err != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			return keyErr("put", key, cerr)
+			return storeutil.KeyErr("put", key, cerr)
 		}
-		return keyErr("put", key, fmt.Errorf("reading the object: %w", err))
+		return storeutil.KeyErr("put", key, fmt.Errorf("reading the object: %w", err))
 	}
 	if ke := s.putBytes(ctx, "put", key, buf.Bytes(), po); ke != nil {
 		return ke
@@ -198,10 +199,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 // *storage.KeyError with the given op. data is not retained.
 func (s *Store) putBytes(ctx context.Context, op, key string, data []byte, po storage.PutOptions) *storage.KeyError {
 	if int64(len(data)) > s.maxSize {
-		return keyErr(op, key, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize))
+		return storeutil.KeyErr(op, key, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize))
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr(op, key, err)
+		return storeutil.KeyErr(op, key, err)
 	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
@@ -217,9 +218,9 @@ func (s *Store) putBytes(ctx context.Context, op, key string, data []byte, po st
 	}
 	if _, err := s.client.PutObject(ctx, in, s.optFns...); err != nil {
 		if po.IfNotExist && isPreconditionFailed(err) {
-			return kindErr(op, key, storage.ErrExist, err)
+			return storeutil.KindErr(op, key, storage.ErrExist, err)
 		}
-		return failErr(ctx, op, key, err)
+		return storeutil.FailErr(ctx, op, key, err)
 	}
 	return nil
 }
@@ -234,11 +235,11 @@ func (s *Store) putBytes(ctx context.Context, op, key string, data []byte, po st
 // ctx.Err(). Other failures are returned as a *storage.KeyError wrapping
 // the SDK's error (a missing bucket is such a failure, not ErrNotExist).
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := s.checkKey("get", key); err != nil {
+	if err := storeutil.CheckKey("get", s.prefix, key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, keyErr("get", key, err)
+		return nil, storeutil.KeyErr("get", key, err)
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(s.bucket),
@@ -247,9 +248,9 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return nil, kindErr("get", key, storage.ErrNotExist, err)
+			return nil, storeutil.KindErr("get", key, storage.ErrNotExist, err)
 		}
-		return nil, failErr(ctx, "get", key, err)
+		return nil, storeutil.FailErr(ctx, "get", key, err)
 	}
 	return out.Body, nil
 }
@@ -280,7 +281,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 			return
 		}
 		if err := ctx.Err(); err != nil {
-			yield(storage.Object{}, keyErr("list", prefix, err))
+			yield(storage.Object{}, storeutil.KeyErr("list", prefix, err))
 			return
 		}
 		if len(s.prefix)+len(prefix) > storage.MaxKeyLen {
@@ -296,7 +297,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx, s.optFns...)
 			if err != nil {
-				yield(storage.Object{}, failErr(ctx, "list", prefix, err))
+				yield(storage.Object{}, storeutil.FailErr(ctx, "list", prefix, err))
 				return
 			}
 			for _, o := range page.Contents {
@@ -329,11 +330,11 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 // I/O. A done ctx gives an error matching ctx.Err(). Other failures are
 // returned as a *storage.KeyError wrapping the SDK's error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.checkKey("delete", key); err != nil {
+	if err := storeutil.CheckKey("delete", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return keyErr("delete", key, err)
+		return storeutil.KeyErr("delete", key, err)
 	}
 	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: aws.String(s.bucket),
@@ -341,31 +342,18 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}, s.optFns...)
 	if err != nil {
 		if isNotFound(err) {
-			return kindErr("delete", key, storage.ErrNotExist, err)
+			return storeutil.KindErr("delete", key, storage.ErrNotExist, err)
 		}
-		return failErr(ctx, "delete", key, err)
+		return storeutil.FailErr(ctx, "delete", key, err)
 	}
 	_, err = s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(s.prefix + key),
 	}, s.optFns...)
 	if err != nil {
-		return failErr(ctx, "delete", key, err)
+		return storeutil.FailErr(ctx, "delete", key, err)
 	}
 	return nil
-}
-
-// ctxReader stops reading with ctx's error once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // isPreconditionFailed reports S3's answer to a failed If-None-Match.
