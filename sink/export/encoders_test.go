@@ -341,6 +341,66 @@ func TestFECValidDate(t *testing.T) {
 	}
 }
 
+func TestSplitAuxiliary(t *testing.T) {
+	tests := []struct{ in, general, aux string }{
+		{"401UBER", "401", "UBER"},
+		{"411C0042", "411", "C0042"},
+		{"421DUPONT", "421", "DUPONT"},
+		{"401000", "", ""},
+		{"4010000", "", ""},
+		{"606UBER", "", ""},
+		{"40UBER", "", ""},
+		{"401", "", ""},
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		general, aux, ok := export.SplitAuxiliary(tt.in)
+		if general != tt.general || aux != tt.aux || ok != (tt.general != "") {
+			t.Errorf("SplitAuxiliary(%q) = %q, %q, %v; want %q, %q", tt.in, general, aux, ok, tt.general, tt.aux)
+		}
+	}
+}
+
+// A third party's account is written as its collective account and its
+// auxiliary account (CompAuxNum, CompAuxLib); FECOptions.Auxiliary replaces
+// the numbering rule.
+func TestFECAuxiliary(t *testing.T) {
+	e := entrytest.New(t).ID("ecr-aux").Date(date(2024, 5, 2)).
+		Journal("AC", "ACHATS", entry.JournalPurchase).
+		Debit("606400", "50.00").Credit("401UBER", "50.00").Entry()
+	e.Movements[0].Description, e.Movements[1].Description = "Course", "Course"
+	e.Movements[0].Account.Name, e.Movements[1].Account.Name = ptr("Fournitures"), ptr("Uber France")
+	e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: ptr(date(2024, 5, 3)), Source: entry.Source{Name: entry.SourceManual}}
+	docs := []*capture.Doc{{ID: "doc-aux", Type: "purchase_invoice", Version: "1", Data: &e}}
+	columns := func(o export.FECOptions) [][]string {
+		t.Helper()
+		o.SIREN, o.Start, o.End = "732829320", date(2024, 1, 1), date(2024, 12, 31)
+		f, err := export.NewFEC(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := f.Encode(&b, docs); err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n")[1:] {
+			f := strings.Split(line, "\t")
+			rows = append(rows, f[4:8]) // CompteNum, CompteLib, CompAuxNum, CompAuxLib
+		}
+		return rows
+	}
+	want := [][]string{{"606400", "Fournitures", "", ""}, {"401", "Fournisseurs", "UBER", "Uber France"}}
+	if diff := cmp.Diff(want, columns(export.FECOptions{})); diff != "" {
+		t.Errorf("default split (-want +got):\n%s", diff)
+	}
+	none := func(string) (string, string, bool) { return "", "", false }
+	want = [][]string{{"606400", "Fournitures", "", ""}, {"401UBER", "Uber France", "", ""}}
+	if diff := cmp.Diff(want, columns(export.FECOptions{Auxiliary: none})); diff != "" {
+		t.Errorf("no auxiliary accounts (-want +got):\n%s", diff)
+	}
+}
+
 func TestClosingEntry(t *testing.T) {
 	tests := []struct {
 		name  string

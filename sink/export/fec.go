@@ -84,6 +84,12 @@ type FECOptions struct {
 	// DropZeroLines leaves out lines whose debit and credit are both zero
 	// (as Odoo does) instead of refusing them.
 	DropZeroLines bool
+	// Auxiliary splits an account number into the general (collective)
+	// account and the auxiliary account of a third party, reporting false
+	// for an account that is not an auxiliary one. Nil means
+	// SplitAuxiliary, the MyUnisoft numbering ("401UBER": general 401,
+	// auxiliary UBER).
+	Auxiliary func(number string) (general, aux string, ok bool)
 	// Exclude reports the validated entries that FEC-10 keeps out of a FEC:
 	// those closing the expense and income accounts into the result
 	// (classes 6 and 7 to 12) and centralisation entries. Nil means
@@ -99,6 +105,44 @@ type FECOptions struct {
 	// the entry date (ECR-09), an entry left out (FEC-10), classes 6 and 7
 	// not giving FECOptions.Result (FEC-12). Nil drops them.
 	Warn func(FECProblem)
+}
+
+// SplitAuxiliary splits the number of a third party's account as MyUnisoft
+// writes them, the three digits of the collective root then the auxiliary
+// code ("401UBER", "411C0042", "421DUPONT"): it returns the root and the
+// code. A number of digits only ("401000") or of another class is a
+// general account: ok is false.
+func SplitAuxiliary(number string) (general, aux string, ok bool) {
+	if len(number) < 4 || number[0] != '4' {
+		return "", "", false
+	}
+	for i := range 3 {
+		if number[i] < '0' || number[i] > '9' {
+			return "", "", false
+		}
+	}
+	if c := number[3]; c >= '0' && c <= '9' {
+		return "", "", false
+	}
+	return number[:3], number[3:], true
+}
+
+// collectiveLabels are the PCG labels of the usual collective roots, the
+// CompteLib of the general account of an auxiliary one.
+var collectiveLabels = map[string]string{
+	"401": "Fournisseurs",
+	"403": "Fournisseurs - Effets à payer",
+	"404": "Fournisseurs d'immobilisations",
+	"408": "Fournisseurs - Factures non parvenues",
+	"409": "Fournisseurs débiteurs",
+	"411": "Clients",
+	"413": "Clients - Effets à recevoir",
+	"416": "Clients douteux ou litigieux",
+	"418": "Clients - Produits non encore facturés",
+	"419": "Clients créditeurs",
+	"421": "Personnel - Rémunérations dues",
+	"425": "Personnel - Avances et acomptes",
+	"467": "Autres comptes débiteurs ou créditeurs",
 }
 
 // ClosingEntry reports whether e closes the expense and income accounts
@@ -140,8 +184,12 @@ func accountNumber(m *entry.Movement) string {
 // the entry's date; EcritureLib the line's description; EcritureLet the code
 // of a complete lettering (partial ones are left blank, as the FEC writes
 // only complete groups), with DateLet set to the entry's validation date,
-// since the model holds no lettering date. CompAuxNum and CompAuxLib are
-// blank: the model's lines carry no auxiliary account.
+// since the model holds no lettering date. A third party's account
+// ("401UBER", see FECOptions.Auxiliary) is written as its collective
+// account (CompteNum 401, CompteLib its PCG label, or the account's name
+// for a root without one) and its auxiliary account (CompAuxNum UBER,
+// CompAuxLib the account's name); CompAuxNum and CompAuxLib are blank on
+// other lines.
 //
 // Validated entries that close classes 6 and 7 into the result, or that
 // FECOptions.Exclude names, are left out (FEC-10) and reported as warnings.
@@ -393,6 +441,14 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []
 		if number != "" && !validAccount(number) {
 			bad(line, "PCG-01", "account number %q does not start with 3 digits of class 1 to 8", number)
 		}
+		var auxNum, auxLib string
+		if general, aux, ok := f.auxiliary(number); ok {
+			auxNum, auxLib = aux, name
+			number = general
+			if label, ok := collectiveLabels[general]; ok {
+				name = label
+			}
+		}
 		incomeExpense := strings.HasPrefix(number, "6") || strings.HasPrefix(number, "7")
 		if incomeExpense && r.opening {
 			bad(line, "EXE-07", "à-nouveaux on account %s: only classes 1 to 5 are carried forward", number)
@@ -423,7 +479,7 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []
 			dateLet = yyyymmdd(valid)
 		}
 		r.lines = append(r.lines, []string{
-			jcode, jlib, "", yyyymmdd(e.Date), number, name, "", "", pieceRef, yyyymmdd(e.Date), label,
+			jcode, jlib, "", yyyymmdd(e.Date), number, name, auxNum, auxLib, pieceRef, yyyymmdd(e.Date), label,
 			fecAmount(debit), fecAmount(credit), let, dateLet, yyyymmdd(valid), devise, idevise,
 		})
 	}
@@ -438,6 +494,13 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []
 		bad(0, "ECR-02", msg, debits, credits)
 	}
 	return r, ps, ws
+}
+
+func (f *FEC) auxiliary(number string) (general, aux string, ok bool) {
+	if f.o.Auxiliary != nil {
+		return f.o.Auxiliary(number)
+	}
+	return SplitAuxiliary(number)
 }
 
 func (f *FEC) validDate(e *entry.Entry) (period.Date, bool) {
@@ -488,6 +551,7 @@ func (f *FEC) Description() string {
 	b.WriteString("Écritures validées de l'exercice, à-nouveaux et inventaire compris; écritures de clôture des comptes de charges et de produits exclues.\n")
 	b.WriteString("EcritureNum: numérotation continue, unique dans le fichier, à-nouveaux en premier puis ordre de validation.\n")
 	b.WriteString("PieceRef: premier numéro de facture des lignes, à défaut l'identifiant de l'écriture.\n")
+	b.WriteString("Comptes de tiers: CompteNum = compte collectif (racine), CompAuxNum = code auxiliaire, CompAuxLib = nom du compte.\n")
 	b.WriteString("EcritureLet: code des lettrages complets; DateLet: date de validation de l'écriture.\n")
 	b.WriteString("Montantdevise/Idevise: montant signé (débit positif) et code ISO 4217 des écritures en devise.\n")
 	b.WriteString("Zones:\n")
