@@ -795,3 +795,50 @@ func TestSweep(t *testing.T) {
 		}
 	})
 }
+
+// FuzzStoredState reads a state generation and a manifest as a tracker
+// finds them in its store, possibly damaged: the queries and a new export
+// never panic, and a damaged file is an error, never taken for "nothing
+// exported".
+func FuzzStoredState(f *testing.F) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	tr := newTracker(f, mem, docs())
+	if _, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}}); err != nil {
+		f.Fatal(err)
+	}
+	files, err := tr.Files(ctx)
+	if err != nil || len(files) != 1 {
+		f.Fatal(files, err)
+	}
+	id := files[0].ID
+	var stateKey string
+	for key, err := range storage.Keys(ctx, mem, "_ledgersink/export/state/") {
+		if err != nil {
+			f.Fatal(err)
+		}
+		stateKey = key
+	}
+	state, _ := storage.ReadAll(ctx, mem, stateKey)
+	manifest, _ := storage.ReadAll(ctx, mem, "_ledgersink/export/exports/"+id+".json")
+	f.Add(state, manifest)
+	f.Add([]byte(`{"generation":1,"exports":null}`), []byte(`{}`))
+	f.Add([]byte(`{"generation":2}`), []byte(`[]`))
+	f.Fuzz(func(t *testing.T, state, manifest []byte) {
+		s := memstore.New(nil)
+		if err := storage.WriteAll(ctx, s, stateKey, state, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := storage.WriteAll(ctx, s, "_ledgersink/export/exports/"+id+".json", manifest, nil); err != nil {
+			t.Fatal(err)
+		}
+		tr := newTracker(t, s, docs())
+		sums, err := tr.Summaries(ctx)
+		if err == nil && !json.Valid(state) {
+			t.Fatalf("a state that is not JSON was read: %d summaries", len(sums))
+		}
+		tr.Files(ctx)
+		tr.Pending(ctx, nil)
+		tr.Export(ctx, &export.Request{Encoder: export.CSV{}})
+	})
+}

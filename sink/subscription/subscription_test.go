@@ -2,6 +2,7 @@ package subscription_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -599,4 +600,37 @@ func TestPrefixDestination(t *testing.T) {
 	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); !errors.Is(err, subscription.ErrUnknownStore) {
 		t.Errorf("unknown store: %v, want ErrUnknownStore", err)
 	}
+}
+
+// FuzzSubscription decodes a registry's subscription file as the registry
+// does, then validates it: neither panics; a subscription that passes
+// validation encodes and decodes back to itself, and passes again.
+func FuzzSubscription(f *testing.F) {
+	f.Add([]byte(`{"id":"sub-1","domain":"LOOP","destination":{"store":"folder","prefix":"p/"},"events":["comptaTiersInserted"],` +
+		`"entities":[{"id":"ent-a","status":"ready","changed":"2024-02-01T08:00:00Z"}],"generation":3}`))
+	f.Add([]byte(`{"id":"../x","destination":{},"entities":[{"id":"a"},{"id":"a","status":"gone"}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s subscription.Subscription
+		if json.Unmarshal(data, &s) != nil {
+			return
+		}
+		if s.Validate() != nil {
+			return
+		}
+		out, err := json.Marshal(&s)
+		if err != nil {
+			t.Fatalf("Marshal of a valid subscription: %v", err)
+		}
+		var back subscription.Subscription
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("Unmarshal of %s: %v", out, err)
+		}
+		if err := back.Validate(); err != nil {
+			t.Errorf("a valid subscription is no longer valid after a round trip: %v", err)
+		}
+		if diff := cmp.Diff(s, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("round trip changed the subscription (-before +after):\n%s", diff)
+		}
+	})
 }
