@@ -49,8 +49,10 @@
 // strictly per entity and are reserved in blocks in the store, so a
 // restarted writer, or one in another process, does not reuse one.
 // [Writer.WriteBatch] writes many events concurrently, or as one durable
-// group commit when the store supports it; [Writer.WriteOnce] writes a batch
-// exactly once however often it is retried.
+// group commit when the store supports it; [Writer.WriteAt] and
+// [Writer.WriteAtBatch] write events under names given elsewhere (a Kafka
+// offset); [Writer.WriteOnce] writes a batch exactly once however often it
+// is retried.
 //
 // [Writer.Initialize] writes an entity's initialization: every object in
 // scope under the period rules (see package period), streamed from

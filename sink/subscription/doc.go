@@ -20,7 +20,8 @@
 // wants it and holds its entity ready. For an entity that is new or
 // initializing the event is held, not lost: once the entity is ready, the
 // held events newer than its snapshot are delivered (older ones are in the
-// snapshot), each exactly once.
+// snapshot), each exactly once. [Dispatcher.DispatchBatch] does the same
+// for many events with one reading of the registry.
 //
 // # Repair
 //
@@ -33,7 +34,8 @@
 //
 // A [Registry] keeps subscriptions as JSON in a store, each change a new
 // generation written create-only, so that processes editing the same
-// subscription never lose an update. Held events are kept in the same
+// subscription never lose an update; old generations are deleted as
+// changes go ([RegistryOptions.KeepGenerations]). Held events are kept in the same
 // store. Destinations are named; the registry resolves the names to stores
 // with [RegistryOptions.Stores].
 package subscription
