@@ -139,3 +139,20 @@ func Example_amounts() {
 	// {"credit":12.50,"debit":0,"amount":12.50}
 	// 1200 true
 }
+
+// Decode reads an entry written by a newer producer: the field it does not
+// know is skipped, where UnmarshalJSON reports it.
+func ExampleDecode() {
+	doc := []byte(`{"producerId":"ecr-1","date":"2024-01-31","attachments":{},"champNouveau":true,` +
+		`"journal":{"producerId":"j","customerReferenceCode":"AC","name":"ACHATS","type":"Achat"},"currency":{"code":"EUR"},` +
+		`"movements":[{"producerId":"m1","description":"Achat","value":{"credit":0,"debit":120,"amount":-120},"analytics":[],"lettering":{"state":"none","value":null}},` +
+		`{"producerId":"m2","description":"Achat","value":{"credit":120,"debit":0,"amount":120},"analytics":[],"lettering":{"state":"none","value":null}}]}`)
+	var strict entry.Entry
+	fmt.Println(strict.UnmarshalJSON(doc))
+	e, err := entry.Decode(doc)
+	fmt.Println(e.ProducerID, e.Date, len(e.Movements), err)
+	// Output:
+	// entry: 1 problem:
+	// 	/champNouveau: unknown field [unknownField]
+	// ecr-1 2024-01-31 2 <nil>
+}

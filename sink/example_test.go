@@ -104,3 +104,30 @@ func ExampleWriter_Initialize() {
 	// entries sent: 8
 	// report: ae9c6905-0035-4ce6-9d27-2c26b317035e/initialisation-report-2024-02-01T08:00:00.000Z.json
 }
+
+// Events whose offsets were given elsewhere (here, Kafka offsets) are
+// written as one batch; a second call finds them all there already.
+func ExampleWriter_WriteAtBatch() {
+	ctx := context.Background()
+	w, err := sink.NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		panic(err)
+	}
+	at := time.Date(2024, 1, 30, 15, 17, 20, 186e6, time.UTC)
+	var batch []sink.Placed
+	for i, label := range []string{"Banque", "Caisse"} {
+		ev := &sink.Event{
+			Name:     sink.AccountInserted,
+			Envelope: sink.Envelope{Timestamp: sink.Millis(at), ApplicationID: "app", EntityID: "ent-1", ID: fmt.Sprint("acc-", i)},
+			Data:     &sink.Account{Number: fmt.Sprint("51", i), Label: label, Type: 1},
+		}
+		batch = append(batch, sink.Placed{Name: sink.FileName{Event: ev.Name, Offset: int64(1656233 + i), Time: at}, Event: ev})
+	}
+	created, err := w.WriteAtBatch(ctx, batch)
+	fmt.Println(created, err)
+	created, err = w.WriteAtBatch(ctx, batch)
+	fmt.Println(created, err)
+	// Output:
+	// [true true] <nil>
+	// [false false] <nil>
+}

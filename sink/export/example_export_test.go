@@ -49,3 +49,15 @@ func Example() {
 	// pending: inv-1 [{status open paid}]
 	// 2 pending
 }
+
+func ExampleSplitAuxiliary() {
+	for _, number := range []string{"401UBER", "411C0042", "401000", "606400"} {
+		general, aux, ok := export.SplitAuxiliary(number)
+		fmt.Printf("%-8s -> %q %q %v\n", number, general, aux, ok)
+	}
+	// Output:
+	// 401UBER  -> "401" "UBER" true
+	// 411C0042 -> "411" "C0042" true
+	// 401000   -> "" "" false
+	// 606400   -> "" "" false
+}

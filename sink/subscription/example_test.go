@@ -49,3 +49,44 @@ func Example() {
 	// ready 33 files
 	// delivered to [partner-1]
 }
+
+// DispatchBatch reads the registry once for a batch of live events: those
+// of a ready entity are delivered, those of a new one held until it is
+// initialized.
+func ExampleDispatcher_DispatchBatch() {
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC) }
+	folder := memstore.New(nil)
+	reg, _ := subscription.NewRegistry(memstore.New(nil), &subscription.RegistryOptions{
+		Now:    now,
+		Stores: func(name string) (storage.Store, error) { return folder, nil },
+	})
+	disp := subscription.NewDispatcher(reg, &subscription.DispatcherOptions{Writer: &sink.WriterOptions{Now: now}})
+	if _, err := reg.Create(ctx, &subscription.Subscription{
+		ID: "partner-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"},
+		Entities: []subscription.Entity{{ID: "ent-ready"}, {ID: "ent-new"}},
+	}); err != nil {
+		panic(err)
+	}
+	source := func(ctx context.Context, entity string) (*sink.Initialization, error) {
+		return sinktest.Company(&sinktest.CompanyOptions{EntityID: entity}), nil
+	}
+	if _, err := disp.Initialize(ctx, "partner-1", "ent-ready", source, nil); err != nil {
+		panic(err)
+	}
+	live := func(entity string) *sink.Event {
+		return &sink.Event{Name: sink.ThirdPartyInserted,
+			Envelope: sink.Envelope{Timestamp: sink.Millis(now().Add(time.Hour)), ApplicationID: "app", EntityID: entity, ID: "tp-9"},
+			Data:     &sink.ThirdParty{Code: "C9", Kind: sink.Customer, Name: "Client 9", Active: true}}
+	}
+	ds, err := disp.DispatchBatch(ctx, []*sink.Event{live("ent-ready"), live("ent-new")})
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range ds {
+		fmt.Println("delivered to", d.Delivered, "held for", d.Held)
+	}
+	// Output:
+	// delivered to [partner-1] held for []
+	// delivered to [] held for [partner-1]
+}
