@@ -23,6 +23,7 @@ import (
 	"iter"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -276,6 +277,9 @@ func printManifest(w io.Writer, m *export.Manifest) {
 		ids = append(ids, it.ID+"@v"+it.Version)
 	}
 	fmt.Fprintf(w, "wrote %s (logged %v): %v\n", m.Name, m.Logged, ids)
+	for _, c := range m.Companions {
+		fmt.Fprintf(w, "  with %s\n", path.Base(c))
+	}
 }
 
 func printFiles(ctx context.Context, w io.Writer, tr *export.Tracker) error {

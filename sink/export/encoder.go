@@ -29,3 +29,15 @@ type Encoder interface {
 type FileNamer interface {
 	FileName(exportID string) string
 }
+
+// Companion is implemented by an Encoder whose file must travel with
+// another one, as the FEC travels with its description (LPF art. A47 A-1,
+// XI). [Tracker.Export] writes the companion beside the export file, in the
+// export's directory, before the manifest, which lists it
+// (Manifest.Companions); deleting the export removes it too.
+type Companion interface {
+	// Companion returns the companion's base name, a single valid key
+	// element other than name, and its content, for the export file named
+	// name.
+	Companion(name string) (string, []byte)
+}

@@ -538,6 +538,12 @@ func fecAmount(d decimal.Decimal) string {
 	return strings.Replace(d.StringFixed(2), ".", ",", 1)
 }
 
+// Companion implements [Companion]: the description (see [FEC.Description])
+// is written beside the FEC as "<file name without .txt>-description.txt".
+func (f *FEC) Companion(name string) (string, []byte) {
+	return strings.TrimSuffix(name, ".txt") + "-description.txt", []byte(f.Description())
+}
+
 // Description returns the description that must accompany a FEC (LPF art.
 // A47 A-1, XI; rule FEC-13): its fields, encoding, separator and structure,
 // as plain text.

@@ -121,7 +121,10 @@ type Manifest struct {
 	Base      int64     `json:"base"`          // the state generation the documents were selected at
 	Key       string    `json:"key,omitempty"` // the request's Key, if any
 	FileHash  string    `json:"fileHash"`      // SHA-256 of the file, hex
-	Documents []Item    `json:"documents"`
+	// Companions are the keys of the files written with the export file
+	// (see [Companion]), such as a FEC's description.
+	Companions []string `json:"companions,omitempty"`
+	Documents  []Item   `json:"documents"`
 }
 
 // Item is one document of an export, as it was exported.
@@ -430,7 +433,16 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	m.Name = fileName(req.Encoder, m.ID, ext, m.Logged)
 	m.File = t.dir + "/files/" + m.ID + "/" + m.Name
 
-	// 1. The file.
+	var companion *storage.BatchObject
+	if c, ok := req.Encoder.(Companion); ok {
+		name, data := c.Companion(m.Name)
+		if name == m.Name || strings.Contains(name, "/") || storage.CheckKey(name) != nil {
+			return nil, fmt.Errorf("%w: companion file name %q", ErrConfig, name)
+		}
+		companion = &storage.BatchObject{Key: t.dir + "/files/" + m.ID + "/" + name, Data: data}
+	}
+
+	// 1. The file, and its companion.
 	var buf bytes.Buffer
 	if err := req.Encoder.Encode(&buf, docs); err != nil {
 		return nil, err
@@ -448,6 +460,13 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if companion != nil {
+		err := t.store.Put(ctx, companion.Key, bytes.NewReader(companion.Data), &storage.PutOptions{IfNotExist: true, ContentType: "text/plain; charset=utf-8"})
+		if err != nil && !errors.Is(err, storage.ErrExist) { // ErrExist: an interrupted attempt's
+			return nil, err
+		}
+		m.Companions = append(m.Companions, companion.Key)
 	}
 	// 2. The manifest.
 	m.CreatedAt = t.now().UTC()
@@ -675,7 +694,7 @@ func (t *Tracker) Open(ctx context.Context, id string) (io.ReadCloser, *Manifest
 }
 
 // Delete deletes an export: it records the deletion in the state, then
-// removes the file. Its documents are pending again, unless another live
+// removes the file and its companions. Its documents are pending again, unless another live
 // logged export holds their current version; the manifest is kept, as an
 // audit record. Deleting a deleted export again only makes sure its file is
 // gone: Delete is idempotent, and a retry after a crash completes it.
@@ -683,13 +702,13 @@ func (t *Tracker) Open(ctx context.Context, id string) (io.ReadCloser, *Manifest
 // Errors: ErrNotFound when no committed export has this id (nothing else
 // is ever deleted), the store's errors, ctx.Err().
 func (t *Tracker) Delete(ctx context.Context, id string) error {
-	var file string
+	var files []string
 	err := t.update(ctx, func(st *state) (bool, error) {
 		r := st.find(id)
 		if r == nil {
 			return false, fmt.Errorf("%w: %s", ErrNotFound, id)
 		}
-		file = r.Manifest.File
+		files = append([]string{r.Manifest.File}, r.Manifest.Companions...)
 		if !r.live() {
 			return false, nil
 		}
@@ -699,8 +718,10 @@ func (t *Tracker) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := t.store.Delete(ctx, file); err != nil && !errors.Is(err, storage.ErrNotExist) {
-		return err
+	for _, file := range files {
+		if err := t.store.Delete(ctx, file); err != nil && !errors.Is(err, storage.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

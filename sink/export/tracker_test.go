@@ -397,11 +397,17 @@ func view(t testing.TB, s storage.Store, src export.Source) string {
 func TestCrash(t *testing.T) {
 	ctx := context.Background()
 	src := docs()
+	fec, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	exportReq := &export.Request{Encoder: export.CSV{}, Ext: "crash", Key: "job-42"}
+	fecReq := &export.Request{Encoder: fec, Key: "job-43"}
+	// The first export is a FEC: deleting it removes its description too.
 	setup := func() *memstore.Store {
 		mem := memstore.New(nil)
 		tr := newTracker(t, mem, src)
-		if _, err := tr.Export(ctx, &export.Request{Encoder: export.JSON{}, Selection: export.Selection{IDs: []string{"d1"}}}); err != nil {
+		if _, err := tr.Export(ctx, &export.Request{Encoder: fec, Selection: export.Selection{IDs: []string{"d1"}}}); err != nil {
 			t.Fatal(err)
 		}
 		return mem
@@ -411,6 +417,7 @@ func TestCrash(t *testing.T) {
 		run  func(tr *export.Tracker, firstID string) error
 	}{
 		{"export", func(tr *export.Tracker, _ string) error { _, err := tr.Export(ctx, exportReq); return err }},
+		{"export with a companion", func(tr *export.Tracker, _ string) error { _, err := tr.Export(ctx, fecReq); return err }},
 		{"delete", func(tr *export.Tracker, id string) error { return tr.Delete(ctx, id) }},
 	}
 	for _, step := range steps {
@@ -842,3 +849,59 @@ func FuzzStoredState(f *testing.F) {
 		tr.Export(ctx, &export.Request{Encoder: export.CSV{}})
 	})
 }
+
+// An encoder with a companion (the FEC and its description) has it written
+// beside the file and listed in the manifest; deleting the export removes
+// both. A companion name that is not a single key element is refused before
+// anything is written.
+func TestCompanion(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	tr := newTracker(t, store, docs())
+	fec, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tr.Export(ctx, &export.Request{Encoder: fec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(m.File, ".txt") + "-description.txt"
+	if len(m.Companions) != 1 || m.Companions[0] != want {
+		t.Fatalf("companions %q, want [%s]", m.Companions, want)
+	}
+	if got, err := storage.ReadAll(ctx, store, want); err != nil || string(got) != fec.Description() {
+		t.Errorf("the description file holds %q, %v", got, err)
+	}
+	if again, err := tr.Manifest(ctx, m.ID); err != nil || !slices.Equal(again.Companions, m.Companions) {
+		t.Errorf("the stored manifest lists %v, %v", again, err)
+	}
+	if err := tr.Delete(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{m.File, want} {
+		if _, err := storage.ReadAll(ctx, store, key); !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("%s after the deletion: %v, want ErrNotExist", key, err)
+		}
+	}
+
+	empty := memstore.New(nil)
+	bad := newTracker(t, empty, docs())
+	for _, name := range []string{"../up.txt", "", "sub/dir.txt"} {
+		_, err := bad.Export(ctx, &export.Request{Encoder: badCompanion{fec, name}})
+		if !errors.Is(err, export.ErrConfig) {
+			t.Errorf("companion %q: %v, want ErrConfig", name, err)
+		}
+	}
+	for obj := range empty.List(ctx, "") {
+		t.Errorf("a refused export wrote %s", obj.Key)
+	}
+}
+
+// badCompanion is a FEC whose companion has a given name.
+type badCompanion struct {
+	*export.FEC
+	name string
+}
+
+func (b badCompanion) Companion(string) (string, []byte) { return b.name, []byte("x") }
