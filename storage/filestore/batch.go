@@ -3,7 +3,6 @@ package filestore
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
 
 	"github.com/ledgersink/ledgersink/storage"
@@ -12,11 +11,11 @@ import (
 // PutBatch implements [storage.Batcher] with a group commit: it writes
 // every object to a temporary file, makes them all durable with one flush
 // (with Options.Sync: syncfs(2) on Linux, one fsync per file elsewhere or
-// with Options.NoSyncfs),
-// publishes them one by one (a hard link with opts.IfNotExist, a rename
-// otherwise), then fsyncs each directory it touched once. Durable writing
-// of many small files costs about as much as plain writing this way, where a
-// Put with Sync costs a fsync per file.
+// with Options.NoSyncfs), publishes them one by one (as Put does: a
+// rename, refusing to replace the key with opts.IfNotExist), then fsyncs
+// each directory it touched once. Durable writing of many small files
+// costs about as much as plain writing this way, where a Put with Sync
+// costs a fsync per file.
 //
 // The result follows the contract of [storage.PutBatch]: nil when every
 // object was committed; a plain error, with nothing written and no
@@ -62,7 +61,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	removeTemps := func() {
 		for i, t := range temps {
 			if t != "" {
-				handles[i].r.Remove(t)
+				handles[i].remove(t)
 			}
 		}
 	}
@@ -72,18 +71,18 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 			return err
 		}
 		dir, _ := split(o.Key)
-		d, f, tmp, err := s.batchTemp(dirs, &dirOrder, dir, &created)
+		t, err := s.batchTemp(dirs, &dirOrder, dir, &created)
 		if err != nil {
 			removeTemps()
 			return &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err}
 		}
-		temps = append(temps, tmp)
-		handles = append(handles, d)
-		_, err = f.Write(o.Data)
+		temps = append(temps, t.name)
+		handles = append(handles, t.dir)
+		_, err = t.f.Write(o.Data)
 		if err == nil && perFile {
-			err = f.Sync()
+			err = t.f.Sync()
 		}
-		if cerr := f.Close(); err == nil {
+		if cerr := t.f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
@@ -110,7 +109,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	committed := make(map[string][]int) // directory -> indexes of objects published there
 	for i, o := range objs {
 		dir, name := split(o.Key)
-		err := publish(handles[i], temps[i], name, ifNotExist)
+		err := s.publish(handles[i], temps[i], name, ifNotExist)
 		temps[i] = "" // publish removed it
 		if err != nil {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err})
@@ -129,7 +128,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		n := len(failed)
 		for _, dir := range dirOrder {
 			if idx := committed[dir]; len(idx) > 0 {
-				if err := syncDir(dirs[dir]); err != nil {
+				if err := dirs[dir].sync(); err != nil {
 					unsure(idx, err)
 					delete(committed, dir)
 				}
@@ -152,7 +151,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 
 // batchTemp creates a temporary file in dir, opening dir once per batch (and
 // again if a concurrent Delete removed it).
-func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (dirHandle, *os.File, string, error) {
+func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (temp, error) {
 	if s.opts.RemoveEmptyDirs {
 		s.dirs.RLock()
 		defer s.dirs.RUnlock()
@@ -162,17 +161,17 @@ func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string
 		if !ok {
 			var err error
 			if d, err = s.openDir(dir, true, created); err != nil {
-				return dirHandle{}, nil, "", err
+				return temp{}, err
 			}
 			dirs[dir] = d
 			*order = append(*order, dir)
 		}
-		f, tmp, err := s.createTemp(d)
+		t, err := s.createTemp(d)
 		if err == nil {
-			return d, f, tmp, nil
+			return t, nil
 		}
 		if err != errDirGone || attempt >= maxAttempts {
-			return dirHandle{}, nil, "", err
+			return temp{}, err
 		}
 		// Temporary files already written there are gone with the old
 		// directory only if it was empty, which it was not; so none are.

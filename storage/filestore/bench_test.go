@@ -118,7 +118,8 @@ func BenchmarkPut(b *testing.B) {
 		})
 		b.Run(c.name+"/ceiling", func(b *testing.B) { putCeiling(b, c) })
 	}
-	// Create-only: a hard link and an unlink instead of a rename.
+	// Create-only: renameat2(RENAME_NOREPLACE) on Linux, a hard link and an
+	// unlink elsewhere, instead of a rename.
 	b.Run("create-only/nosync/writers=1/filestore", func(b *testing.B) {
 		s := benchStore(b, nil)
 		ctx := context.Background()

@@ -14,14 +14,18 @@
 // Put writes to a temporary file in the key's own directory (never in
 // os.TempDir, so the final rename never crosses a file system) and
 // publishes it once complete: by rename(2) over the key, or, for a
-// create-only Put (IfNotExist), by link(2) to the key, which fails when the
-// key exists. Readers therefore see the old object or the complete new one,
-// and of several create-only Puts racing for a key exactly one wins, even
-// across processes sharing the root. The file system must support hard
-// links (every Unix file system and NTFS do; FAT and some network shares do
-// not, and create-only Puts then fail).
+// create-only Put (IfNotExist), by a step that fails when the key exists:
+// on Linux renameat2(2) with RENAME_NOREPLACE; elsewhere link(2) to the key,
+// then the removal of the temporary file. Readers therefore see the old
+// object or the complete new one, and of several create-only Puts racing
+// for a key exactly one wins, even across processes sharing the root.
 //
-// Temporary files are named [TempPrefix] followed by 16 hex digits. Keys
+// A Linux file system without RENAME_NOREPLACE (some overlay and network
+// ones) makes a Store use link(2) from its first create-only Put on. The
+// link needs hard links: every Unix file system and NTFS have them; FAT and
+// some network shares do not, and create-only Puts fail there.
+//
+// Temporary files are named [TempPrefix] followed by 24 hex digits. Keys
 // using that prefix in any element are rejected with [storage.RuleReserved];
 // List never yields them. They are removed on every error and on
 // cancellation; only a crash of the process (or of the machine) between
@@ -38,6 +42,15 @@
 // system once (syncfs(2) on Linux), publishes them, and fsyncs each
 // directory once; the sink's group commits use it through
 // [storage.PutBatch].
+//
+// # System calls
+//
+// On Linux, Put and PutBatch work in a directory through its file
+// descriptor, with system calls naming one element relative to it: a
+// create-only Put of a small file into an existing directory is six calls
+// (open the directory, create, write, close, renameat2, close), and
+// Options.Sync adds two fsyncs. Elsewhere every step goes through an
+// [os.Root] and an [os.File], about fifteen calls.
 //
 // # Confinement
 //

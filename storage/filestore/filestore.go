@@ -81,6 +81,12 @@ type Store struct {
 	// directory over and over could starve a Put of it; other processes
 	// sharing the root are still handled by retrying.
 	dirs sync.RWMutex
+
+	// noRenameNoReplace is set once renaming without replacing proved
+	// unsupported (always, off Linux; on Linux, an old kernel or a file
+	// system without RENAME_NOREPLACE, such as some overlay and network
+	// ones): create-only Puts then publish by hard link.
+	noRenameNoReplace atomic.Bool
 }
 
 var (
@@ -170,35 +176,15 @@ func (s *Store) tempName() string {
 	return TempPrefix + s.tag + hex.EncodeToString(b[:])
 }
 
-// dirHandle is an open directory of the store: the root itself, or a
-// sub-Root of it that must be closed.
-type dirHandle struct {
-	r   *os.Root
-	own bool
-}
-
-func (d dirHandle) close() {
-	if d.own {
-		d.r.Close()
-	}
-}
-
 // openDir opens dir (a slash path, "." for the root), creating it and its
 // missing parents when create is set, and appending the directories created
 // to *created. A file in the way gives ErrConflict.
-//
-// The trailing "/." makes the Root open every element of dir with
-// O_DIRECTORY: a FIFO planted where a directory is expected then fails
-// with ENOTDIR instead of blocking the open.
 func (s *Store) openDir(dir string, create bool, created *[]string) (dirHandle, error) {
-	if dir == "." {
-		return dirHandle{r: s.root}, nil
-	}
 	for attempt := 0; ; attempt++ {
-		r, err := s.root.OpenRoot(dir + "/.")
+		d, err := s.openDirOnce(dir)
 		switch {
 		case err == nil:
-			return dirHandle{r: r, own: true}, nil
+			return d, nil
 		case errors.Is(err, syscall.ENOTDIR):
 			return dirHandle{}, ErrConflict
 		case !create || attempt >= maxAttempts || !errors.Is(err, fs.ErrNotExist):
@@ -216,27 +202,35 @@ func (s *Store) openDir(dir string, create bool, created *[]string) (dirHandle, 
 // concurrent Delete with RemoveEmptyDirs); the caller opens it again.
 var errDirGone = errors.New("filestore: directory removed concurrently")
 
+// temp is a temporary file created in an open directory.
+type temp struct {
+	dir  dirHandle
+	f    tempFile // open for writing
+	name string
+}
+
 // createTemp creates a temporary file in the open directory d.
-func (s *Store) createTemp(d dirHandle) (*os.File, string, error) {
+func (s *Store) createTemp(d dirHandle) (temp, error) {
 	for attempt := 0; ; attempt++ {
 		name := s.tempName()
-		f, err := d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.opts.Perm)
+		f, err := d.create(name, s.opts.Perm)
 		switch {
 		case err == nil:
-			return f, name, nil
+			return temp{dir: d, f: f, name: name}, nil
 		case errors.Is(err, fs.ErrExist) && attempt < 5:
 			continue // a name collision with another process: draw again
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, "", errDirGone
+			return temp{}, errDirGone
 		default:
-			return nil, "", err
+			return temp{}, err
 		}
 	}
 }
 
 // openTemp opens dir (creating it if needed) and creates a temporary file
-// in it, reopening dir if a concurrent Delete removed it in between.
-func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, string, error) {
+// in it, reopening dir if a concurrent Delete removed it in between. The
+// caller closes t.dir.
+func (s *Store) openTemp(dir string, created *[]string) (temp, error) {
 	if s.opts.RemoveEmptyDirs {
 		s.dirs.RLock()
 		defer s.dirs.RUnlock()
@@ -244,15 +238,15 @@ func (s *Store) openTemp(dir string, created *[]string) (dirHandle, *os.File, st
 	for attempt := 0; ; attempt++ {
 		d, err := s.openDir(dir, true, created)
 		if err != nil {
-			return dirHandle{}, nil, "", err
+			return temp{}, err
 		}
-		f, tmp, err := s.createTemp(d)
+		t, err := s.createTemp(d)
 		if err == nil {
-			return d, f, tmp, nil
+			return t, nil
 		}
 		d.close()
 		if err != errDirGone || attempt >= maxAttempts {
-			return dirHandle{}, nil, "", err
+			return temp{}, err
 		}
 	}
 }
@@ -286,7 +280,7 @@ func (s *Store) mkdirs(dir string, created *[]string) error {
 }
 
 // write copies r into f, checking ctx between reads.
-func (s *Store) write(ctx context.Context, f *os.File, r io.Reader) error {
+func (s *Store) write(ctx context.Context, f tempFile, r io.Reader) error {
 	bp := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(bp)
 	buf := *bp
@@ -311,9 +305,10 @@ func (s *Store) write(ctx context.Context, f *os.File, r io.Reader) error {
 
 // Put implements [storage.Store.Put]. It writes r to a temporary file in the
 // key's directory (created if needed), then publishes it: with
-// opts.IfNotExist by a hard link to the key, which fails if the key exists
-// even when another process races for it, otherwise by a rename over the
-// key. A reader never sees a partial object. On any error, and on
+// opts.IfNotExist by a rename that refuses to replace the key (renameat2
+// on Linux) or by a hard link to it, either of which fails if the key
+// exists even when another process races for it, otherwise by a rename
+// over the key. A reader never sees a partial object. On any error, and on
 // cancellation, the temporary file is removed and the key is untouched.
 //
 // Errors: a *storage.KeyError matching storage.ErrInvalidKey (invalid or
@@ -329,33 +324,34 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	}
 	dir, name := split(key)
 	var created []string
-	d, f, tmp, err := s.openTemp(dir, &created)
+	t, err := s.openTemp(dir, &created)
 	if err != nil {
 		return keyErr("put", key, err)
 	}
+	d, tmp := t.dir, t.name
 	defer d.close()
-	err = s.write(ctx, f, r)
+	err = s.write(ctx, t.f, r)
 	if err == nil && s.opts.Sync {
-		err = f.Sync()
+		err = t.f.Sync()
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := t.f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		d.r.Remove(tmp)
+		d.remove(tmp)
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err
 		}
 		return keyErr("put", key, err)
 	}
-	if err := publish(d, tmp, name, opts != nil && opts.IfNotExist); err != nil {
+	if err := s.publish(d, tmp, name, opts != nil && opts.IfNotExist); err != nil {
 		return keyErr("put", key, err)
 	}
 	if s.opts.Sync {
-		if err := syncDir(d); err != nil {
+		if err := d.sync(); err != nil {
 			return keyErr("put", key, err)
 		}
 		if err := s.syncParents(created); err != nil {
@@ -375,40 +371,55 @@ func split(key string) (dir, name string) {
 }
 
 // publish makes the complete temporary file tmp visible as name in d, and
-// removes tmp in every case.
-func publish(d dirHandle, tmp, name string, ifNotExist bool) error {
+// removes tmp in every case. A directory named name gives ErrConflict.
+func (s *Store) publish(d dirHandle, tmp, name string, ifNotExist bool) error {
+	var err error
 	if ifNotExist {
-		err := d.r.Link(tmp, name)
-		d.r.Remove(tmp)
-		if errors.Is(err, fs.ErrExist) {
-			if fi, serr := d.r.Lstat(name); serr == nil && fi.IsDir() {
-				return ErrConflict
-			}
-			return storage.ErrExist
-		}
-		return err
+		err = s.publishNew(d, tmp, name)
+	} else {
+		err = d.rename(tmp, name)
 	}
-	err := d.r.Rename(tmp, name)
-	if err != nil {
-		d.r.Remove(tmp)
-		if fi, serr := d.r.Lstat(name); serr == nil && fi.IsDir() {
-			return ErrConflict
-		}
+	if err == nil {
+		return nil
+	}
+	d.remove(tmp)
+	if d.isDir(name) {
+		return ErrConflict
+	}
+	if ifNotExist && errors.Is(err, fs.ErrExist) {
+		return storage.ErrExist
 	}
 	return err
 }
 
-// syncDir fsyncs the open directory d.
-func syncDir(d dirHandle) error {
-	f, err := d.r.Open(".")
-	if err != nil {
+// publishNew publishes tmp as name unless name exists (EEXIST): by a
+// rename that refuses to replace, one atomic step even against other
+// processes, where the system supports it (Linux's renameat2); otherwise,
+// once the system said it does not, by a hard link.
+func (s *Store) publishNew(d dirHandle, tmp, name string) error {
+	if !s.noRenameNoReplace.Load() {
+		err := d.renameNoReplace(tmp, name)
+		if err != errNoRenameNoReplace {
+			return err
+		}
+		s.noRenameNoReplace.Store(true)
+	}
+	return linkNew(d, tmp, name)
+}
+
+// errNoRenameNoReplace is dirHandle.renameNoReplace's error when the system
+// or the file system cannot rename without replacing.
+var errNoRenameNoReplace = errors.New("filestore: rename without replacing is not supported")
+
+// linkNew is the portable create-only publish: a hard link to name, which
+// fails with EEXIST when name exists, then the removal of tmp. On error,
+// tmp is left for the caller to remove.
+func linkNew(d dirHandle, tmp, name string) error {
+	if err := d.link(tmp, name); err != nil {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	d.remove(tmp)
+	return nil
 }
 
 // syncParents fsyncs the parent of each directory in created, so that the
@@ -435,7 +446,7 @@ func (s *Store) syncPath(dir string) error {
 		return err
 	}
 	defer d.close()
-	return syncDir(d)
+	return d.sync()
 }
 
 // Get implements [storage.Store.Get]. The reader reads the file that held the

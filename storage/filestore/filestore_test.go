@@ -256,7 +256,8 @@ func TestNoEscape(t *testing.T) {
 }
 
 // TestCreateOnlyAcrossStores races create-only Puts through two Stores on one
-// root, as two processes would: the hard link decides, not a mutex.
+// root, as two processes would: the file system decides (renameat2 without
+// replacing, or a hard link), not a mutex.
 func TestCreateOnlyAcrossStores(t *testing.T) {
 	dir := t.TempDir()
 	stores := []*filestore.Store{newStore(t, dir, nil), newStore(t, dir, nil)}

@@ -95,3 +95,34 @@ func TestForeignFilesHidden(t *testing.T) {
 		t.Errorf("target after deleting its link = %q, %v", got, err)
 	}
 }
+
+// TestPutThroughInsideLink puts below a directory reached through a
+// symbolic link that stays inside the root: the link is followed, as the
+// package documents, by Put (create-only or not) and PutBatch alike.
+func TestPutThroughInsideLink(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, &filestore.Options{Sync: true})
+	ctx := t.Context()
+	if err := os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("real", "sub"), filepath.Join(dir, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	if err := storage.WriteAll(ctx, s, "alias/a", []byte("a"), &storage.PutOptions{IfNotExist: true}); err != nil {
+		t.Errorf("create-only Put through an inside link = %v", err)
+	}
+	if err := storage.WriteAll(ctx, s, "alias/a", []byte("A"), &storage.PutOptions{IfNotExist: true}); !errors.Is(err, storage.ErrExist) {
+		t.Errorf("create-only Put of an existing key through an inside link = %v, want ErrExist", err)
+	}
+	if err := storage.WriteAll(ctx, s, "alias/b", []byte("b"), nil); err != nil {
+		t.Errorf("Put through an inside link = %v", err)
+	}
+	if err := storage.PutBatch(ctx, s, []storage.BatchObject{{Key: "alias/c", Data: []byte("c")}}, nil); err != nil {
+		t.Errorf("PutBatch through an inside link = %v", err)
+	}
+	want := map[string]string{"alias": "-> " + filepath.Join("real", "sub"), "real/sub/a": "a", "real/sub/b": "b", "real/sub/c": "c"}
+	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+		t.Errorf("files on disk mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -166,7 +166,7 @@ func (w *walker) dir(r *os.Root, keyPrefix, namePrefix string) bool {
 		}
 		key := keyPrefix + e.name
 		if e.dir {
-			sub, err := r.OpenRoot(e.name + "/.") // "/.": O_DIRECTORY, see openDir
+			sub, err := r.OpenRoot(e.name + "/.") // "/.": O_DIRECTORY, see openDirOnce in dir_other.go
 			if err != nil {
 				if isNotExist(err) {
 					continue
@@ -219,7 +219,7 @@ func (s *Store) openListDir(dirPrefix string) (*os.Root, error) {
 		}
 		var sub *os.Root
 		if err == nil {
-			sub, err = r.OpenRoot(elem + "/.") // "/.": O_DIRECTORY, see openDir
+			sub, err = r.OpenRoot(elem + "/.") // "/.": O_DIRECTORY, see openDirOnce in dir_other.go
 		}
 		r.Close()
 		if err != nil {

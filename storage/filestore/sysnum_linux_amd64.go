@@ -1,4 +1,10 @@
 package filestore
 
-// sysSyncfs is syncfs(2) on linux/amd64; package syscall lacks the constant.
-const sysSyncfs = 306
+import "syscall"
+
+// System calls that package syscall lacks the constant of on linux/amd64.
+const (
+	sysSyncfs    = 306
+	sysRenameat2 = 316
+	sysFstatat   = syscall.SYS_NEWFSTATAT
+)

@@ -1,0 +1,133 @@
+//go:build linux && (amd64 || arm64)
+
+package filestore
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRenameNoReplace checks renameat2(RENAME_NOREPLACE) itself: EEXIST and
+// both files intact when the new name exists, a plain rename otherwise.
+func TestRenameNoReplace(t *testing.T) {
+	dir := t.TempDir()
+	s := newInternalStore(t, dir, nil, false)
+	for name, data := range map[string]string{"a": "A", "b": "B"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := s.openDir(".", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	err = d.renameNoReplace("a", "b")
+	if err == errNoRenameNoReplace {
+		t.Skip("this file system lacks RENAME_NOREPLACE")
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("renameNoReplace(a, b) with b present = %v, want EEXIST", err)
+	}
+	if err := d.renameNoReplace("a", "c"); err != nil {
+		t.Errorf("renameNoReplace(a, c) = %v", err)
+	}
+	want := map[string]string{"b": "B", "c": "A"}
+	if diff := cmp.Diff(want, files(t, dir)); diff != "" {
+		t.Errorf("files mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenDirAt checks that the raw walk follows no symbolic link and does
+// not block on a FIFO: both fail with ENOTDIR, which sends openDirOnce to
+// the Root (that follows a link only while it stays inside the root).
+func TestOpenDirAt(t *testing.T) {
+	dir := t.TempDir()
+	s := newInternalStore(t, dir, nil, false)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755))
+	must(os.Symlink("real", filepath.Join(dir, "inside")))
+	must(os.Symlink(t.TempDir(), filepath.Join(dir, "outside")))
+	must(syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	root, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	must(err)
+	defer syscall.Close(root)
+	for _, tc := range []struct {
+		dir     string
+		walk    error // openDirAt's errno
+		viaRoot bool  // openDirOnce succeeds through the Root
+	}{
+		{".", nil, false},
+		{"real/sub", nil, false},
+		{"inside/sub", syscall.ENOTDIR, true},
+		{"outside", syscall.ENOTDIR, false},
+		{"fifo", syscall.ENOTDIR, false},
+		{"real/missing", syscall.ENOENT, false},
+	} {
+		fd, err := openDirAt(root, tc.dir)
+		if err != tc.walk {
+			t.Errorf("openDirAt(%q) = %v, want %v", tc.dir, err, tc.walk)
+		}
+		if err == nil {
+			syscall.Close(fd)
+		}
+		d, err := s.openDirOnce(tc.dir)
+		if (err == nil) != (tc.walk == nil || tc.viaRoot) {
+			t.Errorf("openDirOnce(%q) = %v", tc.dir, err)
+		}
+		if err == nil {
+			if (d.f != nil) != tc.viaRoot {
+				t.Errorf("openDirOnce(%q) through the Root = %v, want %v", tc.dir, d.f != nil, tc.viaRoot)
+			}
+			d.close()
+		}
+	}
+}
+
+// TestTempFileWrite writes through a pipe, which the kernel may fill in
+// several steps, and checks that Write delivers every byte and reports
+// errors with the file's name. (A short write from a regular file cannot
+// be provoked here without a process-wide file size limit.)
+func TestTempFileWrite(t *testing.T) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	r := os.NewFile(uintptr(p[0]), "pipe")
+	defer r.Close()
+	w := tempFile{fd: p[1], name: "pipe"}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB, 16 pipe buffers
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		got <- b
+	}()
+	n, err := w.Write(data)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if n != len(data) || err != nil {
+		t.Errorf("Write = %d, %v; want %d, nil", n, err, len(data))
+	}
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Errorf("read back %d bytes, want the %d written", len(b), len(data))
+	}
+	_, err = tempFile{fd: -1, name: "closed"}.Write(data)
+	var pe *os.PathError
+	if !errors.As(err, &pe) || pe.Path != "closed" || !errors.Is(err, syscall.EBADF) {
+		t.Errorf("Write to a closed descriptor = %v, want a PathError naming the file, EBADF", err)
+	}
+}
