@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
@@ -129,33 +131,166 @@ func (r *record) doc(data bool) (*Doc, error) {
 }
 
 // appendRecord appends r as one line: its header, a tab, its payload.
-func appendRecord(b *bytes.Buffer, r *record) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	b.Write(data)
+func appendRecord(b *bytes.Buffer, r *record) {
+	b.Write(appendHeader(b.AvailableBuffer(), r))
 	b.WriteByte('\t')
 	b.Write(r.Payload)
 	b.WriteByte('\n')
-	return nil
 }
 
-// parseRecord decodes one line written by appendRecord.
-func parseRecord(line []byte) (*record, error) {
+// appendHeader appends r's header to b: byte for byte what encoding/json
+// writes for the record struct (its json tags are the format), written by
+// hand because the reflection of json.Marshal was the largest cost of
+// writing a snapshot. TestHeaderFormat pins the two together, so that parts
+// written before and after read alike.
+func appendHeader(b []byte, r *record) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, r.ID)
+	b = append(b, `,"type":`...)
+	b = appendString(b, r.Type)
+	b = append(b, `,"version":`...)
+	b = appendString(b, r.Version)
+	b = append(b, `,"hash":`...)
+	b = appendString(b, r.Hash)
+	if r.Status != "" {
+		b = append(b, `,"status":`...)
+		b = appendString(b, r.Status)
+	}
+	if r.Created != 0 {
+		b = append(b, `,"created":`...)
+		b = strconv.AppendInt(b, r.Created, 10)
+	}
+	if r.Invoice != "" {
+		b = append(b, `,"invoiceDate":`...)
+		b = appendString(b, r.Invoice)
+	}
+	b = append(b, `,"changed":`...)
+	b = strconv.AppendInt(b, r.Changed, 10)
+	b = append(b, `,"event":`...)
+	b = appendString(b, string(r.Event))
+	if r.Deleted {
+		b = append(b, `,"deleted":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string, as encoding/json writes it: the
+// bytes of s when none needs escaping (printable ASCII other than the quote,
+// the backslash and encoding/json's HTML characters), encoding/json's own
+// output otherwise.
+func appendString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// insertedEvents lists the Inserted events, the only ones a record holds:
+// parseHeader takes its event name from here rather than allocating it.
+var insertedEvents = func() []sink.EventName {
+	var names []sink.EventName
+	for _, n := range sink.EventNames() {
+		if n.Action() == sink.Inserted {
+			names = append(names, n)
+		}
+	}
+	return names
+}()
+
+// parseHeader decodes a header written by appendHeader (or by json.Marshal,
+// before it) into r. Like encoding/json, it takes the members in any order,
+// leaves a field as it is for a null, and skips unknown members; unlike it,
+// it matches names exactly. l is reset to read head.
+func parseHeader(l *jsonlex.Lexer, head []byte, r *record) error {
+	l.Reset(head)
+	more, err := l.ObjectStart()
+	for err == nil && more {
+		var key []byte
+		if key, err = l.Key(); err != nil {
+			break
+		}
+		if l.Peek() == jsonlex.Null {
+			err = l.Null()
+		} else {
+			switch string(key) {
+			case "id":
+				r.ID, err = l.String()
+			case "type":
+				r.Type, err = l.String()
+			case "version":
+				r.Version, err = l.String()
+			case "hash":
+				r.Hash, err = l.String()
+			case "status":
+				r.Status, err = l.String()
+			case "invoiceDate":
+				r.Invoice, err = l.String()
+			case "created":
+				r.Created, err = parseInt(l)
+			case "changed":
+				r.Changed, err = parseInt(l)
+			case "event":
+				r.Event, err = parseEvent(l)
+			case "deleted":
+				r.Deleted, err = l.Bool()
+			default:
+				err = l.Skip()
+			}
+		}
+		if err == nil {
+			more, err = l.ObjectNext()
+		}
+	}
+	if err == nil {
+		err = l.End()
+	}
+	return err
+}
+
+// parseInt reads a JSON number that is an int64.
+func parseInt(l *jsonlex.Lexer) (int64, error) {
+	num, err := l.Number()
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(string(num), 10, 64)
+}
+
+// parseEvent reads the name of an Inserted event.
+func parseEvent(l *jsonlex.Lexer) (sink.EventName, error) {
+	s, err := l.StringBytes()
+	if err != nil {
+		return "", err
+	}
+	for _, n := range insertedEvents {
+		if string(n) == string(s) {
+			return n, nil
+		}
+	}
+	return "", fmt.Errorf("%q is not an Inserted event", s)
+}
+
+// parseRecord decodes one line written by appendRecord, with l as its
+// lexer. The record's payload aliases line.
+func parseRecord(l *jsonlex.Lexer, line []byte) (*record, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	head, payload, ok := bytes.Cut(line, []byte("\t"))
 	if !ok || len(payload) == 0 {
 		return nil, errors.New("not a snapshot record")
 	}
 	r := new(record)
-	if err := json.Unmarshal(head, r); err != nil {
+	if err := parseHeader(l, head, r); err != nil {
 		return nil, err
 	}
-	if r.ID == "" || !r.Event.Valid() || r.Event.Action() != sink.Inserted {
+	if r.ID == "" || r.Event == "" {
 		return nil, errors.New("snapshot record without id or event")
 	}
-	r.Payload = payload // line is the caller's own (bufio.Reader.ReadBytes)
+	r.Payload = payload
 	return r, nil
 }
 
@@ -181,10 +316,11 @@ func readPart(ctx context.Context, s storage.Store, key string, yield func(*reco
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
+	var l jsonlex.Lexer
 	for {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadBytes('\n') // a new slice: the record's payload aliases it
 		if len(line) > 0 {
-			r, jerr := parseRecord(line)
+			r, jerr := parseRecord(&l, line)
 			if jerr != nil {
 				yield(nil, fmt.Errorf("%w: part %s: %w", ErrDamaged, key, jerr))
 				return false

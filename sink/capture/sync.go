@@ -338,9 +338,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 		}
 		var b bytes.Buffer
 		for _, r := range chunk {
-			if err := appendRecord(&b, r); err != nil {
-				return nil, err
-			}
+			appendRecord(&b, r)
 		}
 		key := fmt.Sprintf("%s/sort-%06d.ndjson", scratch, len(runs)+1)
 		if err := c.store.Put(ctx, key, &b, nil); err != nil {
@@ -406,9 +404,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 				n.Changed = o.Changed
 			}
 		}
-		if err := appendRecord(&part, n); err != nil {
-			return err
-		}
+		appendRecord(&part, n)
 		inPart++
 		if inPart >= c.partN {
 			return flushPart()
