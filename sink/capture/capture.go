@@ -203,6 +203,18 @@ type snapshot struct {
 	Retyped    int      `json:"retyped"`
 	Unchanged  int      `json:"unchanged"`
 	At         int64    `json:"at"` // when the sync began, epoch milliseconds: the timestamp of its deletions
+	// Changes, when set, lists the parts that hold only the records that
+	// may give events (see changed): complete joins them rather than the
+	// whole of BaseParts and Parts. Snapshots without a base, and intents
+	// recorded by earlier versions of this package, have none.
+	Changes *changeParts `json:"changes,omitempty"`
+}
+
+// changeParts are the parts of the records that may give events, sorted by
+// id: those of the stored snapshot (Old) and of the new one (New).
+type changeParts struct {
+	Old []string `json:"old"`
+	New []string `json:"new"`
 }
 
 func (c *Capture) genKey(kind string, n int64) string {

@@ -62,9 +62,13 @@
 //
 // Under Options.Dir ("<writer state dir>/capture/<entity>" by default):
 // "runs/<random>/part-NNNNNN.ndjson" hold the documents of a snapshot, one
-// line each (a JSON header, a tab, the payload as JSON), sorted by id; "intents/<generation>.json" and
-// "heads/<generation>.json" record the snapshots. The parts of a snapshot
-// are deleted once two newer snapshots are stored.
+// line each (a JSON header, a tab, the payload as JSON), sorted by id;
+// beside them, "old-NNNNNN.ndjson" and "new-NNNNNN.ndjson" hold, in the
+// same form, only the documents that changed since the previous snapshot,
+// as they were and as they are, from which the events are written;
+// "intents/<generation>.json" and "heads/<generation>.json" record the
+// snapshots. The parts of a snapshot are deleted once two newer snapshots
+// are stored.
 //
 // # Concurrency
 //

@@ -144,7 +144,11 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 		batch = batch[:0]
 		return nil
 	}
-	err := join(readRecords(ctx, c.store, s.BaseParts), readRecords(ctx, c.store, s.Parts), func(o, nw *record) error {
+	olds, news := s.BaseParts, s.Parts
+	if s.Changes != nil {
+		olds, news = s.Changes.Old, s.Changes.New
+	}
+	err := join(readRecords(ctx, c.store, olds), readRecords(ctx, c.store, news), func(o, nw *record) error {
 		evs, err := c.events(o, nw, s.At)
 		if err != nil {
 			return err
@@ -200,25 +204,20 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		}
 		return []*sink.Event{{Name: name, Envelope: env(r, at), Update: update && name == sink.EntryDeleted}}
 	}
-	if n != nil && n.Deleted { // the new snapshot's tombstone: deleted now, or before
-		if o.live() == nil {
-			return nil, nil
-		}
-		return deleted(o, n.Changed, false), nil
+	if !changed(o, n) {
+		return nil, nil
 	}
 	switch {
-	case o.live() == nil && n == nil:
-		return nil, nil
+	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
+		return deleted(o, n.Changed, false), nil
+	case n == nil:
+		return deleted(o, o.deletedAt(deletedAt), false), nil
 	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ev, err := decode(n)
 		if err != nil {
 			return nil, err
 		}
 		return []*sink.Event{ev}, nil
-	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt), false), nil
-	case o.Hash == n.Hash && o.Event == n.Event:
-		return nil, nil // a new version or type, the same content
 	case o.Event != n.Event: // another object: delete the old one, insert the new one
 		ins, err := decode(n)
 		if err != nil {
@@ -238,14 +237,27 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	changed, err := sink.Changes(old.Data, ins.Data)
+	fields, err := sink.Changes(old.Data, ins.Data)
 	if err != nil {
 		return nil, err
 	}
-	if len(changed) == 0 {
+	if len(fields) == 0 {
 		return nil, nil
 	}
-	return []*sink.Event{{Name: upd, Envelope: env(n, n.Changed), Data: ins.Data, Changed: changed}}, nil
+	return []*sink.Event{{Name: upd, Envelope: env(n, n.Changed), Data: ins.Data, Changed: fields}}, nil
+}
+
+// changed reports whether the records o and n of a document, from the
+// stored snapshot and the new one (either nil), may give events: whether a
+// live document appeared, disappeared, or changed its content or object.
+// Two tombstones, or two records of the same content and object, give none,
+// whatever their types and versions.
+func changed(o, n *record) bool {
+	o, n = o.live(), n.live()
+	if o == nil || n == nil {
+		return o != n
+	}
+	return o.Hash != n.Hash || o.Event != n.Event
 }
 
 // join walks two streams of records sorted by id, calling fn with the record
@@ -336,12 +348,8 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 		if err := sortChunk(); err != nil {
 			return nil, err
 		}
-		var b bytes.Buffer
-		for _, r := range chunk {
-			appendRecord(&b, r)
-		}
 		key := fmt.Sprintf("%s/sort-%06d.ndjson", scratch, len(runs)+1)
-		if err := c.store.Put(ctx, key, &b, nil); err != nil {
+		if err := c.store.Put(ctx, key, &recordReader{recs: chunk}, nil); err != nil {
 			return nil, err
 		}
 		runs = append(runs, key)
@@ -362,20 +370,15 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 			}
 		}
 	})
-	var part bytes.Buffer
-	inPart := 0
-	flushPart := func() error {
-		if inPart == 0 {
-			return nil
-		}
-		key := fmt.Sprintf("%s/part-%06d.ndjson", scratch, len(s.Parts)+1)
-		if err := c.store.Put(ctx, key, bytes.NewReader(part.Bytes()), nil); err != nil {
-			return err
-		}
-		s.Parts = append(s.Parts, key)
-		part.Reset()
-		inPart = 0
-		return nil
+	// The parts of the snapshot, and those of the records that may give
+	// events, which spare complete the reading of two whole snapshots when
+	// few documents changed. Without a stored snapshot, every record is new:
+	// the parts themselves are the changes.
+	parts := &partWriter{store: c.store, prefix: scratch + "/part-", size: c.partN}
+	var olds, news *partWriter
+	if len(base.Parts) > 0 {
+		olds = &partWriter{store: c.store, prefix: scratch + "/old-", size: c.partN}
+		news = &partWriter{store: c.store, prefix: scratch + "/new-", size: c.partN}
 	}
 	err := join(readRecords(ctx, c.store, base.Parts), merge(sources), func(o, n *record) error {
 		switch {
@@ -398,29 +401,78 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 			// Record the timestamp consumers will hold: that of the event
 			// written for a new content (after the version it replaces),
 			// the previous one when the content did not change.
-			if o != nil && (o.Deleted || o.Hash != n.Hash || o.Event != n.Event) {
+			if o != nil && changed(o, n) {
 				n.Changed = max(n.Changed, o.Changed+1)
 			} else if o != nil {
 				n.Changed = o.Changed
 			}
 		}
-		appendRecord(&part, n)
-		inPart++
-		if inPart >= c.partN {
-			return flushPart()
+		if err := parts.add(ctx, n); err != nil {
+			return err
 		}
-		return nil
+		if olds == nil || !changed(o, n) {
+			return nil
+		}
+		if o != nil {
+			if err := olds.add(ctx, o); err != nil {
+				return err
+			}
+		}
+		return news.add(ctx, n)
 	})
 	if err == nil {
-		err = flushPart()
+		err = parts.flush(ctx)
+	}
+	if err == nil && olds != nil {
+		if err = olds.flush(ctx); err == nil {
+			err = news.flush(ctx)
+		}
+		s.Changes = &changeParts{Old: olds.keys, New: news.keys}
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.Parts = parts.keys
 	for _, key := range runs { // sorted runs are merged into the parts: drop them
 		_ = c.store.Delete(ctx, key)
 	}
 	return s, nil
+}
+
+// partWriter writes records, in the order given, into parts of at most size
+// records: "<prefix>NNNNNN.ndjson".
+type partWriter struct {
+	store  storage.Store
+	prefix string
+	size   int
+	buf    bytes.Buffer // the part being filled
+	n      int          // records in buf
+	keys   []string     // the parts written
+}
+
+// add appends r to the current part, and writes the part when it is full.
+func (w *partWriter) add(ctx context.Context, r *record) error {
+	appendRecord(&w.buf, r)
+	w.n++
+	if w.n >= w.size {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the current part, if it holds any record.
+func (w *partWriter) flush(ctx context.Context) error {
+	if w.n == 0 {
+		return nil
+	}
+	key := fmt.Sprintf("%s%06d.ndjson", w.prefix, len(w.keys)+1)
+	if err := w.store.Put(ctx, key, bytes.NewReader(w.buf.Bytes()), nil); err != nil {
+		return err
+	}
+	w.keys = append(w.keys, key)
+	w.buf.Reset()
+	w.n = 0
+	return nil
 }
 
 // merge merges streams sorted by id into one, failing on an id found twice.
@@ -516,7 +568,11 @@ func (c *Capture) prune(ctx context.Context, n int64) {
 	if err != nil {
 		return
 	}
-	for _, key := range s.Parts {
+	keys := s.Parts
+	if s.Changes != nil {
+		keys = slices.Concat(keys, s.Changes.Old, s.Changes.New)
+	}
+	for _, key := range keys {
 		_ = c.store.Delete(ctx, key)
 	}
 }
