@@ -48,7 +48,8 @@ func TestRenameNoReplace(t *testing.T) {
 
 // TestOpenDirAt checks that the raw walk follows no symbolic link and does
 // not block on a FIFO: both fail with ENOTDIR, which sends openDirOnce to
-// the Root (that follows a link only while it stays inside the root).
+// the Root (that follows a link only while it stays inside the root, and
+// does not block on a FIFO behind one either).
 func TestOpenDirAt(t *testing.T) {
 	dir := t.TempDir()
 	s := newInternalStore(t, dir, nil, false)
@@ -62,6 +63,7 @@ func TestOpenDirAt(t *testing.T) {
 	must(os.Symlink("real", filepath.Join(dir, "inside")))
 	must(os.Symlink(t.TempDir(), filepath.Join(dir, "outside")))
 	must(syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	must(os.Symlink("fifo", filepath.Join(dir, "fifolink")))
 	root, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	must(err)
 	defer syscall.Close(root)
@@ -75,6 +77,7 @@ func TestOpenDirAt(t *testing.T) {
 		{"inside/sub", syscall.ENOTDIR, true},
 		{"outside", syscall.ENOTDIR, false},
 		{"fifo", syscall.ENOTDIR, false},
+		{"fifolink", syscall.ENOTDIR, false}, // the Root follows it, with O_DIRECTORY
 		{"real/missing", syscall.ENOENT, false},
 	} {
 		fd, err := openDirAt(root, tc.dir)
