@@ -15,10 +15,11 @@
 // os.TempDir, so the final rename never crosses a file system) and
 // publishes it once complete: by rename(2) over the key, or, for a
 // create-only Put (IfNotExist), by a step that fails when the key exists:
-// on Linux renameat2(2) with RENAME_NOREPLACE; elsewhere link(2) to the key,
-// then the removal of the temporary file. Readers therefore see the old
-// object or the complete new one, and of several create-only Puts racing
-// for a key exactly one wins, even across processes sharing the root.
+// on Linux (amd64, arm64) renameat2(2) with RENAME_NOREPLACE; elsewhere
+// link(2) to the key, then the removal of the temporary file. Readers
+// therefore see the old object or the complete new one, and of several
+// create-only Puts racing for a key exactly one wins, even across
+// processes sharing the root.
 //
 // A Linux file system without RENAME_NOREPLACE (some overlay and network
 // ones) makes a Store use link(2) from its first create-only Put on. The
@@ -45,12 +46,12 @@
 //
 // # System calls
 //
-// On Linux, Put and PutBatch work in a directory through its file
-// descriptor, with system calls naming one element relative to it: a
-// create-only Put of a small file into an existing directory is six calls
-// (open the directory, create, write, close, renameat2, close), and
+// On Linux (amd64, arm64), Put and PutBatch work in a directory through
+// its file descriptor, with system calls naming one element relative to
+// it: a create-only Put of a small file into an existing directory is six
+// calls (open the directory, create, write, close, renameat2, close), and
 // Options.Sync adds two fsyncs. Elsewhere every step goes through an
-// [os.Root] and an [os.File], about fifteen calls.
+// [os.Root] and an [os.File]: about fifteen calls, twenty-four with Sync.
 //
 // # Confinement
 //
