@@ -73,5 +73,8 @@
 // # Concurrency
 //
 // A Capture is safe for concurrent use, and several processes may share a
-// store: syncs are serialized by the create-only intent record.
+// store: syncs are serialized by the create-only intent record. A sync
+// makes its events in a goroutine of its own while it writes the previous
+// batch; the goroutine ends before Sync returns, and docs is only ever
+// called from the caller's goroutine.
 package capture

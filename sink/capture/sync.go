@@ -127,40 +127,44 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 // complete writes the events of the recorded intent s, then records it as
 // the stored snapshot. It is idempotent: its batches are written with
 // WriteOnce under ids derived from s, and its head record is create-only.
+//
+// The events are made (read, joined and decoded, see makeBatches) by a
+// goroutine while this one writes the previous batch: the two halves take
+// about as long. The batches, and the order they are written in, are those
+// of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	dirSum := sha256.Sum256([]byte(c.dir))
 	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
-	var batch []*sink.Event
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*sink.Event)
+	var makeErr error // set before batches is closed
+	go func() {
+		defer close(batches)
+		makeErr = c.makeBatches(ctx, s, func(batch []*sink.Event) bool {
+			select {
+			case batches <- batch:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
 	n, events := 0, 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	var err error
+	for batch := range batches {
+		if err != nil {
+			continue // until the goroutine, told by cancel, stops
 		}
 		n++
-		if _, err := c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
-			return err
+		if _, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+			cancel()
+			continue
 		}
 		events += len(batch)
-		batch = batch[:0]
-		return nil
 	}
-	olds, news := s.BaseParts, s.Parts
-	if s.Changes != nil {
-		olds, news = s.Changes.Old, s.Changes.New
-	}
-	err := join(readRecords(ctx, c.store, olds), readRecords(ctx, c.store, news), func(o, nw *record) error {
-		evs, err := c.events(o, nw, s.At)
-		if err != nil {
-			return err
-		}
-		batch = append(batch, evs...)
-		if len(batch) >= c.batchN {
-			return flush()
-		}
-		return nil
-	})
 	if err == nil {
-		err = flush()
+		err = makeErr
 	}
 	if err != nil {
 		return events, err
@@ -173,6 +177,43 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 		return events, err
 	}
 	return events, nil
+}
+
+// makeBatches makes the events of the intent s, in id order, and hands them
+// to send in batches of BatchSize or a little more (the two events of an
+// entry update go together). It stops with ctx's error when send returns
+// false.
+func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sink.Event) bool) error {
+	var batch []*sink.Event
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if !send(batch) {
+			return ctx.Err()
+		}
+		batch = nil // the batch sent is the writer's now
+		return nil
+	}
+	olds, news := s.BaseParts, s.Parts
+	if s.Changes != nil {
+		olds, news = s.Changes.Old, s.Changes.New
+	}
+	err := join(readRecords(ctx, c.store, olds), readRecords(ctx, c.store, news), func(o, n *record) error {
+		evs, err := c.events(o, n, s.At)
+		if err != nil {
+			return err
+		}
+		batch = append(batch, evs...)
+		if len(batch) >= c.batchN {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return err
 }
 
 // events returns the events turning o into n (either may be nil).
