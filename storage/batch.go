@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // BatchObject is one object of a batch written by [PutBatch].
@@ -131,19 +132,31 @@ func PutBatch(ctx context.Context, s Store, objs []BatchObject, opts *PutOptions
 // first. put must be safe for concurrent use when n > 1.
 func PutConcurrently(ctx context.Context, objs []BatchObject, n int, put func(context.Context, BatchObject) error) error {
 	results := make([]error, len(objs))
-	sem := make(chan struct{}, max(n, 1))
-	var wg sync.WaitGroup
-	for i, o := range objs {
-		if err := acquire(ctx, sem); err != nil {
-			results[i] = err
-			continue
+	// A few workers take the objects in order, rather than a goroutine per
+	// object: each worker's stack grows once.
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(objs) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			results[i] = put(ctx, objs[i])
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			results[i] = put(ctx, o)
-		})
 	}
-	wg.Wait()
+	if workers := min(max(n, 1), len(objs)); workers <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(work)
+		}
+		wg.Wait()
+	}
 	var failed []*KeyError
 	for i, err := range results {
 		if err == nil {
@@ -159,20 +172,6 @@ func PutConcurrently(ctx context.Context, objs []BatchObject, n int, put func(co
 		return &BatchError{Errs: failed}
 	}
 	return nil
-}
-
-// acquire takes a slot of sem, unless ctx is done first.
-func acquire(ctx context.Context, sem chan struct{}) error {
-	select {
-	case sem <- struct{}{}:
-		if err := ctx.Err(); err != nil {
-			<-sem
-			return err
-		}
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // CheckBatch returns nil if every key of objs is valid and unique, and
