@@ -134,13 +134,16 @@ func (d dirHandle) rename(oldname, newname string) error {
 // (EEXIST), in one atomic step: renameat2(2) with RENAME_NOREPLACE. It
 // returns errNoRenameNoReplace when the kernel (ENOSYS) or the file system
 // (EINVAL; names in one directory give it for no other reason, or
-// EOPNOTSUPP) lacks RENAME_NOREPLACE.
+// EOPNOTSUPP) lacks RENAME_NOREPLACE, and on EPERM, which is also what a
+// container's seccomp filter answers for a system call it does not know:
+// the link and unlink of the fallback then report a real permission
+// problem themselves.
 func (d dirHandle) renameNoReplace(oldname, newname string) error {
 	const renameNoReplace = 1 // RENAME_NOREPLACE, <linux/fs.h>
 	switch err := twoNames(sysRenameat2, d.fd, oldname, newname, renameNoReplace); err {
 	case nil:
 		return nil
-	case syscall.EINVAL, syscall.ENOSYS, syscall.EOPNOTSUPP:
+	case syscall.EINVAL, syscall.ENOSYS, syscall.EOPNOTSUPP, syscall.EPERM:
 		return errNoRenameNoReplace
 	default:
 		return &os.LinkError{Op: "renameat2", Old: oldname, New: newname, Err: err}
