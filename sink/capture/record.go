@@ -316,10 +316,73 @@ func parseRecord(l *jsonlex.Lexer, line []byte) (*record, error) {
 // readRecords streams the records of the parts stored under keys, in order.
 // Any error of the store, including a missing part, is yielded once and ends
 // the stream: a snapshot that cannot be read is never taken as empty.
+//
+// The parts are read and parsed by a goroutine of its own (see readAhead),
+// so that this work takes another core than the consumer's.
 func readRecords(ctx context.Context, s storage.Store, keys []string) iter.Seq2[*record, error] {
-	return func(yield func(*record, error) bool) {
+	return readAhead(func(yield func(*record, error) bool) {
 		for _, key := range keys {
 			if !readPart(ctx, s, key, yield) {
+				return
+			}
+		}
+	})
+}
+
+// readAheadBlock is how many records readAhead hands over at once; it
+// keeps at most three blocks ahead of its consumer.
+const readAheadBlock = 256
+
+// readAhead returns seq run by a goroutine of its own, up to a few blocks of
+// records ahead of the consumer. The records and the error come in the same
+// order as from seq. The goroutine ends before the returned sequence
+// returns, also when the consumer stops early.
+func readAhead(seq iter.Seq2[*record, error]) iter.Seq2[*record, error] {
+	type block struct {
+		recs []*record
+		err  error
+	}
+	return func(yield func(*record, error) bool) {
+		blocks := make(chan block, 2)
+		done := make(chan struct{})
+		go func() {
+			defer close(blocks)
+			send := func(b block) bool {
+				select {
+				case blocks <- b:
+					return true
+				case <-done:
+					return false
+				}
+			}
+			recs := make([]*record, 0, readAheadBlock)
+			for r, err := range seq {
+				if err != nil {
+					send(block{recs, err})
+					return
+				}
+				if recs = append(recs, r); len(recs) == readAheadBlock {
+					if !send(block{recs: recs}) {
+						return
+					}
+					recs = make([]*record, 0, readAheadBlock)
+				}
+			}
+			send(block{recs: recs})
+		}()
+		defer func() {
+			close(done)
+			for range blocks { // until the goroutine ends
+			}
+		}()
+		for b := range blocks {
+			for _, r := range b.recs {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if b.err != nil {
+				yield(nil, b.err)
 				return
 			}
 		}
