@@ -224,8 +224,14 @@ var insertedEvents = func() []sink.EventName {
 // parseHeader decodes a header written by appendHeader (or by json.Marshal,
 // before it) into r. Like encoding/json, it takes the members in any order,
 // leaves a field as it is for a null, and skips unknown members; unlike it,
-// it matches names exactly. l is reset to read head.
-func parseHeader(l *jsonlex.Lexer, head []byte, r *record) error {
+// it matches names exactly. l is reset to read head. prev, the record read
+// before (or nil), lends its type, version, status and invoice date to r when
+// they are equal: the records of a part mostly share them, and then cost no
+// allocation.
+func parseHeader(l *jsonlex.Lexer, head []byte, r, prev *record) error {
+	if prev == nil {
+		prev = &record{}
+	}
 	l.Reset(head)
 	more, err := l.ObjectStart()
 	for err == nil && more {
@@ -240,15 +246,15 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r *record) error {
 			case "id":
 				r.ID, err = l.String()
 			case "type":
-				r.Type, err = l.String()
+				r.Type, err = parseString(l, prev.Type)
 			case "version":
-				r.Version, err = l.String()
+				r.Version, err = parseString(l, prev.Version)
 			case "hash":
 				r.Hash, err = l.String()
 			case "status":
-				r.Status, err = l.String()
+				r.Status, err = parseString(l, prev.Status)
 			case "invoiceDate":
-				r.Invoice, err = l.String()
+				r.Invoice, err = parseString(l, prev.Invoice)
 			case "created":
 				r.Created, err = parseInt(l)
 			case "changed":
@@ -269,6 +275,15 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r *record) error {
 		err = l.End()
 	}
 	return err
+}
+
+// parseString reads a string, and returns like itself when they are equal.
+func parseString(l *jsonlex.Lexer, like string) (string, error) {
+	b, err := l.StringBytes()
+	if err != nil || string(b) == like {
+		return like, err
+	}
+	return string(b), nil
 }
 
 // parseInt reads a JSON number that is an int64.
@@ -295,15 +310,15 @@ func parseEvent(l *jsonlex.Lexer) (sink.EventName, error) {
 }
 
 // parseRecord decodes one line written by appendRecord, with l as its
-// lexer. The record's payload aliases line.
-func parseRecord(l *jsonlex.Lexer, line []byte) (*record, error) {
+// lexer and prev as parseHeader's. The record's payload aliases line.
+func parseRecord(l *jsonlex.Lexer, line []byte, prev *record) (*record, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	head, payload, ok := bytes.Cut(line, []byte("\t"))
 	if !ok || len(payload) == 0 {
 		return nil, errors.New("not a snapshot record")
 	}
 	r := new(record)
-	if err := parseHeader(l, head, r); err != nil {
+	if err := parseHeader(l, head, r, prev); err != nil {
 		return nil, err
 	}
 	if r.ID == "" || r.Event == "" {
@@ -311,6 +326,35 @@ func parseRecord(l *jsonlex.Lexer, line []byte) (*record, error) {
 	}
 	r.Payload = payload
 	return r, nil
+}
+
+// slabSize is the size of the blocks of memory lineReader carves lines from.
+const slabSize = 64 << 10
+
+// lineReader reads lines, each into memory of its own that is never reused
+// (records alias their lines, and outlive the next line), carved from slabs
+// of slabSize bytes: one allocation for many lines.
+type lineReader struct {
+	br   *bufio.Reader
+	slab []byte // lines are appended to it; a full slab is left to the lines in it
+}
+
+// next returns the next line with its newline (none on the last line of a
+// file that lacks it), and the reader's error: io.EOF at the end.
+func (lr *lineReader) next() ([]byte, error) {
+	start := len(lr.slab)
+	for {
+		frag, err := lr.br.ReadSlice('\n')
+		if len(frag) > cap(lr.slab)-len(lr.slab) { // move the line begun to a new slab
+			begun := lr.slab[start:]
+			lr.slab = append(make([]byte, 0, max(slabSize, 2*(len(begun)+len(frag)))), begun...)
+			start = 0
+		}
+		lr.slab = append(lr.slab, frag...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return lr.slab[start:len(lr.slab):len(lr.slab)], err
+		}
+	}
 }
 
 // readRecords streams the records of the parts stored under keys, in order.
@@ -397,16 +441,18 @@ func readPart(ctx context.Context, s storage.Store, key string, yield func(*reco
 		return false
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
+	lr := lineReader{br: bufio.NewReaderSize(rc, 64<<10)}
 	var l jsonlex.Lexer
+	var prev *record
 	for {
-		line, err := br.ReadBytes('\n') // a new slice: the record's payload aliases it
+		line, err := lr.next()
 		if len(line) > 0 {
-			r, jerr := parseRecord(&l, line)
+			r, jerr := parseRecord(&l, line, prev)
 			if jerr != nil {
 				yield(nil, fmt.Errorf("%w: part %s: %w", ErrDamaged, key, jerr))
 				return false
 			}
+			prev = r
 			if !yield(r, nil) {
 				return false
 			}

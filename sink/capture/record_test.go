@@ -1,8 +1,13 @@
 package capture
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
+	"io"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
@@ -50,7 +55,7 @@ func checkHeader(t *testing.T, r *record) {
 	if err := json.Unmarshal(want, &wantRec); err != nil {
 		t.Fatal(err)
 	}
-	if err := parseHeader(new(jsonlex.Lexer), want, &gotRec); err != nil {
+	if err := parseHeader(new(jsonlex.Lexer), want, &gotRec, nil); err != nil {
 		t.Fatalf("parseHeader(%s): %v", want, err)
 	}
 	if diff := cmp.Diff(wantRec, gotRec); diff != "" {
@@ -75,13 +80,13 @@ func TestParseHeaderErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var r record
-			if err := parseHeader(new(jsonlex.Lexer), []byte(tt.head), &r); err == nil {
+			if err := parseHeader(new(jsonlex.Lexer), []byte(tt.head), &r, nil); err == nil {
 				t.Errorf("parseHeader(%s) = %+v, want an error", tt.head, r)
 			}
 		})
 	}
 	var r record
-	if err := parseHeader(new(jsonlex.Lexer), []byte(`{"id":null,"other":{"a":[1,2]},"event":"comptaCompteInserted"}`), &r); err != nil {
+	if err := parseHeader(new(jsonlex.Lexer), []byte(`{"id":null,"other":{"a":[1,2]},"event":"comptaCompteInserted"}`), &r, nil); err != nil {
 		t.Fatalf("nulls and unknown members: %v", err)
 	}
 	if r.ID != "" || r.Event != sink.AccountInserted {
@@ -100,4 +105,53 @@ func FuzzHeader(f *testing.F) {
 		checkHeader(t, &record{ID: id, Type: typ, Version: version, Hash: "h", Status: status, Invoice: invoice,
 			Created: created, Changed: changed, Event: sink.AccountInserted, Deleted: deleted})
 	})
+}
+
+// lineReader returns every line intact, short or longer than its buffer
+// and its slabs, and a line stays intact when later ones are read.
+func TestLineReader(t *testing.T) {
+	var want []string
+	for i, n := range []int{0, 1, 100, slabSize - 1, slabSize, 3 * slabSize, 10, 200 << 10, 5} {
+		want = append(want, strings.Repeat(string(rune('a'+i)), n)+"\n")
+	}
+	want = append(want, "last line without a newline")
+	lr := lineReader{br: bufio.NewReaderSize(strings.NewReader(strings.Join(want, "")), 4096)}
+	var got [][]byte
+	for {
+		line, err := lr.next()
+		if len(line) > 0 {
+			got = append(got, line)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	gotStrings := make([]string, len(got))
+	for i, line := range got {
+		gotStrings[i] = string(line)
+	}
+	if diff := cmp.Diff(want, gotStrings); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+// A header lends its strings to the next one when they are equal, and only
+// then.
+func TestParseHeaderShares(t *testing.T) {
+	prev := &record{Type: "account", Version: "1", Status: "open", Invoice: "2024-01-30"}
+	var r record
+	head := `{"id":"b","type":"account","version":"2","status":"open","invoiceDate":"2024-01-31","event":"comptaCompteInserted"}`
+	if err := parseHeader(new(jsonlex.Lexer), []byte(head), &r, prev); err != nil {
+		t.Fatal(err)
+	}
+	want := record{ID: "b", Type: "account", Version: "2", Status: "open", Invoice: "2024-01-31", Event: sink.AccountInserted}
+	if diff := cmp.Diff(want, r); diff != "" {
+		t.Errorf("parseHeader (-want +got):\n%s", diff)
+	}
+	if unsafe.StringData(r.Type) != unsafe.StringData(prev.Type) || unsafe.StringData(r.Status) != unsafe.StringData(prev.Status) {
+		t.Error("equal type and status were not shared")
+	}
 }
