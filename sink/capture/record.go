@@ -360,17 +360,14 @@ func (lr *lineReader) next() ([]byte, error) {
 // readRecords streams the records of the parts stored under keys, in order.
 // Any error of the store, including a missing part, is yielded once and ends
 // the stream: a snapshot that cannot be read is never taken as empty.
-//
-// The parts are read and parsed by a goroutine of its own (see readAhead),
-// so that this work takes another core than the consumer's.
 func readRecords(ctx context.Context, s storage.Store, keys []string) iter.Seq2[*record, error] {
-	return readAhead(func(yield func(*record, error) bool) {
+	return func(yield func(*record, error) bool) {
 		for _, key := range keys {
 			if !readPart(ctx, s, key, yield) {
 				return
 			}
 		}
-	})
+	}
 }
 
 // readAheadBlock is how many records readAhead hands over at once; it
@@ -378,9 +375,12 @@ func readRecords(ctx context.Context, s storage.Store, keys []string) iter.Seq2[
 const readAheadBlock = 256
 
 // readAhead returns seq run by a goroutine of its own, up to a few blocks of
-// records ahead of the consumer. The records and the error come in the same
-// order as from seq. The goroutine ends before the returned sequence
-// returns, also when the consumer stops early.
+// records ahead of the consumer, so that reading and parsing parts takes
+// another core than the consumer's work. The records and the error come in
+// the same order as from seq. The goroutine ends before the returned
+// sequence returns, also when the consumer stops early. Each readAhead holds
+// up to four blocks of records: it wraps the two sides of a join, never the
+// many runs of a merge, so that memory does not grow with their number.
 func readAhead(seq iter.Seq2[*record, error]) iter.Seq2[*record, error] {
 	type block struct {
 		recs []*record

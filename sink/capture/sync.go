@@ -199,7 +199,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 	if s.Changes != nil {
 		olds, news = s.Changes.Old, s.Changes.New
 	}
-	err := join(readRecords(ctx, c.store, olds), readRecords(ctx, c.store, news), func(o, n *record) error {
+	err := join(readAhead(readRecords(ctx, c.store, olds)), readAhead(readRecords(ctx, c.store, news)), func(o, n *record) error {
 		evs, err := c.events(o, n, s.At)
 		if err != nil {
 			return err
@@ -421,7 +421,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *
 		olds = &partWriter{store: c.store, prefix: scratch + "/old-", size: c.partN}
 		news = &partWriter{store: c.store, prefix: scratch + "/new-", size: c.partN}
 	}
-	err := join(readRecords(ctx, c.store, base.Parts), merge(sources), func(o, n *record) error {
+	err := join(readAhead(readRecords(ctx, c.store, base.Parts)), readAhead(merge(sources)), func(o, n *record) error {
 		switch {
 		case n == nil && o.Deleted: // keep the tombstone
 			n = o
