@@ -3,10 +3,14 @@ package capture_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
@@ -54,5 +58,108 @@ func TestSyncErrorWhileWritingEvents(t *testing.T) {
 			}
 			checkReplica(t, mem, newCapture(t, mem, nil))
 		})
+	}
+}
+
+// manyAccounts returns accounts acc-0000 ... acc-<n-1>, in a scrambled
+// order; those for which rename is true get another label and version.
+func manyAccounts(n int, keep, rename func(i int) bool) []*capture.Doc {
+	var docs []*capture.Doc
+	for j := range n {
+		i := (j * 7) % n // n is not a multiple of 7
+		if !keep(i) {
+			continue
+		}
+		d := accountDoc(fmt.Sprintf("acc-%04d", i), fmt.Sprintf("Compte %d", i), "1")
+		if rename(i) {
+			d.Data.(*sink.Account).Label += " (renommé)"
+			d.Version = "2"
+		}
+		docs = append(docs, d)
+	}
+	return docs
+}
+
+// Many documents, many chunks of pairs, runs, parts and batches: the events
+// come in id order, each once, and rebuild the stored snapshot.
+func TestSyncManyDocuments(t *testing.T) {
+	ctx := context.Background()
+	const n = 1000
+	mem := memstore.New(nil)
+	c := newCapture(t, mem, &capture.Options{SortBuffer: 100, PartSize: 50, BatchSize: 7})
+	none := func(int) bool { return false }
+	if _, err := c.Sync(ctx, seq(manyAccounts(n, func(i int) bool { return i < n-100 }, none)...), nil); err != nil {
+		t.Fatal(err)
+	}
+	keep := func(i int) bool { return i%10 != 5 }
+	rename := func(i int) bool { return i%3 == 0 }
+	res, err := c.Sync(ctx, seq(manyAccounts(n, keep, rename)...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []event
+	for i := range n - 100 {
+		want = append(want, event{Name: sink.AccountInserted, ID: fmt.Sprintf("acc-%04d", i)})
+	}
+	for i := range n {
+		id := fmt.Sprintf("acc-%04d", i)
+		switch {
+		case i >= n-100 && keep(i):
+			want = append(want, event{Name: sink.AccountInserted, ID: id})
+		case i >= n-100:
+		case !keep(i):
+			want = append(want, event{Name: sink.AccountDeleted, ID: id})
+		case rename(i):
+			want = append(want, event{Name: sink.AccountUpdated, ID: id, Changed: []string{"libelle"}})
+		}
+	}
+	if diff := cmp.Diff(want, readEvents(t, mem)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if res.Events != len(want)-(n-100) {
+		t.Errorf("second sync wrote %d events, want %d", res.Events, len(want)-(n-100))
+	}
+	checkReplica(t, mem, c)
+}
+
+// A stored payload that does not decode stops the sync with ErrDamaged, and
+// no event after the damaged document is written.
+func TestSyncDamagedPayload(t *testing.T) {
+	ctx := context.Background()
+	const n, damaged = 300, 250
+	mem := memstore.New(nil)
+	opts := &capture.Options{BatchSize: 5}
+	all := func(int) bool { return true }
+	if _, err := newCapture(t, mem, opts).Sync(ctx, seq(manyAccounts(n, all, func(int) bool { return false })...), nil); err != nil {
+		t.Fatal(err)
+	}
+	before := len(readEvents(t, mem))
+	id := fmt.Sprintf("acc-%04d", damaged)
+	for key := range storage.Keys(ctx, mem, "_ledgersink/capture/"+entity+"/runs/") {
+		data, err := storage.ReadAll(ctx, mem, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for line := range strings.Lines(string(data)) {
+			if strings.HasPrefix(line, `{"id":"`+id+`"`) {
+				head, _, _ := strings.Cut(line, "\t")
+				line = head + "\t{}\n"
+			}
+			lines = append(lines, line)
+		}
+		if err := storage.WriteAll(ctx, mem, key, []byte(strings.Join(lines, "")), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := newCapture(t, mem, opts).Sync(ctx, seq(manyAccounts(n, all, all)...), nil)
+	if !errors.Is(err, capture.ErrDamaged) {
+		t.Fatalf("Sync: %v, want ErrDamaged", err)
+	}
+	got := readEvents(t, mem)[before:]
+	for _, ev := range got {
+		if ev.ID >= id {
+			t.Errorf("event %v written after the damaged document", ev)
+		}
 	}
 }

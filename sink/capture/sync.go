@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
@@ -183,6 +185,11 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 // to send in batches of BatchSize or a little more (the two events of an
 // entry update go together). It stops with ctx's error when send returns
 // false.
+//
+// The pairs of records to turn into events are read and joined here, and
+// sent in chunks to decoders, goroutines that make their events (decoding
+// payloads is most of the work); the chunks are taken back in order, so
+// that the batches are those of a single goroutine.
 func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sink.Event) bool) error {
 	var batch []*sink.Event
 	flush := func() error {
@@ -195,25 +202,104 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 		batch = nil // the batch sent is the writer's now
 		return nil
 	}
+	work := make(chan *pairChunk)
+	var wg sync.WaitGroup
+	decoders := min(runtime.GOMAXPROCS(0), maxDecoders)
+	for range decoders {
+		wg.Go(func() {
+			for ch := range work {
+				ch.evs, ch.err = c.chunkEvents(ch.pairs, s.At)
+				close(ch.done)
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(work)
+	var pending []*pairChunk  // sent to the decoders, in order
+	collect := func() error { // the events of the oldest chunk, into batches
+		ch := pending[0]
+		pending = pending[1:]
+		<-ch.done
+		if ch.err != nil {
+			return ch.err
+		}
+		for _, evs := range ch.evs {
+			batch = append(batch, evs...)
+			if len(batch) >= c.batchN {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	chunk := newPairChunk()
+	submit := func() error {
+		select {
+		case work <- chunk:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		pending = append(pending, chunk)
+		chunk = newPairChunk()
+		if len(pending) > 2*decoders {
+			return collect()
+		}
+		return nil
+	}
 	olds, news := s.BaseParts, s.Parts
 	if s.Changes != nil {
 		olds, news = s.Changes.Old, s.Changes.New
 	}
 	err := join(readAhead(readRecords(ctx, c.store, olds)), readAhead(readRecords(ctx, c.store, news)), func(o, n *record) error {
-		evs, err := c.events(o, n, s.At)
-		if err != nil {
-			return err
-		}
-		batch = append(batch, evs...)
-		if len(batch) >= c.batchN {
-			return flush()
+		if chunk.pairs = append(chunk.pairs, [2]*record{o, n}); len(chunk.pairs) == pairChunkSize {
+			return submit()
 		}
 		return nil
 	})
+	if err == nil && len(chunk.pairs) > 0 {
+		err = submit()
+	}
+	for err == nil && len(pending) > 0 {
+		err = collect()
+	}
 	if err == nil {
 		err = flush()
 	}
 	return err
+}
+
+// maxDecoders bounds the goroutines that make events; pairChunkSize is how
+// many pairs of records they are given at once.
+const (
+	maxDecoders   = 4
+	pairChunkSize = 64
+)
+
+// pairChunk is a chunk of pairs of records (stored, new) whose events a
+// decoder makes: evs[i] are those of pairs[i], or err the first error;
+// done is closed when they are made.
+type pairChunk struct {
+	pairs [][2]*record
+	evs   [][]*sink.Event
+	err   error
+	done  chan struct{}
+}
+
+func newPairChunk() *pairChunk {
+	return &pairChunk{pairs: make([][2]*record, 0, pairChunkSize), done: make(chan struct{})}
+}
+
+// chunkEvents returns the events of each pair, stopping at the first error.
+func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]*sink.Event, error) {
+	evs := make([][]*sink.Event, len(pairs))
+	for i, p := range pairs {
+		var err error
+		if evs[i], err = c.events(p[0], p[1], deletedAt); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
 }
 
 // events returns the events turning o into n (either may be nil).
