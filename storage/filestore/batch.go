@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"syscall"
 
 	"github.com/ledgersink/ledgersink/storage"
 )
 
 // PutBatch implements [storage.Batcher] with a group commit: it writes
 // every object to a temporary file, makes them all durable with one flush
-// (with Options.Sync: syncfs(2) on Linux, one fsync per file elsewhere or
-// with Options.NoSyncfs), publishes them one by one (as Put does: a
+// (with Options.Sync: syncfs(2) on Linux, one fsync per file elsewhere,
+// with Options.NoSyncfs, or once syncfs was refused by the system),
+// publishes them one by one (as Put does: a
 // rename, refusing to replace the key with opts.IfNotExist), then fsyncs
 // each directory it touched once. Durable writing of many small files
 // costs about as much as plain writing this way, where a Put with Sync
@@ -46,7 +48,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 
 	// 1. Write every object to a temporary file in its directory, opening
 	// each directory once.
-	useSyncfs := canSyncfs && !s.opts.NoSyncfs
+	useSyncfs := canSyncfs && !s.opts.NoSyncfs && !s.noSyncfs.Load()
 	perFile := s.opts.Sync && !useSyncfs
 	dirs := map[string]dirHandle{}
 	var dirOrder []string
@@ -93,7 +95,19 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 
 	// 2. One flush for all of them.
 	if s.opts.Sync && useSyncfs {
-		if err := syncfs(s.rootDir); err != nil {
+		err := s.flushFS(s.rootDir)
+		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
+			// No syncfs here (an old kernel, a sandbox's filter): flush
+			// each file instead, from now on as for this batch.
+			s.noSyncfs.Store(true)
+			err = nil
+			for i, t := range temps {
+				if err = handles[i].syncFile(t); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
 			removeTemps()
 			return &storage.KeyError{Op: "putbatch", Key: objs[0].Key, Err: err}
 		}

@@ -173,6 +173,20 @@ func (d dirHandle) sync() error {
 	return nil
 }
 
+// syncFile fsyncs the file name, already written and closed.
+func (d dirHandle) syncFile(name string) error {
+	fd, err := openat(d.fd, name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "openat", Path: name, Err: err}
+	}
+	err = ignoringEINTR(func() error { return syscall.Fsync(fd) })
+	syscall.Close(fd)
+	if err != nil {
+		return &os.PathError{Op: "fsync", Path: name, Err: err}
+	}
+	return nil
+}
+
 // Write writes all of p, looping on short writes.
 func (f tempFile) Write(p []byte) (int, error) {
 	n := 0

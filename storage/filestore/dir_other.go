@@ -69,6 +69,19 @@ func (d dirHandle) sync() error {
 	return err
 }
 
+// syncFile fsyncs the file name, already written and closed.
+func (d dirHandle) syncFile(name string) error {
+	f, err := d.r.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // renameNoReplace is not available through an os.Root: create-only Puts
 // publish by hard link.
 func (d dirHandle) renameNoReplace(oldname, newname string) error {

@@ -87,6 +87,12 @@ type Store struct {
 	// system without RENAME_NOREPLACE, such as some overlay and network
 	// ones): create-only Puts then publish by hard link.
 	noRenameNoReplace atomic.Bool
+
+	// noSyncfs is set once syncfs proved unavailable (ENOSYS, or EPERM
+	// from a sandbox's system call filter): durable batches then fsync
+	// each file. flushFS is syncfs, replaced by tests.
+	noSyncfs atomic.Bool
+	flushFS  func(*os.File) error
 }
 
 var (
@@ -110,7 +116,7 @@ func New(root string, opts *Options) (*Store, error) {
 		r.Close()
 		return nil, err
 	}
-	s := &Store{root: r, rootDir: d}
+	s := &Store{root: r, rootDir: d, flushFS: syncfs}
 	if opts != nil {
 		s.opts = *opts
 	}

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -201,5 +203,51 @@ func TestUseAfterClose(t *testing.T) {
 	}
 	if got := files(t, dir); len(got) != 0 {
 		t.Errorf("files after Close = %q, want none", got)
+	}
+}
+
+// Where syncfs is refused (ENOSYS from an old kernel, EPERM from a
+// sandbox's filter), a durable batch flushes each file instead, from then
+// on without trying syncfs again; another syncfs error fails the batch and
+// leaves nothing.
+func TestSyncfsUnavailable(t *testing.T) {
+	if !canSyncfs {
+		t.Skip("this system flushes a batch file by file anyway")
+	}
+	ctx := context.Background()
+	objs := []storage.BatchObject{{Key: "a/x", Data: []byte("1")}, {Key: "b/y", Data: []byte("2")}}
+	for _, refusal := range []error{os.NewSyscallError("syncfs", syscall.ENOSYS), os.NewSyscallError("syncfs", syscall.EPERM)} {
+		dir := t.TempDir()
+		s := newInternalStore(t, dir, &Options{Sync: true}, false)
+		calls := 0
+		s.flushFS = func(*os.File) error { calls++; return refusal }
+		for round := range 2 {
+			batch := slices.Clone(objs)
+			for i := range batch {
+				batch[i].Key += strconv.Itoa(round)
+			}
+			if err := s.PutBatch(ctx, batch, nil); err != nil {
+				t.Fatalf("%v, round %d: PutBatch = %v", refusal, round, err)
+			}
+		}
+		if calls != 1 {
+			t.Errorf("%v: syncfs tried %d times, want once", refusal, calls)
+		}
+		if got := files(t, dir); len(got) != 4 || got["a/x0"] != "1" || got["b/y1"] != "2" {
+			t.Errorf("%v: files %v", refusal, got)
+		}
+	}
+
+	dir := t.TempDir()
+	s := newInternalStore(t, dir, &Options{Sync: true}, false)
+	s.flushFS = func(*os.File) error { return os.NewSyscallError("syncfs", syscall.EIO) }
+	if err := s.PutBatch(ctx, objs, nil); !errors.Is(err, syscall.EIO) {
+		t.Errorf("PutBatch with syncfs failing with EIO = %v, want EIO", err)
+	}
+	if got := files(t, dir); len(got) != 0 {
+		t.Errorf("a batch that failed to flush left %v", got)
+	}
+	if s.noSyncfs.Load() {
+		t.Error("an I/O error turned syncfs off")
 	}
 }
