@@ -139,13 +139,14 @@ func appendRecord(b *bytes.Buffer, r *record) {
 }
 
 // recordReader reads records as the lines of a part, encoding them as they
-// are read: a sorted run goes to the store without ever being whole in
-// memory.
+// are read: a sorted run goes to the store without its encoded form ever
+// being whole in memory.
 type recordReader struct {
-	recs []*record
-	buf  bytes.Buffer
+	recs []*record    // the records not encoded yet
+	buf  bytes.Buffer // encoded, not read yet
 }
 
+// Read implements io.Reader.
 func (rr *recordReader) Read(p []byte) (int, error) {
 	for rr.buf.Len() < len(p) && len(rr.recs) > 0 {
 		appendRecord(&rr.buf, rr.recs[0])
