@@ -391,6 +391,28 @@ func (w *Writer) sameBytes(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Release gives up the offsets of entity that this writer reserved and has
+// not used yet: its next event of entity gets an offset above every block
+// reserved so far, by any writer. Writers that take turns on an entity
+// (several processes running one after the other under a lock, as
+// sink/capture's syncs do) call it when they take their turn, so that
+// offsets follow the order of the turns: otherwise a writer holding a
+// block reserved earlier would give its events offsets below those its
+// predecessors wrote, and readers, who go by offset, would see them first.
+// It does no I/O; the next write reserves a new block. Offsets given up
+// are never used: they leave a gap.
+func (w *Writer) Release(entity string) {
+	w.mu.Lock()
+	st, ok := w.entities[entity]
+	w.mu.Unlock()
+	if !ok {
+		return
+	}
+	st.mu.Lock()
+	st.next = st.limit
+	st.mu.Unlock()
+}
+
 // nextOffset returns the next offset of entity, reserving a new block in
 // the store when the current one is used up.
 func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {

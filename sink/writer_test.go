@@ -517,6 +517,47 @@ func TestStaleReservationListing(t *testing.T) {
 	}
 }
 
+// Writers taking turns on an entity: with Release at each turn, every
+// turn's offsets are above the previous turns', although each writer holds
+// a block reserved before the others wrote.
+func TestReleaseOrdersTurns(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	a, _ := NewWriter(store, &WriterOptions{Now: clock()})
+	b, _ := NewWriter(store, &WriterOptions{Now: clock()})
+	var last int64 = -1
+	for turn := range 6 {
+		w := []*Writer{a, b}[turn%2]
+		w.Release("ent")
+		for i := range 3 {
+			name, err := w.Write(ctx, accountEvent("ent", fmt.Sprint("acc-", turn, "-", i), "1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name.Offset <= last {
+				t.Fatalf("turn %d: offset %d after %d", turn, name.Offset, last)
+			}
+			last = name.Offset
+		}
+	}
+	// Without Release, the second writer's block comes after the first's,
+	// and the first writer's next turn goes back below it.
+	store2 := memstore.New(nil)
+	x, _ := NewWriter(store2, &WriterOptions{Now: clock()})
+	y, _ := NewWriter(store2, &WriterOptions{Now: clock()})
+	n1, _ := x.Write(ctx, accountEvent("ent", "a", "1"))
+	n2, _ := y.Write(ctx, accountEvent("ent", "b", "1"))
+	n3, _ := x.Write(ctx, accountEvent("ent", "c", "1"))
+	if !(n1.Offset < n2.Offset && n3.Offset < n2.Offset) {
+		t.Errorf("offsets %d, %d, %d: the test no longer shows the problem Release solves", n1.Offset, n2.Offset, n3.Offset)
+	}
+	x.Release("ent")
+	x.Release("other") // an entity never written: nothing to give up
+	if n4, _ := x.Write(ctx, accountEvent("ent", "d", "1")); n4.Offset <= n2.Offset {
+		t.Errorf("after Release, offset %d, want above %d", n4.Offset, n2.Offset)
+	}
+}
+
 func TestReservationsArePruned(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New(nil)

@@ -135,6 +135,10 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *S
 // about as long. The batches, and the order they are written in, are those
 // of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
+	// This sync's turn: its events must get offsets above those of every
+	// earlier sync, which other processes' writers may have written since
+	// this writer reserved its current block.
+	c.w.Release(c.entity)
 	dirSum := sha256.Sum256([]byte(c.dir))
 	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
 	ctx, cancel := context.WithCancel(ctx)
