@@ -208,8 +208,16 @@ func marshalData(v any) ([]byte, error) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	q, _ := json.Marshal(s) // a string always encodes
-	b.Write(q)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // escapes as encoding/json does; a string always encodes
+			b.Write(q)
+			return
+		}
+	}
+	b.WriteByte('"') // the usual key: nothing to escape
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // appendFields appends the members of the JSON object obj to b, each after
@@ -305,7 +313,7 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 	}
 	ev := &Event{Name: name}
 	var seen [4]bool
-	rest := members[:0:0]
+	rest := make([]member, 0, len(members))
 	for _, m := range members {
 		switch m.key {
 		case keyTimestamp:

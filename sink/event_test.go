@@ -353,3 +353,38 @@ func TestPayloadFieldsAvoidTheEnvelope(t *testing.T) {
 		}
 	}
 }
+
+// writeString writes what encoding/json writes for every string.
+func TestWriteString(t *testing.T) {
+	for _, s := range []string{"", "numero", "compteContrepartie_id", `a"b`, `a\b`, "<&>", "é", "\x00\x1f\x7f", "\xff", "tab\there"} {
+		var b bytes.Buffer
+		writeString(&b, s)
+		want, _ := json.Marshal(s)
+		if b.String() != string(want) {
+			t.Errorf("writeString(%q) = %s, want %s", s, b.String(), want)
+		}
+	}
+}
+
+// BenchmarkDecodeEvent decodes the seed's account payload into a typed
+// event, beside the ceiling: json.Unmarshal of the same bytes into a map.
+func BenchmarkDecodeEvent(b *testing.B) {
+	data := readTestdata(b, "seed-account.json")
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeEvent(AccountInserted, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ceiling", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
