@@ -220,15 +220,7 @@ func TestConsumerKilledMidStream(t *testing.T) {
 			}
 			victim := start(t, victimStore, member("victim"))
 			survivor := start(t, mem, member("survivor"))
-			info, err := c.WaitGroupStable(context.Background(), "kill", 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range info.Members {
-				if m.NumAssigned() == 0 {
-					t.Fatalf("member %s has no partition", *m.InstanceID)
-				}
-			}
+			waitAssigned(t, c, "kill", 2)
 			// The stream arrives while the group of two runs.
 			published := make(chan error, 1)
 			go func() { published <- publishErr(pub, evs) }()
@@ -405,9 +397,7 @@ func TestConsumerRebalance(t *testing.T) {
 	published := make(chan error, 1)
 	go func() { published <- publishErr(pub, evs[third:]) }()
 	second := start(t, store, o)
-	if _, err := c.WaitGroupStable(context.Background(), "rebalance", 2); err != nil {
-		t.Fatal(err)
-	}
+	waitAssigned(t, c, "rebalance", 2)
 	waitFor(t, "the second member to write", func() bool { return second.c.Progress().Records > 0 })
 	if err := first.stop(t); err != nil {
 		t.Fatal(err)

@@ -200,3 +200,27 @@ func total(m map[string]int) int {
 	}
 	return n
 }
+
+// waitAssigned waits until group is stable with n members that each own
+// partitions. A stable group can have a member without any for a moment:
+// the cooperative balancer first has the others revoke what it moves, then
+// assigns it in a second round.
+func waitAssigned(tb testing.TB, c *kfake.Cluster, group string, n int) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := c.WaitGroupInfo(ctx, group, func(g *kfake.GroupInfo) bool {
+		if g == nil || g.State != "Stable" || len(g.Members) != n {
+			return false
+		}
+		for _, m := range g.Members {
+			if m.NumAssigned() == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		tb.Fatalf("group %s: no %d members each owning partitions: %v", group, n, err)
+	}
+}
