@@ -329,7 +329,10 @@ func TestConsumerShutdownTimeout(t *testing.T) {
 // store failing for good stops Run with a *WriteError, and what was
 // written before is committed.
 func TestConsumerStoreFailures(t *testing.T) {
-	t.Run("transient", func(t *testing.T) {
+	// A store that fails puts 4 to 7 once each, written message by message
+	// (each failure retried) or as group commits (the batch that loses them
+	// is written again message by message).
+	transient := func(t *testing.T, durable bool) *logRecorder {
 		c := newCluster(t, 1)
 		evs := accountEvents(entityID(1), 10)
 		publish(t, newPublisher(t, c), evs)
@@ -338,38 +341,28 @@ func TestConsumerStoreFailures(t *testing.T) {
 		logs := &logRecorder{}
 		o := consumerOptions(c, "transient")
 		o.Logger = slog.New(logs)
+		o.Durable = durable
 		r := start(t, store, o)
 		waitFor(t, "every message", func() bool { return r.c.Progress().Records == int64(len(evs)) })
 		if err := r.stop(t); err != nil {
 			t.Fatal(err)
 		}
 		checkExactlyOnce(t, mem, evs)
+		if p := r.c.Progress(); p.Created != int64(len(evs)) || p.Existing != 0 {
+			t.Errorf("progress %+v, want every file created once", p)
+		}
+		return logs
+	}
+	t.Run("transient", func(t *testing.T) {
+		logs := transient(t, false)
 		if n := logs.count(slog.LevelWarn, "kafkasink: write failed, retrying"); n != 4 {
 			t.Errorf("%d retries logged, want 4", n)
 		}
 	})
 	t.Run("transient, group commit", func(t *testing.T) {
-		c := newCluster(t, 1)
-		evs := accountEvents(entityID(1), 10)
-		publish(t, newPublisher(t, c), evs)
-		mem := memstore.New(nil)
-		// The batch loses objects 4 to 7; they are then written one by one.
-		store := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Skip: 3, Times: 4})
-		logs := &logRecorder{}
-		o := consumerOptions(c, "transient-group")
-		o.Logger = slog.New(logs)
-		o.Durable = true
-		r := start(t, store, o)
-		waitFor(t, "every message", func() bool { return r.c.Progress().Records == int64(len(evs)) })
-		if err := r.stop(t); err != nil {
-			t.Fatal(err)
-		}
-		checkExactlyOnce(t, mem, evs)
+		logs := transient(t, true)
 		if n := logs.count(slog.LevelWarn, "kafkasink: group commit failed, writing its messages one by one"); n < 1 {
 			t.Errorf("no failed group commit logged: %v", logs.messages())
-		}
-		if p := r.c.Progress(); p.Created != int64(len(evs)) || p.Existing != 0 {
-			t.Errorf("progress %+v, want every file created once", p)
 		}
 	})
 	t.Run("permanent", func(t *testing.T) {

@@ -57,19 +57,9 @@ func (d dirHandle) isDir(name string) bool {
 }
 
 // sync fsyncs the directory.
-func (d dirHandle) sync() error {
-	f, err := d.r.Open(".")
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func (d dirHandle) sync() error { return d.syncFile(".") }
 
-// syncFile fsyncs the file name, already written and closed.
+// syncFile fsyncs the file (or directory) name.
 func (d dirHandle) syncFile(name string) error {
 	f, err := d.r.Open(name)
 	if err != nil {
