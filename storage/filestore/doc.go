@@ -40,8 +40,9 @@
 // makes Put and Delete durable before they return, at the cost of a fsync
 // of the file and of its directory per Put. [Store.PutBatch] is the fast
 // way to write many objects durably: it writes them all, flushes the file
-// system once (syncfs(2) on Linux), publishes them, and fsyncs each
-// directory once; the sink's group commits use it through
+// system once (syncfs(2) on Linux; one fsync per file elsewhere, with
+// [Options.NoSyncfs], or where the system refuses syncfs), publishes them,
+// and fsyncs each directory once; the sink's group commits use it through
 // [storage.PutBatch].
 //
 // # System calls
