@@ -168,25 +168,17 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return storeutil.KeyErr("put", key, err)
 	}
-	var po storage.PutOptions
-	if opts != nil {
-		po = *opts
-	}
 	// Read the first block, and one byte more to know whether r ends there.
 	// The buffer grows with the data: a 1 KiB event costs about 1 KiB.
-	var first bytes.Buffer
-	n, err := first.ReadFrom(io.LimitReader(storeutil.CtxReader{Ctx: ctx, R: r}, s.blockSize+1))
-	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return storeutil.KeyErr("put", key, cerr)
-		}
-		return storeutil.KeyErr("put", key, fmt.Errorf("reading the object: %w", err))
+	first, ke := storeutil.ReadBody(ctx, "put", key, r, s.blockSize+1)
+	if ke != nil {
+		return ke
 	}
 	var rest io.Reader
-	if n > s.blockSize {
+	if int64(len(first)) > s.blockSize {
 		rest = &markedReader{ctx: ctx, r: r}
 	}
-	if ke := s.send(ctx, "put", key, first.Bytes(), rest, po); ke != nil {
+	if ke := s.send(ctx, "put", key, first, rest, storeutil.Opts(opts)); ke != nil {
 		return ke
 	}
 	return nil

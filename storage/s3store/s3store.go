@@ -178,18 +178,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return storeutil.KeyErr("put", key, err)
 	}
-	var po storage.PutOptions
-	if opts != nil {
-		po = *opts
+	data, ke := storeutil.ReadBody(ctx, "put", key, r, s.maxSize+1)
+	if ke != nil {
+		return ke
 	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(io.LimitReader(storeutil.CtxReader{Ctx: ctx, R: r}, s.maxSize+1)); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return storeutil.KeyErr("put", key, cerr)
-		}
-		return storeutil.KeyErr("put", key, fmt.Errorf("reading the object: %w", err))
-	}
-	if ke := s.putBytes(ctx, "put", key, buf.Bytes(), po); ke != nil {
+	if ke := s.putBytes(ctx, "put", key, data, storeutil.Opts(opts)); ke != nil {
 		return ke
 	}
 	return nil

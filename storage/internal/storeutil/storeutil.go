@@ -7,6 +7,7 @@
 package storeutil
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,30 @@ func (c CtxReader) Read(p []byte) (int, error) {
 	return c.R.Read(p)
 }
 
+// Opts returns *opts, or the zero storage.PutOptions for nil.
+func Opts(opts *storage.PutOptions) storage.PutOptions {
+	if opts == nil {
+		return storage.PutOptions{}
+	}
+	return *opts
+}
+
+// ReadBody reads r until it ends or limit bytes were read, stopping when
+// ctx is done, for a Put of key: a store that must know an object's length
+// before sending it passes one byte more than it accepts. The buffer grows
+// with the data. Errors are *storage.KeyError values naming op and key,
+// wrapping ctx.Err() when ctx is done, the reader's error otherwise.
+func ReadBody(ctx context.Context, op, key string, r io.Reader, limit int64) ([]byte, *storage.KeyError) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(CtxReader{Ctx: ctx, R: r}, limit)); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, KeyErr(op, key, cerr)
+		}
+		return nil, KeyErr(op, key, fmt.Errorf("reading the object: %w", err))
+	}
+	return buf.Bytes(), nil
+}
+
 // PutFunc writes one object of a batch with the batch's options and returns
 // nil or a *storage.KeyError naming op.
 type PutFunc func(ctx context.Context, op, key string, data []byte, po storage.PutOptions) *storage.KeyError
@@ -76,10 +101,7 @@ func PutBatch(ctx context.Context, prefix string, objs []storage.BatchObject, op
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var po storage.PutOptions
-	if opts != nil {
-		po = *opts
-	}
+	po := Opts(opts)
 	return storage.PutConcurrently(ctx, objs, n, func(ctx context.Context, o storage.BatchObject) error {
 		if ke := put(ctx, "putbatch", o.Key, o.Data, po); ke != nil {
 			return ke

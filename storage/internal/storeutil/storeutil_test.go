@@ -83,3 +83,28 @@ func TestPutBatch(t *testing.T) {
 		t.Errorf("PutBatch(nil opts) = %v, options %+v", err, got["c"])
 	}
 }
+
+func TestReadBody(t *testing.T) {
+	ctx := context.Background()
+	data, ke := storeutil.ReadBody(ctx, "put", "k", strings.NewReader("abcdef"), 4)
+	if ke != nil || string(data) != "abcd" {
+		t.Errorf("ReadBody(limit 4) = %q, %v", data, ke)
+	}
+	_, ke = storeutil.ReadBody(ctx, "put", "k", io.MultiReader(strings.NewReader("ab"), iotestErr{}), 10)
+	if ke == nil || ke.Op != "put" || ke.Key != "k" || !errors.Is(ke, errService) {
+		t.Errorf("ReadBody of a failing reader = %v, want a KeyError wrapping its error", ke)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, ke := storeutil.ReadBody(cctx, "put", "k", strings.NewReader("ab"), 10); ke == nil || !errors.Is(ke, context.Canceled) {
+		t.Errorf("ReadBody with a cancelled ctx = %v", ke)
+	}
+	if got := storeutil.Opts(nil); got != (storage.PutOptions{}) {
+		t.Errorf("Opts(nil) = %+v", got)
+	}
+}
+
+// iotestErr is a reader failing with errService.
+type iotestErr struct{}
+
+func (iotestErr) Read([]byte) (int, error) { return 0, errService }
