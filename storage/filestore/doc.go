@@ -56,10 +56,13 @@
 //
 // # Confinement
 //
-// Every access goes through an [os.Root]: keys are checked with
-// [storage.CheckKey] first, and a symbolic link inside the root that leads
-// outside it (absolute, or relative with ".."), at any depth, makes the
-// operation fail instead of following it. List and Keys never follow
+// Every access starts from the root: through an [os.Root], or, for Put and
+// PutBatch on Linux (amd64, arm64), through directory descriptors opened
+// from the root's one element at a time without following links (a
+// directory reached through a link is then opened by the Root). Keys are
+// checked with [storage.CheckKey] first, and a symbolic link inside the
+// root that leads outside it (absolute, or relative with ".."), at any
+// depth, makes the operation fail instead of following it. List and Keys never follow
 // symbolic links, not even in the directory part of their prefix, and list
 // only regular files; Get and Put follow a link only while it stays inside
 // the root; Delete removes a link, never its target; Put
