@@ -1,0 +1,278 @@
+package sqlreplica
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/shopspring/decimal"
+)
+
+// ErrAmount is matched by the problem of an event whose amount the
+// database cannot store exactly: in SQLite, an amount with more than two
+// decimals or beyond ±92,233,720,368,547,758.07.
+var ErrAmount = errors.New("sqlreplica: amount not storable exactly")
+
+// amount returns the database's value of the money amount v: PostgreSQL
+// takes the exact decimal text, SQLite an integer number of hundredths.
+func (d *dialect) amount(v decimal.Decimal) (any, error) {
+	if d.name == PostgreSQL {
+		return numberString(v), nil
+	}
+	c := v.Shift(2)
+	if !c.IsInteger() {
+		return nil, fmt.Errorf("%w: %s has more than 2 decimals (SQLite stores hundredths)", ErrAmount, numberString(v))
+	}
+	if c.BigInt().BitLen() > 63 {
+		return nil, fmt.Errorf("%w: %s is too large for SQLite's integers", ErrAmount, numberString(v))
+	}
+	return c.IntPart(), nil
+}
+
+// rate returns the database's value of a rate or percentage: its exact
+// decimal text, which PostgreSQL stores as numeric.
+func rate(v decimal.Decimal) any { return numberString(v) }
+
+// numberString formats v with all its digits: 12.50 stays "12.50".
+func numberString(v decimal.Decimal) string {
+	if v.Exponent() < 0 {
+		return v.StringFixed(-v.Exponent())
+	}
+	return v.String()
+}
+
+// checkAmounts returns an error matching ErrAmount when ev carries an
+// amount the database cannot store exactly.
+func (d *dialect) checkAmounts(ev *sink.Event) error {
+	if d.name == PostgreSQL {
+		return nil
+	}
+	check := func(path string, v decimal.Decimal) error {
+		if _, err := d.amount(v); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	}
+	switch data := ev.Data.(type) {
+	case *entry.Entry:
+		for i, m := range data.Movements {
+			for _, f := range []struct {
+				name string
+				v    decimal.Decimal
+			}{{"credit", m.Value.Credit}, {"debit", m.Value.Debit}, {"amount", m.Value.Amount}} {
+				if err := check(fmt.Sprintf("/movements/%d/value/%s", i, f.name), f.v); err != nil {
+					return err
+				}
+			}
+			for j, a := range m.Analytics {
+				for k, s := range a.Sections {
+					if err := check(fmt.Sprintf("/movements/%d/analytics/%d/sections/%d/amount", i, j, k), s.Amount); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	case *sink.Reconciliation:
+		return check("/montant", data.Amount)
+	}
+	return nil
+}
+
+func nullString(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullDate(p *period.Date) any {
+	if p == nil || p.IsZero() {
+		return nil
+	}
+	return p.String()
+}
+
+// objectRows appends the rows of the visible object k to rows, by table
+// name: its row in tbl, and the rows of its lines for entries and
+// reconciliations.
+func (d *dialect) objectRows(rows map[string][][]any, tbl *table, k ref, t *tracked) error {
+	payload := t.state.Payload()
+	tail := []any{t.ts, t.key, t.offset, string(payload)}
+	head := []any{k.entity, k.id}
+	if k.object == sink.ObjectEntry {
+		data, err := t.state.Data()
+		if err != nil {
+			return err
+		}
+		e, ok := data.(*entry.Entry)
+		if !ok {
+			return fmt.Errorf("entry data of type %T", data)
+		}
+		return d.entryRows(rows, head, tail, e)
+	}
+	fields, err := d.fieldValues(tbl, payload)
+	if err != nil {
+		return err
+	}
+	row := append(append(head, fields...), tail...)
+	rows[tbl.name] = append(rows[tbl.name], row)
+	if k.object == sink.ObjectReconciliation {
+		var rec struct {
+			EntryIDs []string `json:"ecriture_ids"`
+		}
+		if err := json.Unmarshal(payload, &rec); err != nil {
+			return err
+		}
+		for i, id := range rec.EntryIDs {
+			rows["reconciliation_entries"] = append(rows["reconciliation_entries"], []any{k.entity, k.id, int64(i), id})
+		}
+	}
+	return nil
+}
+
+func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.Entry) error {
+	var currencyRate any
+	if e.Currency.Rate != nil {
+		currencyRate = rate(*e.Currency.Rate)
+	}
+	row := append(head,
+		e.ProducerID, nullDate(&e.Date), nullDate(e.DueDate), e.Journal.ProducerID, e.Journal.CustomerReferenceCode,
+		e.Journal.Name, string(e.Journal.Type), e.Currency.Code, currencyRate)
+	rows["entries"] = append(rows["entries"], append(row, tail...))
+	entity, id := head[0], head[1]
+	for i, m := range e.Movements {
+		credit, err := d.amount(m.Value.Credit)
+		if err != nil {
+			return err
+		}
+		debit, err := d.amount(m.Value.Debit)
+		if err != nil {
+			return err
+		}
+		amount, err := d.amount(m.Value.Amount)
+		if err != nil {
+			return err
+		}
+		var letterValue any
+		if !m.Lettering.IsZero() {
+			letterValue = m.Lettering.Code()
+		}
+		var accID, accNumber, accName, payID, payName, payCode any
+		if a := m.Account; a != nil {
+			accID, accNumber, accName = a.ProducerID, nullString(a.Number), nullString(a.Name)
+		}
+		if p := m.Payment; p != nil {
+			payID, payName = p.ProducerID, nullString(p.Name)
+			if p.Code != nil {
+				payCode = string(*p.Code)
+			}
+		}
+		rows["movements"] = append(rows["movements"], []any{
+			entity, id, int64(i), m.ProducerID, m.Description, credit, debit, amount, nullDate(m.DueDate),
+			string(m.Lettering.State()), letterValue, nullString(m.FreeNumber), nullString(m.InvoiceNumber),
+			accID, accNumber, accName, payID, payName, payCode,
+		})
+		for j, a := range m.Analytics {
+			for k, s := range a.Sections {
+				amount, err := d.amount(s.Amount)
+				if err != nil {
+					return err
+				}
+				rows["analytics"] = append(rows["analytics"], []any{
+					entity, id, int64(i), int64(j), int64(k), a.ProducerID, a.Code, a.Name,
+					s.ProducerID, s.Code, s.Name, amount, rate(s.Rate),
+				})
+			}
+		}
+	}
+	return nil
+}
+
+// snake returns the column name of a wire field: "compteContrepartie_id"
+// gives "compte_contrepartie_id".
+func snake(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// fieldValues returns the values of the wire-field columns of tbl (all but
+// the two ids first and the four bookkeeping columns last), read from the
+// object's JSON payload by their snake_case names. A field missing from
+// the payload, or null, is NULL.
+func (d *dialect) fieldValues(tbl *table, payload []byte) ([]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("the payload: %w", err)
+	}
+	byColumn := make(map[string]any, len(obj))
+	for k, v := range obj {
+		byColumn[snake(k)] = v
+	}
+	cols := tbl.cols[2 : len(tbl.cols)-4]
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		v, err := d.value(c, byColumn[c.name])
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", c.name, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// value converts the JSON value v (decoded with UseNumber) for column c.
+func (d *dialect) value(c column, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch c.kind {
+	case kText:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case kInt, kBigint:
+		if n, ok := v.(json.Number); ok {
+			return n.Int64()
+		}
+	case kBool:
+		if b, ok := v.(bool); ok {
+			return d.bool(b), nil
+		}
+	case kDate:
+		if s, ok := v.(string); ok {
+			if _, err := period.ParseDate(s); err != nil {
+				return nil, err
+			}
+			return s, nil
+		}
+	case kAmount, kRate:
+		if n, ok := v.(json.Number); ok {
+			dec, err := decimal.NewFromString(n.String())
+			if err != nil {
+				return nil, err
+			}
+			if c.kind == kRate {
+				return rate(dec), nil
+			}
+			return d.amount(dec)
+		}
+	}
+	return nil, fmt.Errorf("unexpected JSON value %v for a column of kind %d", v, c.kind)
+}

@@ -1,0 +1,328 @@
+package sqlreplica
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ledgersink/ledgersink/sink"
+)
+
+// kind is the type of a column, mapped to each dialect's SQL type.
+type kind uint8
+
+const (
+	kText   kind = iota // a string
+	kInt                // a small integer (enumerations, positions)
+	kBigint             // epoch milliseconds, offsets, counters
+	kBool               // PostgreSQL boolean; SQLite 0 or 1
+	kDate               // PostgreSQL date; SQLite ISO text YYYY-MM-DD
+	kAmount             // money: PostgreSQL numeric; SQLite integer hundredths
+	kRate               // a rate or percentage: PostgreSQL numeric; SQLite exact decimal text
+	kJSON               // PostgreSQL json (the text as sent); SQLite text
+	kBlob               // PostgreSQL bytea; SQLite blob
+)
+
+type column struct {
+	name    string
+	kind    kind
+	notNull bool
+}
+
+// table is one table of the replica. Object tables have an object; child
+// tables (movements, analytics, reconciliation entries) have a parent.
+type table struct {
+	name   string
+	object sink.Object // "" for the others
+	cols   []column
+	key    []string // primary key columns
+	index  [][]string
+}
+
+func col(name string, k kind) column     { return column{name: name, kind: k} }
+func notNull(name string, k kind) column { return column{name: name, kind: k, notNull: true} }
+
+// objectTable returns the table of an object kind: the entity and object
+// ids, the object's wire fields (snake_case), then the newest event's
+// timestamp, the file it came from and the object's JSON payload.
+func objectTable(name string, o sink.Object, fields ...column) table {
+	cols := []column{notNull("entite_id", kText), notNull("id", kText)}
+	cols = append(cols, fields...)
+	cols = append(cols, notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint), notNull("payload", kJSON))
+	return table{name: name, object: o, cols: cols, key: []string{"entite_id", "id"}}
+}
+
+// The tables of the replica, in creation order. Object tables hold the
+// objects that exist (inserted and not deleted); child tables hold the
+// lines of the entries and reconciliations they list. The bookkeeping
+// tables (replica_*) hold the schema version, the files applied, and the
+// merge state of every object the replica has seen, deleted ones included.
+var tables = []table{
+	{name: "replica_schema", cols: []column{notNull("version", kInt)}},
+	{name: "replica_entities", cols: []column{notNull("entite_id", kText), notNull("files", kBigint), notNull("rejected", kBigint)},
+		key: []string{"entite_id"}},
+	{name: "replica_files", cols: []column{
+		notNull("file_key", kText), notNull("entite_id", kText), notNull("file_offset", kBigint), notNull("event", kText),
+		notNull("object_id", kText), notNull("timestamp", kBigint), notNull("outcome", kText), col("reason", kText),
+	}, key: []string{"file_key"}, index: [][]string{{"entite_id", "event"}}},
+	{name: "replica_states", cols: []column{
+		notNull("entite_id", kText), notNull("object", kText), notNull("id", kText),
+		notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint), notNull("state", kBlob),
+	}, key: []string{"entite_id", "id", "object"}},
+
+	objectTable("accounts", sink.ObjectAccount,
+		col("numero", kText), col("libelle", kText), col("collectif", kBool), col("lettrable", kBool), col("pointable", kBool),
+		col("centralisable", kBool), col("analytique", kBool), col("ferme", kBool), col("compte_contrepartie_id", kText),
+		col("compte_banque_id", kText), col("tva_id", kText), col("type", kInt), col("ventilation_defaut", kText)),
+	objectTable("bank_accounts", sink.ObjectBankAccount,
+		col("libelle", kText), col("iban", kText), col("bic", kText), col("devise", kText), col("compte_id", kText),
+		col("journal_id", kText), col("ferme", kBool)),
+	objectTable("journals", sink.ObjectJournal,
+		col("code", kText), col("libelle", kText), col("type", kInt), col("compte_contrepartie_id", kText),
+		col("type_contrepartie", kInt), col("ferme", kBool)),
+	objectTable("parameters", sink.ObjectParameter, col("code", kText), col("libelle", kText), col("valeur", kText)),
+	objectTable("periods", sink.ObjectPeriod,
+		col("type", kText), col("date_debut", kDate), col("date_fin", kDate), col("statut", kText), col("exercice_id", kText)),
+	objectTable("sections", sink.ObjectSection, col("code", kText), col("libelle", kText), col("axe", kText), col("ferme", kBool)),
+	objectTable("third_parties", sink.ObjectThirdParty,
+		col("code", kText), col("type", kInt), col("nom", kText), col("raison_sociale", kText), col("siret", kText),
+		col("email", kText), col("compte_contrepartie_id", kText), col("lettrable", kBool), col("actif", kBool)),
+	objectTable("vats", sink.ObjectVAT,
+		col("code", kText), col("libelle", kText), col("taux", kRate), col("regime", kInt), col("compte_collecte_id", kText),
+		col("compte_deductible_id", kText)),
+	objectTable("branches", sink.ObjectBranch,
+		col("code", kText), col("nom", kText), col("raison_sociale", kText), col("siret", kText), col("type", kInt), col("nature", kInt)),
+	objectTable("reconciliations", sink.ObjectReconciliation,
+		col("compte_bancaire_id", kText), col("date", kDate), col("montant", kAmount), col("releve", kText)),
+	{name: "reconciliation_entries", cols: []column{
+		notNull("entite_id", kText), notNull("reconciliation_id", kText), notNull("position", kInt), notNull("ecriture_id", kText),
+	}, key: []string{"entite_id", "reconciliation_id", "position"}},
+	objectTable("entries", sink.ObjectEntry,
+		col("producer_id", kText), col("date", kDate), col("due_date", kDate), col("journal_producer_id", kText),
+		col("journal_code", kText), col("journal_name", kText), col("journal_type", kText), col("currency_code", kText),
+		col("currency_rate", kRate)),
+	{name: "movements", cols: []column{
+		notNull("entite_id", kText), notNull("entry_id", kText), notNull("position", kInt),
+		col("producer_id", kText), col("description", kText),
+		notNull("credit", kAmount), notNull("debit", kAmount), notNull("amount", kAmount), col("due_date", kDate),
+		notNull("lettering_state", kText), col("lettering_value", kText), col("free_number", kText), col("invoice_number", kText),
+		col("account_producer_id", kText), col("account_number", kText), col("account_name", kText),
+		col("payment_producer_id", kText), col("payment_name", kText), col("payment_code", kText),
+	}, key: []string{"entite_id", "entry_id", "position"}, index: [][]string{{"entite_id", "account_number"}}},
+	{name: "analytics", cols: []column{
+		notNull("entite_id", kText), notNull("entry_id", kText), notNull("movement_position", kInt),
+		notNull("axis_position", kInt), notNull("section_position", kInt),
+		col("axis_producer_id", kText), col("axis_code", kText), col("axis_name", kText),
+		col("section_producer_id", kText), col("section_code", kText), col("section_name", kText),
+		notNull("amount", kAmount), notNull("rate", kRate),
+	}, key: []string{"entite_id", "entry_id", "movement_position", "axis_position", "section_position"}},
+}
+
+// tableOf returns the table named name; it panics for a name not in tables
+// (a programming error of this package, never input).
+func tableOf(name string) *table {
+	for i := range tables {
+		if tables[i].name == name {
+			return &tables[i]
+		}
+	}
+	panic("sqlreplica: no table " + name)
+}
+
+// objectTableOf returns the table of object o, or nil.
+func objectTableOf(o sink.Object) *table {
+	for i := range tables {
+		if tables[i].object == o && o != "" {
+			return &tables[i]
+		}
+	}
+	return nil
+}
+
+func (t *table) colNames() []string {
+	names := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		names[i] = c.name
+	}
+	return names
+}
+
+// SchemaVersion is the version of the schema this package creates. A
+// database of an older version is migrated when opened; a newer one is
+// refused with ErrSchema.
+const SchemaVersion = 1
+
+// migrations[v] turns a database of version v into one of version v+1.
+// Version 0 is an empty database: its migration creates every table.
+var migrations = []func(ctx context.Context, tx *sql.Tx, d *dialect) error{
+	0: createAll,
+}
+
+func createAll(ctx context.Context, tx *sql.Tx, d *dialect) error {
+	for i := range tables {
+		for _, stmt := range d.createTable(&tables[i]) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("creating table %s: %w", tables[i].name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Errors about the database's schema.
+var (
+	// ErrSchema is matched by the errors of Open for a database whose
+	// schema is not one this package made: tables missing or altered, a
+	// newer version, tables of the replica's names in a database that
+	// holds no replica.
+	ErrSchema = errors.New("sqlreplica: the database's schema is not the replica's")
+)
+
+// SchemaError says what is wrong with the database's schema.
+type SchemaError struct {
+	Table  string // the table at fault, "" for the whole schema
+	Reason string
+}
+
+func (e *SchemaError) Error() string {
+	if e.Table == "" {
+		return "sqlreplica: schema: " + e.Reason
+	}
+	return "sqlreplica: schema: table " + e.Table + ": " + e.Reason
+}
+
+// Unwrap returns ErrSchema.
+func (e *SchemaError) Unwrap() error { return ErrSchema }
+
+// prepareSchema creates, migrates or checks the schema: an empty database
+// (none of the replica's tables) gets every table; a database of an older
+// version is migrated, in one transaction; one of this version is checked
+// column by column; anything else is a *SchemaError.
+func prepareSchema(ctx context.Context, db *sql.DB, d *dialect) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if d.name == PostgreSQL {
+		// Two processes opening an empty database at once: one creates
+		// the tables, the other waits and then finds them.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7164803559170224431)"); err != nil {
+			return err
+		}
+	}
+	existing, err := d.tableNames(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlreplica: listing the database's tables: %w", err)
+	}
+	version := 0
+	if slices.Contains(existing, "replica_schema") {
+		rows, err := tx.QueryContext(ctx, "SELECT version FROM replica_schema")
+		if err != nil {
+			return &SchemaError{Table: "replica_schema", Reason: err.Error()}
+		}
+		var versions []int
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return &SchemaError{Table: "replica_schema", Reason: err.Error()}
+			}
+			versions = append(versions, v)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(versions) != 1 || versions[0] < 1 {
+			return &SchemaError{Table: "replica_schema", Reason: fmt.Sprintf("want one row holding a version >= 1, found %v", versions)}
+		}
+		version = versions[0]
+	} else {
+		var ours []string
+		for _, t := range tables {
+			if slices.Contains(existing, t.name) {
+				ours = append(ours, t.name)
+			}
+		}
+		if len(ours) > 0 {
+			return &SchemaError{Reason: fmt.Sprintf("the database holds no replica (no table replica_schema) but has tables of the replica's names: %s; "+
+				"use another database (or PostgreSQL schema) for the replica", strings.Join(ours, ", "))}
+		}
+	}
+	if version > SchemaVersion {
+		return &SchemaError{Table: "replica_schema", Reason: fmt.Sprintf("version %d was written by a newer release of this package (this one knows versions up to %d): upgrade it", version, SchemaVersion)}
+	}
+	if version > 0 {
+		// Migrations only run on the schema they were written for.
+		if err := checkSchema(ctx, tx, d, schemaAt(version)); err != nil {
+			return err
+		}
+	}
+	if version == SchemaVersion {
+		return nil
+	}
+	for v := version; v < SchemaVersion; v++ {
+		if err := migrations[v](ctx, tx, d); err != nil {
+			return fmt.Errorf("sqlreplica: migrating the schema from version %d to %d: %w", v, v+1, err)
+		}
+	}
+	if version == 0 {
+		_, err = tx.ExecContext(ctx, "INSERT INTO replica_schema (version) VALUES ("+strconv.Itoa(SchemaVersion)+")")
+	} else {
+		_, err = tx.ExecContext(ctx, "UPDATE replica_schema SET version = "+strconv.Itoa(SchemaVersion))
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkSchema(ctx, tx, d, tables); err != nil {
+		return fmt.Errorf("sqlreplica: after migrating: %w", err)
+	}
+	return tx.Commit()
+}
+
+// schemaAt returns the tables of schema version v. Only the current
+// version exists so far.
+func schemaAt(v int) []table {
+	_ = v
+	return tables
+}
+
+// checkSchema compares the database's tables with want: each must exist
+// with exactly the columns of its spec, in any order, of the dialect's
+// types, with the same nullability.
+func checkSchema(ctx context.Context, tx *sql.Tx, d *dialect, want []table) error {
+	for i := range want {
+		t := &want[i]
+		got, err := d.columns(ctx, tx, t.name)
+		if err != nil {
+			return fmt.Errorf("sqlreplica: reading the columns of %s: %w", t.name, err)
+		}
+		if len(got) == 0 {
+			return &SchemaError{Table: t.name, Reason: "missing"}
+		}
+		for _, c := range t.cols {
+			g, ok := got[c.name]
+			if !ok {
+				return &SchemaError{Table: t.name, Reason: "column " + c.name + " is missing"}
+			}
+			if wt := d.sqlType(c.kind); !strings.EqualFold(g.typ, wt) {
+				return &SchemaError{Table: t.name, Reason: fmt.Sprintf("column %s is of type %s, want %s", c.name, g.typ, wt)}
+			}
+			if g.notNull != (c.notNull || slices.Contains(t.key, c.name)) {
+				return &SchemaError{Table: t.name, Reason: fmt.Sprintf("column %s: NOT NULL is %t, want %t", c.name, g.notNull, !g.notNull)}
+			}
+			delete(got, c.name)
+		}
+		for name := range got {
+			return &SchemaError{Table: t.name, Reason: "unexpected column " + name}
+		}
+	}
+	return nil
+}

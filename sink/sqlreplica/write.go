@@ -1,0 +1,253 @@
+package sqlreplica
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ledgersink/ledgersink/sink"
+)
+
+// writer runs a batch's statements in its transaction.
+type writer struct {
+	d  *dialect
+	tx *sql.Tx
+}
+
+func (w *writer) exec(ctx context.Context, q string, args ...any) error {
+	_, err := w.tx.ExecContext(ctx, w.d.rebind(q), args...)
+	return err
+}
+
+// placeholders returns "(?, ?, ...)" with n marks.
+func placeholders(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// chunks splits n items into runs of at most size.
+func chunks(n, size int) [][2]int {
+	var out [][2]int
+	for i := 0; i < n; i += size {
+		out = append(out, [2]int{i, min(i+size, n)})
+	}
+	return out
+}
+
+// existing runs q (ending with "IN "), followed by the list of values,
+// prefixed by the arguments pre, and returns the first column of the rows
+// found as a set.
+func (w *writer) existing(ctx context.Context, q string, pre []any, values []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	for _, c := range chunks(len(values), w.d.maxParams-len(pre)) {
+		args := append(slices.Clone(pre), toAny(values[c[0]:c[1]])...)
+		rows, err := w.tx.QueryContext(ctx, w.d.rebind(q+placeholders(c[1]-c[0])), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[s] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+func toAny[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// loadStates reads the stored states of the objects of entity among ids
+// into objects (those it has an entry for).
+func (w *writer) loadStates(ctx context.Context, entity string, ids []string, objects map[ref]*tracked) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for _, c := range chunks(len(ids), w.d.maxParams-1) {
+		args := append([]any{entity}, toAny(ids[c[0]:c[1]])...)
+		rows, err := w.tx.QueryContext(ctx, w.d.rebind("SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
+			"WHERE entite_id = ? AND id IN "+placeholders(c[1]-c[0])), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var o, id, key string
+			var ts, offset int64
+			var state []byte
+			if err := rows.Scan(&o, &id, &ts, &key, &offset, &state); err != nil {
+				rows.Close()
+				return err
+			}
+			t := objects[ref{entity, sink.Object(o), id}]
+			if t == nil {
+				continue // another object of the same id
+			}
+			if err := t.state.UnmarshalBinary(state); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlreplica: the stored state of %s %s of entity %s: %w", o, id, entity, err)
+			}
+			t.known, t.existed = true, t.state.Exists()
+			t.ts, t.key, t.offset = ts, key, offset
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert inserts rows into table t, many rows per statement; with upsert,
+// a row whose key exists replaces the stored one.
+func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := t.colNames()
+	head := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES "
+	tail := ""
+	if upsert {
+		var set []string
+		for _, c := range cols {
+			if !slices.Contains(t.key, c) {
+				set = append(set, c+" = excluded."+c)
+			}
+		}
+		tail = " ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+	}
+	one := placeholders(len(cols))
+	per := min(w.d.maxParams/len(cols), 1000)
+	var cached string
+	cachedN := 0
+	for _, c := range chunks(len(rows), per) {
+		n := c[1] - c[0]
+		if n != cachedN {
+			cached = w.d.rebind(head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail)
+			cachedN = n
+		}
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[c[0]:c[1]] {
+			if len(r) != len(cols) {
+				return fmt.Errorf("sqlreplica: internal error: a row of %d values for the %d columns of %s", len(r), len(cols), t.name)
+			}
+			args = append(args, r...)
+		}
+		if _, err := w.tx.ExecContext(ctx, cached, args...); err != nil {
+			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// deleteWhere deletes the rows of table whose column col is one of ids,
+// for entity.
+func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids []string) error {
+	for _, c := range chunks(len(ids), w.d.maxParams-1) {
+		args := append([]any{entity}, toAny(ids[c[0]:c[1]])...)
+		if err := w.exec(ctx, "DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN "+placeholders(c[1]-c[0]), args...); err != nil {
+			return fmt.Errorf("sqlreplica: deleting from %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func (w *writer) writeFiles(ctx context.Context, files []fileRow) error {
+	rows := make([][]any, len(files))
+	for i, f := range files {
+		var reason any
+		if f.reason != nil {
+			reason = *f.reason
+		}
+		rows[i] = []any{f.key, f.entity, f.offset, f.event, f.id, f.ts, f.outcome, reason}
+	}
+	return w.insert(ctx, tableOf("replica_files"), rows, false)
+}
+
+// children lists the tables whose rows belong to an object of a table,
+// by the column naming the object.
+var children = map[string][][2]string{
+	"entries":         {{"movements", "entry_id"}, {"analytics", "entry_id"}},
+	"reconciliations": {{"reconciliation_entries", "reconciliation_id"}},
+}
+
+// writeObjects writes the objects the batch changed: their states, and
+// their rows in the object tables, removed where they were and inserted
+// where they are visible now.
+func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) error {
+	var dirty []ref
+	for k, t := range objects {
+		if t.dirty {
+			dirty = append(dirty, k)
+		}
+	}
+	slices.SortFunc(dirty, func(a, b ref) int {
+		return cmp.Or(strings.Compare(a.entity, b.entity), strings.Compare(string(a.object), string(b.object)), strings.Compare(a.id, b.id))
+	})
+	states := make([][]any, 0, len(dirty))
+	type group struct {
+		table, entity string
+	}
+	gone := map[group][]string{}
+	var groups []group
+	rows := map[string][][]any{}
+	for _, k := range dirty {
+		t := objects[k]
+		blob, err := t.state.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
+		}
+		states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
+		tbl := objectTableOf(k.object)
+		if tbl == nil {
+			return fmt.Errorf("sqlreplica: internal error: no table for object %q", k.object)
+		}
+		if t.existed {
+			g := group{tbl.name, k.entity}
+			if gone[g] == nil {
+				groups = append(groups, g)
+			}
+			gone[g] = append(gone[g], k.id)
+		}
+		if t.state.Exists() {
+			if err := w.d.objectRows(rows, tbl, k, t); err != nil {
+				return fmt.Errorf("sqlreplica: the columns of %s %s: %w", k.object, k.id, err)
+			}
+		}
+	}
+	if err := w.insert(ctx, tableOf("replica_states"), states, true); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := w.deleteWhere(ctx, g.table, "id", g.entity, gone[g]); err != nil {
+			return err
+		}
+		for _, c := range children[g.table] {
+			if err := w.deleteWhere(ctx, c[0], c[1], g.entity, gone[g]); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range tables {
+		if err := w.insert(ctx, &tables[i], rows[tables[i].name], false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
