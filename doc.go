@@ -24,4 +24,16 @@
 //
 // Dependencies point down only: period, lettering and storage import no
 // package of the SDK; nothing imports sink. layering_test.go enforces it.
+//
+// # Versions
+//
+// The core module and each nested module (storage/s3store,
+// storage/azblobstore, sink/kafkasink, sink/export/xlsxexport, ...) are
+// tagged together: the core as vX.Y.Z, a nested module as its directory
+// followed by the same version (storage/s3store/vX.Y.Z). Every nested module
+// requires the core at [Version], the version of the next release.
 package ledgersink
+
+// Version is the version the next release of every module of this repository
+// is tagged with. Nested modules require the core at this version.
+const Version = "v0.1.0"

@@ -395,14 +395,18 @@ func TestConsumerRebalance(t *testing.T) {
 	first := start(t, store, o)
 	waitFor(t, "the first member to write", func() bool { return first.c.Progress().Records > 0 })
 	published := make(chan error, 1)
-	go func() { published <- publishErr(pub, evs[third:]) }()
+	go func() { published <- publishErr(pub, evs[third:2*third]) }()
 	second := start(t, store, o)
 	waitAssigned(t, c, "rebalance", 2)
-	waitFor(t, "the second member to write", func() bool { return second.c.Progress().Records > 0 })
-	if err := first.stop(t); err != nil {
+	if err := <-published; err != nil {
 		t.Fatal(err)
 	}
-	if err := <-published; err != nil {
+	// The first member may have written everything published so far before
+	// the second was assigned: publish the last part only now that each
+	// member owns partitions, so that the second has messages to write.
+	publish(t, pub, evs[2*third:])
+	waitFor(t, "the second member to write", func() bool { return second.c.Progress().Records > 0 })
+	if err := first.stop(t); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "every message", func() bool { return allCommitted(c, "rebalance") })

@@ -6,7 +6,7 @@ require (
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.3
 	github.com/google/go-cmp v0.7.0
-	github.com/ledgersink/ledgersink v0.0.0
+	github.com/ledgersink/ledgersink v0.1.0
 )
 
 require (

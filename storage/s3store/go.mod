@@ -8,7 +8,7 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/google/go-cmp v0.7.0
 	github.com/johannesboyne/gofakes3 v1.2.0
-	github.com/ledgersink/ledgersink v0.0.0
+	github.com/ledgersink/ledgersink v0.1.0
 )
 
 require (
