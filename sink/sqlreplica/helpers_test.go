@@ -21,10 +21,30 @@ import (
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
-// backend opens fresh, empty databases of one dialect.
+// backend makes fresh, empty databases of one dialect.
 type backend struct {
-	dialect sqlreplica.Dialect
-	newDB   func(t testing.TB) *sql.DB
+	dialect    sqlreplica.Dialect
+	driverName string
+	newDSN     func(t testing.TB) string
+}
+
+// newDB opens a fresh, empty database; t's cleanup closes it.
+func (b backend) newDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, _ := b.newDBAt(t)
+	return db
+}
+
+// newDBAt opens a fresh, empty database and returns its DSN too.
+func (b backend) newDBAt(t testing.TB) (*sql.DB, string) {
+	t.Helper()
+	dsn := b.newDSN(t)
+	db, err := sql.Open(b.driverName, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
 }
 
 // sqliteDSN is how the tests open SQLite: WAL, and waiting for the lock
@@ -34,19 +54,14 @@ func sqliteDSN(path string) string {
 }
 
 func sqliteBackend() backend {
-	return backend{dialect: sqlreplica.SQLite, newDB: func(t testing.TB) *sql.DB {
-		db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(t.TempDir(), "replica.db")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+	return backend{dialect: sqlreplica.SQLite, driverName: "sqlite", newDSN: func(t testing.TB) string {
+		return sqliteDSN(filepath.Join(t.TempDir(), "replica.db"))
 	}}
 }
 
 func postgresBackend(t testing.TB) backend {
 	srv := pgtest.Start(t, nil)
-	return backend{dialect: sqlreplica.PostgreSQL, newDB: srv.Open}
+	return backend{dialect: sqlreplica.PostgreSQL, driverName: "pgx", newDSN: srv.NewDatabase}
 }
 
 // open opens a replica in a fresh database of b.

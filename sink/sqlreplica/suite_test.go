@@ -27,6 +27,8 @@ func runSuite(t *testing.T, b backend) {
 	}{
 		{"Schema", testSchema},
 		{"Quickstart", testQuickstart},
+		{"Crash", testCrash},
+		{"OpenCrash", testOpenCrash},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, b) })
