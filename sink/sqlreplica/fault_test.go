@@ -187,7 +187,7 @@ func testCrash(t *testing.T, b backend) {
 				t.Fatalf("%s: the run after: %v", name, err)
 			}
 			if got := dump(t, db, allTables...); got != want {
-				t.Fatalf("%s: the database differs from an uninterrupted run's:\n%s\nwant:\n%s", name, got, want)
+				t.Fatalf("%s: the database differs from an uninterrupted run's (+got -want):\n%s", name, diffLines(got, want))
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/sink/sqlreplica"
@@ -39,12 +40,18 @@ func (b backend) newDB(t testing.TB) *sql.DB {
 func (b backend) newDBAt(t testing.TB) (*sql.DB, string) {
 	t.Helper()
 	dsn := b.newDSN(t)
+	return b.openDSN(t, dsn), dsn
+}
+
+// openDSN opens the database at dsn; t's cleanup closes it.
+func (b backend) openDSN(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
 	db, err := sql.Open(b.driverName, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, dsn
+	return db
 }
 
 // sqliteDSN is how the tests open SQLite: WAL, and waiting for the lock
@@ -76,7 +83,8 @@ func (b backend) open(t testing.TB) (*sqlreplica.Replica, *sql.DB) {
 }
 
 // quickstartSink writes the quickstart's sink into a memory store: the demo
-// company's initialization, then its live changes and daily report.
+// company's initialization, then its live changes and the daily report of
+// their day.
 func quickstartSink(t testing.TB) *memstore.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -95,6 +103,10 @@ func quickstartSink(t testing.TB) *memstore.Store {
 		t.Fatal(err)
 	}
 	if _, err := w.WriteOnce(ctx, "changes", changes); err != nil {
+		t.Fatal(err)
+	}
+	day := period.DateOf(time.UnixMilli(sinktest.ChangedAt).UTC())
+	if _, err := w.WriteDailyReport(ctx, company.EntityID, day, nil); err != nil {
 		t.Fatal(err)
 	}
 	return store
@@ -199,4 +211,21 @@ func queryString(t testing.TB, db *sql.DB, q string, args ...any) string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return s.String
+}
+
+// diffLines shows the lines of got and want that the other lacks.
+func diffLines(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	var b strings.Builder
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	return b.String()
 }

@@ -521,3 +521,4 @@ func (r *Replica) Received(ctx context.Context, entity string) iter.Seq2[*sink.E
 		}
 	}
 }
+

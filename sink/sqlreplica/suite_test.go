@@ -27,6 +27,11 @@ func runSuite(t *testing.T, b backend) {
 	}{
 		{"Schema", testSchema},
 		{"Quickstart", testQuickstart},
+		{"Problems", testProblems},
+		{"Cancel", testCancel},
+		{"Concurrent", testConcurrent},
+		{"Order", testOrder},
+		{"Completeness", testCompleteness},
 		{"Crash", testCrash},
 		{"OpenCrash", testOpenCrash},
 	}
