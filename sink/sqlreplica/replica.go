@@ -521,4 +521,3 @@ func (r *Replica) Received(ctx context.Context, entity string) iter.Seq2[*sink.E
 		}
 	}
 }
-
