@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -65,25 +66,53 @@ func TestReaderOrderSkipsAndResume(t *testing.T) {
 		}
 		put(t, store, key, content)
 	}
-	items, stats := readAll(t, store, nil)
-	if len(items) != 33 || stats.Events != 33 || stats.Duplicates != 0 || stats.Reports != 1 {
-		t.Fatalf("read %d events, stats %+v; want the 33 events of the initialization and its report", len(items), stats)
-	}
-	for i, it := range items {
-		if it.File.Offset != int64(i) {
-			t.Errorf("event %d has offset %d: not in offset order", i, it.File.Offset)
+	// By default, an event file that does not decode is an error in the
+	// stream, naming its key; reading goes on after it. With
+	// SkipUnreadable it is only recorded, like files that are not events.
+	for _, skip := range []bool{false, true} {
+		r, _ := sink.NewReader(store, nil)
+		st := r.Read(context.Background(), entity, &sink.ReadOptions{SkipUnreadable: skip})
+		var items []*sink.Item
+		errs := map[string]error{}
+		for it, err := range st.All() {
+			if err != nil {
+				var ke *storage.KeyError
+				if !errors.As(err, &ke) {
+					t.Fatalf("error without its key: %v", err)
+				}
+				errs[ke.Key] = err
+				continue
+			}
+			items = append(items, it)
 		}
-	}
-	if len(stats.Skipped) != len(bad) {
-		t.Errorf("skipped %v, want the %d bad files", stats.Skipped, len(bad))
-	}
-	for _, s := range stats.Skipped {
-		if want, ok := bad[s.Key]; !ok || !errors.Is(s.Err, want) {
-			t.Errorf("skipped %s with %v, want %v", s.Key, s.Err, want)
+		stats := st.Stats()
+		if len(items) != 33 || stats.Events != 33 || stats.Duplicates != 0 || stats.Reports != 1 {
+			t.Fatalf("skip=%v: read %d events, stats %+v; want the 33 events of the initialization and its report", skip, len(items), stats)
+		}
+		for i, it := range items {
+			if it.File.Offset != int64(i) {
+				t.Errorf("event %d has offset %d: not in offset order", i, it.File.Offset)
+			}
+		}
+		got := map[string]error{}
+		for _, s := range stats.Skipped {
+			got[s.Key] = s.Err
+		}
+		maps.Copy(got, errs)
+		if len(got) != len(bad) || stats.Errors != len(errs) {
+			t.Errorf("skip=%v: skipped %v, errors %v (%d counted); want the %d bad files", skip, stats.Skipped, errs, stats.Errors, len(bad))
+		}
+		for key, want := range bad {
+			if !errors.Is(got[key], want) {
+				t.Errorf("skip=%v: %s gave %v, want %v", skip, key, got[key], want)
+			}
+			if _, isErr := errs[key]; isErr != (want == sink.ErrPayload && !skip) {
+				t.Errorf("skip=%v: %s yielded as an error: %v", skip, key, isErr)
+			}
 		}
 	}
 	// Resume after offset 29.
-	rest, _ := readAll(t, store, &sink.ReadOptions{From: 30})
+	rest, _ := readAll(t, store, &sink.ReadOptions{From: 30, SkipUnreadable: true})
 	if len(rest) != 3 || rest[0].File.Offset != 30 {
 		t.Errorf("resuming from 30 read %d events starting at %v", len(rest), rest[0].File)
 	}
