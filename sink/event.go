@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
+	"github.com/ledgersink/ledgersink/internal/jsonptr"
 )
 
 // Envelope holds the identifiers that open every payload.
@@ -46,12 +50,20 @@ func Millis(t time.Time) int64 { return t.UnixMilli() }
 // versions). Deleted events carry no Data, only the envelope; an entry's
 // deletion says in Update whether it is the first half of an update (the
 // wire's miseAJour), to be followed by an EntryInserted.
+// Extra holds what the payload types do not model, as [DecodeEvent] found
+// it, so that nothing the platform sent is lost: [Event.Encode] writes it
+// back and a [Replica] keeps it.
 type Event struct {
 	Name EventName
 	Envelope
 	Data    any      // nil for Deleted
 	Changed []string // Updated only: wire names of the changed fields
 	Update  bool     // EntryDeleted only: miseAJour
+
+	// Extra maps the JSON Pointer of each member the SDK does not model
+	// ("/nouveauChamp") to its JSON value, null included. Nil for events
+	// built in Go, usually.
+	Extra map[string]json.RawMessage
 }
 
 // Errors about payloads.
@@ -119,6 +131,9 @@ func (ev *Event) Validate() error {
 	if n.Action() != Updated && len(ev.Changed) > 0 {
 		return payloadError(n, "", "Changed is only for Updated events")
 	}
+	if err := ev.validateExtra(); err != nil {
+		return err
+	}
 	if n.Action() == Deleted {
 		if ev.Data != nil {
 			return payloadError(n, "", "a Deleted event carries no data")
@@ -129,7 +144,7 @@ func (ev *Event) Validate() error {
 		return payloadError(n, "", "data of type %T, want the payload of %s", ev.Data, n.Object())
 	}
 	if n.Action() == Updated {
-		if len(ev.Changed) == 0 {
+		if len(ev.Changed) == 0 && !slices.ContainsFunc(slices.Collect(maps.Values(ev.Extra)), func(v json.RawMessage) bool { return string(v) != "null" }) {
 			return payloadError(n, "", "an Updated event names at least one changed field")
 		}
 		for i, k := range ev.Changed {
@@ -139,6 +154,26 @@ func (ev *Event) Validate() error {
 			if slices.Contains(ev.Changed[:i], k) {
 				return payloadError(n, k, "named twice in Changed")
 			}
+		}
+	}
+	return nil
+}
+
+// validateExtra checks that each member of Extra is one the SDK does not
+// model, directly in the payload, with a JSON value.
+func (ev *Event) validateExtra() error {
+	modelled := objectFields(ev.Name.Object()).rank
+	for p, v := range ev.Extra {
+		segs := jsonptr.Segments(p)
+		if len(segs) != 1 || !strings.HasPrefix(p, "/") {
+			return payloadError(ev.Name, p, "Extra holds members of the payload itself (a pointer such as \"/name\")")
+		}
+		k := segs[0]
+		if _, ok := modelled[k]; ok || isEnvelopeKey(k) || k == keyUpdate || k == keyUpdateOld && ev.Name == EntryDeleted {
+			return payloadError(ev.Name, k, "Extra holds a member the SDK models")
+		}
+		if !json.Valid(v) {
+			return payloadError(ev.Name, k, "Extra holds a value that is not JSON")
 		}
 	}
 	return nil
@@ -193,8 +228,30 @@ func (ev *Event) Encode() ([]byte, error) {
 			return nil, &PayloadError{Event: ev.Name, Err: err}
 		}
 	}
+	for _, p := range slices.Sorted(maps.Keys(ev.Extra)) {
+		b.WriteByte(',')
+		writeString(&b, jsonptr.Segments(p)[0])
+		b.WriteByte(':')
+		b.Write(ev.Extra[p])
+	}
 	b.WriteString("}\n")
 	return b.Bytes(), nil
+}
+
+// payloadMembers returns the members of ev's payload but the envelope's
+// (and miseAJour), as Encode writes them.
+func (ev *Event) payloadMembers() ([]member, error) {
+	data, err := ev.Encode()
+	if err != nil {
+		return nil, err
+	}
+	members, err := splitObject(data)
+	if err != nil {
+		return nil, &PayloadError{Event: ev.Name, Err: err}
+	}
+	return slices.DeleteFunc(members, func(m member) bool {
+		return isEnvelopeKey(m.key) || m.key == keyUpdate
+	}), nil
 }
 
 // marshalData encodes a payload: with its own MarshalJSON when it has one
@@ -207,17 +264,19 @@ func marshalData(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func writeString(b *bytes.Buffer, s string) {
+func writeString(b *bytes.Buffer, s string) { b.Write(appendString(b.AvailableBuffer(), s)) }
+
+// appendString appends s as a JSON string, escaped as encoding/json does.
+func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // escapes as encoding/json does; a string always encodes
-			b.Write(q)
-			return
+			return append(b, q...)
 		}
 	}
-	b.WriteByte('"') // the usual key: nothing to escape
-	b.WriteString(s)
-	b.WriteByte('"')
+	b = append(b, '"') // the usual key: nothing to escape
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendFields appends the members of the JSON object obj to b, each after
@@ -268,13 +327,27 @@ func splitObject(data []byte) ([]member, error) {
 	}
 	more, err := l.ObjectStart()
 	out := make([]member, 0, 20)
+	var seen map[string]struct{} // for objects of many members; a scan for the others
 	for err == nil && more {
 		var k, v []byte
 		if k, err = l.Key(); err != nil {
 			break
 		}
 		key := string(k)
-		if slices.ContainsFunc(out, func(m member) bool { return m.key == key }) {
+		if seen == nil && len(out) == 16 {
+			seen = make(map[string]struct{}, 32)
+			for _, m := range out {
+				seen[m.key] = struct{}{}
+			}
+		}
+		twice := false
+		if seen != nil {
+			_, twice = seen[key]
+			seen[key] = struct{}{}
+		} else {
+			twice = slices.ContainsFunc(out, func(m member) bool { return m.key == key })
+		}
+		if twice {
 			return nil, fmt.Errorf("%w: field %q appears twice", ErrPayload, key)
 		}
 		if v, err = l.Raw(); err != nil {
@@ -300,9 +373,11 @@ func splitObject(data []byte) ([]member, error) {
 // new value of the object's type; Updated payloads decode their non-null
 // fields into it and list them, in wire order, in Changed; Deleted payloads
 // carry nothing more, except miseAJour (or the older miseAjour) on entries.
-// Fields the SDK does not know are ignored, so that new platform fields do
-// not break readers. Errors are *PayloadError values matching ErrPayload,
-// naming the field at fault.
+// Fields the SDK does not model are kept in the Event, so that
+// [Event.Encode] writes them back and a [Replica] keeps them: decoding then
+// encoding gives the same JSON value. A key repeated in the payload is an
+// error. Errors are *PayloadError values matching ErrPayload, naming the
+// field at fault.
 func DecodeEvent(name EventName, data []byte) (*Event, error) {
 	if name == DailyReport || !name.Valid() {
 		return nil, payloadError(name, "", "%q is not a change event", string(name))
@@ -313,7 +388,7 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 	}
 	ev := &Event{Name: name}
 	var seen [4]bool
-	rest := make([]member, 0, len(members))
+	rest := members[:0:0]
 	for _, m := range members {
 		switch m.key {
 		case keyTimestamp:
@@ -341,7 +416,11 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 				rest = append(rest, m)
 				continue
 			}
-			if err := json.Unmarshal(m.value, &ev.Update); err != nil || string(m.value) == "null" {
+			switch string(m.value) {
+			case "true":
+				ev.Update = true
+			case "false":
+			default:
 				return nil, payloadError(name, m.key, "%s is not a boolean", m.value)
 			}
 		default:
@@ -353,21 +432,24 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 			return nil, payloadError(name, k, "missing")
 		}
 	}
+	modelled := objectFields(name.Object()).rank
 	if name.Action() == Deleted {
+		for _, m := range rest {
+			ev.addExtra(m)
+		}
 		return ev, nil
 	}
-	var known []string
-	if name.Action() == Updated {
-		if known, err = fieldsOf(name.Object()); err != nil {
-			return nil, &PayloadError{Event: name, Err: err}
-		}
-	}
 	var obj bytes.Buffer
+	obj.Grow(len(data))
 	obj.WriteByte('{')
 	for _, m := range rest {
+		if _, ok := modelled[m.key]; !ok {
+			ev.addExtra(m)
+			continue
+		}
 		if name.Action() == Updated {
-			if string(m.value) == "null" || !slices.Contains(known, m.key) {
-				continue // unchanged, or a field this SDK does not know
+			if string(m.value) == "null" {
+				continue // unchanged
 			}
 			ev.Changed = append(ev.Changed, m.key)
 		}
@@ -379,18 +461,41 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 		obj.Write(m.value)
 	}
 	obj.WriteByte('}')
-	ev.Data = newData(name.Object())
-	if e, ok := ev.Data.(*entry.Entry); ok {
-		// Entries are decoded strictly but for undeclared keys, which a
-		// newer platform may add at any depth.
-		*e, err = entry.Decode(obj.Bytes())
-	} else {
-		err = json.Unmarshal(obj.Bytes(), ev.Data)
-	}
-	if err != nil {
+	if ev.Data, err = decodePayload(name.Object(), obj.Bytes()); err != nil {
 		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 	}
 	return ev, nil
+}
+
+func (ev *Event) addExtra(m member) {
+	if ev.Extra == nil {
+		ev.Extra = map[string]json.RawMessage{}
+	}
+	ev.Extra[jsonptr.Key("", m.key)] = m.value
+}
+
+// decodePayload decodes the JSON object of an object's fields into a new
+// value of its payload type.
+func decodePayload(o Object, data []byte) (any, error) {
+	v := newData(o)
+	if e, ok := v.(*entry.Entry); ok {
+		var err error
+		*e, err = entry.Decode(data)
+		return e, err
+	}
+	return v, json.Unmarshal(data, v)
+}
+
+// pointerTo returns v, a payload, as a pointer: a payload given by value
+// (Account rather than *Account) is copied.
+func pointerTo(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		return v
+	}
+	p := reflect.New(rv.Type())
+	p.Elem().Set(rv)
+	return p.Interface()
 }
 
 // jsonString decodes the JSON string literal v.
@@ -405,6 +510,9 @@ func jsonString(v []byte) (string, error) {
 
 // fieldsOf returns the wire names of the fields of object o's payload, in order.
 func fieldsOf(o Object) ([]string, error) {
+	if o == ObjectEntry {
+		return entry.Fields(), nil
+	}
 	b, err := json.Marshal(newData(o))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPayload, err)

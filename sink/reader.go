@@ -29,7 +29,16 @@ type ReaderOptions struct {
 	// Prefetch is how many files are read ahead, concurrently, while
 	// events are consumed in order. 0 means 8; 1 reads one at a time.
 	Prefetch int
+	// MaxFileSize is the largest file read, in bytes: a larger one is an
+	// error matching storage.ErrTooLarge, read no further than the limit.
+	// Memory stays within about MaxFileSize × Prefetch. 0 means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
 }
+
+// DefaultMaxFileSize is the default [ReaderOptions.MaxFileSize]: 8 MiB, far
+// above any real event (an entry of a thousand movements is about 400 KB).
+const DefaultMaxFileSize = 8 << 20
 
 // Reader reads the events of a sink from a [storage.Store]. It is safe for
 // concurrent use; each [Stream] it returns is not.
@@ -38,6 +47,7 @@ type Reader struct {
 	ns       string
 	stateDir string
 	prefetch int
+	maxSize  int64
 }
 
 // NewReader returns a Reader of store. It does no I/O.
@@ -56,6 +66,12 @@ func NewReader(store storage.Store, opts *ReaderOptions) (*Reader, error) {
 	if r.prefetch < 0 {
 		return nil, fmt.Errorf("sink: NewReader: negative Prefetch %d", r.prefetch)
 	}
+	switch r.maxSize = o.MaxFileSize; {
+	case r.maxSize == 0:
+		r.maxSize = DefaultMaxFileSize
+	case r.maxSize < 0:
+		return nil, fmt.Errorf("sink: NewReader: negative MaxFileSize %d", r.maxSize)
+	}
 	if err := checkNamespace(r.ns); err != nil {
 		return nil, err
 	}
@@ -63,8 +79,10 @@ func NewReader(store storage.Store, opts *ReaderOptions) (*Reader, error) {
 }
 
 // Entities yields the entities of the store, in order: the top-level
-// directories other than the writer's state directory. It lists every key,
-// so it costs as much as listing the whole store.
+// directories that directly hold a file named as a sink file (an event, a
+// daily report or an initialization report). Other directories, such as the
+// writer's state directory or a ".git", are not entities. It lists every
+// key, so it costs as much as listing the whole store.
 func (r *Reader) Entities(ctx context.Context) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		last := ""
@@ -73,8 +91,8 @@ func (r *Reader) Entities(ctx context.Context) iter.Seq2[string, error] {
 				yield("", err)
 				return
 			}
-			dir, _, ok := strings.Cut(key, "/")
-			if !ok || dir == last || dir == r.stateDir {
+			dir, name, ok := strings.Cut(key, "/")
+			if !ok || dir == last || dir == r.stateDir || strings.Contains(name, "/") || !r.isSinkFile(name) {
 				continue
 			}
 			last = dir
@@ -83,6 +101,16 @@ func (r *Reader) Entities(ctx context.Context) iter.Seq2[string, error] {
 			}
 		}
 	}
+}
+
+// isSinkFile reports whether name is that of a file of the sink: an event or
+// a daily report of the reader's namespace, or an initialization report.
+func (r *Reader) isSinkFile(name string) bool {
+	if report.IsInitFileName(name) {
+		return true
+	}
+	f, err := ParseFileName(name)
+	return err == nil && f.Namespace == r.ns
 }
 
 // ReadOptions tunes one [Reader.Read].
@@ -100,6 +128,9 @@ type ReadOptions struct {
 	// the time in their names), without reading them: a file cannot hold
 	// a change made after it was produced.
 	ProducedSince time.Time
+	// SkipUnreadable, when set, records the event files that cannot be read
+	// or decoded in Stats().Skipped instead of yielding an error for each.
+	SkipUnreadable bool
 }
 
 // Item is one event read from the sink, with the file it came from.
@@ -110,8 +141,9 @@ type Item struct {
 }
 
 // Skipped is a file of an entity's directory that was not read as an event,
-// and why: a name that is not a sink file name, another namespace, a
-// payload that does not decode, a file gone between listing and reading.
+// and why: a name that is not a sink file name, another namespace, a file
+// gone between listing and reading; with [ReadOptions.SkipUnreadable], a
+// file that cannot be read or decoded.
 type Skipped struct {
 	Key string
 	Err error
@@ -120,7 +152,9 @@ type Skipped struct {
 // Stats counts what a [Stream] read.
 type Stats struct {
 	Events     int       // events yielded
-	Duplicates int       // re-deliveries dropped: same event name, object id and timestamp as an earlier event
+	Duplicates int       // re-deliveries dropped: same event name, object id, timestamp and content as an earlier event
+	Conflicts  int       // events yielded with the name, object id and timestamp of an earlier event but other content
+	Errors     int       // event files yielded as errors: unreadable, too large, or not decoding
 	Reports    int       // initialization and daily report files, not yielded (see Reader.DailyReports)
 	Skipped    []Skipped // files that are not events, in key order
 }
@@ -144,8 +178,9 @@ type Stream struct {
 // Offsets order the events of a sink written by this SDK's [Writer], which
 // numbers each entity's events across all topics. In a sink fed by Kafka
 // offsets are per topic: events of different topics come in no particular
-// order, and the [Replica]'s timestamp rules make the result the same
-// whatever the order.
+// order (an update may come before the insertion it updates). Apply them to
+// a [Replica] (or an [ObjectState]), whose merge gives the same result in
+// every order.
 //
 // Reading a sink while it is written: offsets give the order of events, not
 // the order in which their files appear. Writes that run at once (the
@@ -155,12 +190,13 @@ type Stream struct {
 // file that was not there yet. A consumer of a live sink should rather
 // resume by time: read with ProducedSince set to the start of its previous
 // read minus a margin larger than a write takes (plus the clocks' skew),
-// and let the [Replica] drop what it has already applied, as its timestamp
-// rules make applying an event twice harmless.
+// and let the [Replica] drop what it has already applied.
 //
-// Memory: the stream sorts a compact index of the directory (about 24 bytes
-// per file) and remembers 16 bytes per event to drop duplicates; payloads
-// are read and decoded one at a time, a few ahead ([ReaderOptions.Prefetch]).
+// Memory: the stream sorts an index of the directory (about 24 bytes per
+// file, plus the listing's own keys while it is built) and remembers 24
+// bytes per event to drop duplicates; payloads are read and decoded a few
+// ahead ([ReaderOptions.Prefetch]), each at most
+// [ReaderOptions.MaxFileSize].
 func (r *Reader) Read(ctx context.Context, entity string, opts *ReadOptions) *Stream {
 	s := &Stream{r: r, ctx: ctx, entity: entity}
 	if opts != nil {
@@ -191,10 +227,13 @@ type indexEntry struct {
 // eventTable numbers the event names for the index.
 var eventTable = append(EventNames(), DailyReport)
 
-// All yields the events of the stream. A file that is not an event is
-// recorded in Stats().Skipped and reading goes on; an error of the store
-// (other than a file gone since it was listed) or of ctx is yielded once and
-// ends the stream.
+// All yields the events of the stream. An event file that cannot be read,
+// is larger than [ReaderOptions.MaxFileSize] or does not decode is yielded
+// as a *storage.KeyError naming its key and the cause (matching
+// storage.ErrTooLarge, ErrPayload, or the store's error), and reading goes
+// on after it; with [ReadOptions.SkipUnreadable] it is recorded in
+// Stats().Skipped instead. An error listing the directory, or of ctx, is
+// yielded once and ends the stream.
 func (s *Stream) All() iter.Seq2[*Item, error] {
 	return func(yield func(*Item, error) bool) {
 		if strings.Contains(s.entity, "/") || !storage.ValidKey(s.entity) {
@@ -207,15 +246,22 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 			return
 		}
 		seed1, seed2 := maphash.MakeSeed(), maphash.MakeSeed()
-		seen := make(map[[2]uint64]struct{}, len(index))
+		seen := make(map[[2]uint64]uint64, len(index)) // event -> hash of its content
 		for res := range s.fetch(index) {
 			if res.err != nil {
-				if errors.Is(res.err, storage.ErrNotExist) || errors.Is(res.err, ErrPayload) {
+				switch {
+				case res.key == "":
+					yield(nil, res.err) // ctx
+					return
+				case errors.Is(res.err, storage.ErrNotExist) || s.opts.SkipUnreadable:
 					s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: res.key, Err: res.err})
 					continue
 				}
-				yield(nil, res.err)
-				return
+				s.stats.Errors++
+				if !yield(nil, &storage.KeyError{Op: "read", Key: res.key, Err: res.err}) {
+					return
+				}
+				continue
 			}
 			ev := res.item.Event
 			if s.positions == nil {
@@ -224,11 +270,15 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 			s.positions[ev.Name] = max(s.positions[ev.Name], res.item.File.Offset)
 			id := string(ev.Name) + "\x00" + ev.ID + "\x00" + strconv.FormatInt(ev.Timestamp, 10)
 			k := [2]uint64{maphash.String(seed1, id), maphash.String(seed2, id)}
-			if _, dup := seen[k]; dup {
-				s.stats.Duplicates++
-				continue
+			if sum, dup := seen[k]; dup {
+				if sum == res.sum {
+					s.stats.Duplicates++
+					continue
+				}
+				s.stats.Conflicts++
+			} else {
+				seen[k] = res.sum
 			}
-			seen[k] = struct{}{}
 			s.stats.Events++
 			if !yield(res.item, nil) {
 				return
@@ -287,6 +337,7 @@ func (s *Stream) fileName(e indexEntry) FileName {
 type fetched struct {
 	key  string
 	item *Item
+	sum  uint64 // hash of the file's content
 	err  error
 }
 
@@ -299,6 +350,7 @@ func (s *Stream) fetch(index []indexEntry) iter.Seq[fetched] {
 		window := make(chan chan fetched, s.r.prefetch)
 		go func() {
 			defer close(window)
+			seed := maphash.MakeSeed()
 			for _, e := range index {
 				c := make(chan fetched, 1)
 				select {
@@ -306,7 +358,7 @@ func (s *Stream) fetch(index []indexEntry) iter.Seq[fetched] {
 				case <-ctx.Done():
 					return
 				}
-				go func() { c <- s.load(ctx, e) }()
+				go func() { c <- s.load(ctx, seed, e) }()
 			}
 		}()
 		for c := range window {
@@ -320,11 +372,14 @@ func (s *Stream) fetch(index []indexEntry) iter.Seq[fetched] {
 	}
 }
 
-func (s *Stream) load(ctx context.Context, e indexEntry) fetched {
+func (s *Stream) load(ctx context.Context, seed maphash.Seed, e indexEntry) fetched {
 	f := s.fileName(e)
 	key := Key(s.entity, f)
-	data, err := storage.ReadAll(ctx, s.r.store, key)
+	data, err := storage.ReadAtMost(ctx, s.r.store, key, s.r.maxSize)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fetched{err: ctx.Err()}
+		}
 		return fetched{key: key, err: err}
 	}
 	ev, err := DecodeEvent(f.Event, data)
@@ -335,7 +390,7 @@ func (s *Stream) load(ctx context.Context, e indexEntry) fetched {
 		return fetched{key: key, err: &PayloadError{Event: f.Event, Field: keyEntity,
 			Err: fmt.Errorf("%w: entity %q in the directory of %q", ErrPayload, ev.EntityID, s.entity)}}
 	}
-	return fetched{key: key, item: &Item{Key: key, File: f, Event: ev}}
+	return fetched{key: key, item: &Item{Key: key, File: f, Event: ev}, sum: maphash.Bytes(seed, data)}
 }
 
 // DailyReports reads every page of every daily report in the directory of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -65,25 +66,53 @@ func TestReaderOrderSkipsAndResume(t *testing.T) {
 		}
 		put(t, store, key, content)
 	}
-	items, stats := readAll(t, store, nil)
-	if len(items) != 33 || stats.Events != 33 || stats.Duplicates != 0 || stats.Reports != 1 {
-		t.Fatalf("read %d events, stats %+v; want the 33 events of the initialization and its report", len(items), stats)
-	}
-	for i, it := range items {
-		if it.File.Offset != int64(i) {
-			t.Errorf("event %d has offset %d: not in offset order", i, it.File.Offset)
+	// By default, an event file that does not decode is an error in the
+	// stream, naming its key; reading goes on after it. With
+	// SkipUnreadable it is only recorded, like files that are not events.
+	for _, skip := range []bool{false, true} {
+		r, _ := sink.NewReader(store, nil)
+		st := r.Read(context.Background(), entity, &sink.ReadOptions{SkipUnreadable: skip})
+		var items []*sink.Item
+		errs := map[string]error{}
+		for it, err := range st.All() {
+			if err != nil {
+				var ke *storage.KeyError
+				if !errors.As(err, &ke) {
+					t.Fatalf("error without its key: %v", err)
+				}
+				errs[ke.Key] = err
+				continue
+			}
+			items = append(items, it)
 		}
-	}
-	if len(stats.Skipped) != len(bad) {
-		t.Errorf("skipped %v, want the %d bad files", stats.Skipped, len(bad))
-	}
-	for _, s := range stats.Skipped {
-		if want, ok := bad[s.Key]; !ok || !errors.Is(s.Err, want) {
-			t.Errorf("skipped %s with %v, want %v", s.Key, s.Err, want)
+		stats := st.Stats()
+		if len(items) != 33 || stats.Events != 33 || stats.Duplicates != 0 || stats.Reports != 1 {
+			t.Fatalf("skip=%v: read %d events, stats %+v; want the 33 events of the initialization and its report", skip, len(items), stats)
+		}
+		for i, it := range items {
+			if it.File.Offset != int64(i) {
+				t.Errorf("event %d has offset %d: not in offset order", i, it.File.Offset)
+			}
+		}
+		got := map[string]error{}
+		for _, s := range stats.Skipped {
+			got[s.Key] = s.Err
+		}
+		maps.Copy(got, errs)
+		if len(got) != len(bad) || stats.Errors != len(errs) {
+			t.Errorf("skip=%v: skipped %v, errors %v (%d counted); want the %d bad files", skip, stats.Skipped, errs, stats.Errors, len(bad))
+		}
+		for key, want := range bad {
+			if !errors.Is(got[key], want) {
+				t.Errorf("skip=%v: %s gave %v, want %v", skip, key, got[key], want)
+			}
+			if _, isErr := errs[key]; isErr != (want == sink.ErrPayload && !skip) {
+				t.Errorf("skip=%v: %s yielded as an error: %v", skip, key, isErr)
+			}
 		}
 	}
 	// Resume after offset 29.
-	rest, _ := readAll(t, store, &sink.ReadOptions{From: 30})
+	rest, _ := readAll(t, store, &sink.ReadOptions{From: 30, SkipUnreadable: true})
 	if len(rest) != 3 || rest[0].File.Offset != 30 {
 		t.Errorf("resuming from 30 read %d events starting at %v", len(rest), rest[0].File)
 	}
@@ -141,43 +170,49 @@ func TestReplicaRules(t *testing.T) {
 		return &sink.Event{Name: name, Envelope: sink.Envelope{Timestamp: ts, ApplicationID: "a", EntityID: "e", ID: id}, Data: data, Changed: changed}
 	}
 	r := sink.NewReplica("e")
-	apply := func(e *sink.Event, want bool) {
+	apply := func(e *sink.Event, want sink.Outcome) {
 		t.Helper()
 		got, err := r.Apply(e)
 		if err != nil || got != want {
 			t.Fatalf("Apply(%s %s @%d) = %v, %v; want %v", e.Name, e.ID, e.Timestamp, got, err, want)
 		}
 	}
-	apply(ev(sink.AccountInserted, "a1", 10, &sink.Account{Number: "401", Label: "Fournisseurs", Type: 1}), true)
-	apply(ev(sink.AccountUpdated, "a1", 20, &sink.Account{Label: "Fournisseurs France"}, "libelle"), true)
+	apply(ev(sink.AccountInserted, "a1", 10, &sink.Account{Number: "401", Label: "Fournisseurs", Type: 1}), sink.Applied)
+	apply(ev(sink.AccountUpdated, "a1", 20, &sink.Account{Label: "Fournisseurs France"}, "libelle"), sink.Applied)
 	got, _ := r.Get(sink.ObjectAccount, "a1")
 	if want := (&sink.Account{Number: "401", Label: "Fournisseurs France", Type: 1}); !cmp.Equal(got, want) {
 		t.Errorf("after the update: %+v, want %+v", got, want)
 	}
-	// An older update or insertion never overwrites.
-	apply(ev(sink.AccountUpdated, "a1", 15, &sink.Account{Label: "old"}, "libelle"), false)
-	apply(ev(sink.AccountInserted, "a1", 5, &sink.Account{Number: "old"}), false)
+	// An older update or insertion never overwrites; a re-delivery changes nothing.
+	apply(ev(sink.AccountUpdated, "a1", 15, &sink.Account{Label: "old"}, "libelle"), sink.Unchanged)
+	apply(ev(sink.AccountInserted, "a1", 5, &sink.Account{Number: "old"}), sink.Unchanged)
+	apply(ev(sink.AccountUpdated, "a1", 20, &sink.Account{Label: "Fournisseurs France"}, "libelle"), sink.Unchanged)
+	// The same timestamp with other content is a conflict.
+	apply(ev(sink.AccountUpdated, "a1", 20, &sink.Account{Label: "Fournisseurs Europe"}, "libelle"), sink.Conflict)
 	// A deletion leaves a tombstone: a late older insertion stays deleted.
-	apply(ev(sink.AccountDeleted, "a1", 30, nil), true)
-	apply(ev(sink.AccountInserted, "a1", 25, &sink.Account{Number: "401"}), false)
+	apply(ev(sink.AccountDeleted, "a1", 30, nil), sink.Applied)
+	apply(ev(sink.AccountInserted, "a1", 25, &sink.Account{Number: "401"}), sink.Unchanged)
 	if _, ok := r.Get(sink.ObjectAccount, "a1"); ok || r.Len(sink.ObjectAccount) != 0 {
 		t.Error("a deleted account is still there")
 	}
-	// An update of an unknown or deleted object is an error.
-	for _, id := range []string{"a1", "nope"} {
-		if _, err := r.Apply(ev(sink.AccountUpdated, id, 40, &sink.Account{Label: "x"}, "libelle")); !errors.Is(err, sink.ErrUnknownObject) {
-			t.Errorf("update of %s: %v, want ErrUnknownObject", id, err)
-		}
+	// An update of an object not inserted (yet) waits for its insertion.
+	apply(ev(sink.AccountUpdated, "nope", 40, &sink.Account{Label: "x"}, "libelle"), sink.Applied)
+	if _, ok := r.Get(sink.ObjectAccount, "nope"); ok {
+		t.Error("an update without its insertion made the account visible")
+	}
+	apply(ev(sink.AccountInserted, "nope", 35, &sink.Account{Number: "411", Label: "y"}), sink.Applied)
+	if got, _ := sink.Get[*sink.Account](r, "nope"); got == nil || got.Label != "x" || got.Number != "411" {
+		t.Errorf("insertion after its update: %+v, want number 411 and the update's label x", got)
 	}
 	// The entry update: deletion with miseAJour, then insertion, same timestamp.
 	e1 := sinktest.Entry("ecr-1", 2024, 1)
 	e2 := sinktest.Entry("ecr-1", 2024, 2)
-	apply(ev(sink.EntryInserted, "ecr-1", 10, e1), true)
+	apply(ev(sink.EntryInserted, "ecr-1", 10, e1), sink.Applied)
 	del := ev(sink.EntryDeleted, "ecr-1", 20, nil)
 	del.Update = true
-	apply(del, true)
-	apply(ev(sink.EntryInserted, "ecr-1", 20, e2), true)
-	if got, _ := r.Get(sink.ObjectEntry, "ecr-1"); got != e2 {
+	apply(del, sink.Applied)
+	apply(ev(sink.EntryInserted, "ecr-1", 20, e2), sink.Applied)
+	if got, _ := sink.Get[*entry.Entry](r, "ecr-1"); !cmp.Equal(got, e2, entrycmp.Options()) {
 		t.Error("the entry was not replaced by its new version")
 	}
 	if _, err := r.Apply(&sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "other", ID: "x"}}); !errors.Is(err, sink.ErrEntity) {
@@ -375,15 +410,19 @@ func TestReplicaCompleteUpdateOfUnknownObject(t *testing.T) {
 	p := &sink.Parameter{Code: "DEVISE", Label: "Devise", Value: "EUR"}
 	ev := &sink.Event{Name: sink.ParameterUpdated, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e", ID: "p"},
 		Data: p, Changed: []string{"code", "libelle", "valeur"}}
-	if ok, err := r.Apply(ev); !ok || err != nil {
-		t.Fatalf("complete update of an unknown parameter: %v, %v", ok, err)
+	if out, err := r.Apply(ev); out != sink.Applied || err != nil {
+		t.Fatalf("complete update of an unknown parameter: %v, %v", out, err)
 	}
-	if got, _ := r.Get(sink.ObjectParameter, "p"); got != p {
+	if got, _ := sink.Get[*sink.Parameter](r, "p"); got != p {
 		t.Errorf("got %v, want %v", got, p)
 	}
-	ev.ID, ev.Changed = "q", []string{"valeur"}
-	if _, err := r.Apply(ev); !errors.Is(err, sink.ErrUnknownObject) {
-		t.Errorf("partial update of an unknown parameter: %v, want ErrUnknownObject", err)
+	partial := *ev
+	partial.ID, partial.Changed = "q", []string{"valeur"}
+	if _, err := r.Apply(&partial); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := sink.Get[*sink.Parameter](r, "q"); ok {
+		t.Errorf("partial update of an unknown parameter made it visible: %+v", got)
 	}
 }
 
@@ -406,14 +445,14 @@ func TestReplicaEntryUpdateInEitherOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got, ok := r.Get(sink.ObjectEntry, "ecr-1"); !ok || got != e2 {
+		if got, ok := sink.Get[*entry.Entry](r, "ecr-1"); !ok || !cmp.Equal(got, e2, entrycmp.Options()) {
 			t.Errorf("order %v: entry %v (held %v), want the new version", names(order), got, ok)
 		}
 	}
 	// A real deletion at the same timestamp still deletes.
 	r := sink.NewReplica("e")
 	r.Apply(mk(sink.EntryInserted, 20, e2, false))
-	if ok, _ := r.Apply(mk(sink.EntryDeleted, 20, nil, false)); !ok {
+	if out, _ := r.Apply(mk(sink.EntryDeleted, 20, nil, false)); out != sink.Applied || r.Len(sink.ObjectEntry) != 0 {
 		t.Error("a real deletion was not applied")
 	}
 }

@@ -261,3 +261,23 @@ func TestCheckKeyUnder(t *testing.T) {
 		}
 	}
 }
+
+func TestReadAtMost(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New(nil)
+	if err := storage.WriteAll(ctx, s, "k", []byte("12345"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		limit   int64
+		wantErr error
+	}{{5, nil}, {6, nil}, {4, storage.ErrTooLarge}, {0, storage.ErrTooLarge}} {
+		got, err := storage.ReadAtMost(ctx, s, "k", tt.limit)
+		if !errors.Is(err, tt.wantErr) || (err == nil && string(got) != "12345") {
+			t.Errorf("ReadAtMost(limit %d) = %q, %v; want the content or %v", tt.limit, got, err, tt.wantErr)
+		}
+	}
+	if _, err := storage.ReadAtMost(ctx, s, "missing", 10); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("missing key: %v", err)
+	}
+}

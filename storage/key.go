@@ -59,7 +59,7 @@ type KeyError struct {
 	Err  error  // the cause; never nil
 }
 
-// Error returns the operation, the quoted key (shortened past 80 bytes), the
+// Error returns the operation, the quoted key (shortened past 256 bytes), the
 // cause and, for an invalid key, the rule broken.
 func (e *KeyError) Error() string {
 	var b strings.Builder
@@ -68,8 +68,8 @@ func (e *KeyError) Error() string {
 		b.WriteByte(' ')
 	}
 	k := e.Key
-	if len(k) > 80 {
-		k = k[:80]
+	if len(k) > 256 {
+		k = k[:256]
 		b.WriteString(strconv.Quote(k))
 		b.WriteString("...")
 	} else {

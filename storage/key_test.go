@@ -134,8 +134,8 @@ func TestKeyErrorMessage(t *testing.T) {
 			`put "a//b": storage: invalid key: contains an empty element [empty-element]`},
 		{storage.CheckKey("a\x00"), `"a\x00": storage: invalid key: contains a control character [control]`},
 		{&storage.KeyError{Op: "get", Key: "x", Err: storage.ErrNotExist}, `get "x": file does not exist`},
-		{&storage.KeyError{Op: "get", Key: strings.Repeat("k", 100), Err: storage.ErrNotExist},
-			`get "` + strings.Repeat("k", 80) + `"...: file does not exist`},
+		{&storage.KeyError{Op: "get", Key: strings.Repeat("k", 300), Err: storage.ErrNotExist},
+			`get "` + strings.Repeat("k", 256) + `"...: file does not exist`},
 	} {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %s\nwant      %s", got, tt.want)

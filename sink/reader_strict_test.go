@@ -1,0 +1,154 @@
+package sink_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+// readErrors reads entity and returns the events and the errors yielded.
+func readErrors(t *testing.T, s storage.Store, ropts *sink.ReaderOptions, opts *sink.ReadOptions) ([]*sink.Item, []error, sink.Stats) {
+	t.Helper()
+	r, err := sink.NewReader(s, ropts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := r.Read(context.Background(), entity, opts)
+	var items []*sink.Item
+	var errs []error
+	for it, err := range st.All() {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		items = append(items, it)
+	}
+	return items, errs, st.Stats()
+}
+
+// An event file overwritten with junk is an error of the stream that names
+// it, not only a counter: a replica built without looking would be one
+// account short.
+func TestIssue13JunkEventFileIsAnError(t *testing.T) {
+	store := memstore.New(nil)
+	if _, err := initialize(t, store, sinktest.Company(nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	var victim string
+	for key, err := range storage.Keys(context.Background(), store, entity+"/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(key, string(sink.AccountInserted)) {
+			victim = key
+			break
+		}
+	}
+	put(t, store, victim, "junk")
+	items, errs, stats := readErrors(t, store, nil, nil)
+	if len(errs) != 1 || !errors.Is(errs[0], sink.ErrPayload) || !strings.Contains(errs[0].Error(), victim) {
+		t.Fatalf("errors %v; want one ErrPayload naming %s", errs, victim)
+	}
+	if len(items) != 32 || stats.Errors != 1 {
+		t.Errorf("read %d events and %d errors; want the 32 others read after the error", len(items), stats.Errors)
+	}
+}
+
+// endless is a store whose object "big" never ends.
+type endless struct{ storage.Store }
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func (e endless) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if strings.HasSuffix(key, "-7-2024-02-01T08:00:00.000Z.json") {
+		return io.NopCloser(zeros{}), nil
+	}
+	return e.Store.Get(ctx, key)
+}
+
+// A file larger than MaxFileSize is an error matching ErrTooLarge, read no
+// further than the limit: an endless file ends the read of that file.
+func TestReaderMaxFileSize(t *testing.T) {
+	store := memstore.New(nil)
+	big := entity + "/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-7-2024-02-01T08:00:00.000Z.json"
+	put(t, store, big, "placeholder")
+	_, errs, _ := readErrors(t, endless{store}, &sink.ReaderOptions{MaxFileSize: 1 << 16}, nil)
+	if len(errs) != 1 || !errors.Is(errs[0], storage.ErrTooLarge) {
+		t.Fatalf("errors %v, want one ErrTooLarge", errs)
+	}
+	if _, err := sink.NewReader(store, &sink.ReaderOptions{MaxFileSize: -1}); err == nil {
+		t.Error("a negative MaxFileSize was accepted")
+	}
+}
+
+// Two files of one object with the same timestamp and other content are
+// both read, counted as a conflict rather than as a re-delivery, and the
+// replica reports the conflict.
+func TestIssue13ConflictingDuplicates(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := sink.NewWriter(store, nil)
+	mk := func(label string) *sink.Event {
+		return &sink.Event{Name: sink.AccountInserted, Envelope: sink.Envelope{Timestamp: 5, ApplicationID: "a", EntityID: entity, ID: "acc"},
+			Data: &sink.Account{Number: "401", Label: label}}
+	}
+	for _, ev := range []*sink.Event{mk("Fournisseurs"), mk("Fournisseurs"), mk("Clients")} {
+		if _, err := w.Write(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, errs, stats := readErrors(t, store, nil, nil)
+	if len(errs) != 0 || len(items) != 2 || stats.Duplicates != 1 || stats.Conflicts != 1 {
+		t.Fatalf("items %d, errors %v, stats %+v; want 2 events, 1 duplicate, 1 conflict", len(items), errs, stats)
+	}
+	r := sink.NewReplica(entity)
+	var outs []sink.Outcome
+	for _, it := range items {
+		out, err := r.Apply(it.Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, out)
+	}
+	if !slices.Equal(outs, []sink.Outcome{sink.Applied, sink.Conflict}) {
+		t.Errorf("outcomes %v, want applied then conflict", outs)
+	}
+}
+
+// Entities lists the directories that hold sink files: not the writer's
+// state, nor a .git folder, nor any folder of other files.
+func TestIssue13EntitiesAreSinkFolders(t *testing.T) {
+	store := memstore.New(nil)
+	if _, err := initialize(t, store, sinktest.Company(nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	put(t, store, ".git/HEAD", "ref: refs/heads/main")
+	put(t, store, ".git/objects/ab/cdef", "x")
+	put(t, store, "docs/readme.txt", "x")
+	put(t, store, "other/sub/"+"queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-1-2024-02-01T08:00:00.000Z.json", "{}")
+	put(t, store, "second/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-1-2024-02-01T08:00:00.000Z.json", "{}")
+	r, _ := sink.NewReader(store, nil)
+	var got []string
+	for e, err := range r.Entities(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
+	}
+	if want := []string{entity, "second"}; !slices.Equal(got, want) {
+		t.Errorf("Entities() = %q, want %q", got, want)
+	}
+}
