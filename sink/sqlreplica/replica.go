@@ -12,6 +12,7 @@ import (
 
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/storage"
 )
 
 // Options configures [Open]. A nil pointer or the zero value gives the
@@ -209,6 +210,19 @@ func (r *Replica) apply(ctx context.Context, items iter.Seq2[*sink.Item, error],
 		return nil
 	}
 	for it, err := range items {
+		var unreadable *storage.KeyError
+		if errors.As(err, &unreadable) {
+			// A file the reader could not read or decode: reported, not
+			// recorded, so that the next run reads it again.
+			res.Files++
+			res.Unreadable++
+			p := &Problem{Key: unreadable.Key, Err: unreadable.Err}
+			if o.StopOnProblem {
+				return p
+			}
+			res.problem(p, o.MaxProblems)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -273,7 +287,7 @@ type ref struct {
 
 // tracked is an object a batch applies events to.
 type tracked struct {
-	state      objectState
+	state      sink.ObjectState
 	existed    bool // visible before the batch
 	known      bool // has a row in replica_states
 	dirty      bool
@@ -384,17 +398,15 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 			continue
 		}
 		switch out {
-		case outcomeApplied:
+		case sink.Applied:
 			c.Applied++
-			row.outcome = "applied"
-		case outcomeConflict:
+		case sink.Conflict:
 			c.Conflicts++
-			row.outcome = "conflict"
 		default:
 			c.Unchanged++
-			row.outcome = "unchanged"
 		}
-		if out != outcomeUnchanged {
+		row.outcome = out.String()
+		if out != sink.Unchanged {
 			t.dirty = true
 		}
 		if t.newer(ev.Timestamp, it.File.Offset, it.Key) {
@@ -434,7 +446,7 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 }
 
 // applyEvent applies ev to the object's state; entries are validated first.
-func (r *Replica) applyEvent(t *tracked, ev *sink.Event) (outcome, error) {
+func (r *Replica) applyEvent(t *tracked, ev *sink.Event) (sink.Outcome, error) {
 	if ev.Name == sink.EntryInserted {
 		e, ok := ev.Data.(*entry.Entry)
 		if !ok {

@@ -105,10 +105,7 @@ func (d *dialect) objectRows(rows map[string][][]any, tbl *table, k ref, t *trac
 	tail := []any{t.ts, t.key, t.offset, string(payload)}
 	head := []any{k.entity, k.id}
 	if k.object == sink.ObjectEntry {
-		data, err := t.state.Data()
-		if err != nil {
-			return err
-		}
+		data, _ := t.state.Data()
 		e, ok := data.(*entry.Entry)
 		if !ok {
 			return fmt.Errorf("entry data of type %T", data)

@@ -31,6 +31,7 @@ func runSuite(t *testing.T, b backend) {
 		{"Cancel", testCancel},
 		{"Concurrent", testConcurrent},
 		{"Order", testOrder},
+		{"SameAsReplica", testSameAsReplica},
 		{"Completeness", testCompleteness},
 		{"Crash", testCrash},
 		{"OpenCrash", testOpenCrash},
