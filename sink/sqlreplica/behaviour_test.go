@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,50 @@ func testProblems(t *testing.T, b backend) {
 		}
 		if n := queryInt(t, db, "SELECT count(*) FROM replica_files"); n != 10 {
 			t.Errorf("%d files recorded; want the 10 of the batch before the problem's", n)
+		}
+	})
+
+	t.Run("unreadable", func(t *testing.T) {
+		store := quickstartSink(t)
+		var junk string
+		for obj, err := range store.List(ctx, sinktest.DemoEntityID+"/") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if junk == "" && strings.Contains(obj.Key, string(sink.AccountInserted)) {
+				junk = obj.Key
+			}
+		}
+		if err := store.Put(ctx, junk, strings.NewReader(`{"timestamp":`), nil); err != nil {
+			t.Fatal(err)
+		}
+		rd, err := sink.NewReader(store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, db := b.open(t)
+		for run := range 2 {
+			res, err := r.Sync(ctx, rd, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Unreadable != 1 || len(res.Problems) != 1 || res.Problems[0].Key != junk || !errors.Is(res.Problems[0], sink.ErrPayload) {
+				t.Fatalf("run %d: %+v; want the junk file %s reported as unreadable", run, res, junk)
+			}
+			if n := queryInt(t, db, "SELECT count(*) FROM replica_files WHERE file_key = '"+junk+"'"); n != 0 {
+				t.Errorf("run %d: the unreadable file is recorded: it would never be read again", run)
+			}
+			if run == 1 && res.New() != 0 {
+				t.Errorf("second run applied %d files, want none", res.New())
+			}
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM accounts"); n != 8 {
+			t.Errorf("%d accounts, want the 8 readable ones", n)
+		}
+		res, err := r.Sync(ctx, rd, nil, &sqlreplica.ApplyOptions{StopOnProblem: true})
+		var p *sqlreplica.Problem
+		if !errors.As(err, &p) || p.Key != junk || res.Unreadable != 1 {
+			t.Errorf("with StopOnProblem: %v, want the junk file's problem", err)
 		}
 	})
 

@@ -110,7 +110,11 @@ func (d *dialect) objectRows(rows map[string][][]any, tbl *table, k ref, t *trac
 		if !ok {
 			return fmt.Errorf("entry data of type %T", data)
 		}
-		return d.entryRows(rows, head, tail, e)
+		extra, err := d.payloadValues(tbl.cols[len(tbl.cols)-4-entryPayloadColumns:len(tbl.cols)-4], payload)
+		if err != nil {
+			return err
+		}
+		return d.entryRows(rows, head, append(extra, tail...), e)
 	}
 	fields, err := d.fieldValues(tbl, payload)
 	if err != nil {
@@ -207,11 +211,21 @@ func snake(s string) string {
 	return b.String()
 }
 
+// entryPayloadColumns is the number of columns of entries read from the
+// payload: the last ones before the bookkeeping columns.
+const entryPayloadColumns = 2
+
 // fieldValues returns the values of the wire-field columns of tbl (all but
 // the two ids first and the four bookkeeping columns last), read from the
 // object's JSON payload by their snake_case names. A field missing from
 // the payload, or null, is NULL.
 func (d *dialect) fieldValues(tbl *table, payload []byte) ([]any, error) {
+	return d.payloadValues(tbl.cols[2:len(tbl.cols)-4], payload)
+}
+
+// payloadValues returns the values of cols read from the JSON object
+// payload by their snake_case names.
+func (d *dialect) payloadValues(cols []column, payload []byte) ([]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
 	var obj map[string]any
@@ -222,7 +236,6 @@ func (d *dialect) fieldValues(tbl *table, payload []byte) ([]any, error) {
 	for k, v := range obj {
 		byColumn[snake(k)] = v
 	}
-	cols := tbl.cols[2 : len(tbl.cols)-4]
 	out := make([]any, len(cols))
 	for i, c := range cols {
 		v, err := d.value(c, byColumn[c.name])

@@ -31,6 +31,12 @@ type column struct {
 	name    string
 	kind    kind
 	notNull bool
+	// since is the schema version that added the column; 0 for those of
+	// the first version.
+	since int
+	// fromPayload marks an entry column read from the kept JSON payload
+	// (by its snake_case name) rather than from the typed entry.
+	fromPayload bool
 }
 
 // table is one table of the replica. Object tables have an object; child
@@ -104,7 +110,11 @@ var tables = []table{
 	objectTable("entries", sink.ObjectEntry,
 		col("producer_id", kText), col("date", kDate), col("due_date", kDate), col("journal_producer_id", kText),
 		col("journal_code", kText), col("journal_name", kText), col("journal_type", kText), col("currency_code", kText),
-		col("currency_rate", kRate)),
+		col("currency_rate", kRate),
+		// Version 2: the entry's type (1 general, 5 opening, 7 draft, ...)
+		// and branch, which the platform sends beside the entry model.
+		column{name: "type", kind: kInt, since: 2, fromPayload: true},
+		column{name: "etablissement_id", kind: kText, since: 2, fromPayload: true}),
 	{name: "movements", cols: []column{
 		notNull("entite_id", kText), notNull("entry_id", kText), notNull("position", kInt),
 		col("producer_id", kText), col("description", kText),
@@ -154,15 +164,22 @@ func (t *table) colNames() []string {
 // SchemaVersion is the version of the schema this package creates. A
 // database of an older version is migrated when opened; a newer one is
 // refused with ErrSchema.
-const SchemaVersion = 1
+//
+// Version 2 added the columns type and etablissement_id to entries.
+const SchemaVersion = 2
 
 // migrations[v] turns a database of version v into one of version v+1.
-// Version 0 is an empty database: its migration creates every table.
-var migrations = []func(ctx context.Context, tx *sql.Tx, d *dialect) error{
+// Version 0 is an empty database: its migration creates every table, at
+// the current version (the others then have nothing to do).
+var migrations = []func(ctx context.Context, tx *sql.Tx, d *dialect, from int) error{
 	0: createAll,
+	1: addColumns(2),
 }
 
-func createAll(ctx context.Context, tx *sql.Tx, d *dialect) error {
+func createAll(ctx context.Context, tx *sql.Tx, d *dialect, from int) error {
+	if from != 0 {
+		return nil
+	}
 	for i := range tables {
 		for _, stmt := range d.createTable(&tables[i]) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -269,7 +286,7 @@ func prepareSchema(ctx context.Context, db *sql.DB, d *dialect) error {
 		return nil
 	}
 	for v := version; v < SchemaVersion; v++ {
-		if err := migrations[v](ctx, tx, d); err != nil {
+		if err := migrations[v](ctx, tx, d, version); err != nil {
 			return fmt.Errorf("sqlreplica: migrating the schema from version %d to %d: %w", v, v+1, err)
 		}
 	}
@@ -287,11 +304,98 @@ func prepareSchema(ctx context.Context, db *sql.DB, d *dialect) error {
 	return tx.Commit()
 }
 
-// schemaAt returns the tables of schema version v. Only the current
-// version exists so far.
+// schemaAt returns the tables of schema version v.
 func schemaAt(v int) []table {
-	_ = v
-	return tables
+	out := make([]table, len(tables))
+	for i, t := range tables {
+		t.cols = slices.DeleteFunc(slices.Clone(t.cols), func(c column) bool { return c.since > v })
+		out[i] = t
+	}
+	return out
+}
+
+// addColumns returns the migration that adds the columns of version v to
+// their tables, and fills them, in every row, from the row's kept JSON
+// payload: nothing the platform sent was lost, so nothing needs to be sent
+// again.
+func addColumns(v int) func(ctx context.Context, tx *sql.Tx, d *dialect, from int) error {
+	return func(ctx context.Context, tx *sql.Tx, d *dialect, from int) error {
+		if from == 0 {
+			return nil // created at the current version
+		}
+		for i := range tables {
+			t := &tables[i]
+			var added []column
+			for _, c := range t.cols {
+				if c.since == v {
+					added = append(added, c)
+				}
+			}
+			if len(added) == 0 {
+				continue
+			}
+			for _, c := range added {
+				def := c.name + " " + d.sqlType(c.kind)
+				if d.name == SQLite && c.kind == kBool {
+					def += " CHECK (" + c.name + " IN (0, 1))"
+				}
+				if _, err := tx.ExecContext(ctx, "ALTER TABLE "+t.name+" ADD COLUMN "+def); err != nil {
+					return fmt.Errorf("adding %s.%s: %w", t.name, c.name, err)
+				}
+			}
+			if err := backfill(ctx, tx, d, t, added); err != nil {
+				return fmt.Errorf("filling the new columns of %s: %w", t.name, err)
+			}
+		}
+		return nil
+	}
+}
+
+// backfill sets the columns cols of every row of the object table t from
+// the row's payload, a thousand rows at a time.
+func backfill(ctx context.Context, tx *sql.Tx, d *dialect, t *table, cols []column) error {
+	var set []string
+	for _, c := range cols {
+		set = append(set, c.name+" = ?")
+	}
+	update := d.rebind("UPDATE " + t.name + " SET " + strings.Join(set, ", ") + " WHERE entite_id = ? AND id = ?")
+	page := d.rebind("SELECT entite_id, id, payload FROM " + t.name + " WHERE entite_id > ? OR entite_id = ? AND id > ? ORDER BY entite_id, id LIMIT 1000")
+	type row struct{ entity, id, payload string }
+	lastEntity, lastID := "", ""
+	for {
+		rows, err := tx.QueryContext(ctx, page, lastEntity, lastEntity, lastID)
+		if err != nil {
+			return err
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.entity, &r.id, &r.payload); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			vals, err := d.payloadValues(cols, []byte(r.payload))
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", t.name, r.id, err)
+			}
+			if _, err := tx.ExecContext(ctx, update, append(vals, r.entity, r.id)...); err != nil {
+				return err
+			}
+		}
+		lastEntity, lastID = batch[len(batch)-1].entity, batch[len(batch)-1].id
+	}
 }
 
 // checkSchema compares the database's tables with want: each must exist

@@ -26,6 +26,7 @@ func runSuite(t *testing.T, b backend) {
 		fn   func(t *testing.T, b backend)
 	}{
 		{"Schema", testSchema},
+		{"Migrate", testMigrate},
 		{"Quickstart", testQuickstart},
 		{"Problems", testProblems},
 		{"Cancel", testCancel},
