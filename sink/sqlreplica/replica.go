@@ -28,8 +28,9 @@ type Options struct {
 // It is safe for concurrent use, and several processes may apply events to
 // one database at once: the batches of one entity take turns.
 type Replica struct {
-	db *sql.DB
-	d  *dialect
+	db    *sql.DB
+	d     *dialect
+	cache *stmtCache
 }
 
 // ErrDialect is returned by [Open] when the database's dialect is not
@@ -66,8 +67,12 @@ func Open(ctx context.Context, db *sql.DB, opts *Options) (*Replica, error) {
 	if err := prepareSchema(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &Replica{db: db, d: d}, nil
+	return &Replica{db: db, d: d, cache: &stmtCache{db: db, m: map[string]*sql.Stmt{}}}, nil
 }
+
+// Close releases the statements the replica prepared. It does not close
+// the database.
+func (r *Replica) Close() error { return r.cache.close() }
 
 // Dialect returns the database the replica is kept in.
 func (r *Replica) Dialect() Dialect { return r.d.name }
@@ -324,7 +329,7 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 		return c, err
 	}
 	defer tx.Rollback()
-	w := &writer{d: r.d, tx: tx}
+	w := &writer{d: r.d, tx: tx, cache: r.cache}
 
 	// Take the entities' rows first: another process applying events of
 	// the same entity waits until this batch commits.

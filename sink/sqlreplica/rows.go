@@ -226,19 +226,25 @@ func (d *dialect) fieldValues(tbl *table, payload []byte) ([]any, error) {
 // payloadValues returns the values of cols read from the JSON object
 // payload by their snake_case names.
 func (d *dialect) payloadValues(cols []column, payload []byte) ([]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &obj); err != nil {
 		return nil, fmt.Errorf("the payload: %w", err)
 	}
-	byColumn := make(map[string]any, len(obj))
+	byColumn := make(map[string]json.RawMessage, len(obj))
 	for k, v := range obj {
 		byColumn[snake(k)] = v
 	}
 	out := make([]any, len(cols))
 	for i, c := range cols {
-		v, err := d.value(c, byColumn[c.name])
+		var v any
+		if raw := byColumn[c.name]; raw != nil {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				return nil, fmt.Errorf("field %s: %w", c.name, err)
+			}
+		}
+		v, err := d.value(c, v)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", c.name, err)
 		}

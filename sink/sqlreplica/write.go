@@ -4,22 +4,106 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ledgersink/ledgersink/sink"
 )
 
 // writer runs a batch's statements in its transaction.
 type writer struct {
-	d  *dialect
-	tx *sql.Tx
+	d     *dialect
+	tx    *sql.Tx
+	cache *stmtCache
+}
+
+// stmtCache holds the statements of the replica, prepared once on the
+// database and then in each transaction's connection (which database/sql
+// does once per connection): SQLite's driver would otherwise compile each
+// statement at each execution. Statements of variable length (IN lists,
+// many-row INSERTs) come in power-of-two sizes, so that few are needed.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// stmt returns q (with ? placeholders) prepared in the transaction.
+func (w *writer) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	q = w.d.rebind(q)
+	c := w.cache
+	c.mu.Lock()
+	s := c.m[q]
+	c.mu.Unlock()
+	if s == nil {
+		var err error
+		if s, err = c.db.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if old := c.m[q]; old != nil {
+			s.Close()
+			s = old
+		} else {
+			c.m[q] = s
+		}
+		c.mu.Unlock()
+	}
+	return w.tx.StmtContext(ctx, s), nil
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, s := range c.m {
+		errs = append(errs, s.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
 }
 
 func (w *writer) exec(ctx context.Context, q string, args ...any) error {
-	_, err := w.tx.ExecContext(ctx, w.d.rebind(q), args...)
+	s, err := w.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx, args...)
 	return err
+}
+
+func (w *writer) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := w.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// maxChunk is the most rows one statement inserts, or values one IN list
+// holds.
+const maxChunk = 256
+
+// sizes splits n into the sizes of the statements that handle n rows or
+// values: as many of the largest size as fit, then powers of two.
+func (w *writer) sizes(n, perRow int) []int {
+	largest := 1
+	for largest*2 <= maxChunk && largest*2*perRow <= w.d.maxParams {
+		largest *= 2
+	}
+	var out []int
+	for n > 0 {
+		size := largest
+		for size > n {
+			size /= 2
+		}
+		out = append(out, size)
+		n -= size
+	}
+	return out
 }
 
 // placeholders returns "(?, ?, ...)" with n marks.
@@ -27,23 +111,16 @@ func placeholders(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 }
 
-// chunks splits n items into runs of at most size.
-func chunks(n, size int) [][2]int {
-	var out [][2]int
-	for i := 0; i < n; i += size {
-		out = append(out, [2]int{i, min(i+size, n)})
-	}
-	return out
-}
-
 // existing runs q (ending with "IN "), followed by the list of values,
 // prefixed by the arguments pre, and returns the first column of the rows
 // found as a set.
 func (w *writer) existing(ctx context.Context, q string, pre []any, values []string) (map[string]bool, error) {
 	found := map[string]bool{}
-	for _, c := range chunks(len(values), w.d.maxParams-len(pre)) {
-		args := append(slices.Clone(pre), toAny(values[c[0]:c[1]])...)
-		rows, err := w.tx.QueryContext(ctx, w.d.rebind(q+placeholders(c[1]-c[0])), args...)
+	at := 0
+	for _, n := range w.sizes(len(values), 1) {
+		args := append(slices.Clone(pre), toAny(values[at:at+n])...)
+		at += n
+		rows, err := w.query(ctx, q+placeholders(n), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -78,10 +155,12 @@ func toAny[T any](s []T) []any {
 func (w *writer) loadStates(ctx context.Context, entity string, ids []string, objects map[ref]*tracked) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	for _, c := range chunks(len(ids), w.d.maxParams-1) {
-		args := append([]any{entity}, toAny(ids[c[0]:c[1]])...)
-		rows, err := w.tx.QueryContext(ctx, w.d.rebind("SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
-			"WHERE entite_id = ? AND id IN "+placeholders(c[1]-c[0])), args...)
+	at := 0
+	for _, n := range w.sizes(len(ids), 1) {
+		args := append([]any{entity}, toAny(ids[at:at+n])...)
+		at += n
+		rows, err := w.query(ctx, "SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
+			"WHERE entite_id = ? AND id IN "+placeholders(n), args...)
 		if err != nil {
 			return err
 		}
@@ -133,23 +212,17 @@ func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool
 		tail = " ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	one := placeholders(len(cols))
-	per := min(w.d.maxParams/len(cols), 1000)
-	var cached string
-	cachedN := 0
-	for _, c := range chunks(len(rows), per) {
-		n := c[1] - c[0]
-		if n != cachedN {
-			cached = w.d.rebind(head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail)
-			cachedN = n
-		}
+	at := 0
+	for _, n := range w.sizes(len(rows), len(cols)) {
 		args := make([]any, 0, n*len(cols))
-		for _, r := range rows[c[0]:c[1]] {
+		for _, r := range rows[at : at+n] {
 			if len(r) != len(cols) {
 				return fmt.Errorf("sqlreplica: internal error: a row of %d values for the %d columns of %s", len(r), len(cols), t.name)
 			}
 			args = append(args, r...)
 		}
-		if _, err := w.tx.ExecContext(ctx, cached, args...); err != nil {
+		at += n
+		if err := w.exec(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")+tail, args...); err != nil {
 			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
 		}
 	}
@@ -159,9 +232,11 @@ func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool
 // deleteWhere deletes the rows of table whose column col is one of ids,
 // for entity.
 func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids []string) error {
-	for _, c := range chunks(len(ids), w.d.maxParams-1) {
-		args := append([]any{entity}, toAny(ids[c[0]:c[1]])...)
-		if err := w.exec(ctx, "DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN "+placeholders(c[1]-c[0]), args...); err != nil {
+	at := 0
+	for _, n := range w.sizes(len(ids), 1) {
+		args := append([]any{entity}, toAny(ids[at:at+n])...)
+		at += n
+		if err := w.exec(ctx, "DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN "+placeholders(n), args...); err != nil {
 			return fmt.Errorf("sqlreplica: deleting from %s: %w", table, err)
 		}
 	}
