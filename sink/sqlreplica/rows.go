@@ -1,13 +1,15 @@
 package sqlreplica
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/shopspring/decimal"
@@ -23,6 +25,14 @@ var ErrAmount = errors.New("sqlreplica: amount not storable exactly")
 func (d *dialect) amount(v decimal.Decimal) (any, error) {
 	if d.name == PostgreSQL {
 		return numberString(v), nil
+	}
+	// Most amounts: at most 2 decimals and 16 digits, an int64 at once.
+	if exp := v.Exponent(); exp >= -2 && exp <= 2 && v.NumDigits() <= 16 {
+		n := v.CoefficientInt64()
+		for range exp + 2 {
+			n *= 10
+		}
+		return n, nil
 	}
 	c := v.Shift(2)
 	if !c.IsInteger() {
@@ -224,71 +234,75 @@ func (d *dialect) fieldValues(tbl *table, payload []byte) ([]any, error) {
 }
 
 // payloadValues returns the values of cols read from the JSON object
-// payload by their snake_case names.
+// payload by their snake_case names: a field missing, or null, is NULL.
 func (d *dialect) payloadValues(cols []column, payload []byte) ([]any, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &obj); err != nil {
-		return nil, fmt.Errorf("the payload: %w", err)
-	}
-	byColumn := make(map[string]json.RawMessage, len(obj))
-	for k, v := range obj {
-		byColumn[snake(k)] = v
-	}
 	out := make([]any, len(cols))
-	for i, c := range cols {
-		var v any
-		if raw := byColumn[c.name]; raw != nil {
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			if err := dec.Decode(&v); err != nil {
-				return nil, fmt.Errorf("field %s: %w", c.name, err)
-			}
+	l := jsonlex.New(payload)
+	more, err := l.ObjectStart()
+	for err == nil && more {
+		var k []byte
+		if k, err = l.Key(); err != nil {
+			break
 		}
-		v, err := d.value(c, v)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", c.name, err)
+		i := slices.IndexFunc(cols, func(c column) bool { return c.name == snake(string(k)) })
+		if i < 0 {
+			err = l.Skip()
+		} else if out[i], err = d.value(cols[i], l); err != nil {
+			return nil, fmt.Errorf("field %s: %w", cols[i].name, err)
 		}
-		out[i] = v
+		if err == nil {
+			more, err = l.ObjectNext()
+		}
+	}
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the payload: %w", err)
 	}
 	return out, nil
 }
 
-// value converts the JSON value v (decoded with UseNumber) for column c.
-func (d *dialect) value(c column, v any) (any, error) {
-	if v == nil {
-		return nil, nil
+// value reads the next JSON value of l for column c.
+func (d *dialect) value(c column, l *jsonlex.Lexer) (any, error) {
+	kind := l.Peek()
+	if kind == jsonlex.Null {
+		return nil, l.Null()
 	}
-	switch c.kind {
-	case kText:
-		if s, ok := v.(string); ok {
-			return s, nil
+	switch {
+	case kind == jsonlex.String && (c.kind == kText || c.kind == kDate):
+		s, err := l.String()
+		if err != nil {
+			return nil, err
 		}
-	case kInt, kBigint:
-		if n, ok := v.(json.Number); ok {
-			return n.Int64()
-		}
-	case kBool:
-		if b, ok := v.(bool); ok {
-			return d.bool(b), nil
-		}
-	case kDate:
-		if s, ok := v.(string); ok {
+		if c.kind == kDate {
 			if _, err := period.ParseDate(s); err != nil {
 				return nil, err
 			}
-			return s, nil
 		}
-	case kAmount, kRate:
-		if n, ok := v.(json.Number); ok {
-			dec, err := decimal.NewFromString(n.String())
-			if err != nil {
-				return nil, err
-			}
-			if c.kind == kRate {
-				return rate(dec), nil
-			}
-			return d.amount(dec)
+		return s, nil
+	case kind == jsonlex.Bool && c.kind == kBool:
+		b, err := l.Bool()
+		if err != nil {
+			return nil, err
 		}
+		return d.bool(b), nil
+	case kind == jsonlex.Number && (c.kind == kInt || c.kind == kBigint || c.kind == kAmount || c.kind == kRate):
+		num, err := l.Number()
+		if err != nil {
+			return nil, err
+		}
+		if c.kind == kInt || c.kind == kBigint {
+			return strconv.ParseInt(string(num), 10, 64)
+		}
+		dec, err := decimal.NewFromString(string(num))
+		if err != nil {
+			return nil, err
+		}
+		if c.kind == kRate {
+			return rate(dec), nil
+		}
+		return d.amount(dec)
 	}
-	return nil, fmt.Errorf("unexpected JSON value %v for a column of kind %d", v, c.kind)
+	return nil, fmt.Errorf("a JSON %s for a column of type %s", kind, d.sqlType(c.kind))
 }

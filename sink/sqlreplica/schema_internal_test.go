@@ -1,12 +1,14 @@
 package sqlreplica
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/shopspring/decimal"
 )
 
 // TestObjectColumns: each object table has a column per field the SDK
@@ -57,6 +59,48 @@ func TestSnake(t *testing.T) {
 		"ventilationDefaut": "ventilation_defaut", "ecriture_ids": "ecriture_ids", "dateDebut": "date_debut"} {
 		if got := snake(in); got != want {
 			t.Errorf("snake(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAmount(t *testing.T) {
+	sqlite, pg := dialects[SQLite], dialects[PostgreSQL]
+	for _, tt := range []struct {
+		in   string
+		want any // SQLite's value; nil: refused
+		pg   string
+	}{
+		{"0", int64(0), "0"},
+		{"1200", int64(120000), "1200"},
+		{"12.50", int64(1250), "12.50"},
+		{"-100.00", int64(-10000), "-100.00"},
+		{"0.01", int64(1), "0.01"},
+		{"1.2e3", int64(120000), "1200"},
+		{"9999999999999999", nil, "9999999999999999"}, // 16 digits, times 100: still an int64
+		{"92233720368547758.07", nil, "92233720368547758.07"},
+		{"92233720368547758.08", nil, "92233720368547758.08"},
+		{"12.505", nil, "12.505"},
+	} {
+		d := decimal.RequireFromString(tt.in)
+		got, err := sqlite.amount(d)
+		switch {
+		case tt.in == "9999999999999999":
+			if got != int64(999999999999999900) || err != nil {
+				t.Errorf("SQLite amount(%s) = %v, %v", tt.in, got, err)
+			}
+		case tt.in == "92233720368547758.07":
+			if got != int64(9223372036854775807) || err != nil {
+				t.Errorf("SQLite amount(%s) = %v, %v; want the largest int64", tt.in, got, err)
+			}
+		case tt.want == nil:
+			if !errors.Is(err, ErrAmount) {
+				t.Errorf("SQLite amount(%s) = %v, %v; want ErrAmount", tt.in, got, err)
+			}
+		case got != tt.want || err != nil:
+			t.Errorf("SQLite amount(%s) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+		if got, err := pg.amount(d); got != tt.pg || err != nil {
+			t.Errorf("PostgreSQL amount(%s) = %v, %v; want %s", tt.in, got, err, tt.pg)
 		}
 	}
 }
