@@ -330,6 +330,17 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 	}
 	defer tx.Rollback()
 	w := &writer{d: r.d, tx: tx, cache: r.cache}
+	if r.d.name == PostgreSQL {
+		// Every statement of a batch reads or writes a few rows by key: a
+		// plan made while the tables were small (a sequential scan) would
+		// read them whole once they are not, and their statistics lag
+		// behind a large first sync.
+		for _, q := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL enable_seqscan = off"} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return c, err
+			}
+		}
+	}
 
 	// Take the entities' rows first: another process applying events of
 	// the same entity waits until this batch commits.
