@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/internal/golden"
 )
 
@@ -56,18 +58,59 @@ func TestQuickstart(t *testing.T) {
 		!strings.Contains(again.String(), "already written: nothing new") {
 		t.Errorf("second run did not say it wrote nothing:\n%s", again.String())
 	}
+	// The second run does not count the entries left out (the first did):
+	// it must not claim there were none.
+	if !strings.Contains(again.String(), "  scope: 2023-01-01..2024-12-31\n") || strings.Contains(again.String(), "not sent") {
+		t.Errorf("second run's scope line is not the plain scope:\n%s", again.String())
+	}
 	if got := listFiles(t, dir); got != listing {
 		t.Errorf("second run changed the folder:\n%s\nwant\n%s", got, listing)
 	}
 }
 
-func TestQuickstartBadArgs(t *testing.T) {
-	var out strings.Builder
-	if err := run(context.Background(), &out, []string{"-nope"}, fixedClock()); err == nil {
-		t.Error("an unknown flag was accepted")
+// command runs the quickstart as main does, with a fixed clock, and returns
+// its exit code and what it printed.
+func command(args ...string) (code int, stdout, stderr string) {
+	var out, errs strings.Builder
+	clock := fixedClock()
+	code = cli.Run(context.Background(), "quickstart", func(ctx context.Context, w io.Writer, args []string) error {
+		return run(ctx, w, args, clock)
+	}, &out, &errs, args)
+	return code, out.String(), errs.String()
+}
+
+func TestQuickstartHelp(t *testing.T) {
+	code, stdout, stderr := command("-h")
+	if code != 0 || !strings.HasPrefix(stdout, "usage: quickstart [-out DIR]\n") || !strings.Contains(stdout, "-out DIR") || stderr != "" {
+		t.Errorf("-h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if err := run(context.Background(), &out, []string{"extra"}, fixedClock()); err == nil {
-		t.Error("an extra argument was accepted")
+}
+
+func TestQuickstartBadArgs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		msg  string // the start of the first line of stderr
+	}{
+		{[]string{"-nope"}, 2, "quickstart: flag provided but not defined: -nope"},
+		{[]string{"extra"}, 2, `quickstart: unexpected argument "extra"`},
+		{[]string{"-out", ""}, 2, "quickstart: -out must not be empty"},
+		{[]string{"-out", filepath.Join(file, "sub")}, 1, "quickstart: mkdir " + file + ": "},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := command(tt.args...)
+		first, rest, _ := strings.Cut(stderr, "\n")
+		if code != tt.code || !strings.HasPrefix(first, tt.msg) || stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit %d, %q", tt.args, code, stderr, stdout, tt.code, tt.msg)
+		}
+		// A usage error shows the usage once; a failure is one line.
+		if want := map[int]string{1: "", 2: "usage: quickstart"}[tt.code]; !strings.HasPrefix(rest, want) || strings.Count(stderr, "usage:") > 1 {
+			t.Errorf("%q: stderr %q", tt.args, stderr)
+		}
 	}
 }
 
