@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledgersink/ledgersink/internal/cli"
+	"github.com/ledgersink/ledgersink/internal/cli/clitest"
 	"github.com/ledgersink/ledgersink/internal/golden"
 )
 
@@ -68,22 +68,13 @@ func TestQuickstart(t *testing.T) {
 	}
 }
 
-// command runs the quickstart as main does, with a fixed clock, and returns
-// its exit code and what it printed.
-func command(args ...string) (code int, stdout, stderr string) {
-	var out, errs strings.Builder
-	clock := fixedClock()
-	code = cli.Run(context.Background(), "quickstart", func(ctx context.Context, w io.Writer, args []string) error {
-		return run(ctx, w, args, clock)
-	}, &out, &errs, args)
-	return code, out.String(), errs.String()
+// program is the quickstart as main runs it, with a fixed clock.
+func program(ctx context.Context, w io.Writer, args []string) error {
+	return run(ctx, w, args, fixedClock())
 }
 
 func TestQuickstartHelp(t *testing.T) {
-	code, stdout, stderr := command("-h")
-	if code != 0 || !strings.HasPrefix(stdout, "usage: quickstart [-out DIR]\n") || !strings.Contains(stdout, "-out DIR") || stderr != "" {
-		t.Errorf("-h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
+	clitest.Help(t, "quickstart", "[-out DIR]", program, "out DIR")
 }
 
 func TestQuickstartBadArgs(t *testing.T) {
@@ -91,27 +82,12 @@ func TestQuickstartBadArgs(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		args []string
-		code int
-		msg  string // the start of the first line of stderr
-	}{
-		{[]string{"-nope"}, 2, "quickstart: flag provided but not defined: -nope"},
-		{[]string{"extra"}, 2, `quickstart: unexpected argument "extra"`},
-		{[]string{"-out", ""}, 2, "quickstart: -out must not be empty"},
-		{[]string{"-out", filepath.Join(file, "sub")}, 1, "quickstart: mkdir " + file + ": "},
-	}
-	for _, tt := range tests {
-		code, stdout, stderr := command(tt.args...)
-		first, rest, _ := strings.Cut(stderr, "\n")
-		if code != tt.code || !strings.HasPrefix(first, tt.msg) || stdout != "" {
-			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit %d, %q", tt.args, code, stderr, stdout, tt.code, tt.msg)
-		}
-		// A usage error shows the usage once; a failure is one line.
-		if want := map[int]string{1: "", 2: "usage: quickstart"}[tt.code]; !strings.HasPrefix(rest, want) || strings.Count(stderr, "usage:") > 1 {
-			t.Errorf("%q: stderr %q", tt.args, stderr)
-		}
-	}
+	clitest.Check(t, "quickstart", program, []clitest.Case{
+		{Args: []string{"-nope"}, Code: 2, Msg: "quickstart: flag provided but not defined: -nope"},
+		{Args: []string{"extra"}, Code: 2, Msg: `quickstart: unexpected argument "extra"`},
+		{Args: []string{"-out", ""}, Code: 2, Msg: "quickstart: -out must not be empty"},
+		{Args: []string{"-out", filepath.Join(file, "sub")}, Code: 1, Msg: "quickstart: mkdir " + file + ": "},
+	})
 }
 
 // listFiles lists the files under dir, one relative path per line, sorted.
