@@ -85,20 +85,12 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 		return fs.Usagef("-timeout %v: want a positive duration", *timeout)
 	}
 
-	// The folder first: a bad -out fails before any network wait.
-	var err error
-	if *dir == "" {
-		if *dir, err = os.MkdirTemp("", "kafkasink-"); err != nil {
+	// A bad -out fails before any network wait.
+	if *dir != "" {
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
 			return err
 		}
-	} else if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return err
 	}
-	store, err := filestore.New(*dir, nil)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 
 	seeds, err := cluster(out, addrs, *partitions, *wait)
 	if err != nil {
@@ -138,6 +130,16 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	fmt.Fprintf(out, "published: entity %s, %d events and %d daily report page(s)\n", company.EntityID, len(events), len(pages))
 
 	// The sink: a consumer group of two members writing into a folder.
+	if *dir == "" {
+		if *dir, err = os.MkdirTemp("", "kafkasink-"); err != nil {
+			return err
+		}
+	}
+	store, err := filestore.New(*dir, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	keys := kafkasink.NewKeyFilters(kafkasink.KeyFilter{Key: company.EntityID, Status: kafkasink.KeyReady})
 	want := len(events) + len(pages)
 	progress, err := consume(ctx, store, keys, seeds, *group, *timeout, func(handled int64) (bool, error) {

@@ -127,9 +127,12 @@ func TestKafkasinkUnreachable(t *testing.T) {
 		}
 	}()
 
+	// Without -out, a failed run leaves no temporary folder behind.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	for _, addr := range []string{refusedAddr, silent.Addr().String()} {
 		start := time.Now()
-		code, stdout, stderr := clitest.Run("kafkasink", run, "-brokers", addr, "-wait", "500ms", "-out", t.TempDir())
+		code, stdout, stderr := clitest.Run("kafkasink", run, "-brokers", addr, "-wait", "500ms")
 		if elapsed := time.Since(start); elapsed > 5*time.Second {
 			t.Errorf("%s: the run took %v, want about -wait (500ms)", addr, elapsed)
 		}
@@ -138,6 +141,9 @@ func TestKafkasinkUnreachable(t *testing.T) {
 		if code != 1 || stdout != wantOut || !strings.HasPrefix(stderr, wantErr) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%s: exit %d\nstdout %q\nstderr %q\nwant exit 1\nstdout %q\nstderr starting %q", addr, code, stdout, stderr, wantOut, wantErr)
 		}
+	}
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		t.Errorf("the failed runs left %v in the temporary folder (%v)", left, err)
 	}
 }
 
