@@ -5,87 +5,87 @@
 //	go run ./examples/sinkread -dir DIR [-entity ID] [-check]
 //
 // Without -entity it reads every entity of the folder. The exit status is 1
-// when -check finds a missing change, 2 on a usage or I/O error.
+// when -check finds a missing change or the folder cannot be read, 2 on a
+// usage error.
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Stdout, os.Stderr, os.Args[1:], time.Now)
-	stop()
-	os.Exit(code)
+	cli.Main("sinkread", func(ctx context.Context, w io.Writer, args []string) error {
+		return run(ctx, w, args, time.Now)
+	})
 }
 
-func run(ctx context.Context, stdout, stderr io.Writer, args []string, now func() time.Time) int {
-	fs := flag.NewFlagSet("sinkread", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "the sink folder to read (required)")
-	only := fs.String("entity", "", "read only this entity")
+func run(ctx context.Context, stdout io.Writer, args []string, now func() time.Time) error {
+	fs := cli.NewFlagSet("sinkread", "-dir DIR [-entity ID] [-check]",
+		"Sinkread prints the events of each entity of the sink folder DIR in order, then the replica they\n"+
+			"build, and with -check compares them with the daily reports (exit status 1 when a change is missing).")
+	dir := fs.String("dir", "", "read the sink folder `DIR` (required)")
+	only := fs.String("entity", "", "read only the entity `ID`")
 	check := fs.Bool("check", false, "compare the events with the daily reports")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return err
 	}
-	if *dir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sinkread -dir DIR [-entity ID] [-check]")
-		return 2
+	if err := fs.Required("dir"); err != nil {
+		return err
 	}
 	store, err := filestore.New(*dir, nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "sinkread:", err)
-		return 2
+		return err
 	}
 	defer store.Close()
 	r, err := sink.NewReader(store, nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "sinkread:", err)
-		return 2
+		return err
 	}
 	entities := []string{*only}
 	if *only == "" {
 		entities = nil
 		for e, err := range r.Entities(ctx) {
 			if err != nil {
-				fmt.Fprintln(stderr, "sinkread:", err)
-				return 2
+				return err
 			}
 			entities = append(entities, e)
 		}
-	}
-	code := 0
-	for _, e := range entities {
-		c, err := readEntity(ctx, stdout, r, e, *check, now())
-		if err != nil {
-			fmt.Fprintln(stderr, "sinkread:", err)
-			return 2
+		if len(entities) == 0 {
+			fmt.Fprintf(stdout, "no entity in %s\n", *dir)
 		}
-		code = max(code, c)
 	}
-	return code
+	missing := false
+	for _, e := range entities {
+		m, err := readEntity(ctx, stdout, r, e, *check, now())
+		if err != nil {
+			return err
+		}
+		missing = missing || m
+	}
+	if missing {
+		return cli.ExitCode(cli.ExitFailure)
+	}
+	return nil
 }
 
 // readEntity prints the events of entity and its replica, and with check
-// the comparison with its daily reports. It returns 1 when a change is
+// the comparison with its daily reports. It reports whether a change is
 // missing.
-func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string, check bool, now time.Time) (int, error) {
+func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string, check bool, now time.Time) (missing bool, _ error) {
 	fmt.Fprintf(w, "entity %s\n", entity)
 	replica := sink.NewReplica(entity)
 	var received []*sink.Event
 	stream := r.Read(ctx, entity, nil)
 	for it, err := range stream.All() {
 		if err != nil {
-			return 0, err
+			return false, err
 		}
 		ev := it.Event
 		fmt.Fprintf(w, "  %6d  %-30s %-40s %s\n", it.File.Offset, ev.Name, ev.ID, ev.Time().Format("2006-01-02T15:04:05.000Z"))
@@ -108,11 +108,11 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 		}
 	}
 	if !check {
-		return 0, nil
+		return false, nil
 	}
 	pages, err := r.DailyReports(ctx, entity)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	res, err := sink.CheckDaily("", pages, func(yield func(*sink.Event, error) bool) {
 		for _, ev := range received {
@@ -122,19 +122,19 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 		}
 	}, now)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	fmt.Fprintf(w, "  daily reports: %d pages, %d changes listed, %d missing\n", len(pages), res.Expected, len(res.Missing))
 	for _, m := range res.Missing {
 		fmt.Fprintf(w, "    missing %s %s %s\n", m.Event, m.ID, time.UnixMilli(m.Timestamp).UTC().Format("2006-01-02T15:04:05.000Z"))
 	}
 	if len(res.Missing) == 0 {
-		return 0, nil
+		return false, nil
 	}
 	if res.Days > sink.MaxReinitDays {
 		fmt.Fprintf(w, "  repair: the oldest missing change is %d days old, more than a partial re-initialization covers (%d): initialize the entity again\n", res.Days, sink.MaxReinitDays)
 	} else {
 		fmt.Fprintf(w, "  repair: request a partial re-initialization of %d days\n", res.Days)
 	}
-	return 1, nil
+	return true, nil
 }
