@@ -94,10 +94,64 @@ func TestSinkreadHelp(t *testing.T) {
 	clitest.Help(t, "sinkread", "-dir DIR [-entity ID] [-check]", program, "dir DIR", "entity ID", "check")
 }
 
-func TestSinkreadEmptyFolder(t *testing.T) {
+// -check must not succeed on nothing: an empty folder, a folder that holds
+// no sink (a repository root), a mistyped entity are each one line on
+// stderr and exit 1.
+func TestIssue13SinkreadNothingToCheck(t *testing.T) {
+	empty := t.TempDir()
+	repo := t.TempDir()
+	for _, f := range []string{".git/HEAD", ".git/objects/ab/cd", "README.md"} {
+		p := filepath.Join(repo, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sinkDir := t.TempDir()
+	quickstart(t, sinkDir)
+	clitest.Check(t, "sinkread", program, []clitest.Case{
+		{Args: []string{"-dir", empty, "-check"}, Code: 1, Msg: "sinkread: no entity in " + empty + ": no folder there holds sink files"},
+		{Args: []string{"-dir", repo, "-check"}, Code: 1, Msg: "sinkread: no entity in " + repo + ": no folder there holds sink files"},
+		{Args: []string{"-dir", sinkDir, "-entity", "mistyped", "-check"}, Code: 1, Msg: "sinkread: no sink file of entity mistyped"},
+	})
+}
+
+// A lost file of the initialization makes -check exit 1 and say what to do.
+func TestIssue13SinkreadLostInitializationFile(t *testing.T) {
 	dir := t.TempDir()
-	if code, stdout, stderr := command("-dir", dir); code != 0 || stdout != "no entity in "+dir+"\n" || stderr != "" {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	quickstart(t, dir)
+	lost, err := filepath.Glob(filepath.Join(dir, sinktest.DemoEntityID, "*comptaCompteInserted-*"))
+	if err != nil || len(lost) == 0 {
+		t.Fatal(lost, err)
+	}
+	if err := os.Remove(lost[0]); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := command("-dir", dir, "-check")
+	if code != 1 || errs != "" {
+		t.Fatalf("exit %d, stderr %q; want 1\n%s", code, errs, out)
+	}
+	for _, want := range []string{"expected      9  found      8  MISSING 1", "initialize the entity again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+}
+
+// A file overwritten with junk is reported and makes the run fail, even
+// without -check.
+func TestIssue13SinkreadJunkFile(t *testing.T) {
+	dir := t.TempDir()
+	quickstart(t, dir)
+	files, _ := filepath.Glob(filepath.Join(dir, sinktest.DemoEntityID, "*comptaCompteInserted-*"))
+	if err := os.WriteFile(files[0], []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := command("-dir", dir)
+	if code != 1 || !strings.Contains(out, "unreadable: read") || !strings.Contains(out, filepath.Base(files[0])) {
+		t.Errorf("exit %d; want 1 and the file named:\n%s", code, out)
 	}
 }
 
