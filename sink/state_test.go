@@ -378,3 +378,21 @@ func FuzzObjectStateBinary(f *testing.F) {
 		}
 	})
 }
+
+// An event whose payload is given by value (entry.Entry, not *entry.Entry)
+// is accepted, and typed access still gives a pointer: no later panic.
+func TestIssue13PayloadByValue(t *testing.T) {
+	e := sinktest.Entry("ecr-v", 2024, 3)
+	r := sink.NewReplica("e")
+	ev := &sink.Event{Name: sink.EntryInserted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e", ID: "ecr-v"}, Data: *e}
+	if _, err := r.Apply(ev); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := sink.Get[*entry.Entry](r, "ecr-v")
+	if !ok || !cmp.Equal(got, e, entrycmp.Options()) {
+		t.Errorf("Get = %v, %v; want the entry", got, ok)
+	}
+	if v, _ := r.Get(sink.ObjectEntry, "ecr-v"); v.(*entry.Entry) == nil {
+		t.Error("Replica.Get does not give a pointer")
+	}
+}
