@@ -74,6 +74,18 @@ func Segments(ptr string) []string {
 // "/movements/2" < "/movements/10" < "/movements/10/value" <
 // "/movements/1a". The order is total and transitive, as sorting needs.
 func Compare(a, b string) int {
+	// Skip the segments both share: most compared pointers are siblings.
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) && i == len(b) {
+		return 0
+	}
+	if i = strings.LastIndexByte(a[:i], '/'); i > 0 {
+		a, b = a[i:], b[i:]
+	}
 	for a != "" && b != "" {
 		var sa, sb string
 		sa, a = next(a)

@@ -37,7 +37,7 @@ func TestSegments(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	sorted := []string{"", "/", "/attachments", "/movements", "/movements/2", "/movements/2/value",
-		"/movements/10", "/movements/10/value", "/movements/x", "/producerId"}
+		"/movements/10", "/movements/10/value", "/movements/01", "/movements/x", "/producerId"}
 	shuffled := slices.Clone(sorted)
 	slices.Reverse(shuffled)
 	slices.SortFunc(shuffled, Compare)
