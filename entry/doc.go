@@ -94,11 +94,13 @@
 // # Errors
 //
 // Decoding, [Parse], [Entry.Validate] and [ValidateJSON] return nil or a
-// *[ValidationError] listing every problem, never only the first. Each
+// *[ValidationError] listing the problems, never only the first. Each
 // problem is a *[FieldError] with a JSON Pointer Path ("/movements/2/value/
 // amount"), a stable [Rule] code ("balanced", or "schema/<keyword>" for the
 // schema's own findings), a Message for humans and the rule's sentinel in
-// Err. Problems are sorted by path (array indexes numerically) then rule.
+// Err. Problems are sorted by path (array indexes numerically, before
+// names) then rule; the first 100 are listed (see
+// [ValidateOptions.MaxProblems]) and the others counted in Omitted.
 // Match them with errors.Is on the sentinels (ErrUnbalanced, ErrAmount,
 // ErrDate, ...; see [Rules] and [Rule.Err]) or on their Rule, never on the
 // message:

@@ -29,7 +29,7 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 // is a type problem. Calling e.UnmarshalJSON(data) directly is faster than
 // json.Unmarshal(data, e), which scans data once more before calling it.
 func (e *Entry) UnmarshalJSON(data []byte) error {
-	return report(decodeDoc(data, func(d *decoder) error { return d.entry(e) }))
+	return report(decodeDoc(data, func(d *decoder) error { return d.entry(e) }), 0)
 }
 
 // Decode decodes one entry as [Entry.UnmarshalJSON] does, except that keys
@@ -41,7 +41,7 @@ func (e *Entry) UnmarshalJSON(data []byte) error {
 // rules are not checked (see [Entry.Validate]).
 func Decode(data []byte) (Entry, error) {
 	var e Entry
-	err := report(decodeDocOpen(data, true, func(d *decoder) error { return d.entry(&e) }))
+	err := report(decodeDocOpen(data, true, func(d *decoder) error { return d.entry(&e) }), 0)
 	return e, err
 }
 
@@ -57,7 +57,7 @@ func (m Movement) MarshalJSON() ([]byte, error) {
 // with the rules and errors of [Entry.UnmarshalJSON]; paths are relative to
 // the movement.
 func (m *Movement) UnmarshalJSON(data []byte) error {
-	return report(decodeDoc(data, func(d *decoder) error { return d.movement(m) }))
+	return report(decodeDoc(data, func(d *decoder) error { return d.movement(m) }), 0)
 }
 
 // MarshalJSON writes {"credit":…,"debit":…,"amount":…} with plain numbers.
@@ -71,7 +71,7 @@ func (v MovementValue) MarshalJSON() ([]byte, error) {
 // required and must be numbers. Errors are *[ValidationError].
 func (v *MovementValue) UnmarshalJSON(data []byte) error {
 	*v = MovementValue{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.value(v) }))
+	return report(decodeDoc(data, func(d *decoder) error { return d.value(v) }), 0)
 }
 
 // MarshalJSON writes the section with its amount and rate as plain numbers.
@@ -85,7 +85,7 @@ func (s AnalyticSection) MarshalJSON() ([]byte, error) {
 // *[ValidationError].
 func (s *AnalyticSection) UnmarshalJSON(data []byte) error {
 	*s = AnalyticSection{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.section(s) }))
+	return report(decodeDoc(data, func(d *decoder) error { return d.section(s) }), 0)
 }
 
 // MarshalJSON writes {"code":…} and "rate" as a plain number when set.
@@ -99,5 +99,5 @@ func (c Currency) MarshalJSON() ([]byte, error) {
 // *[ValidationError].
 func (c *Currency) UnmarshalJSON(data []byte) error {
 	*c = Currency{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.currency(c) }))
+	return report(decodeDoc(data, func(d *decoder) error { return d.currency(c) }), 0)
 }

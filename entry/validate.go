@@ -34,6 +34,12 @@ type ValidateOptions struct {
 	// source, payment code or attachment type) instead of their being
 	// returned, in the order found. A skipped rule reaches neither.
 	Warn func(*FieldError)
+
+	// MaxProblems is how many problems the *ValidationError lists: the first
+	// in its order; the others are only counted (ValidationError.Omitted),
+	// so that a hostile document cannot take unbounded memory. 0 means 100,
+	// a negative value no limit.
+	MaxProblems int
 }
 
 // checker collects problems under the options' policy.
@@ -102,7 +108,7 @@ func newChecker(opts *ValidateOptions) *checker {
 func (e *Entry) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
 	c.entry(e)
-	return report(c.probs)
+	return report(c.probs, c.opts.MaxProblems)
 }
 
 // Parse decodes the JSON text of one entry and validates it: it returns the
@@ -119,7 +125,7 @@ func Parse(data []byte, opts *ValidateOptions) (Entry, error) {
 	c := newChecker(opts)
 	var e Entry
 	c.parse(data, &e)
-	return e, report(c.probs)
+	return e, report(c.probs, c.opts.MaxProblems)
 }
 
 // parse decodes data into e and validates it, adding the problems to c. It
@@ -153,7 +159,7 @@ func (c *checker) parse(data []byte, e *Entry) bool {
 func (m *Movement) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
 	c.movement(-1, m)
-	return report(c.probs)
+	return report(c.probs, c.opts.MaxProblems)
 }
 
 func (c *checker) entry(e *Entry) {
@@ -179,7 +185,7 @@ func (c *checker) entry(e *Entry) {
 		credit.add(m.Value.Credit)
 	}
 	if !debit.equalSum(&credit) {
-		c.add("/movements", RuleBalanced, "total debit "+debit.value().String()+" ≠ total credit "+credit.value().String())
+		c.add("/movements", RuleBalanced, "total debit "+amountText(debit.value())+" ≠ total credit "+amountText(credit.value()))
 	}
 
 	if p := e.AdditionalProducerProperties; p != nil {
@@ -231,7 +237,7 @@ func (c *checker) currency(cur *Currency) {
 		c.add("/currency/code", RuleCurrency, "not an active ISO 4217 currency code: "+quoteShort(cur.Code))
 	}
 	if cur.Rate != nil && cur.Rate.Sign() <= 0 {
-		c.add("/currency/rate", RuleCurrencyRate, "rate must be positive, got "+cur.Rate.String())
+		c.add("/currency/rate", RuleCurrencyRate, "rate must be positive, got "+amountText(*cur.Rate))
 	}
 }
 
@@ -272,17 +278,17 @@ func (c *checker) movement(i int, m *Movement) {
 	}
 	v := &m.Value
 	if v.Debit.Sign() < 0 {
-		c.add(at("/value/debit"), RuleNegative, "debit is negative: "+v.Debit.String())
+		c.add(at("/value/debit"), RuleNegative, "debit is negative: "+amountText(v.Debit))
 	}
 	if v.Credit.Sign() < 0 {
-		c.add(at("/value/credit"), RuleNegative, "credit is negative: "+v.Credit.String())
+		c.add(at("/value/credit"), RuleNegative, "credit is negative: "+amountText(v.Credit))
 	}
 	if !v.Debit.IsZero() && !v.Credit.IsZero() {
 		c.add(at("/value"), RuleDebitCredit, "a line has either a debit or a credit, not both")
 	}
 	if !equalDiff(v.Amount, v.Credit, v.Debit) {
 		c.add(at("/value/amount"), RuleAmount,
-			"amount "+v.Amount.String()+" ≠ credit − debit = "+v.Credit.Sub(v.Debit).String())
+			"amount "+amountText(v.Amount)+" ≠ credit − debit = "+amountText(v.Credit.Sub(v.Debit)))
 	}
 	if m.DueDate != nil && !m.DueDate.IsValid() {
 		c.date(at("/dueDate"), *m.DueDate)
@@ -308,20 +314,20 @@ func (c *checker) axis(at func(string) string, j int, a *MovementAnalytics, line
 	for k := range a.Sections {
 		s := &a.Sections[k]
 		if s.Amount.Sign() < 0 {
-			c.add(path()+"/sections/"+strconv.Itoa(k)+"/amount", RuleNegative, "section amount is negative: "+s.Amount.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/amount", RuleNegative, "section amount is negative: "+amountText(s.Amount))
 		}
 		if s.Rate.Sign() < 0 {
-			c.add(path()+"/sections/"+strconv.Itoa(k)+"/rate", RuleNegative, "section rate is negative: "+s.Rate.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/rate", RuleNegative, "section rate is negative: "+amountText(s.Rate))
 		}
 		rates.add(s.Rate)
 		amounts.add(s.Amount)
 	}
 	if !rates.equal(hundred) {
-		c.add(path()+"/sections", RuleAnalyticsRate, "section rates sum to "+rates.value().String()+", not 100")
+		c.add(path()+"/sections", RuleAnalyticsRate, "section rates sum to "+amountText(rates.value())+", not 100")
 	}
 	if !amounts.equalAbs(lineAmount) {
 		c.add(path()+"/sections", RuleAnalyticsAmount,
-			"section amounts sum to "+amounts.value().String()+", not the line's "+lineAmount.Abs().String())
+			"section amounts sum to "+amountText(amounts.value())+", not the line's "+amountText(lineAmount.Abs()))
 	}
 }
 
