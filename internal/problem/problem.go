@@ -172,23 +172,40 @@ func (c *Collector[R]) max() int {
 
 // Add records f. The Collector keeps f (it must not be changed afterwards)
 // or drops it.
-func (c *Collector[R]) Add(f *Field[R]) {
-	c.added++
+func (c *Collector[R]) Add(f *Field[R]) { c.add(f, 1) }
+
+// add records n repeats of f.
+func (c *Collector[R]) add(f *Field[R], n int) {
+	c.added += n
 	if c.full {
 		last := &c.buf[c.max()-1]
 		switch cmp := Compare(f, last.f); {
 		case cmp == 0:
-			last.n++ // a repeat, counted if last is omitted later
+			last.n += n // repeats, counted if last is omitted later
 			return
 		case cmp > 0:
-			c.omit(f, 1)
+			c.omit(f, n)
 			return
 		}
 	}
-	c.buf = append(c.buf, item[R]{f, 1})
+	c.buf = append(c.buf, item[R]{f, n})
 	if m := c.max(); m > 0 && len(c.buf) >= 2*m {
 		c.compact(m)
 	}
+}
+
+// Merge adds the problems of o to c, as if each had been added to c, and
+// empties o. Both must have the same Max.
+func (c *Collector[R]) Merge(o *Collector[R]) {
+	for _, it := range o.buf {
+		c.add(it.f, it.n)
+	}
+	c.added += o.omitted
+	c.omitted += o.omitted
+	for _, f := range o.rest {
+		c.omit(f, 0)
+	}
+	*o = Collector[R]{Subject: o.Subject, Err: o.Err, Max: o.Max}
 }
 
 // Len returns how many problems were added, repeats included.

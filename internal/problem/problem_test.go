@@ -87,6 +87,45 @@ func TestCollectorOrderIndependent(t *testing.T) {
 	}
 }
 
+// Merging two collectors gives the list of one collector fed with both.
+func TestCollectorMerge(t *testing.T) {
+	var fs []*Field[rule]
+	for i := range 400 {
+		fs = append(fs, field("/m/"+strconv.Itoa(i%350), rule("ab"[i%2:i%2+1])))
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, max := range []int{3, 100, -1} {
+		_, want := collect(max, fs)
+		for range 20 {
+			r.Shuffle(len(fs), func(i, j int) { fs[i], fs[j] = fs[j], fs[i] })
+			k := r.IntN(len(fs))
+			a, b := Collector[rule]{Max: max}, Collector[rule]{Max: max}
+			for _, f := range fs[:k] {
+				a.Add(f)
+			}
+			for _, f := range fs[k:] {
+				b.Add(f)
+			}
+			a.Merge(&b)
+			l := a.Result().(*List[rule])
+			var g got
+			for _, f := range l.Fields {
+				g.Paths = append(g.Paths, f.Path)
+			}
+			g.Omitted = l.Omitted
+			for _, f := range l.rest {
+				g.Rest = append(g.Rest, f.Rule)
+			}
+			if !cmp.Equal(want, g) {
+				t.Fatalf("max %d, split at %d: merge differs:\n%s", max, k, cmp.Diff(want, g))
+			}
+			if a.Len() != len(fs) || b.Len() != 0 {
+				t.Errorf("Len after merge: %d and %d, want %d and 0", a.Len(), b.Len(), len(fs))
+			}
+		}
+	}
+}
+
 func TestCollectorCap(t *testing.T) {
 	var fs []*Field[rule]
 	for i := range 250 {
