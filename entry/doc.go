@@ -32,7 +32,9 @@
 // lettering, comment) reject unknown keys ([ErrUnknownField]); the others
 // (journal, value, analytics axis and section, additionalProducerProperties,
 // source, partnerMetadata) accept and drop them, as the producer's schema
-// does, so such keys do not survive a round trip.
+// does, so such keys do not survive a round trip. A key repeated in one
+// object, at any depth, is a problem ([ErrDuplicateKey]): the first value
+// stands, where encoding/json would keep the last.
 //
 // Decoding and encoding are hand-written (no reflection) and share the rules
 // above with the embedded schema; calling [Entry.UnmarshalJSON] directly
@@ -63,8 +65,8 @@
 //
 // The typed path is [Parse] for raw JSON (decode, then validate), or
 // json.Unmarshal then [Entry.Validate] on a value. Decoding checks the
-// structure: JSON types, required keys, unknown keys, dates, lettering
-// shape. Validate checks values and business rules: non-empty ids, journal
+// structure: JSON types, required keys, unknown and repeated keys, dates,
+// lettering shape. Validate checks values and business rules: non-empty ids, journal
 // code (2 to 4 letters or digits), ISO 4217 currency ([IsCurrencyCode]),
 // known enumeration values, balance (Σ debit = Σ credit), amount = credit −
 // debit, never both a debit and a credit, no negative debit, credit, section

@@ -15,13 +15,15 @@ import (
 type Rule string
 
 // Rules found while decoding JSON (the structure of the document). The
-// embedded JSON Schema checks the same things, except RuleNumber.
+// embedded JSON Schema checks the same things, except RuleNumber and
+// RuleDuplicateKey.
 const (
 	RuleSyntax       Rule = "json"         // malformed JSON; decoding stops there
 	RuleType         Rule = "type"         // a value of the wrong JSON type
 	RuleRequired     Rule = "required"     // a missing key, or an empty id or name
 	RuleUnknownField Rule = "unknownField" // a key the object does not allow
 	RuleNumber       Rule = "number"       // an amount beyond 40 digits or an exponent beyond ±30
+	RuleDuplicateKey Rule = "duplicateKey" // a key repeated in one object (the first value stands)
 )
 
 // Rules on values, checked by [Entry.Validate] and by the embedded schema.
@@ -67,6 +69,7 @@ var (
 	ErrRequired     = errors.New("entry: missing required value")
 	ErrUnknownField = errors.New("entry: unknown field")
 	ErrNumber       = errors.New("entry: amount out of range")
+	ErrDuplicateKey = errors.New("entry: repeated key")
 
 	ErrDate        = errors.New("entry: invalid date")
 	ErrJournalCode = errors.New("entry: invalid journal code")
@@ -107,6 +110,7 @@ var rules = map[Rule]ruleInfo{
 	RuleRequired:     {ErrRequired, true, false},
 	RuleUnknownField: {ErrUnknownField, true, false},
 	RuleNumber:       {ErrNumber, false, false},
+	RuleDuplicateKey: {ErrDuplicateKey, false, false},
 
 	RuleDate:        {ErrDate, true, false},
 	RuleJournalCode: {ErrJournalCode, true, false},
@@ -175,13 +179,3 @@ type FieldError = problem.Field[Rule]
 //     errors.Is: one per rule);
 //   - Has(r) reports whether some problem, listed or omitted, breaks rule r.
 type ValidationError = problem.List[Rule]
-
-// report returns nil for no problems, else a *ValidationError of the first
-// max problems (0 means problem.DefaultMax, negative no limit).
-func report(fs []*FieldError, max int) error {
-	c := problem.Collector[Rule]{Subject: "entry", Max: max}
-	for _, f := range fs {
-		c.Add(f)
-	}
-	return c.Result()
-}

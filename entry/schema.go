@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/internal/jsonptr"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -83,19 +84,15 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 //
 // The schema path costs about ten times the typed path ([Parse]), most of it
 // in the generic decode and the schema walk: use it as a cross-check, not on
-// every document.
-// It is safe for concurrent use.
+// every document. Its time is linear in the size of data. It is safe for
+// concurrent use.
 func ValidateJSON(data []byte, opts *ValidateOptions) error {
 	c := newChecker(opts)
-	// The typed phase keeps its open-enumeration problems: they go to Warn
-	// below, once, unless the schema reported the same thing.
-	typedOpts := *c.opts
-	typedOpts.Warn = nil
-	typed := &checker{opts: &typedOpts}
-	var e Entry
-	if !typed.parse(data, &e) {
-		c.filter(typed.probs)
-		return report(c.probs, c.opts.MaxProblems)
+	if !wellFormedObject(data) {
+		// The typed path alone says what is wrong, as Parse does.
+		var e Entry
+		c.parse(data, &e)
+		return c.result()
 	}
 	schemaProbs, err := schemaProblems(data)
 	if err != nil {
@@ -111,35 +108,67 @@ func ValidateJSON(data []byte, opts *ValidateOptions) error {
 				continue
 			}
 		}
-		c.probs = append(c.probs, p)
+		c.probs.Add(p)
 	}
-	for _, p := range typed.probs {
-		if !rules[p.Rule].schema || !repeats(p, schemaProbs) {
-			c.filter([]*FieldError{p})
+	c.repeats = newRepeats(schemaProbs).repeats
+	var e Entry
+	c.parse(data, &e)
+	return c.result()
+}
+
+// wellFormedObject reports whether data is one well-formed JSON object, as
+// the typed decoder reads it.
+func wellFormedObject(data []byte) bool {
+	l := jsonlex.New(data)
+	return l.Peek() == jsonlex.Object && l.Skip() == nil && l.End() == nil
+}
+
+// schemaIndex finds, in constant time, whether a schema problem says what a
+// typed problem says.
+type schemaIndex struct {
+	at       map[string]bool // a problem at this path
+	children map[string]bool // a missing or unknown key reported on this object
+	oneOf    map[string]bool // a failed oneOf at this path
+}
+
+func newRepeats(schema []*FieldError) *schemaIndex {
+	x := &schemaIndex{at: map[string]bool{}, children: map[string]bool{}, oneOf: map[string]bool{}}
+	for _, q := range schema {
+		x.at[q.Path] = true
+		switch q.Rule {
+		case "schema/required", "schema/additionalProperties":
+			x.children[q.Path] = true
+		case "schema/oneOf":
+			x.oneOf[q.Path] = true
 		}
 	}
-	return report(c.probs, c.opts.MaxProblems)
+	return x
 }
 
 // repeats reports whether the typed problem p says again what a schema
 // problem says: same location, or a missing or unknown key reported by the
 // schema on the parent object, or anything inside a failed oneOf.
-func repeats(p *FieldError, schema []*FieldError) bool {
+func (x *schemaIndex) repeats(p *FieldError) bool {
+	if x.at[p.Path] {
+		return true
+	}
 	parent := p.Path
 	if i := strings.LastIndexByte(parent, '/'); i >= 0 {
 		parent = parent[:i]
 	}
-	for _, q := range schema {
-		switch {
-		case q.Path == p.Path:
-			return true
-		case q.Path == parent && (q.Rule == "schema/required" || q.Rule == "schema/additionalProperties"):
-			return true
-		case q.Rule == "schema/oneOf" && jsonptr.Within(p.Path, q.Path):
+	if x.children[parent] {
+		return true
+	}
+	for path := p.Path; ; {
+		if x.oneOf[path] {
 			return true
 		}
+		i := strings.LastIndexByte(path, '/')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
 	}
-	return false
 }
 
 // typedRule returns the typed rule that checks what schema problem p
