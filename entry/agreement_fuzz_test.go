@@ -20,9 +20,11 @@ func FuzzSchemaAgreement(f *testing.F) {
 	for _, mu := range mutations {
 		f.Add(mu.doc(f))
 	}
+	// Business rules aside, but not repeated keys: with them the typed path
+	// reads the first value and the schema the last one.
 	var business []Rule
 	for r, info := range rules {
-		if !info.schema {
+		if !info.schema && r != RuleDuplicateKey {
 			business = append(business, r)
 		}
 	}

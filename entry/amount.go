@@ -93,6 +93,10 @@ func parseAmount(lit []byte) (decimal.Decimal, error) {
 	return decimal.New(c, int32(exp)), nil
 }
 
+// amountText returns d as [appendAmount] writes it, with all its digits
+// (130.00, never 130), for messages.
+func amountText(d decimal.Decimal) string { return string(appendAmount(nil, d)) }
+
 // appendAmount appends d as a plain JSON number with exactly its digits:
 // coefficient 1250 with exponent -2 is written 12.50, coefficient 12 with
 // exponent 2 is written 1200. It never uses exponent notation and never

@@ -32,7 +32,9 @@
 // lettering, comment) reject unknown keys ([ErrUnknownField]); the others
 // (journal, value, analytics axis and section, additionalProducerProperties,
 // source, partnerMetadata) accept and drop them, as the producer's schema
-// does, so such keys do not survive a round trip.
+// does, so such keys do not survive a round trip. A key repeated in one
+// object, at any depth, is a problem ([ErrDuplicateKey]): the first value
+// stands, where encoding/json would keep the last.
 //
 // Decoding and encoding are hand-written (no reflection) and share the rules
 // above with the embedded schema; calling [Entry.UnmarshalJSON] directly
@@ -63,8 +65,8 @@
 //
 // The typed path is [Parse] for raw JSON (decode, then validate), or
 // json.Unmarshal then [Entry.Validate] on a value. Decoding checks the
-// structure: JSON types, required keys, unknown keys, dates, lettering
-// shape. Validate checks values and business rules: non-empty ids, journal
+// structure: JSON types, required keys, unknown and repeated keys, dates,
+// lettering shape. Validate checks values and business rules: non-empty ids, journal
 // code (2 to 4 letters or digits), ISO 4217 currency ([IsCurrencyCode]),
 // known enumeration values, balance (Σ debit = Σ credit), amount = credit −
 // debit, never both a debit and a credit, no negative debit, credit, section
@@ -94,11 +96,13 @@
 // # Errors
 //
 // Decoding, [Parse], [Entry.Validate] and [ValidateJSON] return nil or a
-// *[ValidationError] listing every problem, never only the first. Each
+// *[ValidationError] listing the problems, never only the first. Each
 // problem is a *[FieldError] with a JSON Pointer Path ("/movements/2/value/
 // amount"), a stable [Rule] code ("balanced", or "schema/<keyword>" for the
 // schema's own findings), a Message for humans and the rule's sentinel in
-// Err. Problems are sorted by path (array indexes numerically) then rule.
+// Err. Problems are sorted by path (array indexes numerically, before
+// names) then rule; the first 100 are listed (see
+// [ValidateOptions.MaxProblems]) and the others counted in Omitted.
 // Match them with errors.Is on the sentinels (ErrUnbalanced, ErrAmount,
 // ErrDate, ...; see [Rules] and [Rule.Err]) or on their Rule, never on the
 // message:

@@ -102,7 +102,7 @@ func ExampleValidationError() {
 	// Output:
 	// /currency/code: not an active ISO 4217 currency code: "EURO" [currency]
 	// /date: not a valid YYYY-MM-DD date: "2023-02-30" [date]
-	// /movements: total debit 100 ≠ total credit 90 [balanced]
+	// /movements: total debit 100 ≠ total credit 90.00 [balanced]
 	// /movements/0/value/amount: amount 100 ≠ credit − debit = -100 [amount]
 	// unbalanced: true
 }

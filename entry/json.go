@@ -19,17 +19,20 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 // object and returns nil or a *[ValidationError] listing every structural
 // problem with its JSON Pointer: wrong JSON types ([ErrType]), missing
 // required keys ([ErrRequired]), unknown keys in closed objects
-// ([ErrUnknownField]), amounts beyond range ([ErrNumber]), invalid dates
-// ([ErrDate]) and lettering shapes ([ErrLettering]); malformed JSON
-// ([ErrSyntax]) stops decoding. It does not check business rules: call
-// [Entry.Validate] for those.
+// ([ErrUnknownField]), keys repeated in one object, at any depth
+// ([ErrDuplicateKey]; the first value stands), amounts beyond range
+// ([ErrNumber]), invalid dates ([ErrDate]) and lettering shapes
+// ([ErrLettering]); malformed JSON ([ErrSyntax]) stops decoding. It does
+// not check business rules: call [Entry.Validate] for those. It lists the
+// first 100 problems and counts the others; it takes time linear in the
+// size of data.
 //
 // On error, e holds what could be decoded (offending values left zero), so
 // that Validate can still report the remaining problems. A null document
 // is a type problem. Calling e.UnmarshalJSON(data) directly is faster than
 // json.Unmarshal(data, e), which scans data once more before calling it.
 func (e *Entry) UnmarshalJSON(data []byte) error {
-	return report(decodeDoc(data, func(d *decoder) error { return d.entry(e) }))
+	return decodeReport(data, false, func(d *decoder) error { return d.entry(e) })
 }
 
 // Decode decodes one entry as [Entry.UnmarshalJSON] does, except that keys
@@ -37,11 +40,12 @@ func (e *Entry) UnmarshalJSON(data []byte) error {
 // RuleUnknownField): it is for readers of data written by a producer that
 // may be newer than this package, such as a sink's entry events, where a
 // field added by the platform must not make an entry unreadable. Every
-// other structural problem is reported, in a *[ValidationError]; business
-// rules are not checked (see [Entry.Validate]).
+// other structural problem is reported, in a *[ValidationError], repeated
+// keys included, even inside the values it skips; business rules are not
+// checked (see [Entry.Validate]).
 func Decode(data []byte) (Entry, error) {
 	var e Entry
-	err := report(decodeDocOpen(data, true, func(d *decoder) error { return d.entry(&e) }))
+	err := decodeReport(data, true, func(d *decoder) error { return d.entry(&e) })
 	return e, err
 }
 
@@ -57,7 +61,7 @@ func (m Movement) MarshalJSON() ([]byte, error) {
 // with the rules and errors of [Entry.UnmarshalJSON]; paths are relative to
 // the movement.
 func (m *Movement) UnmarshalJSON(data []byte) error {
-	return report(decodeDoc(data, func(d *decoder) error { return d.movement(m) }))
+	return decodeReport(data, false, func(d *decoder) error { return d.movement(m) })
 }
 
 // MarshalJSON writes {"credit":…,"debit":…,"amount":…} with plain numbers.
@@ -71,7 +75,7 @@ func (v MovementValue) MarshalJSON() ([]byte, error) {
 // required and must be numbers. Errors are *[ValidationError].
 func (v *MovementValue) UnmarshalJSON(data []byte) error {
 	*v = MovementValue{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.value(v) }))
+	return decodeReport(data, false, func(d *decoder) error { return d.value(v) })
 }
 
 // MarshalJSON writes the section with its amount and rate as plain numbers.
@@ -85,7 +89,7 @@ func (s AnalyticSection) MarshalJSON() ([]byte, error) {
 // *[ValidationError].
 func (s *AnalyticSection) UnmarshalJSON(data []byte) error {
 	*s = AnalyticSection{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.section(s) }))
+	return decodeReport(data, false, func(d *decoder) error { return d.section(s) })
 }
 
 // MarshalJSON writes {"code":…} and "rate" as a plain number when set.
@@ -99,5 +103,5 @@ func (c Currency) MarshalJSON() ([]byte, error) {
 // *[ValidationError].
 func (c *Currency) UnmarshalJSON(data []byte) error {
 	*c = Currency{}
-	return report(decodeDoc(data, func(d *decoder) error { return d.currency(c) }))
+	return decodeReport(data, false, func(d *decoder) error { return d.currency(c) })
 }

@@ -143,6 +143,11 @@ func printProblems(w io.Writer, name, prefix string, err error) (invalid bool, _
 			return true, err
 		}
 	}
+	if ve.Omitted > 0 {
+		if _, err := fmt.Fprintf(w, "%s: %s... and %d more problems\n", name, prefix, ve.Omitted); err != nil {
+			return true, err
+		}
+	}
 	return true, nil
 }
 

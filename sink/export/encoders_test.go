@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -246,7 +247,7 @@ func TestFECChecks(t *testing.T) {
 				t.Fatalf("Encode: %v, want a *FECError", err)
 			}
 			var got []string
-			for _, p := range fe.Problems {
+			for _, p := range fe.Fields {
 				got = append(got, p.Rule)
 			}
 			slices.Sort(got)
@@ -487,7 +488,7 @@ func TestFECExcludeAndResult(t *testing.T) {
 			var got []string
 			f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
 				Exclude: tt.exclude, Result: tt.result,
-				Warn: func(p export.FECProblem) { got = append(got, p.Document+" "+p.Rule) }})
+				Warn: func(p *export.FECProblem) { got = append(got, fecDoc(p)+" "+p.Rule) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -507,10 +508,10 @@ func TestFECExcludeAndResult(t *testing.T) {
 
 // Findings of level WARN reach FECOptions.Warn and do not stop the export.
 func TestFECWarn(t *testing.T) {
-	var got []export.FECProblem
+	var got []*export.FECProblem
 	f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
 		ValidDate: func(e *entry.Entry) (period.Date, bool) { return date(2024, 1, 1), true },
-		Warn:      func(p export.FECProblem) { got = append(got, p) }})
+		Warn:      func(p *export.FECProblem) { got = append(got, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,9 +521,42 @@ func TestFECWarn(t *testing.T) {
 	}
 	var rules []string
 	for _, p := range got {
-		rules = append(rules, p.Document+" "+p.Rule)
+		rules = append(rules, fecDoc(p)+" "+p.Rule)
 	}
 	if want := []string{"doc-1 ECR-09", "doc-3 ECR-09"}; !slices.Equal(rules, want) {
 		t.Errorf("warnings %v, want %v", rules, want)
+	}
+}
+
+// fecDoc returns the document id of a FEC problem's path ("/doc-1" or
+// "/doc-1/movements/0"), "" for the file as a whole.
+func fecDoc(p *export.FECProblem) string {
+	doc, _, _ := strings.Cut(strings.TrimPrefix(p.Path, "/"), "/")
+	return doc
+}
+
+// A FEC problem's path names the document and, for a line, the movement
+// (from 0).
+func TestFECProblemPath(t *testing.T) {
+	docs := fixture(t)[:1]
+	e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
+	e.Movements[1].Account.Number = ptr("9AB")
+	e.Journal.Name = ""
+	docs[0].Data = &e
+	err := newFEC(t).Encode(io.Discard, docs)
+	var fe *export.FECError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Encode: %v, want a *FECError", err)
+	}
+	var got []string
+	for _, p := range fe.Fields {
+		got = append(got, p.Path+" "+p.Rule)
+	}
+	want := []string{"/" + docs[0].ID + " ECR-05", "/" + docs[0].ID + "/movements/1 PCG-01"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	if !fe.Has("PCG-01") || !strings.HasPrefix(err.Error(), "export: FEC: 2 problems:\n\t/") {
+		t.Errorf("Has or Error wrong: %v", err)
 	}
 }
