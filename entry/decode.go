@@ -702,10 +702,10 @@ func (d *decoder) source(s *Source) error {
 			return 1, err
 		case "thirdParty":
 			if d.lex.Peek() == jsonlex.Null {
-				s.ThirdParty = nil
+				s.PartnerApp = nil
 				return 2, d.lex.Null()
 			}
-			t := &ThirdParty{}
+			t := &PartnerApp{}
 			tseen, ok, err := d.object(func(key []byte) (uint32, error) {
 				switch string(key) {
 				case "name":
@@ -716,7 +716,7 @@ func (d *decoder) source(s *Source) error {
 				return d.unknown(false)
 			})
 			if ok {
-				s.ThirdParty = t
+				s.PartnerApp = t
 				if err == nil {
 					d.required(tseen, "name", "code")
 				}

@@ -69,8 +69,8 @@
 // known enumeration values, balance (Σ debit = Σ credit), amount = credit −
 // debit, never both a debit and a credit, no negative debit, credit, section
 // amount or rate, at least two movements, per analytical axis rates summing
-// to 100 and section amounts to the line's absolute amount, a third party
-// for the API source, well-formed Base64 attachments, a positive currency
+// to 100 and section amounts to the line's absolute amount, a partner
+// application for the API source, well-formed Base64 attachments, a positive currency
 // rate and, when [ValidateOptions.InScope] is given, an entry date inside
 // the period (an exercise, an initialization scope).
 //

@@ -241,7 +241,7 @@ func (w *encoder) producerProps(p *EntryAdditionalProducerProps) {
 	w.raw(`"source":{"name":`)
 	w.str(string(p.Source.Name))
 	w.raw(`,"thirdParty":`)
-	if t := p.Source.ThirdParty; t == nil {
+	if t := p.Source.PartnerApp; t == nil {
 		w.raw("null")
 	} else {
 		w.raw(`{"name":`)

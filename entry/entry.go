@@ -220,12 +220,15 @@ func (u UnixTime) Time() time.Time { return time.Unix(int64(u), 0).UTC() }
 type Source struct {
 	// Name is the source code ("API", "FEC", ...); see [SourceCode].
 	Name SourceCode
-	// ThirdParty identifies the partner for the API source; nil otherwise.
-	ThirdParty *ThirdParty
+	// PartnerApp is the partner application that sent the entry through
+	// the API (JSON key "thirdParty"): set for the API source, nil
+	// otherwise.
+	PartnerApp *PartnerApp
 }
 
-// ThirdParty identifies a partner application.
-type ThirdParty struct {
+// PartnerApp identifies the partner application (software, not a third
+// party of the accounts) that produced an entry through the API.
+type PartnerApp struct {
 	Name string // "Evoliz"
 	Code string // "EVOL"
 }

@@ -253,9 +253,9 @@ var mutations = []mutation{
 		want:   []problem{{"/additionalProducerProperties/source/name", RuleSource}},
 	},
 	{
-		name:   "API source without third party",
+		name:   "API source without partner application",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["thirdParty"] = nil },
-		want:   []problem{{"/additionalProducerProperties/source/thirdParty", RuleThirdParty}},
+		want:   []problem{{"/additionalProducerProperties/source/thirdParty", RulePartnerApp}},
 	},
 	{
 		name: "unknown payment code",

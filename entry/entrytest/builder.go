@@ -74,13 +74,13 @@ func (b *Builder) Currency(code string) *Builder {
 }
 
 // Source sets the entry's source, creating the additional producer
-// properties if needed. An API source gets a third party ("Entrytest",
+// properties if needed. An API source gets a partner application ("Entrytest",
 // "TEST"), as validation requires.
 func (b *Builder) Source(name entry.SourceCode) *Builder {
 	p := b.props()
 	p.Source = entry.Source{Name: name}
 	if name == entry.SourceAPI {
-		p.Source.ThirdParty = &entry.ThirdParty{Name: "Entrytest", Code: "TEST"}
+		p.Source.PartnerApp = &entry.PartnerApp{Name: "Entrytest", Code: "TEST"}
 	}
 	return b
 }
@@ -284,7 +284,7 @@ func Clone(e entry.Entry) entry.Entry {
 	if p := e.AdditionalProducerProperties; p != nil {
 		c := *p
 		c.AccountedAt = clonePtr(c.AccountedAt)
-		c.Source.ThirdParty = clonePtr(c.Source.ThirdParty)
+		c.Source.PartnerApp = clonePtr(c.Source.PartnerApp)
 		if c.PartnerMetadata != nil {
 			pm := *c.PartnerMetadata
 			pm.JSON = clonePtr(pm.JSON)
