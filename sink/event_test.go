@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/shopspring/decimal"
 )
 
@@ -56,7 +57,7 @@ func TestSeedAccountPayload(t *testing.T) {
 	if diff := cmp.Diff(want, ev); diff != "" {
 		t.Fatalf("DecodeEvent(seed) mismatch (-want +got):\n%s", diff)
 	}
-	if got := ev.Time().Format("2006-01-02T15:04:05.000Z"); got != "2024-01-30T15:17:19.000Z" {
+	if got := ev.Time().Format(report.TimeLayout); got != "2024-01-30T15:17:19.000Z" {
 		t.Errorf("Time() = %s", got)
 	}
 	out, err := ev.Encode()

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
@@ -88,7 +89,7 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 			return 0, err
 		}
 		ev := it.Event
-		fmt.Fprintf(w, "  %6d  %-30s %-40s %s\n", it.File.Offset, ev.Name, ev.ID, ev.Time().Format("2006-01-02T15:04:05.000Z"))
+		fmt.Fprintf(w, "  %6d  %-30s %-40s %s\n", it.File.Offset, ev.Name, ev.ID, ev.Time().Format(report.TimeLayout))
 		if _, err := replica.Apply(ev); err != nil {
 			fmt.Fprintf(w, "          not applied: %v\n", err)
 		}
@@ -126,7 +127,7 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 	}
 	fmt.Fprintf(w, "  daily reports: %d pages, %d changes listed, %d missing\n", len(pages), res.Expected, len(res.Missing))
 	for _, m := range res.Missing {
-		fmt.Fprintf(w, "    missing %s %s %s\n", m.Event, m.ID, time.UnixMilli(m.Timestamp).UTC().Format("2006-01-02T15:04:05.000Z"))
+		fmt.Fprintf(w, "    missing %s %s %s\n", m.Event, m.ID, time.UnixMilli(m.Timestamp).UTC().Format(report.TimeLayout))
 	}
 	if len(res.Missing) == 0 {
 		return 0, nil
