@@ -456,7 +456,7 @@ func (d *decoder) journal(j *Journal) error {
 		case "type":
 			var s string
 			err := d.str(&s)
-			j.Type = JournalType(s)
+			j.Type = JournalKind(s)
 			return 8, err
 		}
 		return d.unknown(false)

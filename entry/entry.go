@@ -120,8 +120,8 @@ type Journal struct {
 	CustomerReferenceCode string
 	// Name is the journal's name ("ACHATS"). Required.
 	Name string
-	// Type is the journal type label ("Achat"); see [JournalType].
-	Type JournalType
+	// Type is the journal type label ("Achat"); see [JournalKind].
+	Type JournalKind
 }
 
 // Currency is the currency of an entry.

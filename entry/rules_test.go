@@ -547,7 +547,7 @@ func TestSourcesAndEnums(t *testing.T) {
 	if SourceFEC.Label() != "Import FEC" || SourceCode("X").Valid() {
 		t.Error("source labels")
 	}
-	if JournalPurchase.Code() != "ACH" || JournalType("A Nouveaux").Code() != "AN" || JournalType("x").Valid() {
+	if JournalPurchase.Code() != "ACH" || JournalKind("A Nouveaux").Code() != "AN" || JournalKind("x").Valid() {
 		t.Error("journal codes")
 	}
 	if PaymentDirectDebit.TRA() != "PRE" || PaymentCode("XX").TRA() != "CHQ" || PaymentCode("XX").Valid() {

@@ -60,7 +60,7 @@ func (b *Builder) Date(d period.Date) *Builder {
 }
 
 // Journal sets the journal's code, name and type (its producer id stays).
-func (b *Builder) Journal(code, name string, typ entry.JournalType) *Builder {
+func (b *Builder) Journal(code, name string, typ entry.JournalKind) *Builder {
 	b.e.Journal.CustomerReferenceCode = code
 	b.e.Journal.Name = name
 	b.e.Journal.Type = typ
