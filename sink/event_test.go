@@ -77,7 +77,7 @@ func samples(t testing.TB) []*Event {
 		ObjectAccount:     &Account{Number: "411000", Label: "Clients", Collective: true, Letterable: true, Type: 2},
 		ObjectBankAccount: &BankAccount{Label: "Banque", IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP", Currency: "EUR", AccountID: acc},
 		ObjectEntry:       seedEntry(t),
-		ObjectJournal:     &Journal{Code: "AC", Label: "ACHATS", Type: JournalPurchase, CounterpartType: 1},
+		ObjectJournal:     &Journal{Code: "AC", Label: "ACHATS", Type: JournalTypePurchase, CounterpartType: 1},
 		ObjectParameter:   &Parameter{Code: "DEVISE", Label: "Devise de tenue", Value: "EUR"},
 		ObjectPeriod: &Period{Kind: period.KindSituation,
 			Start: mustDate("2024-01-01"), End: mustDate("2024-06-30"), ExerciseID: ex},

@@ -60,14 +60,14 @@ type Journal struct {
 
 // Journal types, as the platform numbers them.
 const (
-	JournalPurchase   = 1 // Achat
-	JournalMisc       = 2 // OD, opérations diverses
-	JournalOpening    = 3 // A-Nouveau
-	JournalBank       = 4 // Banque
-	JournalCash       = 5 // Caisse
-	JournalExchange   = 6 // Ecart de change
-	JournalAdjustment = 7 // Régularisation
-	JournalSales      = 8 // Vente
+	JournalTypePurchase   = 1 // Achat
+	JournalTypeMisc       = 2 // OD, opérations diverses
+	JournalTypeOpening    = 3 // A-Nouveau
+	JournalTypeBank       = 4 // Banque
+	JournalTypeCash       = 5 // Caisse
+	JournalTypeExchange   = 6 // Ecart de change
+	JournalTypeAdjustment = 7 // Régularisation
+	JournalTypeSales      = 8 // Vente
 )
 
 // Parameter is an accounting parameter of the entity (paramètre comptable),

@@ -116,7 +116,7 @@ func second() []*capture.Doc {
 		entryDoc("e2", 2, "2"), // new version, same content: no event
 		accountDoc("acc-601000", "Achats de marchandises", "2"), // renamed: Updated
 		retyped,
-		{Type: "journal", ID: "x1", Version: "2", Data: &sink.Journal{Code: "OD", Label: "Divers", Type: sink.JournalMisc},
+		{Type: "journal", ID: "x1", Version: "2", Data: &sink.Journal{Code: "OD", Label: "Divers", Type: sink.JournalTypeMisc},
 			Changed: time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)}, // another object: delete + insert
 		// e3 is gone: deleted
 	}
