@@ -47,8 +47,10 @@
 // own encoder: no global setting of the decimal package is read or changed,
 // and [decimal.Decimal.String] output is never used on the wire. Compare
 // amounts with Equal or Cmp, never ==. An amount has at most 40 significant
-// digits and an exponent within ±30; others are rejected with [ErrNumber].
-// [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
+// digits and an exponent within ±30; others are rejected with [ErrNumber],
+// when read and when written. [ParseAmount] and [AppendAmount] are this
+// codec, for the other amounts and rates of the SDK (the sink's payloads use
+// them). [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
 //
 // # Dates
 //
