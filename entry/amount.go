@@ -17,7 +17,9 @@ const (
 	maxExponent = 30
 )
 
-var errAmountRange = errors.New("amount out of range: at most 40 significant digits and an exponent within ±30")
+const limitsText = "at most 40 significant digits and an exponent within ±30"
+
+var errAmountRange = errors.New("amount out of range: " + limitsText)
 
 // ParseAmount reads an amount or a rate from the JSON number data (white
 // space around it is allowed) into a decimal that keeps its digits: "12.50"
@@ -32,7 +34,7 @@ func ParseAmount(data []byte) (decimal.Decimal, error) {
 		if k == jsonlex.Invalid {
 			return decimal.Decimal{}, fmt.Errorf("%w: %s is not a JSON value", ErrSyntax, quoteShort(string(data)))
 		}
-		return decimal.Decimal{}, fmt.Errorf("%w: amount: expected a number, got %s", ErrType, k)
+		return decimal.Decimal{}, fmt.Errorf("%w: expected a number, got %s", ErrType, k)
 	}
 	lit, err := l.Number()
 	if err == nil {
@@ -43,7 +45,7 @@ func ParseAmount(data []byte) (decimal.Decimal, error) {
 	}
 	d, err := parseAmount(lit)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("%w: %s: %w", ErrNumber, quoteShort(string(lit)), err)
+		return decimal.Decimal{}, fmt.Errorf("%w: %s: %s", ErrNumber, quoteShort(string(lit)), limitsText)
 	}
 	return d, nil
 }
@@ -69,7 +71,7 @@ func checkAmount(d decimal.Decimal) error {
 		return nil
 	}
 	if exp > maxExponent || exp < -maxExponent || d.NumDigits() > maxDigits {
-		return fmt.Errorf("%w: %s with exponent %d: %w", ErrNumber, shortDecimal(d), exp, errAmountRange)
+		return fmt.Errorf("%w: %s with exponent %d: %s", ErrNumber, shortDecimal(d), exp, limitsText)
 	}
 	return nil
 }

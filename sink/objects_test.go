@@ -1,0 +1,188 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/golden"
+	"github.com/shopspring/decimal"
+)
+
+// TestAmountWireForms decodes VAT and reconciliation payloads with
+// amounts written in several ways and writes them back: the digits of the
+// wire stay (12.50 stays 12.50); the golden file pins the wire forms.
+func TestAmountWireForms(t *testing.T) {
+	amounts := []struct{ in, want string }{
+		{"20", "20"},
+		{"20.00", "20.00"},
+		{"12.50", "12.50"},
+		{"5.5", "5.5"},
+		{"0.90", "0.90"},
+		{"-1234.5", "-1234.5"},
+		{"1e3", "1000"},
+		{"1.25E+1", "12.5"},
+		{"0.000000000000000000000000000001", "0.000000000000000000000000000001"},
+	}
+	var all bytes.Buffer
+	for _, a := range amounts {
+		for _, tt := range []struct {
+			name EventName
+			key  string
+		}{{VATInserted, "taux"}, {ReconciliationInserted, "montant"}} {
+			payload := fmt.Sprintf(`{"timestamp":1,"application_id":"app","entite_id":"ent","id":"x","%s":%s}`, tt.key, a.in)
+			ev, err := DecodeEvent(tt.name, []byte(payload))
+			if err != nil {
+				t.Fatalf("%s %s=%s: %v", tt.name, tt.key, a.in, err)
+			}
+			b, err := ev.Encode()
+			if err != nil {
+				t.Fatalf("%s %s=%s: Encode: %v", tt.name, tt.key, a.in, err)
+			}
+			if want := `"` + tt.key + `":` + a.want + `,`; !bytes.Contains(b, []byte(want)) {
+				t.Errorf("%s %s=%s: Encode() = %s, want it to hold %s", tt.name, tt.key, a.in, b, want)
+			}
+			all.WriteString(a.in + " " + string(b))
+		}
+	}
+	golden.Check(t, "amounts.golden", all.Bytes())
+}
+
+// TestAmountsRefused checks that a payload amount beyond the limits of the
+// entry amounts, or not a number, is refused with an error that names the
+// field and the rule, reading and writing.
+func TestAmountsRefused(t *testing.T) {
+	tests := []struct {
+		name  EventName
+		field string
+		value string
+		err   error
+	}{
+		{VATInserted, "taux", "1e-9999", entry.ErrNumber},
+		{VATInserted, "taux", "1e31", entry.ErrNumber},
+		{VATInserted, "taux", `"20.00"`, entry.ErrType},
+		{VATInserted, "taux", "true", entry.ErrType},
+		{ReconciliationInserted, "montant", "1e-9999", entry.ErrNumber},
+		{ReconciliationInserted, "montant", strings.Repeat("9", 41), entry.ErrNumber},
+		{ReconciliationInserted, "montant", `{"a":1}`, entry.ErrType},
+		{VATUpdated, "taux", "1e-9999", entry.ErrNumber},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.name)+"/"+tt.value, func(t *testing.T) {
+			payload := fmt.Sprintf(`{"timestamp":1,"application_id":"app","entite_id":"ent","id":"x","%s":%s}`, tt.field, tt.value)
+			ev, err := DecodeEvent(tt.name, []byte(payload))
+			if !errors.Is(err, tt.err) || !errors.Is(err, ErrPayload) {
+				t.Fatalf("DecodeEvent = %v, %v; want an error matching %v and ErrPayload", ev, err, tt.err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.field) || len(msg) > 300 {
+				t.Errorf("error %q (%d bytes) does not name %s in a few words", msg, len(msg), tt.field)
+			}
+		})
+	}
+	huge := decimal.New(1, -9999)
+	for _, data := range []any{&VAT{Code: "X", Rate: huge}, &Reconciliation{Amount: huge}} {
+		b, err := json.Marshal(data)
+		if !errors.Is(err, entry.ErrNumber) {
+			t.Errorf("json.Marshal(%T with 1e-9999) = %d bytes, %v; want an error matching entry.ErrNumber", data, len(b), err)
+		}
+		obj, _ := ObjectOf(data)
+		name, _ := NameOf(obj, Inserted)
+		if b, err := (&Event{Name: name, Envelope: env, Data: data}).Encode(); !errors.Is(err, entry.ErrNumber) {
+			t.Errorf("Encode(%T with 1e-9999) = %d bytes, %v; want an error matching entry.ErrNumber", data, len(b), err)
+		}
+	}
+}
+
+// TestEnumsOnTheWire checks each numbered enumeration of the payloads:
+// documented values and 0 (not set) are read, null leaves the field unset,
+// any other number or a non-integer is refused with an error matching
+// ErrEnum.
+func TestEnumsOnTheWire(t *testing.T) {
+	tests := []struct {
+		name     EventName
+		field    string
+		good     []string
+		bad      []string
+		getValue func(any) int
+	}{
+		{AccountInserted, "type", []string{"0", "1", "7"}, []string{"8", "-1", "1.5", `"1"`},
+			func(d any) int { return int(d.(*Account).Type) }},
+		{JournalInserted, "type", []string{"0", "1", "8"}, []string{"9", "-2", "true"},
+			func(d any) int { return int(d.(*Journal).Type) }},
+		{JournalInserted, "typeContrepartie", []string{"0", "1", "3"}, []string{"4", "1e0"},
+			func(d any) int { return int(d.(*Journal).CounterpartType) }},
+		{ThirdPartyInserted, "type", []string{"0", "1", "2", "4"}, []string{"3", "5", "-1"},
+			func(d any) int { return int(d.(*ThirdParty).Kind) }},
+		{VATInserted, "regime", []string{"0", "1", "8"}, []string{"9", "99999999999999999999"},
+			func(d any) int { return int(d.(*VAT).Regime) }},
+		{BranchInserted, "type", []string{"0", "1", "4"}, []string{"5"},
+			func(d any) int { return int(d.(*Branch).Type) }},
+		{BranchInserted, "nature", []string{"0", "1", "2"}, []string{"3"},
+			func(d any) int { return int(d.(*Branch).Nature) }},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.name)+"/"+tt.field, func(t *testing.T) {
+			decode := func(v string) (*Event, error) {
+				payload := fmt.Sprintf(`{"timestamp":1,"application_id":"app","entite_id":"ent","id":"x","%s":%s}`, tt.field, v)
+				return DecodeEvent(tt.name, []byte(payload))
+			}
+			for _, v := range tt.good {
+				ev, err := decode(v)
+				if err != nil {
+					t.Errorf("%s=%s: %v", tt.field, v, err)
+					continue
+				}
+				if got := fmt.Sprint(tt.getValue(ev.Data)); got != v {
+					t.Errorf("%s=%s read as %s", tt.field, v, got)
+				}
+			}
+			if ev, err := decode("null"); err != nil || tt.getValue(ev.Data) != 0 {
+				t.Errorf("%s=null: %v, %v; want 0, nil", tt.field, ev, err)
+			}
+			for _, v := range tt.bad {
+				if ev, err := decode(v); !errors.Is(err, ErrPayload) || !errors.Is(err, ErrEnum) || !strings.Contains(err.Error(), v) {
+					t.Errorf("%s=%s: %v, %v; want an error matching ErrPayload and ErrEnum that quotes the value", tt.field, v, ev, err)
+				}
+			}
+		})
+	}
+}
+
+func TestEnumStrings(t *testing.T) {
+	tests := []struct {
+		v     fmt.Stringer
+		valid bool
+		want  string
+	}{
+		{JournalTypePurchase, true, "purchase"},
+		{JournalTypeSales, true, "sales"},
+		{JournalType(0), false, "JournalType(0)"},
+		{JournalType(9), false, "JournalType(9)"},
+		{CounterpartFooter, true, "journal footer"},
+		{CounterpartType(4), false, "CounterpartType(4)"},
+		{Customer, true, "customer"},
+		{Other, true, "other"},
+		{ThirdPartyKind(3), false, "ThirdPartyKind(3)"},
+		{VATNormal, true, "normal"},
+		{VATReverseChargeServEU, true, "reverse charge, EU services"},
+		{VATRegime(9), false, "VATRegime(9)"},
+		{BranchHeadOffice, true, "head office"},
+		{BranchType(0), false, "BranchType(0)"},
+		{LegalPerson, true, "legal person"},
+		{PersonNature(3), false, "PersonNature(3)"},
+		{AccountType(7), true, "AccountType(7)"},
+		{AccountType(8), false, "AccountType(8)"},
+	}
+	for _, tt := range tests {
+		if got := tt.v.String(); got != tt.want {
+			t.Errorf("%#v.String() = %q, want %q", tt.v, got, tt.want)
+		}
+		if got := tt.v.(interface{ Valid() bool }).Valid(); got != tt.valid {
+			t.Errorf("%#v.Valid() = %v, want %v", tt.v, got, tt.valid)
+		}
+	}
+}
