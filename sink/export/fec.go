@@ -13,7 +13,7 @@ import (
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/shopspring/decimal"
 )
 
@@ -282,7 +282,7 @@ func yyyymmdd(d period.Date) string {
 
 // fecLine is one record, its columns formatted.
 type fecEntry struct {
-	doc     *capture.Doc
+	doc     *document.Doc
 	e       *entry.Entry
 	valid   period.Date
 	opening bool
@@ -292,7 +292,7 @@ type fecEntry struct {
 
 // Encode checks the entries, then writes the FEC. Errors: ErrNotEntry,
 // a *FECError (nothing is written), and w's errors.
-func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
+func (f *FEC) Encode(w io.Writer, docs []*document.Doc) error {
 	es, err := entries(docs)
 	if err != nil {
 		return err
@@ -358,7 +358,7 @@ func sortProblems(ps []FECProblem) {
 
 // entry formats one entry's lines and checks them, returning its problems
 // and its warnings.
-func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []FECProblem) {
+func (f *FEC) entry(d *document.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []FECProblem) {
 	var ps, ws []FECProblem
 	bad := func(line int, rule, format string, args ...any) {
 		ps = append(ps, FECProblem{Document: d.ID, Line: line, Rule: rule, Message: fmt.Sprintf(format, args...)})
