@@ -63,7 +63,23 @@ func (w *encoder) nullableDate(d *period.Date) {
 }
 
 func (w *encoder) entry(e *Entry) {
-	w.raw(`{"producerId":`)
+	w.b = append(w.b, '{')
+	if e.BranchID != "" {
+		w.raw(`"etablissement_id":`)
+		w.str(e.BranchID)
+		w.b = append(w.b, ',')
+	}
+	if e.Type != 0 {
+		w.raw(`"type":`)
+		w.b = strconv.AppendInt(w.b, int64(e.Type), 10)
+		w.b = append(w.b, ',')
+	}
+	if e.Validation != nil {
+		w.raw(`"validation":`)
+		w.b = strconv.AppendInt(w.b, int64(*e.Validation), 10)
+		w.b = append(w.b, ',')
+	}
+	w.raw(`"producerId":`)
 	w.str(e.ProducerID)
 	w.raw(`,"attachments":`)
 	w.attachments(e.Attachments)

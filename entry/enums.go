@@ -1,6 +1,9 @@
 package entry
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+)
 
 // The enumerations of this file are open: a value outside them decodes
 // without error and keeps its text, and validation reports it under a rule
@@ -69,6 +72,41 @@ func (t JournalKind) String() string { return string(t) }
 // Code returns the internal code of a known label ("Achat" → "ACH"), or ""
 // for an unknown one.
 func (t JournalKind) Code() string { return journalCodes[t] }
+
+// EntryType is the type of an entry in the accounting application, as a
+// sink's entry event numbers it (Cegid Loop écriture "type"). The set is
+// open: budget and other entries carry other numbers, which decode and
+// encode unchanged.
+type EntryType int
+
+// The entry types the platform names.
+const (
+	EntryGeneral EntryType = 1 // générale: validated, in the accounts
+	EntryOpening EntryType = 5 // à-nouveau: opening balance, in the accounts
+	EntryDraft   EntryType = 7 // brouillard: a draft, e.g. not yet validated from the accounting robot
+)
+
+// Valid reports whether t is one of the named types: general, opening or
+// draft.
+func (t EntryType) Valid() bool { return t == EntryGeneral || t == EntryOpening || t == EntryDraft }
+
+// Visible reports whether entries of type t are in the accounts, as the
+// accounting application shows them: general (1) and opening (5) entries.
+func (t EntryType) Visible() bool { return t == EntryGeneral || t == EntryOpening }
+
+// String returns "general", "opening" or "draft" for a named type, and
+// "EntryType(n)" for another.
+func (t EntryType) String() string {
+	switch t {
+	case EntryGeneral:
+		return "general"
+	case EntryOpening:
+		return "opening"
+	case EntryDraft:
+		return "draft"
+	}
+	return "EntryType(" + strconv.Itoa(int(t)) + ")"
+}
 
 // SourceCode is the code of an entry's source
 // (additionalProducerProperties.source.name).

@@ -186,3 +186,38 @@ func TestEnumStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryEventFields checks that an entry event keeps the fields the
+// platform adds beside the entry (etablissement_id, type, the deprecated
+// validation): decoded into the entry, written back after the envelope.
+func TestEntryEventFields(t *testing.T) {
+	seed := bytes.TrimSpace(readTestdata(t, "seed-entry.json"))
+	in := append([]byte(`{"timestamp":1706627839000,"application_id":"app","entite_id":"ent","id":"ecr-1",`+
+		`"etablissement_id":"etab-1","type":5,"validation":4,`), seed[1:]...)
+	ev, err := DecodeEvent(EntryInserted, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ev.Data.(*entry.Entry)
+	if e.BranchID != "etab-1" || e.Type != entry.EntryOpening || !e.Type.Visible() || e.Validation == nil || *e.Validation != 4 {
+		t.Fatalf("decoded BranchID %q, Type %v, Validation %v", e.BranchID, e.Type, e.Validation)
+	}
+	out, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"timestamp":1706627839000,"application_id":"app","entite_id":"ent","id":"ecr-1","etablissement_id":"etab-1","type":5,"validation":4,"producerId":`
+	if !bytes.HasPrefix(out, []byte(want)) {
+		t.Errorf("Encode() = %.200s..., want it to begin with %s", out, want)
+	}
+	var a, b any
+	if json.Unmarshal(in, &a) != nil || json.Unmarshal(out, &b) != nil || !jsonEqual(a, b) {
+		t.Errorf("decode then encode changed the payload:\n%s\n%s", in, out)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

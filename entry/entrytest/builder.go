@@ -257,6 +257,7 @@ func (b *Builder) checkSign(method string, d decimal.Decimal) bool {
 func Clone(e entry.Entry) entry.Entry {
 	e.Attachments = maps.Clone(e.Attachments)
 	e.DueDate = clonePtr(e.DueDate)
+	e.Validation = clonePtr(e.Validation)
 	e.Currency.Rate = clonePtr(e.Currency.Rate)
 	e.Movements = slices.Clone(e.Movements)
 	for i := range e.Movements {
