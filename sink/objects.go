@@ -38,7 +38,8 @@ type Account struct {
 	DefaultBreakdownID   *string     `json:"ventilationDefaut"`     // default analytical breakdown
 }
 
-// BankAccount is a bank account (compte bancaire), event objects "CompteBancaire".
+// BankAccount is a bank account (compte bancaire), event objects
+// "CompteBancaire".
 type BankAccount struct {
 	Label     string  `json:"libelle"`
 	IBAN      string  `json:"iban"`
@@ -47,6 +48,12 @@ type BankAccount struct {
 	AccountID *string `json:"compte_id"`  // its general-ledger account
 	JournalID *string `json:"journal_id"` // its bank journal
 	Closed    bool    `json:"ferme"`
+
+	// The platform publishes no model of bank accounts; these fields are
+	// the MyUnisoft MAD Bank model's, under its names.
+
+	RIB       *string `json:"RIB"`       // MyUnisoft MAD Bank model: the French bank details (relevé d'identité bancaire); nil (null) when none
+	IsDefault bool    `json:"isDefault"` // MyUnisoft MAD Bank model (additionalProducerProperties.isDefault): the default bank of the company, used for VAT payments
 }
 
 // Journal is a journal (journal), event objects "Journal".
@@ -101,16 +108,20 @@ func nullDate(d period.Date) *period.Date {
 	return &d
 }
 
-// Section is an analytical section (section analytique), event objects "Section".
+// Section is an analytical section (section analytique), event objects
+// "Section", with the fields of the Cegid Loop API Section model.
 type Section struct {
 	Code   string `json:"code"`
 	Label  string `json:"libelle"`
 	Axis   string `json:"axe"` // code of the section's axis
 	Closed bool   `json:"ferme"`
+
+	Description string `json:"description"` // Cegid Loop API Section model: the section's description
 }
 
 // ThirdParty is a customer, supplier, employee or other third party (tiers),
-// event objects "Tiers".
+// event objects "Tiers". Its fields are those of the Cegid Loop API Tiers
+// model.
 type ThirdParty struct {
 	Code                 string         `json:"code"` // auxiliary account code
 	Kind                 ThirdPartyKind `json:"type"`
@@ -121,10 +132,22 @@ type ThirdParty struct {
 	CounterpartAccountID *string        `json:"compteContrepartie_id"` // its control account
 	Letterable           bool           `json:"lettrable"`
 	Active               bool           `json:"actif"`
+
+	Nature       PersonNature `json:"nature"`     // Cegid Loop API Tiers model: natural or legal person, numbered as for branches
+	FirstName    string       `json:"prenom"`     // Cegid Loop API Tiers model: first name, for a natural person
+	UsualName    string       `json:"nomUsuel"`   // Cegid Loop API Tiers model: usual (trading) name
+	Phone        string       `json:"telephone"`  // Cegid Loop API Tiers model: phone number
+	Fax          string       `json:"fax"`        // Cegid Loop API Tiers model: fax number
+	Website      string       `json:"siteWeb"`    // Cegid Loop API Tiers model: web site
+	Address      RawJSON      `json:"adr"`        // Cegid Loop API Tiers model: postal address, an object whose fields are not published, kept as it is
+	BankDetails  RawJSON      `json:"rib"`        // Cegid Loop API Tiers model: bank details, an array whose items are not published, kept as it is
+	Validation   RawJSON      `json:"validation"` // Cegid Loop API Tiers model: validation status, of an unpublished type, kept as it is
+	SubjectToVAT bool         `json:"soumisTva"`  // Cegid Loop API Tiers model: subject to VAT
 }
 
-// VAT is a VAT parameter (paramètre de TVA), event objects "Tva". The rate
-// is a percentage, exact: 20 is 20 %.
+// VAT is a VAT parameter (paramètre de TVA), event objects "Tva", with the
+// fields of the Cegid Loop API Tva model. The rate is a percentage, exact:
+// 20 is 20 %.
 type VAT struct {
 	Code                string          `json:"code"`
 	Label               string          `json:"libelle"`
@@ -132,6 +155,9 @@ type VAT struct {
 	Regime              VATRegime       `json:"regime"`
 	CollectedAccountID  *string         `json:"compteCollecte_id"`
 	DeductibleAccountID *string         `json:"compteDeductible_id"`
+
+	Description string  `json:"description"` // Cegid Loop API Tva model: the parameter's description
+	Collection  RawJSON `json:"collecte"`    // Cegid Loop API Tva model: the accounts of collected VAT by kind of operation, an object whose fields are not fully published, kept as it is
 }
 
 // vatWire is the wire form of a VAT: the rate as a raw JSON number.
@@ -142,6 +168,8 @@ type vatWire struct {
 	Regime              VATRegime       `json:"regime"`
 	CollectedAccountID  *string         `json:"compteCollecte_id"`
 	DeductibleAccountID *string         `json:"compteDeductible_id"`
+	Description         string          `json:"description"`
+	Collection          RawJSON         `json:"collecte"`
 }
 
 // MarshalJSON writes the rate as a plain JSON number keeping its digits
@@ -151,7 +179,7 @@ func (v VAT) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(vatWire{v.Code, v.Label, rate, v.Regime, v.CollectedAccountID, v.DeductibleAccountID})
+	return json.Marshal(vatWire{v.Code, v.Label, rate, v.Regime, v.CollectedAccountID, v.DeductibleAccountID, v.Description, v.Collection})
 }
 
 // UnmarshalJSON reads the rate from a JSON number, keeping its digits, with
@@ -165,11 +193,13 @@ func (v *VAT) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*v = VAT{w.Code, w.Label, rate, w.Regime, w.CollectedAccountID, w.DeductibleAccountID}
+	*v = VAT{w.Code, w.Label, rate, w.Regime, w.CollectedAccountID, w.DeductibleAccountID, w.Description, w.Collection}
 	return nil
 }
 
-// Branch is a branch of the company (établissement), event objects "Etablissement".
+// Branch is a branch of the company (établissement), event objects
+// "Etablissement", with the fields of the Cegid Loop API Etablissement
+// model.
 type Branch struct {
 	Code        string       `json:"code"`
 	Name        string       `json:"nom"`
@@ -177,6 +207,8 @@ type Branch struct {
 	SIRET       string       `json:"siret"`
 	Type        BranchType   `json:"type"`
 	Nature      PersonNature `json:"nature"`
+
+	FirstName string `json:"prenom"` // Cegid Loop API Etablissement model: first name, for a natural person (at most 35 characters)
 }
 
 // Reconciliation is a bank reconciliation (rapprochement bancaire), event
@@ -252,6 +284,29 @@ func decodeAmount(key string, raw json.RawMessage) (decimal.Decimal, error) {
 		return decimal.Decimal{}, fmt.Errorf("%s: %w", key, err)
 	}
 	return d, nil
+}
+
+// RawJSON is a JSON value kept as it is, for the payload fields whose shape
+// the platform does not publish. nil is null: reading null gives nil, and
+// nil is written null. It must hold one valid JSON value, or be nil.
+type RawJSON []byte
+
+// MarshalJSON returns r, or null when r is nil or empty.
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// UnmarshalJSON keeps a copy of data, or nil for null.
+func (r *RawJSON) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*r = nil
+		return nil
+	}
+	*r = append((*r)[:0], data...)
+	return nil
 }
 
 // newData returns a new, empty value of the payload type of o.

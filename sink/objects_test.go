@@ -221,3 +221,70 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
+
+// TestPublicModelFields decodes payloads holding the fields of the
+// platform's public models and writes them back unchanged: the fields whose
+// shape is not published are kept as they are (RawJSON).
+func TestPublicModelFields(t *testing.T) {
+	const head = `{"timestamp":1,"application_id":"app","entite_id":"ent","id":"x",`
+	tests := []struct {
+		name  EventName
+		body  string
+		check func(any) bool
+	}{
+		{ThirdPartyInserted,
+			`"code":"D01","type":4,"nom":"Durand","raisonSociale":"","siret":"","email":"","compteContrepartie_id":null,"lettrable":true,"actif":true,` +
+				`"nature":1,"prenom":"Jean","nomUsuel":"JD","telephone":"0102030405","fax":"","siteWeb":"","adr":{"rue":"1 rue X","cp":"69001"},"rib":[{"iban":"FR76"}],"validation":true,"soumisTva":true}`,
+			func(d any) bool {
+				tp := d.(*ThirdParty)
+				return tp.Kind == Other && tp.Nature == NaturalPerson && tp.FirstName == "Jean" && tp.UsualName == "JD" && tp.Phone == "0102030405" &&
+					string(tp.Address) == `{"rue":"1 rue X","cp":"69001"}` && string(tp.BankDetails) == `[{"iban":"FR76"}]` && string(tp.Validation) == "true" && tp.SubjectToVAT
+			}},
+		{VATInserted,
+			`"code":"TR","libelle":"","taux":5.5,"regime":6,"compteCollecte_id":null,"compteDeductible_id":null,"description":"Taux réduit DOM","collecte":{"vente":"7","client":"411"}}`,
+			func(d any) bool {
+				v := d.(*VAT)
+				return v.Regime == VATOverseas && v.Description == "Taux réduit DOM" && string(v.Collection) == `{"vente":"7","client":"411"}` && v.Rate.String() == "5.5"
+			}},
+		{SectionInserted, `"code":"S1","libelle":"","axe":"AXE1","ferme":true,"description":"Atelier"}`,
+			func(d any) bool { s := d.(*Section); return s.Description == "Atelier" && s.Closed }},
+		{BranchInserted, `"code":"B","nom":"Martin","raisonSociale":"","siret":"","type":2,"nature":1,"prenom":"Anne"}`,
+			func(d any) bool { b := d.(*Branch); return b.Type == BranchSecondary && b.Nature == NaturalPerson && b.FirstName == "Anne" }},
+		{BankAccountInserted,
+			`"libelle":"CIC","iban":"FR76","bic":"CMCIFRPP","devise":"EUR","compte_id":null,"journal_id":null,"ferme":false,"RIB":"30007321451234567890043","isDefault":true}`,
+			func(d any) bool {
+				b := d.(*BankAccount)
+				return b.RIB != nil && *b.RIB == "30007321451234567890043" && b.IsDefault
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.name), func(t *testing.T) {
+			in := head + tt.body + "\n"
+			ev, err := DecodeEvent(tt.name, []byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(ev.Data) {
+				t.Errorf("decoded %+v", ev.Data)
+			}
+			out, err := ev.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != in {
+				t.Errorf("Encode() =\n%s\nwant\n%s", out, in)
+			}
+		})
+	}
+	// Absent and null raw fields are nil, and written null.
+	ev, err := DecodeEvent(ThirdPartyInserted, []byte(head+`"adr":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp := ev.Data.(*ThirdParty); tp.Address != nil || tp.BankDetails != nil {
+		t.Errorf("null adr and absent rib decode as %q and %q, want nil", tp.Address, tp.BankDetails)
+	}
+	if _, err := json.Marshal(&ThirdParty{Address: RawJSON("{")}); err == nil {
+		t.Error("a RawJSON holding invalid JSON encodes")
+	}
+}
