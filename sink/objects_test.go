@@ -249,7 +249,10 @@ func TestPublicModelFields(t *testing.T) {
 		{SectionInserted, `"code":"S1","libelle":"","axe":"AXE1","ferme":true,"description":"Atelier"}`,
 			func(d any) bool { s := d.(*Section); return s.Description == "Atelier" && s.Closed }},
 		{BranchInserted, `"code":"B","nom":"Martin","raisonSociale":"","siret":"","type":2,"nature":1,"prenom":"Anne"}`,
-			func(d any) bool { b := d.(*Branch); return b.Type == BranchSecondary && b.Nature == NaturalPerson && b.FirstName == "Anne" }},
+			func(d any) bool {
+				b := d.(*Branch)
+				return b.Type == BranchSecondary && b.Nature == NaturalPerson && b.FirstName == "Anne"
+			}},
 		{BankAccountInserted,
 			`"libelle":"CIC","iban":"FR76","bic":"CMCIFRPP","devise":"EUR","compte_id":null,"journal_id":null,"ferme":false,"RIB":"30007321451234567890043","isDefault":true}`,
 			func(d any) bool {
