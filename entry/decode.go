@@ -315,6 +315,22 @@ func (d *decoder) entry(e *Entry) error {
 			return bitMovements, d.movements(&e.Movements)
 		case "additionalProducerProperties":
 			return 0, d.producerProps(&e.AdditionalProducerProperties)
+		case "etablissement_id":
+			var id *string
+			err := d.nullableStr(&id)
+			if id != nil {
+				e.BranchID = *id
+			}
+			return 0, err
+		case "type":
+			var t *int
+			err := d.integer(&t, false)
+			if t != nil {
+				e.Type = EntryType(*t)
+			}
+			return 0, err
+		case "validation":
+			return 0, d.integer(&e.Validation, true)
 		}
 		return d.unknown(true)
 	})
@@ -526,7 +542,7 @@ func (d *decoder) journal(j *Journal) error {
 		case "type":
 			var s string
 			err := d.str(&s)
-			j.Type = JournalType(s)
+			j.Type = JournalKind(s)
 			return 8, err
 		}
 		return d.unknown(false)
@@ -759,6 +775,36 @@ func (d *decoder) unixTime(dst *UnixTime) error {
 	return nil
 }
 
+// integer decodes a JSON integer within ±(2³¹−1) into a new *int, or null
+// into nil when nullable; anything else is a type problem.
+func (d *decoder) integer(dst **int, nullable bool) error {
+	k := d.lex.Peek()
+	if k == jsonlex.Null && nullable {
+		*dst = nil
+		return d.lex.Null()
+	}
+	if k != jsonlex.Number {
+		if nullable {
+			return d.mismatch("integer or null", k)
+		}
+		return d.mismatch("integer", k)
+	}
+	lit, err := d.lex.Number()
+	if err != nil {
+		return err
+	}
+	n, err := parseAmount(lit) // 5, 5.0 and 5e0 are the integer 5, as in JSON Schema
+	if err != nil || !n.IsInteger() || n.Abs().GreaterThan(maxInt32) {
+		d.add(RuleType, "expected an integer within ±2147483647, got "+quote(lit))
+		return nil
+	}
+	v := int(n.IntPart())
+	*dst = &v
+	return nil
+}
+
+var maxInt32 = decimal.New(1<<31-1, 0)
+
 // maxUnix bounds createdAt to about ±31 million years, well within int64.
 var maxUnix = decimal.New(1, 15)
 
@@ -772,10 +818,10 @@ func (d *decoder) source(s *Source) error {
 			return 1, err
 		case "thirdParty":
 			if d.lex.Peek() == jsonlex.Null {
-				s.ThirdParty = nil
+				s.PartnerApp = nil
 				return 2, d.lex.Null()
 			}
-			t := &ThirdParty{}
+			t := &PartnerApp{}
 			tseen, ok, err := d.object(func(key []byte) (uint32, error) {
 				switch string(key) {
 				case "name":
@@ -786,7 +832,7 @@ func (d *decoder) source(s *Source) error {
 				return d.unknown(false)
 			})
 			if ok {
-				s.ThirdParty = t
+				s.PartnerApp = t
 				if err == nil {
 					d.required(tseen, "name", "code")
 				}

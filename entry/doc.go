@@ -49,8 +49,10 @@
 // own encoder: no global setting of the decimal package is read or changed,
 // and [decimal.Decimal.String] output is never used on the wire. Compare
 // amounts with Equal or Cmp, never ==. An amount has at most 40 significant
-// digits and an exponent within ±30; others are rejected with [ErrNumber].
-// [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
+// digits and an exponent within ±30; others are rejected with [ErrNumber],
+// when read and when written. [ParseAmount] and [AppendAmount] are this
+// codec, for the other amounts and rates of the SDK (the sink's payloads use
+// them). [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
 //
 // # Dates
 //
@@ -71,8 +73,8 @@
 // known enumeration values, balance (Σ debit = Σ credit), amount = credit −
 // debit, never both a debit and a credit, no negative debit, credit, section
 // amount or rate, at least two movements, per analytical axis rates summing
-// to 100 and section amounts to the line's absolute amount, a third party
-// for the API source, well-formed Base64 attachments, a positive currency
+// to 100 and section amounts to the line's absolute amount, a partner
+// application for the API source, well-formed Base64 attachments, a positive currency
 // rate and, when [ValidateOptions.InScope] is given, an entry date inside
 // the period (an exercise, an initialization scope).
 //

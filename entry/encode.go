@@ -7,11 +7,13 @@ import (
 
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/shopspring/decimal"
 )
 
 // encoder appends JSON to a buffer, keys in the order of seed 001, amounts
-// as plain numbers with their digits. The first error (an invalid date) is
-// kept and stops nothing; the caller checks it at the end.
+// as plain numbers with their digits. The first error (an invalid date, an
+// amount beyond the limits) is kept and stops nothing; the caller checks it
+// at the end.
 type encoder struct {
 	b   []byte
 	err error
@@ -20,6 +22,19 @@ type encoder struct {
 func (w *encoder) raw(s string) { w.b = append(w.b, s...) }
 
 func (w *encoder) str(s string) { w.b = appendString(w.b, s) }
+
+// amount writes d with its digits; one beyond the amount limits is written
+// as 0 and makes the encoding fail with an error matching ErrNumber.
+func (w *encoder) amount(d decimal.Decimal) {
+	if err := checkAmount(d); err != nil {
+		if w.err == nil {
+			w.err = err
+		}
+		w.b = append(w.b, '0')
+		return
+	}
+	w.b = appendAmount(w.b, d)
+}
 
 func (w *encoder) nullableStr(s *string) {
 	if s == nil {
@@ -48,7 +63,23 @@ func (w *encoder) nullableDate(d *period.Date) {
 }
 
 func (w *encoder) entry(e *Entry) {
-	w.raw(`{"producerId":`)
+	w.b = append(w.b, '{')
+	if e.BranchID != "" {
+		w.raw(`"etablissement_id":`)
+		w.str(e.BranchID)
+		w.b = append(w.b, ',')
+	}
+	if e.Type != 0 {
+		w.raw(`"type":`)
+		w.b = strconv.AppendInt(w.b, int64(e.Type), 10)
+		w.b = append(w.b, ',')
+	}
+	if e.Validation != nil {
+		w.raw(`"validation":`)
+		w.b = strconv.AppendInt(w.b, int64(*e.Validation), 10)
+		w.b = append(w.b, ',')
+	}
+	w.raw(`"producerId":`)
 	w.str(e.ProducerID)
 	w.raw(`,"attachments":`)
 	w.attachments(e.Attachments)
@@ -86,7 +117,7 @@ func (w *encoder) currency(c *Currency) {
 	w.str(c.Code)
 	if c.Rate != nil {
 		w.raw(`,"rate":`)
-		w.b = appendAmount(w.b, *c.Rate)
+		w.amount(*c.Rate)
 	}
 	w.b = append(w.b, '}')
 }
@@ -114,11 +145,11 @@ func (w *encoder) attachments(m map[string]Attachment) {
 
 func (w *encoder) value(v *MovementValue) {
 	w.raw(`{"credit":`)
-	w.b = appendAmount(w.b, v.Credit)
+	w.amount(v.Credit)
 	w.raw(`,"debit":`)
-	w.b = appendAmount(w.b, v.Debit)
+	w.amount(v.Debit)
 	w.raw(`,"amount":`)
-	w.b = appendAmount(w.b, v.Amount)
+	w.amount(v.Amount)
 	w.b = append(w.b, '}')
 }
 
@@ -216,9 +247,9 @@ func (w *encoder) section(s *AnalyticSection) {
 	w.raw(`{"producerId":`)
 	w.str(s.ProducerID)
 	w.raw(`,"amount":`)
-	w.b = appendAmount(w.b, s.Amount)
+	w.amount(s.Amount)
 	w.raw(`,"rate":`)
-	w.b = appendAmount(w.b, s.Rate)
+	w.amount(s.Rate)
 	w.raw(`,"code":`)
 	w.str(s.Code)
 	w.raw(`,"name":`)
@@ -241,7 +272,7 @@ func (w *encoder) producerProps(p *EntryAdditionalProducerProps) {
 	w.raw(`"source":{"name":`)
 	w.str(string(p.Source.Name))
 	w.raw(`,"thirdParty":`)
-	if t := p.Source.ThirdParty; t == nil {
+	if t := p.Source.PartnerApp; t == nil {
 		w.raw("null")
 	} else {
 		w.raw(`{"name":`)

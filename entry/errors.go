@@ -54,7 +54,7 @@ const (
 	RuleMovements       Rule = "movements"       // fewer than two movements
 	RuleAnalyticsRate   Rule = "analyticsRate"   // an axis's section rates do not sum to 100
 	RuleAnalyticsAmount Rule = "analyticsAmount" // an axis's section amounts do not sum to |amount|
-	RuleThirdParty      Rule = "thirdParty"      // source API without thirdParty
+	RulePartnerApp      Rule = "thirdParty"      // source API without its partner application (thirdParty)
 	RuleBase64          Rule = "base64"          // a Base64 attachment that is not standard base64
 	RuleCurrencyRate    Rule = "currencyRate"    // a currency rate that is not positive
 	RulePeriod          Rule = "period"          // entry date outside the given scope
@@ -90,7 +90,7 @@ var (
 	ErrMovements       = errors.New("entry: fewer than two movements")
 	ErrAnalyticsRate   = errors.New("entry: analytic rates do not sum to 100")
 	ErrAnalyticsAmount = errors.New("entry: analytic amounts do not sum to the line")
-	ErrThirdParty      = errors.New("entry: API source without third party")
+	ErrPartnerApp      = errors.New("entry: API source without partner application")
 	ErrBase64          = errors.New("entry: invalid base64 attachment")
 	ErrCurrencyRate    = errors.New("entry: currency rate not positive")
 	ErrPeriod          = errors.New("entry: date outside the period")
@@ -129,7 +129,7 @@ var rules = map[Rule]ruleInfo{
 	RuleMovements:       {ErrMovements, false, false},
 	RuleAnalyticsRate:   {ErrAnalyticsRate, false, false},
 	RuleAnalyticsAmount: {ErrAnalyticsAmount, false, false},
-	RuleThirdParty:      {ErrThirdParty, false, false},
+	RulePartnerApp:      {ErrPartnerApp, false, false},
 	RuleBase64:          {ErrBase64, false, false},
 	RuleCurrencyRate:    {ErrCurrencyRate, false, false},
 	RulePeriod:          {ErrPeriod, false, false},

@@ -8,7 +8,8 @@ package entry
 // MarshalJSON implements [encoding/json.Marshaler]: the seed 001 shape, keys
 // in order, amounts as plain JSON numbers with their digits, nil maps and
 // slices written as {} and [], nil nullable fields as null. It fails only
-// when a date is invalid (a *[period.DateError]); the zero Date is invalid.
+// when a date is invalid (a *[period.DateError]; the zero Date is invalid)
+// or an amount is beyond the limits of [ParseAmount] ([ErrNumber]).
 func (e Entry) MarshalJSON() ([]byte, error) {
 	w := encoder{b: make([]byte, 0, 2048)}
 	w.entry(&e)
@@ -64,11 +65,12 @@ func (m *Movement) UnmarshalJSON(data []byte) error {
 	return decodeReport(data, false, func(d *decoder) error { return d.movement(m) })
 }
 
-// MarshalJSON writes {"credit":…,"debit":…,"amount":…} with plain numbers.
+// MarshalJSON writes {"credit":…,"debit":…,"amount":…} with plain numbers;
+// an amount beyond the limits of [ParseAmount] fails ([ErrNumber]).
 func (v MovementValue) MarshalJSON() ([]byte, error) {
 	w := encoder{}
 	w.value(&v)
-	return w.b, nil
+	return w.b, w.err
 }
 
 // UnmarshalJSON reads {"credit":…,"debit":…,"amount":…}; the three keys are
@@ -82,7 +84,7 @@ func (v *MovementValue) UnmarshalJSON(data []byte) error {
 func (s AnalyticSection) MarshalJSON() ([]byte, error) {
 	w := encoder{}
 	w.section(&s)
-	return w.b, nil
+	return w.b, w.err
 }
 
 // UnmarshalJSON reads one section; its five keys are required. Errors are
@@ -96,7 +98,7 @@ func (s *AnalyticSection) UnmarshalJSON(data []byte) error {
 func (c Currency) MarshalJSON() ([]byte, error) {
 	w := encoder{}
 	w.currency(&c)
-	return w.b, nil
+	return w.b, w.err
 }
 
 // UnmarshalJSON reads a currency object; "code" is required. Errors are

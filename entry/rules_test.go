@@ -254,9 +254,9 @@ var mutations = []mutation{
 		want:   []pathRule{{"/additionalProducerProperties/source/name", RuleSource}},
 	},
 	{
-		name:   "API source without third party",
+		name:   "API source without partner application",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["thirdParty"] = nil },
-		want:   []pathRule{{"/additionalProducerProperties/source/thirdParty", RuleThirdParty}},
+		want:   []pathRule{{"/additionalProducerProperties/source/thirdParty", RulePartnerApp}},
 	},
 	{
 		name: "unknown payment code",
@@ -548,7 +548,7 @@ func TestSourcesAndEnums(t *testing.T) {
 	if SourceFEC.Label() != "Import FEC" || SourceCode("X").Valid() {
 		t.Error("source labels")
 	}
-	if JournalPurchase.Code() != "ACH" || JournalType("A Nouveaux").Code() != "AN" || JournalType("x").Valid() {
+	if JournalPurchase.Code() != "ACH" || JournalKind("A Nouveaux").Code() != "AN" || JournalKind("x").Valid() {
 		t.Error("journal codes")
 	}
 	if PaymentDirectDebit.TRA() != "PRE" || PaymentCode("XX").TRA() != "CHQ" || PaymentCode("XX").Valid() {

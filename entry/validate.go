@@ -147,7 +147,7 @@ func newChecker(opts *ValidateOptions) *checker {
 // Validate checks e against every rule that does not need the JSON text:
 // the value rules the embedded schema also checks (non-empty ids, valid
 // dates, journal code, ISO 4217 currency, known enumeration values) and the
-// business rules (balance, amounts, analytics, third party, base64, period).
+// business rules (balance, amounts, analytics, partner application, base64, period).
 // It returns nil or a *[ValidationError] listing every problem, sorted by
 // path then rule.
 //
@@ -155,7 +155,7 @@ func newChecker(opts *ValidateOptions) *checker {
 // [ErrDate], [ErrJournalCode], [ErrCurrency], [ErrCurrencyRate],
 // [ErrJournalType], [ErrSource], [ErrPaymentCode], [ErrAttachmentType],
 // [ErrBase64], [ErrMovements], [ErrNegative], [ErrDebitCredit], [ErrAmount],
-// [ErrUnbalanced], [ErrAnalyticsRate], [ErrAnalyticsAmount], [ErrThirdParty]
+// [ErrUnbalanced], [ErrAnalyticsRate], [ErrAnalyticsAmount], [ErrPartnerApp]
 // and [ErrPeriod].
 //
 // Structural problems (wrong JSON types, missing keys, lettering shapes) are
@@ -410,8 +410,8 @@ func (c *checker) producerProps(path string, p *EntryAdditionalProducerProps) {
 	if !p.Source.Name.Valid() {
 		c.add(path+"/source/name", RuleSource, "unknown entry source "+quoteShort(string(p.Source.Name)))
 	}
-	if p.Source.Name == SourceAPI && p.Source.ThirdParty == nil {
-		c.add(path+"/source/thirdParty", RuleThirdParty, "source API must name its third party")
+	if p.Source.Name == SourceAPI && p.Source.PartnerApp == nil {
+		c.add(path+"/source/thirdParty", RulePartnerApp, "source API must name its partner application (thirdParty)")
 	}
 	for k, cm := range p.Comments {
 		if _, err := cm.Day(); err != nil {

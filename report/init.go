@@ -226,8 +226,8 @@ func decode[T any, P interface {
 	return v, nil
 }
 
-// TimeLayout is the layout of the time in report file names: the sink's own,
-// UTC with exactly three fraction digits.
+// TimeLayout is the layout of the time in every sink file name, event files
+// and reports alike: UTC with exactly three fraction digits.
 const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 const initPrefix, initExt = "initialisation-report-", ".json"

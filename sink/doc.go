@@ -35,7 +35,7 @@
 //
 // where the namespace defaults to [DefaultNamespace], the offset is the
 // message's position in its topic and the time is the UTC instant the file
-// was produced, to the millisecond ([TimeLayout]). [FileName] formats and
+// was produced, to the millisecond ([report.TimeLayout]). [FileName] formats and
 // [ParseFileName] parses them; parsing is the exact inverse of formatting and
 // rejects anything else with a [*FileNameError] naming the offending part.
 // Files are stored under "<entite_id>/<file name>" ([Key]).

@@ -40,7 +40,7 @@ func randomHistory(rng *rand.Rand) history {
 			id := accounts[rng.IntN(len(accounts))]
 			cur, ok := h.want[sink.ObjectAccount][id].(*sink.Account)
 			if !ok {
-				a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", ts), Type: 1 + rng.IntN(7)}
+				a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", ts), Type: sink.AccountType(1 + rng.IntN(7))}
 				add(&sink.Event{Name: sink.AccountInserted, Envelope: env(id), Data: a})
 				h.want.set(sink.ObjectAccount, id, a)
 				continue
@@ -53,7 +53,7 @@ func randomHistory(rng *rand.Rand) history {
 				nu.Closed = !nu.Closed
 			}
 			if rng.IntN(2) == 0 {
-				nu.Type = 1 + rng.IntN(7)
+				nu.Type = sink.AccountType(1 + rng.IntN(7))
 			}
 			changed, err := sink.Changes(cur, &nu)
 			if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
@@ -65,8 +66,8 @@ func (s *source) find(id string) *invoice {
 }
 
 // snapshot lists every document, as a poll of the API would.
-func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
-	return func(yield func(*capture.Doc, error) bool) {
+func (s *source) snapshot() iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		for _, inv := range s.invoices {
 			e := sinktest.Entry(inv.id, 2024, inv.n)
 			if inv.net != "" { // a corrected amount, VAT 20 %
@@ -81,7 +82,7 @@ func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
 			}
 			validated := e.Date.AddDays(3)
 			e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &validated, Source: entry.Source{Name: entry.SourceManual}}
-			d := &capture.Doc{
+			d := &document.Doc{
 				Type: "purchase_invoice", ID: inv.id, Version: fmt.Sprint(inv.version), Data: e,
 				Changed: inv.created.Add(time.Duration(inv.version) * time.Hour),
 				Status:  inv.status, Created: inv.created, InvoiceDate: e.Date,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/internal/cli"
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
@@ -107,7 +108,7 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 			continue
 		}
 		ev := it.Event
-		fmt.Fprintf(w, "  %6d  %-30s %-40s %s\n", it.File.Offset, ev.Name, ev.ID, ev.Time().Format(sink.TimeLayout))
+		fmt.Fprintf(w, "  %6d  %-30s %-40s %s\n", it.File.Offset, ev.Name, ev.ID, ev.Time().Format(report.TimeLayout))
 		out, err := replica.Apply(ev)
 		switch {
 		case err != nil:
@@ -161,7 +162,7 @@ func readEntity(ctx context.Context, w io.Writer, r *sink.Reader, entity string,
 	d := c.Daily
 	fmt.Fprintf(w, "    daily reports: %d changes listed, %d missing\n", d.Expected, len(d.Missing))
 	for _, m := range d.Missing {
-		fmt.Fprintf(w, "      missing %s %s %s\n", m.Event, m.ID, time.UnixMilli(m.Timestamp).UTC().Format(sink.TimeLayout))
+		fmt.Fprintf(w, "      missing %s %s %s\n", m.Event, m.ID, time.UnixMilli(m.Timestamp).UTC().Format(report.TimeLayout))
 	}
 	if len(d.Missing) > 0 {
 		if d.Days > sink.MaxReinitDays {

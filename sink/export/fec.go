@@ -15,7 +15,7 @@ import (
 	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/shopspring/decimal"
 )
 
@@ -264,7 +264,7 @@ func yyyymmdd(d period.Date) string {
 
 // fecLine is one record, its columns formatted.
 type fecEntry struct {
-	doc     *capture.Doc
+	doc     *document.Doc
 	e       *entry.Entry
 	valid   period.Date
 	opening bool
@@ -274,7 +274,7 @@ type fecEntry struct {
 
 // Encode checks the entries, then writes the FEC. Errors: ErrNotEntry,
 // a *FECError (nothing is written), and w's errors.
-func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
+func (f *FEC) Encode(w io.Writer, docs []*document.Doc) error {
 	es, err := entries(docs)
 	if err != nil {
 		return err
@@ -336,7 +336,7 @@ func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
 
 // entry formats one entry's lines and checks them, returning its problems
 // and its warnings.
-func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []*FECProblem, []*FECProblem) {
+func (f *FEC) entry(d *document.Doc, e *entry.Entry) (*fecEntry, []*FECProblem, []*FECProblem) {
 	var ps, ws []*FECProblem
 	docPath := jsonptr.Key("", d.ID)
 	// line is the movement's number from 1, 0 for the entry as a whole.
