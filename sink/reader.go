@@ -139,6 +139,13 @@ type ReadOptions struct {
 	// *entry.ValidationError, each problem with its JSON Pointer and rule)
 	// in place of its event, and reading goes on.
 	ValidateEntries *entry.ValidateOptions
+	// VisibleEntriesOnly, when set, leaves out the insertions of entries
+	// that the accounting application does not show: those whose type
+	// (the event's "type") is set and is neither general (1) nor opening
+	// (5), such as drafts (7). Their deletions still come, so an entry
+	// that becomes a draft leaves the replica. Stats().Filtered counts
+	// what was left out.
+	VisibleEntriesOnly bool
 }
 
 // Item is one event read from the sink, with the file it came from.
@@ -163,6 +170,7 @@ type Stats struct {
 	Duplicates int       // re-deliveries dropped: same event name, object id, timestamp and content as an earlier event
 	Conflicts  int       // events yielded with the name, object id and timestamp of an earlier event but other content
 	Errors     int       // event files yielded as errors: unreadable, too large, or not decoding
+	Filtered   int       // events left out by ReadOptions.VisibleEntriesOnly
 	Reports    int       // initialization and daily report files, not yielded (see Reader.DailyReports)
 	Skipped    []Skipped // files that are not events, in key order
 }
@@ -277,6 +285,10 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 				s.positions = map[EventName]int64{}
 			}
 			s.positions[ev.Name] = max(s.positions[ev.Name], res.item.File.Offset)
+			if e, ok := ev.Data.(*entry.Entry); ok && s.opts.VisibleEntriesOnly && e.Type != 0 && !e.Type.Visible() {
+				s.stats.Filtered++
+				continue
+			}
 			id := string(ev.Name) + "\x00" + ev.ID + "\x00" + strconv.FormatInt(ev.Timestamp, 10)
 			k := [2]uint64{maphash.String(seed1, id), maphash.String(seed2, id)}
 			if sum, dup := seen[k]; dup {

@@ -184,3 +184,41 @@ func TestIssue13ValidateEntries(t *testing.T) {
 		t.Errorf("without ValidateEntries: %d items, errors %v; want both entries", len(items), errs)
 	}
 }
+
+// VisibleEntriesOnly keeps only the entries the accounting application
+// shows (general and opening); an entry that becomes a draft leaves.
+func TestIssue13VisibleEntriesOnly(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: func() time.Time { return time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC) }})
+	mk := func(id string, ts int64, typ entry.EntryType) *sink.Event {
+		e := sinktest.Entry(id, 2024, 1)
+		e.Type = typ
+		return &sink.Event{Name: sink.EntryInserted, Envelope: sink.Envelope{Timestamp: ts, ApplicationID: "a", EntityID: entity, ID: id}, Data: e}
+	}
+	evs := []*sink.Event{mk("general", 1, entry.EntryGeneral), mk("opening", 1, entry.EntryOpening), mk("draft", 1, entry.EntryDraft),
+		mk("unset", 1, 0), mk("tobedraft", 1, entry.EntryGeneral),
+		{Name: sink.EntryDeleted, Envelope: sink.Envelope{Timestamp: 2, ApplicationID: "a", EntityID: entity, ID: "tobedraft"}, Update: true},
+		mk("tobedraft", 2, entry.EntryDraft)}
+	if _, err := w.WriteBatch(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := sink.NewReader(store, nil)
+	st := r.Read(ctx, entity, &sink.ReadOptions{VisibleEntriesOnly: true})
+	replica := sink.NewReplica(entity)
+	for it, err := range st.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := replica.Apply(it.Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for id := range sink.All[*entry.Entry](replica) {
+		ids = append(ids, id)
+	}
+	if want := []string{"general", "opening", "unset"}; !slices.Equal(ids, want) || st.Stats().Filtered != 2 {
+		t.Errorf("entries %q, %d filtered; want %q and 2", ids, st.Stats().Filtered, want)
+	}
+}
