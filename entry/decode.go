@@ -1,6 +1,7 @@
 package entry
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
@@ -32,6 +33,11 @@ type decoder struct {
 
 	open bool // skip undeclared keys of closed objects too (Decode)
 
+	// extra, when set (DecodeExtra), receives the undeclared members, by
+	// JSON Pointer, with their JSON text (aliasing data).
+	extra map[string]json.RawMessage
+	data  []byte
+
 	pathBuf [96]byte // backing store of path for usual depths
 }
 
@@ -48,7 +54,13 @@ func (d *decoder) atSyntaxError(err error) {
 // reports whether decoding went through: false for malformed JSON or a
 // document of the wrong JSON type, after which nothing is worth validating.
 func decodeDoc(data []byte, open bool, c, v *checker, fn func(*decoder) error) bool {
-	d := &decoder{c: c, v: v, open: open}
+	return decodeDocExtra(data, open, nil, c, v, fn)
+}
+
+// decodeDocExtra is decodeDoc that hands the undeclared members to extra,
+// when not nil.
+func decodeDocExtra(data []byte, open bool, extra map[string]json.RawMessage, c, v *checker, fn func(*decoder) error) bool {
+	d := &decoder{c: c, v: v, open: open, extra: extra, data: data}
 	d.path = d.pathBuf[:0]
 	d.lex.Reset(data)
 	kind := d.lex.Peek()
@@ -164,7 +176,16 @@ func (d *decoder) unknown(closed bool) (uint32, error) {
 	if closed && !d.open {
 		d.add(RuleUnknownField, "unknown field")
 	}
-	return 0, d.skip()
+	if d.extra == nil {
+		return 0, d.skip()
+	}
+	d.lex.Peek() // past white space
+	start := d.lex.Offset()
+	err := d.skip()
+	if err == nil {
+		d.extra[string(d.path)] = d.data[start:d.lex.Offset()]
+	}
+	return 0, err
 }
 
 // required records a problem for every name whose bit is not in seen.

@@ -5,6 +5,8 @@ package entry
 // straight from the JSON number text into decimals that keep their digits,
 // and keys written in the order of seed 001.
 
+import "encoding/json"
+
 // MarshalJSON implements [encoding/json.Marshaler]: the seed 001 shape, keys
 // in order, amounts as plain JSON numbers with their digits, nil maps and
 // slices written as {} and [], nil nullable fields as null. It fails only
@@ -48,6 +50,21 @@ func Decode(data []byte) (Entry, error) {
 	var e Entry
 	err := decodeReport(data, true, func(d *decoder) error { return d.entry(&e) })
 	return e, err
+}
+
+// DecodeExtra is [Decode] that also returns the members the entry model does
+// not declare, at any depth, by JSON Pointer ("/movements/0/newField"), with
+// their JSON text (aliasing data): what a newer platform added, for a reader
+// that must keep it. The map is nil when there are none.
+func DecodeExtra(data []byte) (Entry, map[string]json.RawMessage, error) {
+	var e Entry
+	extra := map[string]json.RawMessage{}
+	c := newChecker(nil)
+	decodeDocExtra(data, true, extra, c, nil, func(d *decoder) error { return d.entry(&e) })
+	if len(extra) == 0 {
+		extra = nil
+	}
+	return e, extra, c.result()
 }
 
 // MarshalJSON implements [encoding/json.Marshaler] for one movement, as

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,6 +77,72 @@ func TestExtraValidation(t *testing.T) {
 		e.Extra = bad
 		if _, err := e.Encode(); err == nil {
 			t.Errorf("Extra %v was accepted", bad)
+		}
+	}
+}
+
+// addNested adds an unknown member to random objects below the top level
+// of v, a generic JSON value, and reports how many it added. It leaves out
+// the objects where a new member is not an unknown field: attachments (a
+// map of names) and lettering (exactly two members, a rule of the model).
+func addNested(v any, rng *rand.Rand, depth int) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(x))
+		for _, k := range keys {
+			if k == "attachments" || k == "lettering" {
+				continue
+			}
+			n += addNested(x[k], rng, depth+1)
+		}
+		if depth > 0 && rng.IntN(2) == 0 {
+			x[fmt.Sprint("nouveau", depth, "_", n)] = map[string]any{"v": json.Number("1.50")}
+			n++
+		}
+	case []any:
+		for _, e := range x {
+			n += addNested(e, rng, depth+1)
+		}
+	}
+	return n
+}
+
+// TestLosslessEntryRoundTrip: an entry event with members the SDK has never
+// seen at every depth (movements, values, analytics, ...) decodes then
+// encodes to the same JSON value.
+func TestLosslessEntryRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ev *Event
+	for _, e := range samples(t) {
+		if e.Name == EntryInserted {
+			ev = e
+		}
+	}
+	data, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		v := jsonValueOf(t, data)
+		added := addNested(v, rng, 0)
+		in, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := DecodeEvent(ev.Name, in)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, in)
+		}
+		if len(dec.Extra) != added {
+			t.Errorf("%d unknown members kept, %d added", len(dec.Extra), added)
+		}
+		out, err := dec.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(jsonValueOf(t, in), jsonValueOf(t, out)); diff != "" {
+			t.Fatalf("decode then encode changed the JSON value (-in +out):\n%s", diff)
 		}
 	}
 }
