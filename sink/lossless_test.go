@@ -3,6 +3,7 @@ package sink
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -143,6 +144,20 @@ func TestLosslessEntryRoundTrip(t *testing.T) {
 		}
 		if diff := cmp.Diff(jsonValueOf(t, in), jsonValueOf(t, out)); diff != "" {
 			t.Fatalf("decode then encode changed the JSON value (-in +out):\n%s", diff)
+		}
+	}
+}
+
+// A member name repeated at any depth of a payload is refused: which value
+// would be the platform's is not knowable.
+func TestIssue13RepeatedNamesAtAnyDepth(t *testing.T) {
+	for _, p := range []string{
+		`{"timestamp":1,"application_id":"a","entite_id":"e","id":"x","numero":"1","numero":"2"}`,
+		`{"timestamp":1,"application_id":"a","entite_id":"e","id":"x","nouveau":{"v":1,"v":2}}`,
+		`{"timestamp":1,"application_id":"a","entite_id":"e","id":"x","adr":[{"ville":"A","ville":"B"}]}`,
+	} {
+		if _, err := DecodeEvent(ThirdPartyInserted, []byte(p)); !errors.Is(err, ErrPayload) {
+			t.Errorf("DecodeEvent(%s) = %v, want ErrPayload", p, err)
 		}
 	}
 }

@@ -38,3 +38,17 @@ func TestInsertMembers(t *testing.T) {
 		t.Errorf("malformed: %v", err)
 	}
 }
+
+// Skip and Raw refuse a member name repeated in its object, at any depth.
+func TestSkipRepeatedNames(t *testing.T) {
+	for _, doc := range []string{`{"a":1,"a":2}`, `[{"x":{"b":1,"c":2,"b":3}}]`, `{"k":{"\u0061":1,"a":2}}`} {
+		l := jsonlex.New([]byte(doc))
+		if _, err := l.Raw(); !errors.Is(err, jsonlex.ErrSyntax) {
+			t.Errorf("Raw(%s) = %v, want a syntax error", doc, err)
+		}
+	}
+	l := jsonlex.New([]byte(`{"a":{"a":1},"b":[{"a":1},{"a":2}]}`))
+	if err := l.Skip(); err != nil {
+		t.Errorf("the same name in different objects: %v", err)
+	}
+}

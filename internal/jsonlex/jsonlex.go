@@ -506,7 +506,8 @@ func hex4(d []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// Skip reads and discards one value of any kind, checking its syntax.
+// Skip reads and discards one value of any kind, checking its syntax: a
+// member name repeated in an object, at any depth, is a *SyntaxError too.
 func (l *Lexer) Skip() error { return l.skip(0) }
 
 func (l *Lexer) skip(depth int) error {
@@ -534,9 +535,17 @@ func (l *Lexer) skip(depth int) error {
 		}
 		return err
 	case Object:
+		var names Names
 		more, err := l.ObjectStart()
 		for err == nil && more {
-			if _, err = l.Key(); err == nil {
+			start := l.pos
+			var repeated bool
+			if _, repeated, err = l.Member(&names); err == nil {
+				if repeated {
+					l.pos = start
+					l.skipSpace()
+					return l.errorf("member name repeated in its object")
+				}
 				if err = l.skip(depth + 1); err == nil {
 					more, err = l.ObjectNext()
 				}
