@@ -2,8 +2,10 @@ package entry
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/shopspring/decimal"
 )
 
@@ -15,7 +17,73 @@ const (
 	maxExponent = 30
 )
 
-var errAmountRange = errors.New("amount out of range: at most 40 significant digits and an exponent within ±30")
+const limitsText = "at most 40 significant digits and an exponent within ±30"
+
+var errAmountRange = errors.New("amount out of range: " + limitsText)
+
+// ParseAmount reads an amount or a rate from the JSON number data (white
+// space around it is allowed) into a decimal that keeps its digits: "12.50"
+// gives 12.50, not 12.5. It is the codec of every amount and rate of the
+// SDK, with the limits of an entry's amounts: at most 40 significant digits
+// and a decimal exponent within ±30. Errors match [ErrNumber] for a number
+// beyond the limits ("1e-9999"), [ErrType] for any other JSON value (a
+// string, even "12.50", or null) and [ErrSyntax] for malformed JSON.
+func ParseAmount(data []byte) (decimal.Decimal, error) {
+	l := jsonlex.New(data)
+	if k := l.Peek(); k != jsonlex.Number {
+		if k == jsonlex.Invalid {
+			return decimal.Decimal{}, fmt.Errorf("%w: %s is not a JSON value", ErrSyntax, quoteShort(string(data)))
+		}
+		return decimal.Decimal{}, fmt.Errorf("%w: expected a number, got %s", ErrType, k)
+	}
+	lit, err := l.Number()
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	d, err := parseAmount(lit)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%w: %s: %s", ErrNumber, quoteShort(string(lit)), limitsText)
+	}
+	return d, nil
+}
+
+// AppendAmount appends d to dst as a plain JSON number with exactly its
+// digits (12.50 is written 12.50, 1200 is written 1200; never an exponent),
+// without reading decimal's global settings. A d beyond the limits of
+// [ParseAmount] is not written: the error matches [ErrNumber], so that
+// nothing the SDK writes is refused when read back.
+func AppendAmount(dst []byte, d decimal.Decimal) ([]byte, error) {
+	if err := checkAmount(d); err != nil {
+		return dst, err
+	}
+	return appendAmount(dst, d), nil
+}
+
+// checkAmount returns an error matching ErrNumber when d is beyond the
+// limits of parseAmount. Zero with a positive exponent is written "0" and
+// passes.
+func checkAmount(d decimal.Decimal) error {
+	exp := d.Exponent()
+	if d.IsZero() && exp >= 0 {
+		return nil
+	}
+	if exp > maxExponent || exp < -maxExponent || d.NumDigits() > maxDigits {
+		return fmt.Errorf("%w: %s with exponent %d: %s", ErrNumber, shortDecimal(d), exp, limitsText)
+	}
+	return nil
+}
+
+// shortDecimal names d in an error without writing thousands of digits.
+func shortDecimal(d decimal.Decimal) string {
+	c := d.Coefficient().String()
+	if len(c) > 20 {
+		c = c[:20] + "..."
+	}
+	return "coefficient " + c
+}
 
 // parseAmount converts the literal of a JSON number (already checked by the
 // lexer) into a decimal that keeps its digits: "12.50" gives coefficient
@@ -92,6 +160,10 @@ func parseAmount(lit []byte) (decimal.Decimal, error) {
 	}
 	return decimal.New(c, int32(exp)), nil
 }
+
+// amountText returns d as [appendAmount] writes it, with all its digits
+// (130.00, never 130), for messages.
+func amountText(d decimal.Decimal) string { return string(appendAmount(nil, d)) }
 
 // appendAmount appends d as a plain JSON number with exactly its digits:
 // coefficient 1250 with exponent -2 is written 12.50, coefficient 12 with

@@ -77,7 +77,7 @@ type floatEntry struct {
 		AccountedAt *string `json:"accountedAt"`
 		Source      struct {
 			Name       string `json:"name"`
-			ThirdParty *struct {
+			PartnerApp *struct {
 				Name string `json:"name"`
 				Code string `json:"code"`
 			} `json:"thirdParty"`

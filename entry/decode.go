@@ -1,6 +1,7 @@
 package entry
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
@@ -11,18 +12,31 @@ import (
 )
 
 // decoder walks a JSON document once with a jsonlex.Lexer and fills the
-// typed structs. It records every structural problem (wrong type, missing or
-// unknown key, invalid date, lettering shape) with its JSON Pointer and keeps
-// going, skipping the offending value; only malformed JSON stops it.
+// typed structs. It reports every structural problem (wrong type, missing,
+// unknown or repeated key, invalid date, lettering shape) with its JSON
+// Pointer to its checker and keeps going, skipping the offending value;
+// only malformed JSON stops it.
 type decoder struct {
-	lex   jsonlex.Lexer
-	path  []byte // JSON Pointer of the value being decoded
-	probs []*FieldError
+	lex  jsonlex.Lexer
+	path []byte   // JSON Pointer of the value being decoded
+	c    *checker // receives the problems
+	n    int      // problems reported so far
+
+	// v, when set (Parse), validates each movement as soon as it is
+	// decoded, and learns where decoding failed (see checker.failed).
+	v *checker
+
+	depth int // nesting level of the value being decoded, 0 for the document
 
 	syntaxPath    string // where malformed JSON was met
 	syntaxPathSet bool
 
 	open bool // skip undeclared keys of closed objects too (Decode)
+
+	// extra, when set (DecodeExtra), receives the undeclared members, by
+	// JSON Pointer, with their JSON text (aliasing data).
+	extra map[string]json.RawMessage
+	data  []byte
 
 	pathBuf [96]byte // backing store of path for usual depths
 }
@@ -36,72 +50,124 @@ func (d *decoder) atSyntaxError(err error) {
 }
 
 // decodeDoc decodes data, which must hold exactly one value decoded by fn,
-// and returns the problems found, in the order found.
-func decodeDoc(data []byte, fn func(*decoder) error) []*FieldError {
-	return decodeDocOpen(data, false, fn)
+// reporting its problems to c (and failures to v, see decoder.v). It
+// reports whether decoding went through: false for malformed JSON or a
+// document of the wrong JSON type, after which nothing is worth validating.
+func decodeDoc(data []byte, open bool, c, v *checker, fn func(*decoder) error) bool {
+	return decodeDocExtra(data, open, nil, c, v, fn)
 }
 
-// decodeDocOpen is decodeDoc, skipping every undeclared key when open is set.
-func decodeDocOpen(data []byte, open bool, fn func(*decoder) error) []*FieldError {
-	d := &decoder{open: open}
+// decodeDocExtra is decodeDoc that hands the undeclared members to extra,
+// when not nil.
+func decodeDocExtra(data []byte, open bool, extra map[string]json.RawMessage, c, v *checker, fn func(*decoder) error) bool {
+	d := &decoder{c: c, v: v, open: open, extra: extra, data: data}
 	d.path = d.pathBuf[:0]
 	d.lex.Reset(data)
+	kind := d.lex.Peek()
 	err := fn(d)
 	if err == nil {
 		err = d.lex.End()
 	}
 	if err != nil {
 		d.atSyntaxError(err)
-		d.probs = append(d.probs, &FieldError{Path: d.syntaxPath, Rule: RuleSyntax, Message: err.Error(), Err: ErrSyntax})
+		d.report(&FieldError{Path: d.syntaxPath, Rule: RuleSyntax, Message: err.Error(), Err: ErrSyntax})
+		return false
 	}
-	return d.probs
+	return kind == jsonlex.Object
+}
+
+// decodeReport decodes data with fn and returns nil or the
+// *ValidationError of its problems (at most problem.DefaultMax).
+func decodeReport(data []byte, open bool, fn func(*decoder) error) error {
+	c := newChecker(nil)
+	decodeDoc(data, open, c, nil, fn)
+	return c.result()
+}
+
+// report hands a problem to the checker, after noting where decoding
+// failed for the validator. Unknown and repeated keys do not count as
+// failures: the validator never looks at an unknown key, and a repeated
+// one keeps its first value.
+func (d *decoder) report(f *FieldError) {
+	d.n++
+	if d.v != nil && f.Rule != RuleUnknownField && f.Rule != RuleDuplicateKey {
+		d.v.fail(f.Path)
+	}
+	d.c.addFound(f)
 }
 
 // add records a problem at the current path.
 func (d *decoder) add(rule Rule, msg string) {
-	d.probs = append(d.probs, &FieldError{Path: string(d.path), Rule: rule, Message: msg, Err: rule.Err()})
+	d.report(&FieldError{Path: string(d.path), Rule: rule, Message: msg, Err: rule.Err()})
 }
 
 // addErr records a problem with a specific error (wrapping the sentinel).
 func (d *decoder) addErr(rule Rule, msg string, err error) {
-	d.probs = append(d.probs, &FieldError{Path: string(d.path), Rule: rule, Message: msg, Err: err})
+	d.report(&FieldError{Path: string(d.path), Rule: rule, Message: msg, Err: err})
 }
 
 // mismatch records a value of the wrong JSON type and skips it.
 func (d *decoder) mismatch(want string, got jsonlex.Kind) error {
-	if got == jsonlex.Invalid {
-		return d.lex.Skip() // reports the syntax error
+	if got != jsonlex.Invalid {
+		d.add(RuleType, "expected "+want+", got "+got.String())
 	}
-	d.add(RuleType, "expected "+want+", got "+got.String())
-	return d.lex.Skip()
+	return d.skip() // reports the syntax error of an invalid value
 }
 
 // object decodes an object, calling member with the path extended by each
 // key. member returns the key's bit (0 for an unknown key it has skipped).
-// When the value is not an object, object records a type problem, skips it
-// and returns false.
+// A key repeated in the object is a problem, and its value is skipped: the
+// first one stands. When the value is not an object, object records a type
+// problem, skips it and returns false.
 func (d *decoder) object(member func(key []byte) (uint32, error)) (seen uint32, ok bool, err error) {
 	if k := d.lex.Peek(); k != jsonlex.Object {
 		return 0, false, d.mismatch("object", k)
 	}
+	var names jsonlex.Names
+	d.depth++
 	more, err := d.lex.ObjectStart()
 	for err == nil && more {
 		var key []byte
-		if key, err = d.lex.Key(); err != nil {
+		var repeated bool
+		if key, repeated, err = d.lex.Member(&names); err != nil {
 			break
 		}
 		mark := len(d.path)
 		d.path = jsonptr.AppendKey(d.path, string(key))
-		var bit uint32
-		bit, err = member(key)
+		if repeated {
+			d.add(RuleDuplicateKey, "repeated key: the first value stands, this one is ignored")
+			err = d.skip()
+		} else {
+			var bit uint32
+			bit, err = member(key)
+			seen |= bit
+		}
 		d.atSyntaxError(err)
-		seen |= bit
 		d.path = d.path[:mark]
 		if err == nil {
 			more, err = d.lex.ObjectNext()
 		}
 	}
+	d.depth--
 	return seen, true, err
+}
+
+// skip reads and drops one value of any type, reporting the repeated keys
+// of its objects like object does. Nesting deeper than jsonlex.MaxDepth is
+// a syntax error, as it is for jsonlex.Lexer.Skip on the whole document.
+func (d *decoder) skip() error {
+	if d.depth > jsonlex.MaxDepth {
+		return &jsonlex.SyntaxError{Offset: d.lex.Offset(), Msg: "nesting too deep"}
+	}
+	switch d.lex.Peek() {
+	case jsonlex.Object:
+		_, _, err := d.object(func([]byte) (uint32, error) { return 0, d.skip() })
+		return err
+	case jsonlex.Array:
+		_, err := d.array(func(int) error { return d.skip() })
+		return err
+	}
+	return d.lex.Skip()
 }
 
 // unknown handles a key the object does not declare: a problem if the object
@@ -110,15 +176,26 @@ func (d *decoder) unknown(closed bool) (uint32, error) {
 	if closed && !d.open {
 		d.add(RuleUnknownField, "unknown field")
 	}
-	return 0, d.lex.Skip()
+	if d.extra == nil {
+		return 0, d.skip()
+	}
+	d.lex.Peek() // past white space
+	start := d.lex.Offset()
+	err := d.skip()
+	if err == nil {
+		d.extra[string(d.path)] = d.data[start:d.lex.Offset()]
+	}
+	return 0, err
 }
 
 // required records a problem for every name whose bit is not in seen.
 func (d *decoder) required(seen uint32, names ...string) {
 	for i, n := range names {
 		if seen&(1<<i) == 0 {
-			p := jsonptr.Key(string(d.path), n)
-			d.probs = append(d.probs, &FieldError{Path: p, Rule: RuleRequired, Message: "missing required field", Err: ErrRequired})
+			mark := len(d.path)
+			d.path = jsonptr.AppendKey(d.path, n)
+			d.add(RuleRequired, "missing required field")
+			d.path = d.path[:mark]
 		}
 	}
 }
@@ -130,6 +207,7 @@ func (d *decoder) array(elem func(i int) error) (ok bool, err error) {
 	if k := d.lex.Peek(); k != jsonlex.Array {
 		return false, d.mismatch("array", k)
 	}
+	d.depth++
 	more, err := d.lex.ArrayStart()
 	for i := 0; err == nil && more; i++ {
 		mark := len(d.path)
@@ -141,6 +219,7 @@ func (d *decoder) array(elem func(i int) error) (ok bool, err error) {
 			more, err = d.lex.ArrayNext()
 		}
 	}
+	d.depth--
 	return true, err
 }
 
@@ -208,9 +287,9 @@ func (d *decoder) nullableDate(dst **period.Date) error {
 		return d.mismatch("string (YYYY-MM-DD) or null", k)
 	}
 	var v period.Date
-	n := len(d.probs)
+	n := d.n
 	err := d.date(&v)
-	if len(d.probs) == n {
+	if d.n == n {
 		*dst = &v
 	} else {
 		*dst = nil
@@ -257,6 +336,22 @@ func (d *decoder) entry(e *Entry) error {
 			return bitMovements, d.movements(&e.Movements)
 		case "additionalProducerProperties":
 			return 0, d.producerProps(&e.AdditionalProducerProperties)
+		case "etablissement_id":
+			var id *string
+			err := d.nullableStr(&id)
+			if id != nil {
+				e.BranchID = *id
+			}
+			return 0, err
+		case "type":
+			var t *int
+			err := d.integer(&t, false)
+			if t != nil {
+				e.Type = EntryType(*t)
+			}
+			return 0, err
+		case "validation":
+			return 0, d.integer(&e.Validation, true)
 		}
 		return d.unknown(true)
 	})
@@ -270,7 +365,19 @@ func (d *decoder) movements(dst *[]Movement) error {
 	ms := make([]Movement, 0, 4)
 	_, err := d.array(func(i int) error {
 		ms = append(ms, Movement{})
-		return d.movement(&ms[len(ms)-1])
+		m := &ms[len(ms)-1]
+		if d.v == nil {
+			return d.movement(m)
+		}
+		// Validate the movement at once, while the validator knows where
+		// its decoding failed, then forget those places.
+		mark := d.v.scopeStart()
+		err := d.movement(m)
+		if err == nil {
+			d.v.movement(i, m)
+		}
+		d.v.scopeEnd(mark)
+		return err
 	})
 	*dst = ms
 	return err
@@ -349,7 +456,7 @@ func (d *decoder) lettering(dst *lettering.Lettering) error {
 			hasState = true
 			if d.lex.Peek() != jsonlex.String {
 				bad = "state is not a string"
-				return 0, d.lex.Skip()
+				return 0, d.skip()
 			}
 			b, err := d.lex.StringBytes()
 			state = append(state[:0], b...)
@@ -367,10 +474,10 @@ func (d *decoder) lettering(dst *lettering.Lettering) error {
 				return 0, err
 			}
 			bad = "value is neither a string nor null"
-			return 0, d.lex.Skip()
+			return 0, d.skip()
 		}
 		bad = "unknown field " + jsonptr.Key("", string(key))[1:]
-		return 0, d.lex.Skip()
+		return 0, d.skip()
 	})
 	if !ok || err != nil {
 		return err
@@ -456,7 +563,7 @@ func (d *decoder) journal(j *Journal) error {
 		case "type":
 			var s string
 			err := d.str(&s)
-			j.Type = JournalType(s)
+			j.Type = JournalKind(s)
 			return 8, err
 		}
 		return d.unknown(false)
@@ -478,9 +585,9 @@ func (d *decoder) currency(c *Currency) error {
 				return 0, d.lex.Null()
 			}
 			var r decimal.Decimal
-			n := len(d.probs)
+			n := d.n
 			err := d.amount(&r)
-			if len(d.probs) == n {
+			if d.n == n {
 				c.Rate = &r
 			}
 			return 0, err
@@ -689,6 +796,36 @@ func (d *decoder) unixTime(dst *UnixTime) error {
 	return nil
 }
 
+// integer decodes a JSON integer within ±(2³¹−1) into a new *int, or null
+// into nil when nullable; anything else is a type problem.
+func (d *decoder) integer(dst **int, nullable bool) error {
+	k := d.lex.Peek()
+	if k == jsonlex.Null && nullable {
+		*dst = nil
+		return d.lex.Null()
+	}
+	if k != jsonlex.Number {
+		if nullable {
+			return d.mismatch("integer or null", k)
+		}
+		return d.mismatch("integer", k)
+	}
+	lit, err := d.lex.Number()
+	if err != nil {
+		return err
+	}
+	n, err := parseAmount(lit) // 5, 5.0 and 5e0 are the integer 5, as in JSON Schema
+	if err != nil || !n.IsInteger() || n.Abs().GreaterThan(maxInt32) {
+		d.add(RuleType, "expected an integer within ±2147483647, got "+quote(lit))
+		return nil
+	}
+	v := int(n.IntPart())
+	*dst = &v
+	return nil
+}
+
+var maxInt32 = decimal.New(1<<31-1, 0)
+
 // maxUnix bounds createdAt to about ±31 million years, well within int64.
 var maxUnix = decimal.New(1, 15)
 
@@ -702,10 +839,10 @@ func (d *decoder) source(s *Source) error {
 			return 1, err
 		case "thirdParty":
 			if d.lex.Peek() == jsonlex.Null {
-				s.ThirdParty = nil
+				s.PartnerApp = nil
 				return 2, d.lex.Null()
 			}
-			t := &ThirdParty{}
+			t := &PartnerApp{}
 			tseen, ok, err := d.object(func(key []byte) (uint32, error) {
 				switch string(key) {
 				case "name":
@@ -716,7 +853,7 @@ func (d *decoder) source(s *Source) error {
 				return d.unknown(false)
 			})
 			if ok {
-				s.ThirdParty = t
+				s.PartnerApp = t
 				if err == nil {
 					d.required(tseen, "name", "code")
 				}

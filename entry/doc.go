@@ -32,7 +32,9 @@
 // lettering, comment) reject unknown keys ([ErrUnknownField]); the others
 // (journal, value, analytics axis and section, additionalProducerProperties,
 // source, partnerMetadata) accept and drop them, as the producer's schema
-// does, so such keys do not survive a round trip.
+// does, so such keys do not survive a round trip. A key repeated in one
+// object, at any depth, is a problem ([ErrDuplicateKey]): the first value
+// stands, where encoding/json would keep the last.
 //
 // Decoding and encoding are hand-written (no reflection) and share the rules
 // above with the embedded schema; calling [Entry.UnmarshalJSON] directly
@@ -47,8 +49,10 @@
 // own encoder: no global setting of the decimal package is read or changed,
 // and [decimal.Decimal.String] output is never used on the wire. Compare
 // amounts with Equal or Cmp, never ==. An amount has at most 40 significant
-// digits and an exponent within ±30; others are rejected with [ErrNumber].
-// [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
+// digits and an exponent within ±30; others are rejected with [ErrNumber],
+// when read and when written. [ParseAmount] and [AppendAmount] are this
+// codec, for the other amounts and rates of the SDK (the sink's payloads use
+// them). [NewDebit] and [NewCredit] build a [MovementValue] with the right sign.
 //
 // # Dates
 //
@@ -63,14 +67,14 @@
 //
 // The typed path is [Parse] for raw JSON (decode, then validate), or
 // json.Unmarshal then [Entry.Validate] on a value. Decoding checks the
-// structure: JSON types, required keys, unknown keys, dates, lettering
-// shape. Validate checks values and business rules: non-empty ids, journal
+// structure: JSON types, required keys, unknown and repeated keys, dates,
+// lettering shape. Validate checks values and business rules: non-empty ids, journal
 // code (2 to 4 letters or digits), ISO 4217 currency ([IsCurrencyCode]),
 // known enumeration values, balance (Σ debit = Σ credit), amount = credit −
 // debit, never both a debit and a credit, no negative debit, credit, section
 // amount or rate, at least two movements, per analytical axis rates summing
-// to 100 and section amounts to the line's absolute amount, a third party
-// for the API source, well-formed Base64 attachments, a positive currency
+// to 100 and section amounts to the line's absolute amount, a partner
+// application for the API source, well-formed Base64 attachments, a positive currency
 // rate and, when [ValidateOptions.InScope] is given, an entry date inside
 // the period (an exercise, an initialization scope).
 //
@@ -94,11 +98,13 @@
 // # Errors
 //
 // Decoding, [Parse], [Entry.Validate] and [ValidateJSON] return nil or a
-// *[ValidationError] listing every problem, never only the first. Each
+// *[ValidationError] listing the problems, never only the first. Each
 // problem is a *[FieldError] with a JSON Pointer Path ("/movements/2/value/
 // amount"), a stable [Rule] code ("balanced", or "schema/<keyword>" for the
 // schema's own findings), a Message for humans and the rule's sentinel in
-// Err. Problems are sorted by path (array indexes numerically) then rule.
+// Err. Problems are sorted by path (array indexes numerically, before
+// names) then rule; the first 100 are listed (see
+// [ValidateOptions.MaxProblems]) and the others counted in Omitted.
 // Match them with errors.Is on the sentinels (ErrUnbalanced, ErrAmount,
 // ErrDate, ...; see [Rules] and [Rule.Err]) or on their Rule, never on the
 // message:

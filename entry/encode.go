@@ -1,17 +1,19 @@
 package entry
 
 import (
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/shopspring/decimal"
 )
 
 // encoder appends JSON to a buffer, keys in the order of seed 001, amounts
-// as plain numbers with their digits. The first error (an invalid date) is
-// kept and stops nothing; the caller checks it at the end.
+// as plain numbers with their digits. The first error (an invalid date, an
+// amount beyond the limits) is kept and stops nothing; the caller checks it
+// at the end.
 type encoder struct {
 	b   []byte
 	err error
@@ -20,6 +22,19 @@ type encoder struct {
 func (w *encoder) raw(s string) { w.b = append(w.b, s...) }
 
 func (w *encoder) str(s string) { w.b = appendString(w.b, s) }
+
+// amount writes d with its digits; one beyond the amount limits is written
+// as 0 and makes the encoding fail with an error matching ErrNumber.
+func (w *encoder) amount(d decimal.Decimal) {
+	if err := checkAmount(d); err != nil {
+		if w.err == nil {
+			w.err = err
+		}
+		w.b = append(w.b, '0')
+		return
+	}
+	w.b = appendAmount(w.b, d)
+}
 
 func (w *encoder) nullableStr(s *string) {
 	if s == nil {
@@ -48,7 +63,23 @@ func (w *encoder) nullableDate(d *period.Date) {
 }
 
 func (w *encoder) entry(e *Entry) {
-	w.raw(`{"producerId":`)
+	w.b = append(w.b, '{')
+	if e.BranchID != "" {
+		w.raw(`"etablissement_id":`)
+		w.str(e.BranchID)
+		w.b = append(w.b, ',')
+	}
+	if e.Type != 0 {
+		w.raw(`"type":`)
+		w.b = strconv.AppendInt(w.b, int64(e.Type), 10)
+		w.b = append(w.b, ',')
+	}
+	if e.Validation != nil {
+		w.raw(`"validation":`)
+		w.b = strconv.AppendInt(w.b, int64(*e.Validation), 10)
+		w.b = append(w.b, ',')
+	}
+	w.raw(`"producerId":`)
 	w.str(e.ProducerID)
 	w.raw(`,"attachments":`)
 	w.attachments(e.Attachments)
@@ -86,7 +117,7 @@ func (w *encoder) currency(c *Currency) {
 	w.str(c.Code)
 	if c.Rate != nil {
 		w.raw(`,"rate":`)
-		w.b = appendAmount(w.b, *c.Rate)
+		w.amount(*c.Rate)
 	}
 	w.b = append(w.b, '}')
 }
@@ -114,11 +145,11 @@ func (w *encoder) attachments(m map[string]Attachment) {
 
 func (w *encoder) value(v *MovementValue) {
 	w.raw(`{"credit":`)
-	w.b = appendAmount(w.b, v.Credit)
+	w.amount(v.Credit)
 	w.raw(`,"debit":`)
-	w.b = appendAmount(w.b, v.Debit)
+	w.amount(v.Debit)
 	w.raw(`,"amount":`)
-	w.b = appendAmount(w.b, v.Amount)
+	w.amount(v.Amount)
 	w.b = append(w.b, '}')
 }
 
@@ -216,9 +247,9 @@ func (w *encoder) section(s *AnalyticSection) {
 	w.raw(`{"producerId":`)
 	w.str(s.ProducerID)
 	w.raw(`,"amount":`)
-	w.b = appendAmount(w.b, s.Amount)
+	w.amount(s.Amount)
 	w.raw(`,"rate":`)
-	w.b = appendAmount(w.b, s.Rate)
+	w.amount(s.Rate)
 	w.raw(`,"code":`)
 	w.str(s.Code)
 	w.raw(`,"name":`)
@@ -241,7 +272,7 @@ func (w *encoder) producerProps(p *EntryAdditionalProducerProps) {
 	w.raw(`"source":{"name":`)
 	w.str(string(p.Source.Name))
 	w.raw(`,"thirdParty":`)
-	if t := p.Source.ThirdParty; t == nil {
+	if t := p.Source.PartnerApp; t == nil {
 		w.raw("null")
 	} else {
 		w.raw(`{"name":`)
@@ -293,55 +324,5 @@ func (w *encoder) producerProps(p *EntryAdditionalProducerProps) {
 	w.b = append(w.b, '}')
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. It escapes '"', '\\', control
-// characters, U+2028 and U+2029, and replaces invalid UTF-8 with U+FFFD, as
-// encoding/json does (without HTML escaping).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendString appends s as a JSON string (see jsonlex.AppendString).
+func appendString(b []byte, s string) []byte { return jsonlex.AppendString(b, s) }

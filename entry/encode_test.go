@@ -18,6 +18,8 @@ func TestFields(t *testing.T) {
 		if e.AdditionalProducerProperties == nil {
 			continue // the encoder leaves that member out
 		}
+		one := 1
+		e.BranchID, e.Type, e.Validation = "b-1", entry.EntryOpening, &one // written only when set
 		out, err := e.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)

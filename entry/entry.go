@@ -12,7 +12,8 @@ import (
 // movements in one journal and one currency, whose debits and credits
 // balance. Its JSON form is the Entry of seed 001 (MyUnisoft MAD), with the
 // keys in this order: producerId, attachments, date, dueDate, journal,
-// currency, movements, additionalProducerProperties.
+// currency, movements, additionalProducerProperties; the fields of a sink's
+// entry event (etablissement_id, type, validation) come first when set.
 //
 // The zero Entry is not valid (it has no id, date, journal or movements);
 // build one field by field, or decode one with [encoding/json] (see
@@ -43,6 +44,23 @@ type Entry struct {
 	// partner metadata, comments, timestamps); nil when the document has
 	// none, and then the key is omitted on output.
 	AdditionalProducerProperties *EntryAdditionalProducerProps
+
+	// BranchID, Type and Validation are the fields that a sink's entry
+	// event (Cegid Loop écriture) carries beside the entry; they are zero in
+	// other documents. Each is omitted on output when zero (nil), and
+	// written first otherwise, as the sink does.
+
+	// BranchID is the id of the company's branch (JSON key
+	// "etablissement_id"), "" when absent or null.
+	BranchID string
+	// Type is the entry's type in the accounting application (JSON key
+	// "type"): [EntryGeneral], [EntryOpening], [EntryDraft] or another
+	// number; 0 when absent. See [EntryType.Visible].
+	Type EntryType
+	// Validation is the entry's validation status (JSON key "validation"),
+	// 4 once integrated in the accounts; nil when absent or null. The
+	// platform deprecates it in favour of Type.
+	Validation *int
 }
 
 // A Movement is one line of an entry (mouvement, ligne d'écriture). Its JSON
@@ -120,8 +138,8 @@ type Journal struct {
 	CustomerReferenceCode string
 	// Name is the journal's name ("ACHATS"). Required.
 	Name string
-	// Type is the journal type label ("Achat"); see [JournalType].
-	Type JournalType
+	// Type is the journal type label ("Achat"); see [JournalKind].
+	Type JournalKind
 }
 
 // Currency is the currency of an entry.
@@ -220,12 +238,15 @@ func (u UnixTime) Time() time.Time { return time.Unix(int64(u), 0).UTC() }
 type Source struct {
 	// Name is the source code ("API", "FEC", ...); see [SourceCode].
 	Name SourceCode
-	// ThirdParty identifies the partner for the API source; nil otherwise.
-	ThirdParty *ThirdParty
+	// PartnerApp is the partner application that sent the entry through
+	// the API (JSON key "thirdParty"): set for the API source, nil
+	// otherwise.
+	PartnerApp *PartnerApp
 }
 
-// ThirdParty identifies a partner application.
-type ThirdParty struct {
+// PartnerApp identifies the partner application (software, not a third
+// party of the accounts) that produced an entry through the API.
+type PartnerApp struct {
 	Name string // "Evoliz"
 	Code string // "EVOL"
 }

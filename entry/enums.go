@@ -1,6 +1,9 @@
 package entry
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+)
 
 // The enumerations of this file are open: a value outside them decodes
 // without error and keeps its text, and validation reports it under a rule
@@ -8,32 +11,34 @@ import "slices"
 // producers add values over time ("à ce jour") and their documents disagree
 // on some spellings.
 
-// JournalType is the type of a journal, as its label ("Achat"). Entries carry
-// the label; [JournalType.Code] gives MyUnisoft's internal code ("ACH").
-type JournalType string
+// JournalKind is the type of a journal as an entry names it: its label
+// ("Achat"), written as a JSON string. [JournalKind.Code] gives MyUnisoft's
+// internal code ("ACH"). The sink's journal payloads number journal types
+// instead (1 for purchases): that is the sink package's JournalType.
+type JournalKind string
 
 // The journal types of the MyUnisoft specification (TypeJournal).
 const (
-	JournalPurchase        JournalType = "Achat"             // ACH: purchases; no 41x accounts
-	JournalSales           JournalType = "Vente"             // VTE: sales; no 40x accounts
-	JournalBank            JournalType = "Banque"            // BQ: bank; holds a 51x account
-	JournalCash            JournalType = "Caisse"            // CAISSE: cash; holds a 53x account
-	JournalMisc            JournalType = "OD"                // OD: miscellaneous operations
-	JournalAudit           JournalType = "OD Audit"          // OD_AUDIT
-	JournalToReverse       JournalType = "À extourner"       // A_EXT: reversed into Extourne
-	JournalReversal        JournalType = "Extourne"          // EXT
-	JournalOpening         JournalType = "À Nouveaux"        // AN: opening balances
-	JournalPayroll         JournalType = "OD Paie"           // OD_PAIE
-	JournalLettering       JournalType = "OD Lettrage"       // OD_LET
-	JournalExpenseReport   JournalType = "Note de Frais"     // NFD
-	JournalVAT             JournalType = "OD TVA"            // OD_DECL_FISCALE
-	JournalOffBook         JournalType = "OD Extracomptable" // OD_EXC: situation entries
-	JournalBalanceTakeover JournalType = "Reprise Balance"   // RBAL
+	JournalPurchase        JournalKind = "Achat"             // ACH: purchases; no 41x accounts
+	JournalSales           JournalKind = "Vente"             // VTE: sales; no 40x accounts
+	JournalBank            JournalKind = "Banque"            // BQ: bank; holds a 51x account
+	JournalCash            JournalKind = "Caisse"            // CAISSE: cash; holds a 53x account
+	JournalMisc            JournalKind = "OD"                // OD: miscellaneous operations
+	JournalAudit           JournalKind = "OD Audit"          // OD_AUDIT
+	JournalToReverse       JournalKind = "À extourner"       // A_EXT: reversed into Extourne
+	JournalReversal        JournalKind = "Extourne"          // EXT
+	JournalOpening         JournalKind = "À Nouveaux"        // AN: opening balances
+	JournalPayroll         JournalKind = "OD Paie"           // OD_PAIE
+	JournalLettering       JournalKind = "OD Lettrage"       // OD_LET
+	JournalExpenseReport   JournalKind = "Note de Frais"     // NFD
+	JournalVAT             JournalKind = "OD TVA"            // OD_DECL_FISCALE
+	JournalOffBook         JournalKind = "OD Extracomptable" // OD_EXC: situation entries
+	JournalBalanceTakeover JournalKind = "Reprise Balance"   // RBAL
 )
 
 // journalCodes maps every known label, including the variants seen in the
 // producer's schema and examples, to the internal code.
-var journalCodes = map[JournalType]string{
+var journalCodes = map[JournalKind]string{
 	JournalPurchase:        "ACH",
 	JournalSales:           "VTE",
 	JournalBank:            "BQ",
@@ -59,11 +64,49 @@ var journalCodes = map[JournalType]string{
 // Valid reports whether t is a known journal type label: one of the
 // constants, or a variant spelling seen in the producer's documents ("A
 // Nouveaux", "Note de frais", "OD Simulation", "BANQUE").
-func (t JournalType) Valid() bool { _, ok := journalCodes[t]; return ok }
+func (t JournalKind) Valid() bool { _, ok := journalCodes[t]; return ok }
+
+// String returns the label.
+func (t JournalKind) String() string { return string(t) }
 
 // Code returns the internal code of a known label ("Achat" → "ACH"), or ""
 // for an unknown one.
-func (t JournalType) Code() string { return journalCodes[t] }
+func (t JournalKind) Code() string { return journalCodes[t] }
+
+// EntryType is the type of an entry in the accounting application, as a
+// sink's entry event numbers it (Cegid Loop écriture "type"). The set is
+// open: budget and other entries carry other numbers, which decode and
+// encode unchanged.
+type EntryType int
+
+// The entry types the platform names.
+const (
+	EntryGeneral EntryType = 1 // générale: validated, in the accounts
+	EntryOpening EntryType = 5 // à-nouveau: opening balance, in the accounts
+	EntryDraft   EntryType = 7 // brouillard: a draft, e.g. not yet validated from the accounting robot
+)
+
+// Valid reports whether t is one of the named types: general, opening or
+// draft.
+func (t EntryType) Valid() bool { return t == EntryGeneral || t == EntryOpening || t == EntryDraft }
+
+// Visible reports whether entries of type t are in the accounts, as the
+// accounting application shows them: general (1) and opening (5) entries.
+func (t EntryType) Visible() bool { return t == EntryGeneral || t == EntryOpening }
+
+// String returns "general", "opening" or "draft" for a named type, and
+// "EntryType(n)" for another.
+func (t EntryType) String() string {
+	switch t {
+	case EntryGeneral:
+		return "general"
+	case EntryOpening:
+		return "opening"
+	case EntryDraft:
+		return "draft"
+	}
+	return "EntryType(" + strconv.Itoa(int(t)) + ")"
+}
 
 // SourceCode is the code of an entry's source
 // (additionalProducerProperties.source.name).

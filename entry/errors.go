@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/ledgersink/ledgersink/internal/jsonptr"
+	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/ledgersink/ledgersink/lettering"
 )
 
@@ -17,13 +15,15 @@ import (
 type Rule string
 
 // Rules found while decoding JSON (the structure of the document). The
-// embedded JSON Schema checks the same things, except RuleNumber.
+// embedded JSON Schema checks the same things, except RuleNumber and
+// RuleDuplicateKey.
 const (
 	RuleSyntax       Rule = "json"         // malformed JSON; decoding stops there
 	RuleType         Rule = "type"         // a value of the wrong JSON type
 	RuleRequired     Rule = "required"     // a missing key, or an empty id or name
 	RuleUnknownField Rule = "unknownField" // a key the object does not allow
 	RuleNumber       Rule = "number"       // an amount beyond 40 digits or an exponent beyond ±30
+	RuleDuplicateKey Rule = "duplicateKey" // a key repeated in one object (the first value stands)
 )
 
 // Rules on values, checked by [Entry.Validate] and by the embedded schema.
@@ -54,7 +54,7 @@ const (
 	RuleMovements       Rule = "movements"       // fewer than two movements
 	RuleAnalyticsRate   Rule = "analyticsRate"   // an axis's section rates do not sum to 100
 	RuleAnalyticsAmount Rule = "analyticsAmount" // an axis's section amounts do not sum to |amount|
-	RuleThirdParty      Rule = "thirdParty"      // source API without thirdParty
+	RulePartnerApp      Rule = "thirdParty"      // source API without its partner application (thirdParty)
 	RuleBase64          Rule = "base64"          // a Base64 attachment that is not standard base64
 	RuleCurrencyRate    Rule = "currencyRate"    // a currency rate that is not positive
 	RulePeriod          Rule = "period"          // entry date outside the given scope
@@ -69,6 +69,7 @@ var (
 	ErrRequired     = errors.New("entry: missing required value")
 	ErrUnknownField = errors.New("entry: unknown field")
 	ErrNumber       = errors.New("entry: amount out of range")
+	ErrDuplicateKey = errors.New("entry: repeated key")
 
 	ErrDate        = errors.New("entry: invalid date")
 	ErrJournalCode = errors.New("entry: invalid journal code")
@@ -89,7 +90,7 @@ var (
 	ErrMovements       = errors.New("entry: fewer than two movements")
 	ErrAnalyticsRate   = errors.New("entry: analytic rates do not sum to 100")
 	ErrAnalyticsAmount = errors.New("entry: analytic amounts do not sum to the line")
-	ErrThirdParty      = errors.New("entry: API source without third party")
+	ErrPartnerApp      = errors.New("entry: API source without partner application")
 	ErrBase64          = errors.New("entry: invalid base64 attachment")
 	ErrCurrencyRate    = errors.New("entry: currency rate not positive")
 	ErrPeriod          = errors.New("entry: date outside the period")
@@ -109,6 +110,7 @@ var rules = map[Rule]ruleInfo{
 	RuleRequired:     {ErrRequired, true, false},
 	RuleUnknownField: {ErrUnknownField, true, false},
 	RuleNumber:       {ErrNumber, false, false},
+	RuleDuplicateKey: {ErrDuplicateKey, false, false},
 
 	RuleDate:        {ErrDate, true, false},
 	RuleJournalCode: {ErrJournalCode, true, false},
@@ -127,7 +129,7 @@ var rules = map[Rule]ruleInfo{
 	RuleMovements:       {ErrMovements, false, false},
 	RuleAnalyticsRate:   {ErrAnalyticsRate, false, false},
 	RuleAnalyticsAmount: {ErrAnalyticsAmount, false, false},
-	RuleThirdParty:      {ErrThirdParty, false, false},
+	RulePartnerApp:      {ErrPartnerApp, false, false},
 	RuleBase64:          {ErrBase64, false, false},
 	RuleCurrencyRate:    {ErrCurrencyRate, false, false},
 	RulePeriod:          {ErrPeriod, false, false},
@@ -153,82 +155,27 @@ func (r Rule) Err() error { return rules[r].err }
 // [ValidateOptions.Warn] can receive instead.
 func (r Rule) Open() bool { return rules[r].open }
 
-// A FieldError is one problem in an entry: where (a JSON Pointer into the
-// document), which rule, a message for humans, and the rule's sentinel.
-type FieldError struct {
-	Path    string // JSON Pointer into the document: "/movements/2/value/amount"; "" for the whole entry
-	Rule    Rule   // stable machine code: "required", "balanced", "schema/minLength"
-	Message string // for humans; may change; never match on it
-	Err     error  // rule sentinel, or an error wrapping it and the cause (nil for pure schema rules)
-}
+// A FieldError is one problem in an entry: where (Path, a JSON Pointer
+// into the document: "/movements/2/value/amount", "" for the whole entry),
+// which Rule, a Message for humans (it may change: never match on it), and
+// Err, the rule's sentinel or an error wrapping it (nil for the pure schema
+// rules "schema/<keyword>"). Its Error method returns "path: message
+// [rule]"; Unwrap returns Err.
+type FieldError = problem.Field[Rule]
 
-// Error returns "path: message [rule]".
-func (e *FieldError) Error() string { return e.Path + ": " + e.Message + " [" + string(e.Rule) + "]" }
-
-// Unwrap returns the rule's sentinel.
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// A ValidationError lists every problem found in an entry, sorted by Path
-// (segment by segment, array indexes numerically, so /movements/2 comes
-// before /movements/10), then by Rule. Validation and decoding never return
-// a ValidationError without problems.
-type ValidationError struct {
-	Fields []*FieldError
-}
-
-// Error returns "entry: N problem(s):" followed by one line per problem.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("entry: ")
-	b.WriteString(strconv.Itoa(len(e.Fields)))
-	if len(e.Fields) == 1 {
-		b.WriteString(" problem:")
-	} else {
-		b.WriteString(" problems:")
-	}
-	for _, f := range e.Fields {
-		b.WriteString("\n\t")
-		b.WriteString(f.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the problems, so that errors.Is(err, ErrUnbalanced) and
-// errors.As(err, &fieldErr) look into them.
-func (e *ValidationError) Unwrap() []error {
-	out := make([]error, len(e.Fields))
-	for i, f := range e.Fields {
-		out[i] = f
-	}
-	return out
-}
-
-// Has reports whether some problem has rule r.
-func (e *ValidationError) Has(r Rule) bool {
-	return slices.ContainsFunc(e.Fields, func(f *FieldError) bool { return f.Rule == r })
-}
-
-// sortFields sorts problems by Path then Rule, then Message for
-// determinism, and drops exact duplicates.
-func sortFields(fs []*FieldError) []*FieldError {
-	slices.SortStableFunc(fs, func(a, b *FieldError) int {
-		if c := jsonptr.Compare(a.Path, b.Path); c != 0 {
-			return c
-		}
-		if c := strings.Compare(string(a.Rule), string(b.Rule)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Message, b.Message)
-	})
-	return slices.CompactFunc(fs, func(a, b *FieldError) bool {
-		return a.Path == b.Path && a.Rule == b.Rule && a.Message == b.Message
-	})
-}
-
-// report returns nil for no problems, else a sorted *ValidationError.
-func report(fs []*FieldError) error {
-	if len(fs) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: sortFields(fs)}
-}
+// A ValidationError lists the problems found in an entry: Fields, sorted by
+// Path (segment by segment, array indexes numerically and before names, so
+// /movements/2 comes before /movements/10), then Rule, then Message, without
+// repeats. Validation and decoding never return a ValidationError without
+// problems.
+//
+// At most [ValidateOptions.MaxProblems] problems are listed (100 by
+// default): the first in that order; Omitted counts the others. Its methods:
+//
+//   - Error returns "entry: N problem(s):" then one line per problem, and
+//     "... and K more" when some were omitted;
+//   - Unwrap returns the problems, so that errors.Is(err, ErrUnbalanced) and
+//     errors.As(err, &fieldErr) look into them (omitted ones included for
+//     errors.Is: one per rule);
+//   - Has(r) reports whether some problem, listed or omitted, breaks rule r.
+type ValidationError = problem.List[Rule]

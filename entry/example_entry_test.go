@@ -67,7 +67,7 @@ func ExampleEntry_Validate() {
 	for _, m := range e.Movements {
 		fmt.Printf("%s %s debit=%s credit=%s amount=%s\n", m.ProducerID, *m.Account.Number, m.Value.Debit, m.Value.Credit, m.Value.Amount)
 	}
-	fmt.Println(p.Source.Name.Label(), p.Source.ThirdParty.Name, p.CreatedAt.Time().Format("2006-01-02T15:04Z07:00"))
+	fmt.Println(p.Source.Name.Label(), p.Source.PartnerApp.Name, p.CreatedAt.Time().Format("2006-01-02T15:04Z07:00"))
 	// Output:
 	// 2023-02-01 Achat ACH 2 movements
 	// 43221797 6010000000 debit=0 credit=1200 amount=1200
@@ -102,7 +102,7 @@ func ExampleValidationError() {
 	// Output:
 	// /currency/code: not an active ISO 4217 currency code: "EURO" [currency]
 	// /date: not a valid YYYY-MM-DD date: "2023-02-30" [date]
-	// /movements: total debit 100 ≠ total credit 90 [balanced]
+	// /movements: total debit 100 ≠ total credit 90.00 [balanced]
 	// /movements/0/value/amount: amount 100 ≠ credit − debit = -100 [amount]
 	// unbalanced: true
 }

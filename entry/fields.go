@@ -1,7 +1,10 @@
 package entry
 
 // Fields returns the wire names of the members of an entry document, in the
-// order the encoder writes them. The caller owns the slice.
+// order the encoder writes them (the first three, a sink's entry event
+// fields, and additionalProducerProperties only when set). The caller owns
+// the slice.
 func Fields() []string {
-	return []string{"producerId", "attachments", "date", "dueDate", "journal", "currency", "movements", "additionalProducerProperties"}
+	return []string{"etablissement_id", "type", "validation",
+		"producerId", "attachments", "date", "dueDate", "journal", "currency", "movements", "additionalProducerProperties"}
 }

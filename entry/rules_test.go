@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,19 +13,19 @@ import (
 	"github.com/ledgersink/ledgersink/period"
 )
 
-type problem struct {
+type pathRule struct {
 	Path string
 	Rule Rule
 }
 
-func problems(err error) []problem {
+func problems(err error) []pathRule {
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		return nil
 	}
-	out := make([]problem, len(ve.Fields))
+	out := make([]pathRule, len(ve.Fields))
 	for i, f := range ve.Fields {
-		out[i] = problem{f.Path, f.Rule}
+		out[i] = pathRule{f.Path, f.Rule}
 	}
 	return out
 }
@@ -63,27 +64,27 @@ type mutation struct {
 	name   string
 	mutate func(m map[string]any)
 	raw    string // used instead of mutate when set
-	want   []problem
+	want   []pathRule
 	reason string
 }
 
 var mutations = []mutation{
 	{name: "valid seed", mutate: func(map[string]any) {}},
-	{name: "malformed JSON", raw: `{"producerId": "1",`, want: []problem{{"", RuleSyntax}}},
-	{name: "not an object", raw: `[1]`, want: []problem{{"", RuleType}}},
-	{name: "null document", raw: `null`, want: []problem{{"", RuleType}}},
+	{name: "malformed JSON", raw: `{"producerId": "1",`, want: []pathRule{{"", RuleSyntax}}},
+	{name: "not an object", raw: `[1]`, want: []pathRule{{"", RuleType}}},
+	{name: "null document", raw: `null`, want: []pathRule{{"", RuleType}}},
 	{
 		name: "unbalanced",
 		mutate: func(m map[string]any) {
 			obj(mov(m, 1), "value")["debit"] = 1100
 			obj(mov(m, 1), "value")["amount"] = -1100
 		},
-		want: []problem{{"/movements", RuleBalanced}},
+		want: []pathRule{{"/movements", RuleBalanced}},
 	},
 	{
 		name:   "amount is not credit minus debit",
 		mutate: func(m map[string]any) { obj(mov(m, 1), "value")["amount"] = 1200 },
-		want:   []problem{{"/movements/1/value/amount", RuleAmount}},
+		want:   []pathRule{{"/movements/1/value/amount", RuleAmount}},
 	},
 	{
 		name: "both debit and credit",
@@ -91,7 +92,7 @@ var mutations = []mutation{
 			v := obj(mov(m, 1), "value")
 			v["credit"], v["debit"], v["amount"] = 100, 1300, -1200
 		},
-		want: []problem{{"/movements/1/value", RuleDebitCredit}},
+		want: []pathRule{{"/movements/1/value", RuleDebitCredit}},
 	},
 	{
 		name: "negative debit",
@@ -99,80 +100,80 @@ var mutations = []mutation{
 			v := obj(mov(m, 1), "value")
 			v["credit"], v["debit"], v["amount"] = 0, -1200, 1200
 		},
-		want:   []problem{{"/movements", RuleBalanced}, {"/movements/1/value/debit", RuleNegative}},
+		want:   []pathRule{{"/movements", RuleBalanced}, {"/movements/1/value/debit", RuleNegative}},
 		reason: "a negative debit also unbalances the entry",
 	},
 	{
 		name:   "one movement",
 		mutate: func(m map[string]any) { m["movements"] = m["movements"].([]any)[:1] },
-		want:   []problem{{"/movements", RuleBalanced}, {"/movements", RuleMovements}},
+		want:   []pathRule{{"/movements", RuleBalanced}, {"/movements", RuleMovements}},
 	},
 	{
 		name:   "invalid calendar date",
 		mutate: func(m map[string]any) { m["date"] = "2023-02-29" },
-		want:   []problem{{"/date", RuleDate}},
+		want:   []pathRule{{"/date", RuleDate}},
 	},
 	{
 		name:   "date in another format",
 		mutate: func(m map[string]any) { m["dueDate"] = "01/02/2023" },
-		want:   []problem{{"/dueDate", RuleDate}},
+		want:   []pathRule{{"/dueDate", RuleDate}},
 	},
 	{
 		name:   "movement due date",
 		mutate: func(m map[string]any) { mov(m, 0)["dueDate"] = "2023-13-01" },
-		want:   []problem{{"/movements/0/dueDate", RuleDate}},
+		want:   []pathRule{{"/movements/0/dueDate", RuleDate}},
 	},
 	{
 		name:   "accountedAt",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties")["accountedAt"] = "2023-1-20" },
-		want:   []problem{{"/additionalProducerProperties/accountedAt", RuleDate}},
+		want:   []pathRule{{"/additionalProducerProperties/accountedAt", RuleDate}},
 	},
 	{
 		name:   "unknown currency",
 		mutate: func(m map[string]any) { obj(m, "currency")["code"] = "EURO" },
-		want:   []problem{{"/currency/code", RuleCurrency}},
+		want:   []pathRule{{"/currency/code", RuleCurrency}},
 	},
 	{
 		name:   "lower-case currency",
 		mutate: func(m map[string]any) { obj(m, "currency")["code"] = "eur" },
-		want:   []problem{{"/currency/code", RuleCurrency}},
+		want:   []pathRule{{"/currency/code", RuleCurrency}},
 	},
 	{
 		name:   "analytics rates",
 		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["rate"] = 90 },
-		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}},
+		want:   []pathRule{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}},
 	},
 	{
 		name:   "analytics amounts",
 		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["amount"] = 1199.99 },
-		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsAmount}},
+		want:   []pathRule{{"/movements/0/analytics/0/sections", RuleAnalyticsAmount}},
 	},
 	{
 		name: "lettering partial without star",
 		mutate: func(m map[string]any) {
 			mov(m, 0)["lettering"] = map[string]any{"state": "partial", "value": "AB"}
 		},
-		want: []problem{{"/movements/0/lettering", RuleLettering}},
+		want: []pathRule{{"/movements/0/lettering", RuleLettering}},
 	},
 	{
 		name:   "lettering none with a code",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "none", "value": "AB"} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 	},
 	{
 		name:   "lettering unknown state",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "done", "value": "AB"} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 	},
 	{
 		name:   "lettering extra key",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "none", "value": nil, "x": 1} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 	},
 	{
 		name:   "missing movement value",
 		mutate: func(m map[string]any) { delete(mov(m, 0), "value") },
-		want: []problem{
+		want: []pathRule{
 			{"/movements", RuleBalanced},
 			{"/movements/0/analytics/0/sections", RuleAnalyticsAmount},
 			{"/movements/0/value", RuleRequired},
@@ -182,27 +183,27 @@ var mutations = []mutation{
 	{
 		name:   "missing entry producerId",
 		mutate: func(m map[string]any) { delete(m, "producerId") },
-		want:   []problem{{"/producerId", RuleRequired}},
+		want:   []pathRule{{"/producerId", RuleRequired}},
 	},
 	{
 		name:   "empty entry producerId",
 		mutate: func(m map[string]any) { m["producerId"] = "" },
-		want:   []problem{{"/producerId", RuleRequired}},
+		want:   []pathRule{{"/producerId", RuleRequired}},
 	},
 	{
 		name:   "missing attachments",
 		mutate: func(m map[string]any) { delete(m, "attachments") },
-		want:   []problem{{"/attachments", RuleRequired}},
+		want:   []pathRule{{"/attachments", RuleRequired}},
 	},
 	{
 		name:   "missing journal name",
 		mutate: func(m map[string]any) { delete(obj(m, "journal"), "name") },
-		want:   []problem{{"/journal/name", RuleRequired}},
+		want:   []pathRule{{"/journal/name", RuleRequired}},
 	},
 	{
 		name:   "amount as a string",
 		mutate: func(m map[string]any) { obj(mov(m, 0), "value")["credit"] = "1200" },
-		want: []problem{
+		want: []pathRule{
 			{"/movements", RuleBalanced},
 			{"/movements/0/value/amount", RuleAmount},
 			{"/movements/0/value/credit", RuleType},
@@ -211,22 +212,22 @@ var mutations = []mutation{
 	{
 		name:   "producerId as a number",
 		mutate: func(m map[string]any) { mov(m, 1)["producerId"] = 43221798 },
-		want:   []problem{{"/movements/1/producerId", RuleType}},
+		want:   []pathRule{{"/movements/1/producerId", RuleType}},
 	},
 	{
 		name:   "description null",
 		mutate: func(m map[string]any) { mov(m, 1)["description"] = nil },
-		want:   []problem{{"/movements/1/description", RuleType}},
+		want:   []pathRule{{"/movements/1/description", RuleType}},
 	},
 	{
 		name:   "unknown entry key",
 		mutate: func(m map[string]any) { m["extra"] = true },
-		want:   []problem{{"/extra", RuleUnknownField}},
+		want:   []pathRule{{"/extra", RuleUnknownField}},
 	},
 	{
 		name:   "unknown movement key",
 		mutate: func(m map[string]any) { mov(m, 0)["sections"] = []any{} },
-		want:   []problem{{"/movements/0/sections", RuleUnknownField}},
+		want:   []pathRule{{"/movements/0/sections", RuleUnknownField}},
 	},
 	{
 		name:   "unknown key in an open object",
@@ -236,12 +237,12 @@ var mutations = []mutation{
 	{
 		name:   "journal code too long",
 		mutate: func(m map[string]any) { obj(m, "journal")["customerReferenceCode"] = "ACHAT" },
-		want:   []problem{{"/journal/customerReferenceCode", RuleJournalCode}},
+		want:   []pathRule{{"/journal/customerReferenceCode", RuleJournalCode}},
 	},
 	{
 		name:   "unknown journal type",
 		mutate: func(m map[string]any) { obj(m, "journal")["type"] = "Achats" },
-		want:   []problem{{"/journal/type", RuleJournalType}},
+		want:   []pathRule{{"/journal/type", RuleJournalType}},
 	},
 	{
 		name:   "journal type variant",
@@ -250,62 +251,62 @@ var mutations = []mutation{
 	{
 		name:   "unknown source",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["name"] = "ZAPIER" },
-		want:   []problem{{"/additionalProducerProperties/source/name", RuleSource}},
+		want:   []pathRule{{"/additionalProducerProperties/source/name", RuleSource}},
 	},
 	{
-		name:   "API source without third party",
+		name:   "API source without partner application",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties", "source")["thirdParty"] = nil },
-		want:   []problem{{"/additionalProducerProperties/source/thirdParty", RuleThirdParty}},
+		want:   []pathRule{{"/additionalProducerProperties/source/thirdParty", RulePartnerApp}},
 	},
 	{
 		name: "unknown payment code",
 		mutate: func(m map[string]any) {
 			mov(m, 0)["payment"] = map[string]any{"producerId": "9", "name": "Crypto", "code": "BTC"}
 		},
-		want: []problem{{"/movements/0/payment/code", RulePaymentCode}},
+		want: []pathRule{{"/movements/0/payment/code", RulePaymentCode}},
 	},
 	{
 		name: "unknown attachment type",
 		mutate: func(m map[string]any) {
 			obj(m, "attachments", "document.pdf")["type"] = "Link"
 		},
-		want: []problem{{"/attachments/document.pdf/type", RuleAttachmentType}},
+		want: []pathRule{{"/attachments/document.pdf/type", RuleAttachmentType}},
 	},
 	{
 		name: "attachment without value",
 		mutate: func(m map[string]any) {
 			delete(obj(m, "attachments", "document.pdf"), "value")
 		},
-		want: []problem{{"/attachments/document.pdf/value", RuleRequired}},
+		want: []pathRule{{"/attachments/document.pdf/value", RuleRequired}},
 	},
 	{
 		name: "bad base64",
 		mutate: func(m map[string]any) {
 			obj(m, "attachments")["a/b.txt"] = map[string]any{"type": "Base64", "value": "not base64!"}
 		},
-		want: []problem{{"/attachments/a~1b.txt/value", RuleBase64}},
+		want: []pathRule{{"/attachments/a~1b.txt/value", RuleBase64}},
 	},
 	{
 		name: "empty attachment name",
 		mutate: func(m map[string]any) {
 			obj(m, "attachments")[""] = map[string]any{"type": "URL", "value": "https://example.com"}
 		},
-		want: []problem{{"/attachments/", RuleRequired}},
+		want: []pathRule{{"/attachments/", RuleRequired}},
 	},
 	{
 		name:   "currency rate zero",
 		mutate: func(m map[string]any) { obj(m, "currency")["rate"] = 0 },
-		want:   []problem{{"/currency/rate", RuleCurrencyRate}},
+		want:   []pathRule{{"/currency/rate", RuleCurrencyRate}},
 	},
 	{
 		name:   "amount out of range",
 		mutate: func(m map[string]any) { obj(mov(m, 0), "analytics", 0, "sections", 0)["rate"] = 1e40 },
-		want:   []problem{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}, {"/movements/0/analytics/0/sections/0/rate", RuleNumber}},
+		want:   []pathRule{{"/movements/0/analytics/0/sections", RuleAnalyticsRate}, {"/movements/0/analytics/0/sections/0/rate", RuleNumber}},
 	},
 	{
 		name:   "createdAt not an integer",
 		mutate: func(m map[string]any) { obj(m, "additionalProducerProperties")["createdAt"] = 17098524.5 },
-		want:   []problem{{"/additionalProducerProperties/createdAt", RuleType}},
+		want:   []pathRule{{"/additionalProducerProperties/createdAt", RuleType}},
 	},
 	{
 		name: "comment date",
@@ -313,22 +314,22 @@ var mutations = []mutation{
 			obj(m, "additionalProducerProperties")["comments"] = []any{map[string]any{
 				"date": "2024-12-31", "comment": "x", "user": map[string]any{"producerId": "1", "firstName": "A", "lastName": "B"}}}
 		},
-		want: []problem{{"/additionalProducerProperties/comments/0/date", RuleDate}},
+		want: []pathRule{{"/additionalProducerProperties/comments/0/date", RuleDate}},
 	},
 	{
 		name:   "missing partnerMetadata",
 		mutate: func(m map[string]any) { delete(obj(m, "additionalProducerProperties"), "partnerMetadata") },
-		want:   []problem{{"/additionalProducerProperties/partnerMetadata", RuleRequired}},
+		want:   []pathRule{{"/additionalProducerProperties/partnerMetadata", RuleRequired}},
 	},
 	{
 		name:   "account without producerId",
 		mutate: func(m map[string]any) { delete(obj(mov(m, 0), "account"), "producerId") },
-		want:   []problem{{"/movements/0/account/producerId", RuleRequired}},
+		want:   []pathRule{{"/movements/0/account/producerId", RuleRequired}},
 	},
 	{
 		name:   "movements not an array",
 		mutate: func(m map[string]any) { m["movements"] = map[string]any{} },
-		want:   []problem{{"/movements", RuleType}},
+		want:   []pathRule{{"/movements", RuleType}},
 		reason: "rules on the movements are not checked where the movements could not be decoded",
 	},
 }
@@ -416,10 +417,10 @@ func TestSchemaAgreement(t *testing.T) {
 	}
 }
 
-func schemaList(fs []*FieldError) []problem {
-	out := make([]problem, len(fs))
+func schemaList(fs []*FieldError) []pathRule {
+	out := make([]pathRule, len(fs))
 	for i, f := range fs {
-		out[i] = problem{f.Path, f.Rule}
+		out[i] = pathRule{f.Path, f.Rule}
 	}
 	return out
 }
@@ -451,10 +452,10 @@ func TestSkipAndWarn(t *testing.T) {
 	obj(mov(m, 1), "value")["amount"] = 0
 	data, _ := json.Marshal(m)
 
-	var warned []problem
+	var warned []pathRule
 	opts := &ValidateOptions{
 		Skip: []Rule{RuleAmount},
-		Warn: func(f *FieldError) { warned = append(warned, problem{f.Path, f.Rule}) },
+		Warn: func(f *FieldError) { warned = append(warned, pathRule{f.Path, f.Rule}) },
 	}
 	for name, validate := range map[string]func() error{
 		"Parse":        func() error { _, err := Parse(data, opts); return err },
@@ -488,7 +489,7 @@ func TestPeriod(t *testing.T) {
 	if !errors.Is(err, ErrPeriod) {
 		t.Errorf("Validate = %v, want ErrPeriod (2023-02-01 is outside January)", err)
 	}
-	if got := problems(err); !cmp.Equal(got, []problem{{"/date", RulePeriod}}) {
+	if got := problems(err); !cmp.Equal(got, []pathRule{{"/date", RulePeriod}}) {
 		t.Errorf("problems = %v", got)
 	}
 	if err := e.Validate(&ValidateOptions{InScope: func(period.Date) bool { return true }}); err != nil {
@@ -547,7 +548,7 @@ func TestSourcesAndEnums(t *testing.T) {
 	if SourceFEC.Label() != "Import FEC" || SourceCode("X").Valid() {
 		t.Error("source labels")
 	}
-	if JournalPurchase.Code() != "ACH" || JournalType("A Nouveaux").Code() != "AN" || JournalType("x").Valid() {
+	if JournalPurchase.Code() != "ACH" || JournalKind("A Nouveaux").Code() != "AN" || JournalKind("x").Valid() {
 		t.Error("journal codes")
 	}
 	if PaymentDirectDebit.TRA() != "PRE" || PaymentCode("XX").TRA() != "CHQ" || PaymentCode("XX").Valid() {
@@ -564,19 +565,19 @@ var stricter = []mutation{
 	{
 		name:   "complete code starting with the partial marker",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "complete", "value": "*AB"} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 		reason: "lettering.Complete rejects a complete code that looks partial",
 	},
 	{
 		name:   "empty complete code",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "complete", "value": ""} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 		reason: "a complete lettering needs a code",
 	},
 	{
 		name:   "lettering code with a control character",
 		mutate: func(m map[string]any) { mov(m, 0)["lettering"] = map[string]any{"state": "partial", "value": "*A\tB"} },
-		want:   []problem{{"/movements/0/lettering", RuleLettering}},
+		want:   []pathRule{{"/movements/0/lettering", RuleLettering}},
 		reason: "lettering codes never hold control characters",
 	},
 	{
@@ -585,13 +586,13 @@ var stricter = []mutation{
 			obj(m, "additionalProducerProperties")["comments"] = []any{map[string]any{
 				"date": "31-02-2024", "comment": "x", "user": map[string]any{"producerId": "1", "firstName": "A", "lastName": "B"}}}
 		},
-		want:   []problem{{"/additionalProducerProperties/comments/0/date", RuleDate}},
+		want:   []pathRule{{"/additionalProducerProperties/comments/0/date", RuleDate}},
 		reason: "the schema checks the DD-MM-YYYY pattern only",
 	},
 	{
 		name:   "date in year 0",
 		mutate: func(m map[string]any) { m["date"] = "0000-01-01" },
-		want:   []problem{{"/date", RuleDate}},
+		want:   []pathRule{{"/date", RuleDate}},
 		reason: "period.Date supports years 0001 to 9999; the schema's date format accepts 0000",
 	},
 }
@@ -647,11 +648,11 @@ func TestMovementAlone(t *testing.T) {
 		t.Errorf("Validate = %v", err)
 	}
 	mv.Value.Amount = mv.Value.Debit
-	if got := problems(mv.Validate(nil)); !cmp.Equal(got, []problem{{"/value/amount", RuleAmount}}) {
+	if got := problems(mv.Validate(nil)); !cmp.Equal(got, []pathRule{{"/value/amount", RuleAmount}}) {
 		t.Errorf("problems = %v", got)
 	}
 	err := json.Unmarshal([]byte(`{"producerId":"1","value":{"credit":"1"}}`), &mv)
-	want := []problem{
+	want := []pathRule{
 		{"/analytics", RuleRequired},
 		{"/description", RuleRequired},
 		{"/lettering", RuleRequired},
@@ -669,7 +670,7 @@ func TestPartsUnmarshal(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"code":"USD","rate":1.0845}`), &c); err != nil || c.Rate.String() != "1.0845" {
 		t.Errorf("Currency = %+v, %v", c, err)
 	}
-	if err := json.Unmarshal([]byte(`{"rate":"x","extra":1}`), &c); !cmp.Equal(problems(err), []problem{
+	if err := json.Unmarshal([]byte(`{"rate":"x","extra":1}`), &c); !cmp.Equal(problems(err), []pathRule{
 		{"/code", RuleRequired}, {"/extra", RuleUnknownField}, {"/rate", RuleType},
 	}) {
 		t.Errorf("Currency problems = %v", problems(err))
@@ -703,7 +704,7 @@ func TestConcurrentValidateJSON(t *testing.T) {
 }
 
 func TestValidationErrorText(t *testing.T) {
-	err := &ValidationError{Fields: []*FieldError{{Path: "/movements", Rule: RuleBalanced, Message: "x", Err: ErrUnbalanced}}}
+	err := &ValidationError{Subject: "entry", Fields: []*FieldError{{Path: "/movements", Rule: RuleBalanced, Message: "x", Err: ErrUnbalanced}}}
 	if got, want := err.Error(), "entry: 1 problem:\n\t/movements: x [balanced]"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
@@ -725,7 +726,7 @@ func TestGoBuiltInvalid(t *testing.T) {
 	e.Movements[0].DueDate = &due
 	e.Movements[1].ProducerID = ""
 	e.Journal.ProducerID = ""
-	want := []problem{
+	want := []pathRule{
 		{"/date", RuleDate},
 		{"/journal/producerId", RuleRequired},
 		{"/movements/0/dueDate", RuleRequired},
@@ -736,5 +737,32 @@ func TestGoBuiltInvalid(t *testing.T) {
 	}
 	if _, err := json.Marshal(e); !errors.Is(err, period.ErrInvalidDate) {
 		t.Errorf("Marshal of an impossible date: %v, want period.ErrInvalidDate", err)
+	}
+}
+
+// Messages keep the digits of amounts (130.00, not 130), and the schema's
+// say what they got and what they want.
+func TestMessages(t *testing.T) {
+	m := seedDoc(t)
+	obj(mov(m, 0), "value")["credit"] = json.Number("130.00")
+	obj(mov(m, 0), "value")["amount"] = json.Number("130.00")
+	obj(m, "currency")["rate"] = json.Number("-1.50")
+	obj(mov(m, 1), "lettering")["value"] = "AB"
+	obj(mov(m, 1), "lettering")["state"] = "partial"
+	mov(m, 1)["payment"] = map[string]any{"producerId": "p", "name": nil, "code": "BTC"}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ValidateJSON(data, nil)
+	for _, want := range []string{
+		"/currency/rate: rate must be positive, got -1.50 [currencyRate]",
+		"total credit 130.00 [balanced]",
+		`/movements/1/lettering: lettering {"state":"partial","value":"AB"} has none of the allowed shapes: want {"state":"none","value":null}, {"state":"partial","value":"*CODE"} or {"state":"complete","value":"CODE"} [schema/oneOf]`,
+		`/movements/1/payment/code: got "BTC", want one of "CB", "VIRT", "ESP", "CHQ", "PRLV", "LCR", "VIR", "PRE" and 1 more [schema/enum]`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateJSON: no %q in\n%v", want, err)
+		}
 	}
 }

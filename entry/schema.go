@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/internal/jsonptr"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -80,19 +84,15 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 //
 // The schema path costs about ten times the typed path ([Parse]), most of it
 // in the generic decode and the schema walk: use it as a cross-check, not on
-// every document.
-// It is safe for concurrent use.
+// every document. Its time is linear in the size of data. It is safe for
+// concurrent use.
 func ValidateJSON(data []byte, opts *ValidateOptions) error {
 	c := newChecker(opts)
-	// The typed phase keeps its open-enumeration problems: they go to Warn
-	// below, once, unless the schema reported the same thing.
-	typedOpts := *c.opts
-	typedOpts.Warn = nil
-	typed := &checker{opts: &typedOpts}
-	var e Entry
-	if !typed.parse(data, &e) {
-		c.filter(typed.probs)
-		return report(c.probs)
+	if !wellFormedObject(data) {
+		// The typed path alone says what is wrong, as Parse does.
+		var e Entry
+		c.parse(data, &e)
+		return c.result()
 	}
 	schemaProbs, err := schemaProblems(data)
 	if err != nil {
@@ -108,35 +108,67 @@ func ValidateJSON(data []byte, opts *ValidateOptions) error {
 				continue
 			}
 		}
-		c.probs = append(c.probs, p)
+		c.probs.Add(p)
 	}
-	for _, p := range typed.probs {
-		if !rules[p.Rule].schema || !repeats(p, schemaProbs) {
-			c.filter([]*FieldError{p})
+	c.repeats = newRepeats(schemaProbs).repeats
+	var e Entry
+	c.parse(data, &e)
+	return c.result()
+}
+
+// wellFormedObject reports whether data is one well-formed JSON object, as
+// the typed decoder reads it.
+func wellFormedObject(data []byte) bool {
+	l := jsonlex.New(data)
+	return l.Peek() == jsonlex.Object && l.Skip() == nil && l.End() == nil
+}
+
+// schemaIndex finds, in constant time, whether a schema problem says what a
+// typed problem says.
+type schemaIndex struct {
+	at       map[string]bool // a problem at this path
+	children map[string]bool // a missing or unknown key reported on this object
+	oneOf    map[string]bool // a failed oneOf at this path
+}
+
+func newRepeats(schema []*FieldError) *schemaIndex {
+	x := &schemaIndex{at: map[string]bool{}, children: map[string]bool{}, oneOf: map[string]bool{}}
+	for _, q := range schema {
+		x.at[q.Path] = true
+		switch q.Rule {
+		case "schema/required", "schema/additionalProperties":
+			x.children[q.Path] = true
+		case "schema/oneOf":
+			x.oneOf[q.Path] = true
 		}
 	}
-	return report(c.probs)
+	return x
 }
 
 // repeats reports whether the typed problem p says again what a schema
 // problem says: same location, or a missing or unknown key reported by the
 // schema on the parent object, or anything inside a failed oneOf.
-func repeats(p *FieldError, schema []*FieldError) bool {
+func (x *schemaIndex) repeats(p *FieldError) bool {
+	if x.at[p.Path] {
+		return true
+	}
 	parent := p.Path
 	if i := strings.LastIndexByte(parent, '/'); i >= 0 {
 		parent = parent[:i]
 	}
-	for _, q := range schema {
-		switch {
-		case q.Path == p.Path:
-			return true
-		case q.Path == parent && (q.Rule == "schema/required" || q.Rule == "schema/additionalProperties"):
-			return true
-		case q.Rule == "schema/oneOf" && jsonptr.Within(p.Path, q.Path):
+	if x.children[parent] {
+		return true
+	}
+	for path := p.Path; ; {
+		if x.oneOf[path] {
 			return true
 		}
+		i := strings.LastIndexByte(path, '/')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
 	}
-	return false
 }
 
 // typedRule returns the typed rule that checks what schema problem p
@@ -197,13 +229,7 @@ func schemaProblems(data []byte) ([]*FieldError, error) {
 	walk = func(e *jsonschema.ValidationError) {
 		kw := lastSegment(e.KeywordLocation)
 		if len(e.Causes) == 0 || kw == "oneOf" || kw == "anyOf" {
-			msg := e.Message
-			switch kw {
-			case "oneOf", "anyOf":
-				msg = "matches none of the allowed shapes"
-			case "enum":
-				msg = "not one of the allowed values"
-			}
+			msg := schemaMessage(e, kw, v)
 			out = append(out, &FieldError{Path: e.InstanceLocation, Rule: Rule("schema/" + kw), Message: msg})
 			return
 		}
@@ -213,6 +239,150 @@ func schemaProblems(data []byte) ([]*FieldError, error) {
 	}
 	walk(ve)
 	return out, nil
+}
+
+// letteringShapes is what a lettering object must look like, for the
+// message of a failed oneOf.
+const letteringShapes = `{"state":"none","value":null}, {"state":"partial","value":"*CODE"} or {"state":"complete","value":"CODE"}`
+
+// schemaMessage returns the message of the schema problem e (keyword kw) in
+// doc: the library's, with the offending value and what was expected where
+// the library says neither.
+func schemaMessage(e *jsonschema.ValidationError, kw string, doc any) string {
+	got := func() string {
+		v, ok := valueAt(doc, e.InstanceLocation)
+		if !ok {
+			return "?"
+		}
+		return string(appendShort(nil, v, 60))
+	}
+	switch kw {
+	case "oneOf", "anyOf":
+		if strings.HasPrefix(e.AbsoluteKeywordLocation, lettering.SchemaURL) {
+			return "lettering " + got() + " has none of the allowed shapes: want " + letteringShapes
+		}
+		return got() + " matches none of the allowed shapes (" + kw + " at " + e.KeywordLocation + ")"
+	case "enum":
+		return "got " + got() + ", want " + enumList(e.Message)
+	case "pattern":
+		return "got " + got() + ", which " + e.Message
+	case "additionalProperties":
+		return "unknown field " + strings.TrimSuffix(strings.TrimPrefix(e.Message, "additionalProperties "), " not allowed")
+	case "required":
+		return "missing required field " + strings.TrimPrefix(e.Message, "missing properties: ")
+	}
+	return e.Message
+}
+
+// enumList turns the library's enum message ("value must be one of "a",
+// "b", ...", values quoted as Go does) into "one of "a", "b", ..." with at
+// most eight values, then how many more.
+func enumList(msg string) string {
+	const most = 8
+	rest, ok := strings.CutPrefix(msg, "value must be one of ")
+	if !ok {
+		return strings.TrimPrefix(msg, "value must be ")
+	}
+	var vals []string
+	n := 0
+	for rest != "" {
+		q, err := strconv.QuotedPrefix(rest)
+		switch {
+		case strings.HasPrefix(rest, "<nil>"):
+			q = "<nil>"
+		case err != nil:
+			return "one of " + strings.TrimPrefix(msg, "value must be one of ")
+		}
+		if n < most {
+			vals = append(vals, strings.Replace(q, "<nil>", "null", 1))
+		}
+		n++
+		rest = strings.TrimPrefix(rest[len(q):], ", ")
+	}
+	out := "one of " + strings.Join(vals, ", ")
+	if n > most {
+		out += " and " + strconv.Itoa(n-most) + " more"
+	}
+	return out
+}
+
+// valueAt returns the value of the generic JSON tree doc at JSON Pointer
+// ptr.
+func valueAt(doc any, ptr string) (any, bool) {
+	for _, seg := range jsonptr.Segments(ptr) {
+		switch v := doc.(type) {
+		case map[string]any:
+			c, ok := v[seg]
+			if !ok {
+				return nil, false
+			}
+			doc = c
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			doc = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return doc, true
+}
+
+// appendShort appends v as compact JSON (object members sorted) to b,
+// stopping with "..." once about limit bytes are written, so that a large
+// value costs no more than limit.
+func appendShort(b []byte, v any, limit int) []byte {
+	start := len(b)
+	var walk func(v any) bool // false once the limit is reached
+	walk = func(v any) bool {
+		if len(b)-start > limit {
+			return false
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			b = append(b, '{')
+			for i, k := range slices.Sorted(maps.Keys(v)) {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendQuote(b, k)
+				b = append(b, ':')
+				if !walk(v[k]) {
+					return false
+				}
+			}
+			b = append(b, '}')
+		case []any:
+			b = append(b, '[')
+			for i, e := range v {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if !walk(e) {
+					return false
+				}
+			}
+			b = append(b, ']')
+		case string:
+			if len(v) > limit {
+				v = v[:limit]
+			}
+			b = strconv.AppendQuote(b, v)
+		case json.Number:
+			b = append(b, v...)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case nil:
+			b = append(b, "null"...)
+		}
+		return len(b)-start <= limit
+	}
+	if !walk(v) {
+		b = append(b[:min(len(b), start+limit)], "..."...)
+	}
+	return b
 }
 
 func lastSegment(loc string) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ledgersink/ledgersink/internal/jsonptr"
+	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/shopspring/decimal"
 )
@@ -34,43 +35,105 @@ type ValidateOptions struct {
 	// source, payment code or attachment type) instead of their being
 	// returned, in the order found. A skipped rule reaches neither.
 	Warn func(*FieldError)
+
+	// MaxProblems is how many problems the *ValidationError lists: the first
+	// in its order; the others are only counted (ValidationError.Omitted),
+	// so that a hostile document cannot take unbounded memory. 0 means 100,
+	// a negative value no limit.
+	MaxProblems int
 }
 
-// checker collects problems under the options' policy.
+// checker collects problems under the options' policy, keeping the first
+// MaxProblems of them.
 type checker struct {
 	opts  *ValidateOptions
-	probs []*FieldError
+	probs problem.Collector[Rule]
+
+	// repeats, when set (ValidateJSON), drops the problems that say again
+	// what the schema said.
+	repeats func(*FieldError) bool
+
+	// Parse: the validator learns where decoding failed, so as not to
+	// report there again (a date that failed to parse is not also
+	// "missing"). Movements are validated as soon as they are decoded and
+	// their failures then forgotten, so the set stays small.
+	failed map[string]bool
+	scope  []string // the keys of failed, in the order added
+
+	// Parse: problems for opts.Warn, held until decoding has succeeded.
+	warnings []*FieldError
+	deferred bool
 }
 
 func (c *checker) skipped(r Rule) bool { return slices.Contains(c.opts.Skip, r) }
 
-// keep applies Skip and Warn to one problem and reports whether it is kept.
-func (c *checker) keep(f *FieldError) bool {
-	if c.skipped(f.Rule) {
-		return false
-	}
-	if c.opts.Warn != nil && f.Rule.Open() {
-		c.opts.Warn(f)
-		return false
-	}
-	return true
-}
-
-func (c *checker) add(path string, r Rule, msg string) {
-	f := &FieldError{Path: path, Rule: r, Message: msg, Err: r.Err()}
-	if c.keep(f) {
-		c.probs = append(c.probs, f)
-	}
-}
-
-// filter applies the policy to problems found elsewhere (decoding).
-func (c *checker) filter(fs []*FieldError) {
-	for _, f := range fs {
-		if c.keep(f) {
-			c.probs = append(c.probs, f)
+// addFound applies the policy to one problem: Skip drops it, the repeats
+// of the schema's problems are dropped, Warn receives the open
+// enumerations; the others are kept.
+func (c *checker) addFound(f *FieldError) {
+	switch {
+	case c.skipped(f.Rule):
+	case c.repeats != nil && rules[f.Rule].schema && c.repeats(f):
+	case c.opts.Warn != nil && f.Rule.Open():
+		if c.deferred {
+			c.warnings = append(c.warnings, f)
+		} else {
+			c.opts.Warn(f)
 		}
+	default:
+		c.probs.Add(f)
 	}
 }
+
+// add reports a problem of the validator, unless decoding already failed
+// at or above path.
+func (c *checker) add(path string, r Rule, msg string) {
+	if c.failed != nil && c.failedAt(path) {
+		return
+	}
+	c.addFound(&FieldError{Path: path, Rule: r, Message: msg, Err: r.Err()})
+}
+
+// fail records that decoding failed at path.
+func (c *checker) fail(path string) {
+	if c.failed == nil {
+		c.failed = make(map[string]bool)
+	}
+	if !c.failed[path] {
+		c.failed[path] = true
+		c.scope = append(c.scope, path)
+	}
+}
+
+// failedAt reports whether decoding failed at path or at one of its
+// ancestors.
+func (c *checker) failedAt(path string) bool {
+	for {
+		if c.failed[path] {
+			return true
+		}
+		i := strings.LastIndexByte(path, '/')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
+}
+
+// scopeStart and scopeEnd bracket the decoding and validation of one
+// movement: the failures recorded in between are forgotten at the end.
+func (c *checker) scopeStart() int { return len(c.scope) }
+
+func (c *checker) scopeEnd(mark int) {
+	for _, p := range c.scope[mark:] {
+		delete(c.failed, p)
+	}
+	clear(c.scope[mark:])
+	c.scope = c.scope[:mark]
+}
+
+// result returns nil or the *ValidationError of the problems kept.
+func (c *checker) result() error { return c.probs.Result() }
 
 var noOptions = &ValidateOptions{}
 
@@ -78,13 +141,13 @@ func newChecker(opts *ValidateOptions) *checker {
 	if opts == nil {
 		opts = noOptions
 	}
-	return &checker{opts: opts}
+	return &checker{opts: opts, probs: problem.Collector[Rule]{Subject: "entry", Max: opts.MaxProblems}}
 }
 
 // Validate checks e against every rule that does not need the JSON text:
 // the value rules the embedded schema also checks (non-empty ids, valid
 // dates, journal code, ISO 4217 currency, known enumeration values) and the
-// business rules (balance, amounts, analytics, third party, base64, period).
+// business rules (balance, amounts, analytics, partner application, base64, period).
 // It returns nil or a *[ValidationError] listing every problem, sorted by
 // path then rule.
 //
@@ -92,7 +155,7 @@ func newChecker(opts *ValidateOptions) *checker {
 // [ErrDate], [ErrJournalCode], [ErrCurrency], [ErrCurrencyRate],
 // [ErrJournalType], [ErrSource], [ErrPaymentCode], [ErrAttachmentType],
 // [ErrBase64], [ErrMovements], [ErrNegative], [ErrDebitCredit], [ErrAmount],
-// [ErrUnbalanced], [ErrAnalyticsRate], [ErrAnalyticsAmount], [ErrThirdParty]
+// [ErrUnbalanced], [ErrAnalyticsRate], [ErrAnalyticsAmount], [ErrPartnerApp]
 // and [ErrPeriod].
 //
 // Structural problems (wrong JSON types, missing keys, lettering shapes) are
@@ -102,7 +165,7 @@ func newChecker(opts *ValidateOptions) *checker {
 func (e *Entry) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
 	c.entry(e)
-	return report(c.probs)
+	return c.result()
 }
 
 // Parse decodes the JSON text of one entry and validates it: it returns the
@@ -111,34 +174,38 @@ func (e *Entry) Validate(opts *ValidateOptions) error {
 // problems found by [Entry.Validate], in one report. A Validate problem at a
 // location where decoding already failed is dropped (a date that failed to
 // parse is not also reported as missing). Malformed JSON gives one problem
-// with rule RuleSyntax. opts may be nil; Skip and Warn apply to both phases.
+// with rule RuleSyntax. opts may be nil; Skip and Warn apply to both phases,
+// and at most opts.MaxProblems problems are listed.
 //
 // Parse is the typed path for raw documents: it checks everything the
-// embedded schema checks, at a fraction of the cost of [ValidateJSON].
+// embedded schema checks, and refuses repeated keys, at a fraction of the
+// cost of [ValidateJSON]. It takes time linear in the size of data, and
+// memory linear in the decoded entry, however many problems it finds.
 func Parse(data []byte, opts *ValidateOptions) (Entry, error) {
 	c := newChecker(opts)
 	var e Entry
 	c.parse(data, &e)
-	return e, report(c.probs)
+	return e, c.result()
 }
 
 // parse decodes data into e and validates it, adding the problems to c. It
 // reports false when decoding could not go far enough to validate anything
-// (malformed JSON, or a document that is not an object).
+// (malformed JSON, or a document that is not an object): the validation
+// problems are then dropped. It takes time linear in the size of data.
 func (c *checker) parse(data []byte, e *Entry) bool {
-	decodeProbs := decodeDoc(data, func(d *decoder) error { return d.entry(e) })
-	c.filter(decodeProbs)
-	for _, p := range decodeProbs {
-		if p.Rule == RuleSyntax || p.Path == "" {
-			return false
-		}
+	// The validator v checks each movement as soon as it is decoded (see
+	// decoder.movements), so it holds its own problems and warnings until
+	// decoding is known to have gone through.
+	v := &checker{opts: c.opts, repeats: c.repeats, deferred: true,
+		probs: problem.Collector[Rule]{Max: c.probs.Max}}
+	if !decodeDoc(data, false, c, v, func(d *decoder) error { return d.entry(e) }) {
+		return false
 	}
-	v := &checker{opts: c.opts}
-	v.entry(e)
-	for _, p := range v.probs {
-		if !slices.ContainsFunc(decodeProbs, func(q *FieldError) bool { return jsonptr.Within(p.Path, q.Path) }) {
-			c.probs = append(c.probs, p)
-		}
+	v.entryFields(e)
+	v.balance(e)
+	c.probs.Merge(&v.probs)
+	for _, w := range v.warnings {
+		c.opts.Warn(w)
 	}
 	return true
 }
@@ -153,10 +220,20 @@ func (c *checker) parse(data []byte, e *Entry) bool {
 func (m *Movement) Validate(opts *ValidateOptions) error {
 	c := newChecker(opts)
 	c.movement(-1, m)
-	return report(c.probs)
+	return c.result()
 }
 
+// entry checks e: its own fields, each movement, the balance.
 func (c *checker) entry(e *Entry) {
+	c.entryFields(e)
+	for i := range e.Movements {
+		c.movement(i, &e.Movements[i])
+	}
+	c.balance(e)
+}
+
+// entryFields checks the fields of e other than its movements.
+func (c *checker) entryFields(e *Entry) {
 	if e.ProducerID == "" {
 		c.add("/producerId", RuleRequired, "must not be empty")
 	}
@@ -168,25 +245,26 @@ func (c *checker) entry(e *Entry) {
 	c.journal(&e.Journal)
 	c.currency(&e.Currency)
 
-	if len(e.Movements) < 2 {
-		c.add("/movements", RuleMovements, "an entry needs at least two movements, got "+strconv.Itoa(len(e.Movements)))
-	}
-	var debit, credit exactSum
-	for i := range e.Movements {
-		m := &e.Movements[i]
-		c.movement(i, m)
-		debit.add(m.Value.Debit)
-		credit.add(m.Value.Credit)
-	}
-	if !debit.equalSum(&credit) {
-		c.add("/movements", RuleBalanced, "total debit "+debit.value().String()+" ≠ total credit "+credit.value().String())
-	}
-
 	if p := e.AdditionalProducerProperties; p != nil {
 		c.producerProps("/additionalProducerProperties", p)
 	}
 	if c.opts.InScope != nil && e.Date.IsValid() && !c.opts.InScope(e.Date) {
 		c.add("/date", RulePeriod, "date "+e.Date.String()+" is outside the period")
+	}
+}
+
+// balance checks the number of movements and that they balance.
+func (c *checker) balance(e *Entry) {
+	if len(e.Movements) < 2 {
+		c.add("/movements", RuleMovements, "an entry needs at least two movements, got "+strconv.Itoa(len(e.Movements)))
+	}
+	var debit, credit exactSum
+	for i := range e.Movements {
+		debit.add(e.Movements[i].Value.Debit)
+		credit.add(e.Movements[i].Value.Credit)
+	}
+	if !debit.equalSum(&credit) {
+		c.add("/movements", RuleBalanced, "total debit "+amountText(debit.value())+" ≠ total credit "+amountText(credit.value()))
 	}
 }
 
@@ -231,7 +309,7 @@ func (c *checker) currency(cur *Currency) {
 		c.add("/currency/code", RuleCurrency, "not an active ISO 4217 currency code: "+quoteShort(cur.Code))
 	}
 	if cur.Rate != nil && cur.Rate.Sign() <= 0 {
-		c.add("/currency/rate", RuleCurrencyRate, "rate must be positive, got "+cur.Rate.String())
+		c.add("/currency/rate", RuleCurrencyRate, "rate must be positive, got "+amountText(*cur.Rate))
 	}
 }
 
@@ -272,17 +350,17 @@ func (c *checker) movement(i int, m *Movement) {
 	}
 	v := &m.Value
 	if v.Debit.Sign() < 0 {
-		c.add(at("/value/debit"), RuleNegative, "debit is negative: "+v.Debit.String())
+		c.add(at("/value/debit"), RuleNegative, "debit is negative: "+amountText(v.Debit))
 	}
 	if v.Credit.Sign() < 0 {
-		c.add(at("/value/credit"), RuleNegative, "credit is negative: "+v.Credit.String())
+		c.add(at("/value/credit"), RuleNegative, "credit is negative: "+amountText(v.Credit))
 	}
 	if !v.Debit.IsZero() && !v.Credit.IsZero() {
 		c.add(at("/value"), RuleDebitCredit, "a line has either a debit or a credit, not both")
 	}
 	if !equalDiff(v.Amount, v.Credit, v.Debit) {
 		c.add(at("/value/amount"), RuleAmount,
-			"amount "+v.Amount.String()+" ≠ credit − debit = "+v.Credit.Sub(v.Debit).String())
+			"amount "+amountText(v.Amount)+" ≠ credit − debit = "+amountText(v.Credit.Sub(v.Debit)))
 	}
 	if m.DueDate != nil && !m.DueDate.IsValid() {
 		c.date(at("/dueDate"), *m.DueDate)
@@ -308,20 +386,20 @@ func (c *checker) axis(at func(string) string, j int, a *MovementAnalytics, line
 	for k := range a.Sections {
 		s := &a.Sections[k]
 		if s.Amount.Sign() < 0 {
-			c.add(path()+"/sections/"+strconv.Itoa(k)+"/amount", RuleNegative, "section amount is negative: "+s.Amount.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/amount", RuleNegative, "section amount is negative: "+amountText(s.Amount))
 		}
 		if s.Rate.Sign() < 0 {
-			c.add(path()+"/sections/"+strconv.Itoa(k)+"/rate", RuleNegative, "section rate is negative: "+s.Rate.String())
+			c.add(path()+"/sections/"+strconv.Itoa(k)+"/rate", RuleNegative, "section rate is negative: "+amountText(s.Rate))
 		}
 		rates.add(s.Rate)
 		amounts.add(s.Amount)
 	}
 	if !rates.equal(hundred) {
-		c.add(path()+"/sections", RuleAnalyticsRate, "section rates sum to "+rates.value().String()+", not 100")
+		c.add(path()+"/sections", RuleAnalyticsRate, "section rates sum to "+amountText(rates.value())+", not 100")
 	}
 	if !amounts.equalAbs(lineAmount) {
 		c.add(path()+"/sections", RuleAnalyticsAmount,
-			"section amounts sum to "+amounts.value().String()+", not the line's "+lineAmount.Abs().String())
+			"section amounts sum to "+amountText(amounts.value())+", not the line's "+amountText(lineAmount.Abs()))
 	}
 }
 
@@ -332,8 +410,8 @@ func (c *checker) producerProps(path string, p *EntryAdditionalProducerProps) {
 	if !p.Source.Name.Valid() {
 		c.add(path+"/source/name", RuleSource, "unknown entry source "+quoteShort(string(p.Source.Name)))
 	}
-	if p.Source.Name == SourceAPI && p.Source.ThirdParty == nil {
-		c.add(path+"/source/thirdParty", RuleThirdParty, "source API must name its third party")
+	if p.Source.Name == SourceAPI && p.Source.PartnerApp == nil {
+		c.add(path+"/source/thirdParty", RulePartnerApp, "source API must name its partner application (thirdParty)")
 	}
 	for k, cm := range p.Comments {
 		if _, err := cm.Day(); err != nil {

@@ -68,9 +68,10 @@
 // [ErrState], [ErrCode] or [ErrRange], all of which wrap [ErrInvalid].
 // [Apply] and [Letter] also return [ErrEmptyGroup], and Letter
 // [ErrAlreadyLettered]. [CheckGroups] returns a [*CheckError] listing a
-// [*GroupError] per inconsistent group ([ErrMixedGroup],
-// [ErrUnbalancedGroup], [ErrBalancedPartial]). Those sentinels describe the
-// data, not a malformed value, and do not wrap ErrInvalid.
+// [*GroupError] per inconsistent group, located by the index of its first
+// line ([ErrMixedGroup], [ErrUnbalancedGroup], [ErrBalancedPartial]). Those
+// sentinels describe the data, not a malformed value, and do not wrap
+// ErrInvalid.
 //
 // # Concurrency
 //

@@ -152,8 +152,8 @@ func ExampleCheckGroups() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, lettering.ErrUnbalancedGroup), errors.Is(err, lettering.ErrBalancedPartial))
 	// Output:
-	// lettering: 2 inconsistent groups:
-	// 	lettering: group A: complete, but its lines sum to -0.01
-	// 	lettering: group B: partial, but its lines sum to zero
+	// lettering: 2 problems:
+	// 	/0: group A (lines 0, 1): complete, but its lines sum to -0.01 [unbalancedGroup]
+	// 	/2: group B (lines 2, 3): partial, but its lines sum to zero [balancedPartial]
 	// true true
 }

@@ -2,10 +2,10 @@ package lettering
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/shopspring/decimal"
 )
 
@@ -75,60 +75,28 @@ func Letter(code string, lines []Line) (Lettering, error) {
 	return Lettering{kind: kindPartial, code: "*" + code}, nil
 }
 
-// A GroupError is one inconsistent lettering group found by [CheckGroups].
-type GroupError struct {
-	// Code is the group's code without the partial marker ("AB").
-	Code string
-	// Lines are the indexes of the group's lines in the checked slice,
-	// in increasing order.
-	Lines []int
-	// Reason explains the problem for humans; it may change.
-	Reason string
-	// Err is ErrMixedGroup, ErrUnbalancedGroup or ErrBalancedPartial.
-	Err error
-}
+// Rule codes of the problems of [CheckGroups], one per sentinel.
+const (
+	RuleMixedGroup      = "mixedGroup"      // ErrMixedGroup
+	RuleUnbalancedGroup = "unbalancedGroup" // ErrUnbalancedGroup
+	RuleBalancedPartial = "balancedPartial" // ErrBalancedPartial
+)
 
-// Error returns "lettering: group AB: reason".
-func (e *GroupError) Error() string {
-	return "lettering: group " + e.Code + ": " + e.Reason
-}
+// A GroupError is one inconsistent lettering group found by [CheckGroups]:
+// Path is "/i", i the index of the group's first line in the checked slice;
+// Rule one of the Rule* codes above; Message names the group's code and
+// lines and the problem (it may change: never match on it); Err is
+// ErrMixedGroup, ErrUnbalancedGroup or ErrBalancedPartial. Error returns
+// "path: message [rule]"; Unwrap returns Err.
+type GroupError = problem.Field[string]
 
-// Unwrap returns the sentinel.
-func (e *GroupError) Unwrap() error { return e.Err }
-
-// A CheckError lists every inconsistent group found by [CheckGroups], one
-// problem per group, in sequence order of their codes ([Less]).
-type CheckError struct {
-	Groups []*GroupError
-}
-
-// Error returns "lettering: N inconsistent group(s):" followed by one line per
-// problem.
-func (e *CheckError) Error() string {
-	var b strings.Builder
-	b.WriteString("lettering: ")
-	b.WriteString(strconv.Itoa(len(e.Groups)))
-	if len(e.Groups) == 1 {
-		b.WriteString(" inconsistent group:")
-	} else {
-		b.WriteString(" inconsistent groups:")
-	}
-	for _, g := range e.Groups {
-		b.WriteString("\n\t")
-		b.WriteString(g.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the group errors, so that errors.Is(err, ErrMixedGroup) and
-// errors.As(err, &groupErr) look into them.
-func (e *CheckError) Unwrap() []error {
-	errs := make([]error, len(e.Groups))
-	for i, g := range e.Groups {
-		errs[i] = g
-	}
-	return errs
-}
+// A CheckError lists the inconsistent groups found by [CheckGroups], one
+// problem per group, in the order of their first lines (Fields; the first
+// 100, the others counted in Omitted). Error returns "lettering: N
+// problem(s):" then one line per problem; Unwrap returns the problems, so
+// that errors.Is(err, ErrMixedGroup) and errors.As(err, &groupErr) look
+// into them; Has(rule) reports whether some group breaks rule.
+type CheckError = problem.List[string]
 
 // CheckGroups checks the lettering of the lines of one account (same
 // general and auxiliary account, same currency: the caller groups them).
@@ -139,7 +107,7 @@ func (e *CheckError) Unwrap() []error {
 //   - a complete group sums to exactly zero ([ErrUnbalancedGroup]);
 //   - a partial group does not, or it would be complete ([ErrBalancedPartial]).
 //
-// It returns nil or a [*CheckError] listing every inconsistent group, never
+// It returns nil or a [*CheckError] listing the inconsistent groups, never
 // stopping at the first. A group can only be judged with all its lines:
 // lines outside the checked slice (an earlier exercise not sent, another
 // page) make complete groups look unbalanced. CheckGroups does not retain or
@@ -169,28 +137,47 @@ func CheckGroups(lines []Line) error {
 			g.complete++
 		}
 	}
-	var probs []*GroupError
+	probs := problem.Collector[string]{Subject: "lettering"}
 	for code, g := range groups {
-		add := func(err error, reason string) {
-			probs = append(probs, &GroupError{Code: code, Lines: g.lines, Reason: reason, Err: err})
+		add := func(rule string, err error, reason string) {
+			probs.Add(&GroupError{Path: "/" + strconv.Itoa(g.lines[0]), Rule: rule,
+				Message: "group " + code + " (" + lineList(g.lines) + "): " + reason, Err: err})
 		}
 		switch {
 		case g.partial > 0 && g.complete > 0:
-			add(ErrMixedGroup, strconv.Itoa(g.partial)+" partial and "+strconv.Itoa(g.complete)+" complete lines")
+			add(RuleMixedGroup, ErrMixedGroup, strconv.Itoa(g.partial)+" partial and "+strconv.Itoa(g.complete)+" complete lines")
 		case g.complete > 0 && !g.sum.IsZero():
-			add(ErrUnbalancedGroup, "complete, but its lines sum to "+g.sum.String())
+			add(RuleUnbalancedGroup, ErrUnbalancedGroup, "complete, but its lines sum to "+exact(g.sum))
 		case g.partial > 0 && g.sum.IsZero():
-			add(ErrBalancedPartial, "partial, but its lines sum to zero")
+			add(RuleBalancedPartial, ErrBalancedPartial, "partial, but its lines sum to zero")
 		}
 	}
-	if probs == nil {
-		return nil
+	return probs.Result()
+}
+
+// lineList names the lines of a group for a message: "line 3", "lines 0,
+// 4, 7", at most ten of them and then how many more.
+func lineList(lines []int) string {
+	const most = 10
+	var b strings.Builder
+	if len(lines) == 1 {
+		b.WriteString("line ")
+	} else {
+		b.WriteString("lines ")
 	}
-	slices.SortFunc(probs, func(a, b *GroupError) int {
-		if Less(a.Code, b.Code) {
-			return -1
+	for i, l := range lines[:min(len(lines), most)] {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		return 1 // codes are distinct
-	})
-	return &CheckError{Groups: probs}
+		b.WriteString(strconv.Itoa(l))
+	}
+	if len(lines) > most {
+		b.WriteString(" and " + strconv.Itoa(len(lines)-most) + " more")
+	}
+	return b.String()
+}
+
+// exact writes d with all its digits: 1.50 stays 1.50, never 1.5.
+func exact(d decimal.Decimal) string {
+	return d.StringFixed(max(0, -d.Exponent()))
 }

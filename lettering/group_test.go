@@ -57,9 +57,8 @@ func TestCheckGroups(t *testing.T) {
 	c := func(code string) Lettering { return Lettering{kindComplete, code} }
 	p := func(code string) Lettering { return Lettering{kindPartial, "*" + code} }
 	type problem struct {
-		Code  string
-		Lines []int
-		Err   error
+		Path, Rule string
+		Err        error
 	}
 	tests := []struct {
 		name  string
@@ -76,10 +75,10 @@ func TestCheckGroups(t *testing.T) {
 			line(p("B"), "-5"), line(c("B"), "5"), // mixed
 			line(p("C"), "-5"), line(p("C"), "5"), // balanced partial
 			line(c("D"), "-1"), line(c("D"), "1"), // fine
-		}, []problem{
-			{"B", []int{2, 3}, ErrMixedGroup},
-			{"C", []int{4, 5}, ErrBalancedPartial},
-			{"AA", []int{0, 1}, ErrUnbalancedGroup},
+		}, []problem{ // by first line
+			{"/0", RuleUnbalancedGroup, ErrUnbalancedGroup},
+			{"/2", RuleMixedGroup, ErrMixedGroup},
+			{"/4", RuleBalancedPartial, ErrBalancedPartial},
 		}},
 	}
 	for _, tt := range tests {
@@ -96,8 +95,8 @@ func TestCheckGroups(t *testing.T) {
 				t.Fatalf("CheckGroups = %v, want a *CheckError", err)
 			}
 			var got []problem
-			for _, g := range ce.Groups {
-				got = append(got, problem{g.Code, g.Lines, g.Err})
+			for _, g := range ce.Fields {
+				got = append(got, problem{g.Path, g.Rule, g.Err})
 			}
 			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
 				t.Errorf("problems mismatch (-want +got):\n%s", diff)
@@ -112,10 +111,18 @@ func TestCheckGroups(t *testing.T) {
 }
 
 func TestCheckErrorMessage(t *testing.T) {
-	err := CheckGroups([]Line{line(Lettering{kindComplete, "A"}, "1")})
-	const want = "lettering: 1 inconsistent group:\n\tlettering: group A: complete, but its lines sum to 1"
+	err := CheckGroups([]Line{line(Lettering{kindComplete, "A"}, "1.50")})
+	const want = "lettering: 1 problem:\n\t/0: group A (line 0): complete, but its lines sum to 1.50 [unbalancedGroup]"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err, want)
+	}
+	var lines []Line
+	for range 12 {
+		lines = append(lines, line(Lettering{kindComplete, "B"}, "1.0"))
+	}
+	const want12 = "lettering: 1 problem:\n\t/0: group B (lines 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more): complete, but its lines sum to 12.0 [unbalancedGroup]"
+	if err := CheckGroups(lines); err == nil || err.Error() != want12 {
+		t.Errorf("Error() = %q, want %q", err, want12)
 	}
 }
 

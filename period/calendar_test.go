@@ -32,11 +32,11 @@ func year(tb testing.TB, y string, status Status) Period {
 	return exercise(tb, "ex-"+y, y+"-01-01", y+"-12-31", status)
 }
 
-// problem is how tests compare validation errors: by path and rule, never
+// pathRule is how tests compare validation errors: by path and rule, never
 // by message.
-type problem struct{ Path, Rule string }
+type pathRule struct{ Path, Rule string }
 
-func problemsOf(t *testing.T, err error) []problem {
+func problemsOf(t *testing.T, err error) []pathRule {
 	t.Helper()
 	if err == nil {
 		return nil
@@ -48,7 +48,7 @@ func problemsOf(t *testing.T, err error) []problem {
 	if len(ve.Fields) == 0 {
 		t.Fatal("*ValidationError without fields")
 	}
-	var got []problem
+	var got []pathRule
 	for _, f := range ve.Fields {
 		if f.Err == nil || f.Message == "" {
 			t.Errorf("field error %#v lacks a sentinel or a message", f)
@@ -56,7 +56,7 @@ func problemsOf(t *testing.T, err error) []problem {
 		if !errors.Is(err, f.Err) {
 			t.Errorf("errors.Is(err, %v) = false for one of its own fields", f.Err)
 		}
-		got = append(got, problem{f.Path, f.Rule})
+		got = append(got, pathRule{f.Path, f.Rule})
 	}
 	return got
 }
@@ -66,7 +66,7 @@ func TestPeriodConstructors(t *testing.T) {
 	tests := []struct {
 		name  string
 		build func() (Period, error)
-		want  []problem
+		want  []pathRule
 	}{
 		{"exercise", func() (Period, error) {
 			return NewExercise("ex-2024", d("2024-01-01"), d("2024-12-31"), StatusOpen)
@@ -79,13 +79,13 @@ func TestPeriodConstructors(t *testing.T) {
 		}, nil},
 		{"everything wrong", func() (Period, error) {
 			return NewExercise("", Date{2023, 2, 30}, Date{}, "archived")
-		}, []problem{{"/end", RuleRequired}, {"/id", RuleRequired}, {"/start", RuleDate}, {"/status", RuleStatus}}},
+		}, []pathRule{{"/end", RuleRequired}, {"/id", RuleRequired}, {"/start", RuleDate}, {"/status", RuleStatus}}},
 		{"start after end", func() (Period, error) {
 			return NewSituation("s", d("2024-02-01"), d("2024-01-31"))
-		}, []problem{{"/end", RuleStartAfterEnd}}},
+		}, []pathRule{{"/end", RuleStartAfterEnd}}},
 		{"exercise without status", func() (Period, error) {
 			return NewExercise("ex", d("2024-01-01"), d("2024-12-31"), "")
-		}, []problem{{"/status", RuleStatus}}},
+		}, []pathRule{{"/status", RuleStatus}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,7 +145,7 @@ func TestCalendarValidate(t *testing.T) {
 	tests := []struct {
 		name    string
 		periods []Period
-		want    []problem
+		want    []pathRule
 		reason  string
 	}{
 		{name: "empty calendar", reason: "no exercise is valid; Scope reports ErrNoExercise"},
@@ -163,66 +163,66 @@ func TestCalendarValidate(t *testing.T) {
 			yr("2024", StatusOpen),
 			{ID: "s1", Kind: KindSituation, Start: Date{2024, 1, 1}, End: Date{2024, 1, 31}, Status: StatusClosed},
 			{ID: "s2", Kind: KindSituation, Start: Date{2024, 2, 1}, End: Date{2024, 2, 29}, Status: "frozen"},
-		}, want: []problem{{"/periods/2/status", RuleStatus}}},
+		}, want: []pathRule{{"/periods/2/status", RuleStatus}}},
 		{name: "start after end", periods: []Period{
 			ex("ex", "2024-12-31", "2024-01-01", StatusOpen),
 			sit("s", "2024-03-01", "2024-02-01"),
-		}, want: []problem{{"/periods/0/end", RuleStartAfterEnd}, {"/periods/1/end", RuleStartAfterEnd}},
+		}, want: []pathRule{{"/periods/0/end", RuleStartAfterEnd}, {"/periods/1/end", RuleStartAfterEnd}},
 			reason: "a reversed period takes no part in overlap or placement checks"},
 		{name: "missing and impossible fields", periods: []Period{
 			{Kind: "year", Start: Date{2023, 2, 29}, End: Date{2023, 12, 31}},
 			{ID: "x", Kind: KindExercise, Status: StatusOpen},
-		}, want: []problem{
+		}, want: []pathRule{
 			{"/periods/0/id", RuleRequired}, {"/periods/0/kind", RuleKind}, {"/periods/0/start", RuleDate},
 			{"/periods/1/end", RuleRequired}, {"/periods/1/start", RuleRequired},
 		}},
 		{name: "duplicate ids", periods: []Period{
 			yr("2023", StatusClosed), ex("ex-2023", "2024-01-01", "2024-12-31", StatusOpen),
 			sit("ex-2023", "2024-01-01", "2024-01-31"),
-		}, want: []problem{{"/periods/1/id", RuleDuplicateID}, {"/periods/2/id", RuleDuplicateID}}},
+		}, want: []pathRule{{"/periods/1/id", RuleDuplicateID}, {"/periods/2/id", RuleDuplicateID}}},
 		{name: "overlapping exercises", periods: []Period{
 			ex("b", "2023-07-01", "2024-06-30", StatusOpen), yr("2023", StatusClosed), yr("2024", StatusOpen),
-		}, want: []problem{{"/periods/0", RuleOverlap}, {"/periods/2", RuleOverlap}},
+		}, want: []pathRule{{"/periods/0", RuleOverlap}, {"/periods/2", RuleOverlap}},
 			reason: "2023-07..2024-06 starts after 2023 and overlaps it; 2024 overlaps 2023-07..2024-06"},
 		{name: "one day of overlap", periods: []Period{
 			yr("2023", StatusClosed), ex("ex-2024", "2023-12-31", "2024-12-31", StatusOpen),
-		}, want: []problem{{"/periods/1", RuleOverlap}}, reason: "both ends are inclusive"},
+		}, want: []pathRule{{"/periods/1", RuleOverlap}}, reason: "both ends are inclusive"},
 		{name: "long exercise covering others", periods: []Period{
 			ex("all", "2020-01-01", "2029-12-31", StatusOpen), yr("2022", StatusClosed), yr("2025", StatusClosed),
-		}, want: []problem{{"/periods/1", RuleOverlap}, {"/periods/2", RuleOverlap}}},
+		}, want: []pathRule{{"/periods/1", RuleOverlap}, {"/periods/2", RuleOverlap}}},
 		{name: "same exercise twice", periods: []Period{
 			yr("2024", StatusOpen), ex("again", "2024-01-01", "2024-12-31", StatusOpen),
-		}, want: []problem{{"/periods/1", RuleOverlap}}},
+		}, want: []pathRule{{"/periods/1", RuleOverlap}}},
 		{name: "situation straddling two exercises", periods: []Period{
 			yr("2023", StatusClosed), yr("2024", StatusOpen), sit("s", "2023-12-01", "2024-01-31"),
-		}, want: []problem{{"/periods/2", RuleSituationStraddle}}},
+		}, want: []pathRule{{"/periods/2", RuleSituationStraddle}}},
 		{name: "situation straddling three exercises", periods: []Period{
 			yr("2022", StatusClosed), yr("2023", StatusClosed), yr("2024", StatusOpen), sit("s", "2022-12-01", "2024-01-31"),
-		}, want: []problem{{"/periods/3", RuleSituationStraddle}}},
+		}, want: []pathRule{{"/periods/3", RuleSituationStraddle}}},
 		{name: "situation in no exercise", periods: []Period{
 			yr("2022", StatusClosed), yr("2024", StatusOpen), sit("s", "2023-03-01", "2023-03-31"),
-		}, want: []problem{{"/periods/2", RuleSituationOutside}}, reason: "2023 is a gap"},
+		}, want: []pathRule{{"/periods/2", RuleSituationOutside}}, reason: "2023 is a gap"},
 		{name: "situation running into a gap", periods: []Period{
 			yr("2022", StatusClosed), yr("2024", StatusOpen), sit("s", "2022-12-01", "2023-01-31"),
-		}, want: []problem{{"/periods/2", RuleSituationOutside}}},
+		}, want: []pathRule{{"/periods/2", RuleSituationOutside}}},
 		{name: "situation before every exercise", periods: []Period{
 			yr("2024", StatusOpen), sit("s", "2020-01-01", "2020-01-31"),
-		}, want: []problem{{"/periods/1", RuleSituationOutside}}},
+		}, want: []pathRule{{"/periods/1", RuleSituationOutside}}},
 		{name: "situations without exercises", periods: []Period{
 			sit("s", "2024-01-01", "2024-01-31"),
-		}, want: []problem{{"/periods/0", RuleSituationOutside}}},
+		}, want: []pathRule{{"/periods/0", RuleSituationOutside}}},
 		{name: "situation inside overlapping exercises", periods: []Period{
 			yr("2024", StatusOpen), ex("dup", "2024-01-01", "2024-06-30", StatusOpen), sit("s", "2024-02-01", "2024-02-29"),
-		}, want: []problem{{"/periods/0", RuleOverlap}, {"/periods/2", RuleSituationAmbiguous}}},
+		}, want: []pathRule{{"/periods/0", RuleOverlap}, {"/periods/2", RuleSituationAmbiguous}}},
 		{name: "situation with a bad date is not placed", periods: []Period{
 			yr("2024", StatusOpen), {ID: "s", Kind: KindSituation, Start: Date{2030, 1, 1}},
-		}, want: []problem{{"/periods/1/end", RuleRequired}}},
+		}, want: []pathRule{{"/periods/1/end", RuleRequired}}},
 		{name: "numeric path order", periods: []Period{
 			yr("2010", StatusClosed), yr("2011", StatusClosed), {ID: "", Kind: KindExercise, Start: Date{2012, 1, 1}, End: Date{2012, 12, 31}, Status: StatusClosed},
 			yr("2013", StatusClosed), yr("2014", StatusClosed), yr("2015", StatusClosed), yr("2016", StatusClosed),
 			yr("2017", StatusClosed), yr("2018", StatusClosed), yr("2019", StatusClosed),
 			yr("2020", "shut"), yr("2021", StatusOpen),
-		}, want: []problem{{"/periods/2/id", RuleRequired}, {"/periods/10/status", RuleStatus}},
+		}, want: []pathRule{{"/periods/2/id", RuleRequired}, {"/periods/10/status", RuleStatus}},
 			reason: "/periods/2 sorts before /periods/10"},
 	}
 	for _, tt := range tests {
@@ -254,17 +254,6 @@ func TestValidationErrorIs(t *testing.T) {
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Path != "/periods/1" && fe.Path != "/periods/1/id" {
 		t.Errorf("errors.As(*FieldError) = %v", fe)
-	}
-}
-
-func TestComparePointers(t *testing.T) {
-	ordered := []string{"", "/a", "/a/0", "/a/2", "/a/10", "/a/10/x", "/a/01", "/a/x", "/b"}
-	for i, a := range ordered {
-		for j, b := range ordered {
-			if got, want := comparePointers(a, b), cmpInt(i, j); got != want {
-				t.Errorf("comparePointers(%q, %q) = %d, want %d", a, b, got, want)
-			}
-		}
 	}
 }
 

@@ -2,9 +2,8 @@ package period
 
 import (
 	"errors"
-	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/ledgersink/ledgersink/internal/problem"
 )
 
 // Sentinel errors, matched with errors.Is. Each validation problem
@@ -52,115 +51,31 @@ const (
 	RuleSituationAmbiguous = "situation-ambiguous" // situation inside several overlapping exercises (ErrSituationOutside)
 )
 
-// FieldError is one validation problem.
-type FieldError struct {
-	Path    string // JSON Pointer into the calendar document: "/periods/3/end"
-	Rule    string // stable machine code, one of the Rule* constants
-	Message string // for humans; may change; never match on it
-	Err     error  // rule sentinel, e.g. ErrOverlap
-}
+// FieldError is one validation problem: Path, a JSON Pointer into the
+// calendar document ("/periods/3/end"); Rule, one of the Rule* constants;
+// Message, for humans (it may change: never match on it); and Err, the rule
+// sentinel (ErrOverlap, ...). Error returns "path: message [rule]"; Unwrap
+// returns Err.
+type FieldError = problem.Field[string]
 
-// Error returns "<path>: <message> [<rule>]".
-func (e *FieldError) Error() string { return e.Path + ": " + e.Message + " [" + e.Rule + "]" }
-
-// Unwrap returns the rule sentinel.
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// ValidationError lists every problem found by a validation, sorted by Path
-// (numeric segments in numeric order, so /periods/2 comes before
-// /periods/10), then by Rule. Functions of this package return it only when
-// Fields is non-empty, never as a typed nil.
-type ValidationError struct {
-	Fields []*FieldError
-}
-
-// Error returns "period: N problem(s):" followed by one line per problem.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("period: ")
-	b.WriteString(strconv.Itoa(len(e.Fields)))
-	if len(e.Fields) == 1 {
-		b.WriteString(" problem:")
-	} else {
-		b.WriteString(" problems:")
-	}
-	for _, f := range e.Fields {
-		b.WriteString("\n")
-		b.WriteString(f.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the problems, so that errors.Is(err, ErrOverlap) and
-// errors.As(err, &fieldErr) look at each of them.
-func (e *ValidationError) Unwrap() []error {
-	errs := make([]error, len(e.Fields))
-	for i, f := range e.Fields {
-		errs[i] = f
-	}
-	return errs
-}
+// ValidationError lists the problems found by a validation: Fields, sorted
+// by Path (array indexes numerically and before names, so /periods/2 comes
+// before /periods/10), then Rule. Functions of this package return it only
+// when it has problems, never as a typed nil. The first 100 problems are
+// listed, the others counted in Omitted.
+//
+// Error returns "period: N problem(s):" then one line per problem; Unwrap
+// returns the problems, so that errors.Is(err, ErrOverlap) and
+// errors.As(err, &fieldErr) look at each of them; Has(rule) reports whether
+// some problem breaks rule.
+type ValidationError = problem.List[string]
 
 // newValidationError sorts fields and wraps them, or returns nil (an untyped
 // nil error) when there are none.
 func newValidationError(fields []*FieldError) error {
-	if len(fields) == 0 {
-		return nil
+	c := problem.Collector[string]{Subject: "period"}
+	for _, f := range fields {
+		c.Add(f)
 	}
-	slices.SortStableFunc(fields, func(a, b *FieldError) int {
-		if c := comparePointers(a.Path, b.Path); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Rule, b.Rule)
-	})
-	return &ValidationError{Fields: fields}
-}
-
-// comparePointers orders JSON Pointers segment by segment: array indexes
-// (digits without a leading zero) compare as numbers and come before any
-// other segment, which compare as strings.
-func comparePointers(a, b string) int {
-	for a != "" && b != "" {
-		var sa, sb string
-		sa, a = nextSegment(a)
-		sb, b = nextSegment(b)
-		if sa == sb {
-			continue
-		}
-		da, db := isDigits(sa), isDigits(sb)
-		switch {
-		case da && db:
-			// Without leading zeros, a longer number is larger.
-			if c := cmpInt(len(sa), len(sb)); c != 0 {
-				return c
-			}
-		case da:
-			return -1 // indexes before names keeps the order transitive
-		case db:
-			return 1
-		}
-		return strings.Compare(sa, sb)
-	}
-	return cmpInt(len(a), len(b))
-}
-
-// nextSegment splits "/a/b" into "a" and "/b".
-func nextSegment(p string) (seg, rest string) {
-	p = strings.TrimPrefix(p, "/")
-	if i := strings.IndexByte(p, '/'); i >= 0 {
-		return p[:i], p[i:]
-	}
-	return p, ""
-}
-
-func isDigits(s string) bool {
-	if s == "" || (len(s) > 1 && s[0] == '0') {
-		return false
-	}
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return c.Result()
 }

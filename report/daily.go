@@ -3,10 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/ledgersink/ledgersink/internal/problem"
 )
 
 // Daily is one page of the daily report: for every object inserted, updated
@@ -47,46 +48,46 @@ type Value struct {
 	Timestamp int64  `json:"timestamp"`
 }
 
-// Validate returns nil or an error matching ErrInvalid listing every
-// problem: a negative timestamp, empty ids, a page below 1, an empty topic
-// name, a topic named twice, a value with an empty id or a negative
-// timestamp.
+// Validate returns nil or a *[ValidationError] matching ErrInvalid that
+// lists every problem: a negative timestamp, empty ids, a page below 1, an
+// empty topic name, a topic named twice, a value with an empty id or a
+// negative timestamp.
 func (d *Daily) Validate() error {
-	var errs []error
-	add := func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: %s: "+format, append([]any{ErrInvalid, path}, args...)...))
+	c := problem.Collector[string]{Subject: "report: invalid daily report", Err: ErrInvalid}
+	add := func(path, rule, msg string) {
+		c.Add(&FieldError{Path: path, Rule: rule, Message: msg})
 	}
 	if d.Timestamp < 0 {
-		add("/timestamp", "negative")
+		add("/timestamp", RuleNegative, "negative")
 	}
 	if d.EntityID == "" {
-		add("/entite_id", "empty")
+		add("/entite_id", RuleRequired, "empty")
 	}
 	if d.ID == "" {
-		add("/id", "empty")
+		add("/id", RuleRequired, "empty")
 	}
 	if d.Page < 1 {
-		add("/page", "page %d, pages count from 1", d.Page)
+		add("/page", RulePage, fmt.Sprintf("page %d, pages count from 1", d.Page))
 	}
 	seen := map[string]bool{}
 	for i, t := range d.Topics {
 		if t.TopicName == "" {
-			add(fmt.Sprintf("/topics/%d/topicName", i), "empty")
+			add(fmt.Sprintf("/topics/%d/topicName", i), RuleRequired, "empty")
 		}
 		if seen[t.TopicName] {
-			add(fmt.Sprintf("/topics/%d/topicName", i), "topic %q listed twice", t.TopicName)
+			add(fmt.Sprintf("/topics/%d/topicName", i), RuleDuplicate, fmt.Sprintf("topic %q listed twice", t.TopicName))
 		}
 		seen[t.TopicName] = true
 		for j, v := range t.Values {
 			if v.ID == "" {
-				add(fmt.Sprintf("/topics/%d/values/%d/id", i, j), "empty")
+				add(fmt.Sprintf("/topics/%d/values/%d/id", i, j), RuleRequired, "empty")
 			}
 			if v.Timestamp < 0 {
-				add(fmt.Sprintf("/topics/%d/values/%d/timestamp", i, j), "negative")
+				add(fmt.Sprintf("/topics/%d/values/%d/timestamp", i, j), RuleNegative, "negative")
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return c.Result()
 }
 
 // MarshalJSON encodes d compactly, as above, with "values": [] rather than

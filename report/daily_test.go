@@ -135,3 +135,24 @@ func FuzzDailyRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestDailyValidate(t *testing.T) {
+	d := &Daily{Timestamp: -1, EntityID: "e", Page: 0, Topics: []Topic{
+		{TopicName: "t", Values: []Value{{"a", 1}, {"", -1}}},
+		{TopicName: "t"},
+	}}
+	err := d.Validate()
+	ve, ok := errors.AsType[*ValidationError](err)
+	if !ok || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Validate() = %v, want a *ValidationError matching ErrInvalid", err)
+	}
+	var got []string
+	for _, f := range ve.Fields {
+		got = append(got, f.Path+" "+f.Rule)
+	}
+	want := []string{"/id required", "/page page", "/timestamp negative", "/topics/0/values/1/id required",
+		"/topics/0/values/1/timestamp negative", "/topics/1/topicName duplicate"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

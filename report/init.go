@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ledgersink/ledgersink/internal/problem"
 )
 
 // InitRow counts the records an initialization wrote for one schema (an
@@ -40,22 +42,43 @@ type Init struct {
 // ErrInvalid is matched by every error that reports a malformed report.
 var ErrInvalid = errors.New("report: invalid report")
 
-// Validate returns nil, or an error matching ErrInvalid that lists every
-// problem: an empty entity id, an empty schema, a negative count.
+// A FieldError is one problem of a report: Path, a JSON Pointer into the
+// report's JSON ("/topics/2/values/0/id", "/3/count"); Rule, one of the
+// Rule* codes; Message, for humans (never match on it). Error returns
+// "path: message [rule]".
+type FieldError = problem.Field[string]
+
+// A ValidationError lists the problems of a report (Fields), sorted by path
+// then rule: the first 100, the others counted in Omitted. Error returns
+// "report: invalid ... report: N problem(s):" then one line per problem; it
+// matches ErrInvalid. Has(rule) reports whether some problem breaks rule.
+type ValidationError = problem.List[string]
+
+// Rule codes of the problems of [Init.Validate] and [Daily.Validate].
+const (
+	RuleRequired  = "required"  // an empty id, entity id, schema or topic name
+	RuleNegative  = "negative"  // a negative count or timestamp
+	RulePage      = "page"      // a page number below 1
+	RuleDuplicate = "duplicate" // a topic named twice
+)
+
+// Validate returns nil, or a *[ValidationError] matching ErrInvalid that
+// lists every problem: an empty entity id, an empty schema, a negative
+// count.
 func (r *Init) Validate() error {
-	var errs []error
+	c := problem.Collector[string]{Subject: "report: invalid initialization report", Err: ErrInvalid}
 	if r.EntityID == "" {
-		errs = append(errs, fmt.Errorf("%w: /entite_id: empty", ErrInvalid))
+		c.Add(&FieldError{Path: "/entite_id", Rule: RuleRequired, Message: "empty"})
 	}
 	for i, row := range r.Rows {
 		if row.Schema == "" {
-			errs = append(errs, fmt.Errorf("%w: /%d/schema: empty", ErrInvalid, i))
+			c.Add(&FieldError{Path: "/" + strconv.Itoa(i) + "/schema", Rule: RuleRequired, Message: "empty"})
 		}
 		if row.Count < 0 {
-			errs = append(errs, fmt.Errorf("%w: /%d/count: negative count %d", ErrInvalid, i, row.Count))
+			c.Add(&FieldError{Path: "/" + strconv.Itoa(i) + "/count", Rule: RuleNegative, Message: "negative count " + strconv.FormatInt(row.Count, 10)})
 		}
 	}
-	return errors.Join(errs...)
+	return c.Result()
 }
 
 // MarshalJSON encodes r as the platform does, indented by two spaces, rows
@@ -203,8 +226,8 @@ func decode[T any, P interface {
 	return v, nil
 }
 
-// TimeLayout is the layout of the time in report file names: the sink's own,
-// UTC with exactly three fraction digits.
+// TimeLayout is the layout of the time in every sink file name, event files
+// and reports alike: UTC with exactly three fraction digits.
 const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 const initPrefix, initExt = "initialisation-report-", ".json"

@@ -35,7 +35,7 @@
 //
 // where the namespace defaults to [DefaultNamespace], the offset is the
 // message's position in its topic and the time is the UTC instant the file
-// was produced, to the millisecond ([TimeLayout]). [FileName] formats and
+// was produced, to the millisecond ([report.TimeLayout]). [FileName] formats and
 // [ParseFileName] parses them; parsing is the exact inverse of formatting and
 // rejects anything else with a [*FileNameError] naming the offending part.
 // Files are stored under "<entite_id>/<file name>" ([Key]).
@@ -59,6 +59,30 @@
 // iterators in bounded memory, then the initialization report, last. It
 // resumes after a crash or a cancellation and ends with exactly the files
 // of an uninterrupted run.
+//
+// # Reading
+//
+// A [Reader] lists an entity's files and yields its events in offset order
+// ([Reader.Read], [Stream.All]), decoded, with the re-deliveries of the
+// same event dropped. Reading is strict: a file named as an event that
+// cannot be read, is larger than [ReaderOptions.MaxFileSize] or does not
+// decode is an error in the stream, naming its key, and reading goes on
+// after it ([ReadOptions.SkipUnreadable] only counts it instead);
+// [ReadOptions.ValidateEntries] checks entries with the business rules.
+// Decoding keeps the fields the SDK does not model ([Event.Extra]).
+//
+// A [Replica] applies events in any order and ends in the same state:
+// each object is an [ObjectState] whose fields hold the values of the
+// newest events that set them, deletions are tombstones by timestamp, an
+// update that comes before its insertion waits for it, and two files of one
+// object with the same timestamp and other content are reported as a
+// [Conflict]. That is what a sink fed by Kafka needs, where each topic
+// numbers its own offsets. [Get] and [All] give typed access.
+//
+// [Reader.Check] tells whether anything is missing: the initialization
+// report against the events of the initialization
+// ([Reader.CheckInitialization]), each daily report against the events
+// received ([CheckDaily]), and the files that could not be read.
 //
 // # State
 //

@@ -61,8 +61,9 @@ type Event struct {
 	Update  bool     // EntryDeleted only: miseAJour
 
 	// Extra maps the JSON Pointer of each member the SDK does not model
-	// ("/nouveauChamp") to its JSON value, null included. Nil for events
-	// built in Go, usually.
+	// ("/nouveauChamp", or inside an entry "/movements/0/nouveauChamp") to
+	// its JSON value, null included. Encode puts each back in its object,
+	// after the modelled members. Nil for events built in Go, usually.
 	Extra map[string]json.RawMessage
 }
 
@@ -165,15 +166,16 @@ func (ev *Event) validateExtra() error {
 	modelled := objectFields(ev.Name.Object()).rank
 	for p, v := range ev.Extra {
 		segs := jsonptr.Segments(p)
-		if len(segs) != 1 || !strings.HasPrefix(p, "/") {
-			return payloadError(ev.Name, p, "Extra holds members of the payload itself (a pointer such as \"/name\")")
+		if len(segs) == 0 || !strings.HasPrefix(p, "/") || len(segs) > 1 && ev.Name != EntryInserted {
+			return payloadError(ev.Name, p, "Extra holds members of the payload itself (a pointer such as \"/name\"), or inside an entry")
 		}
-		k := segs[0]
-		if _, ok := modelled[k]; ok || isEnvelopeKey(k) || k == keyUpdate || k == keyUpdateOld && ev.Name == EntryDeleted {
-			return payloadError(ev.Name, k, "Extra holds a member the SDK models")
+		if k := segs[0]; len(segs) == 1 {
+			if _, ok := modelled[k]; ok || isEnvelopeKey(k) || k == keyUpdate || k == keyUpdateOld && ev.Name == EntryDeleted {
+				return payloadError(ev.Name, k, "Extra holds a member the SDK models")
+			}
 		}
 		if !json.Valid(v) {
-			return payloadError(ev.Name, k, "Extra holds a value that is not JSON")
+			return payloadError(ev.Name, p, "Extra holds a value that is not JSON")
 		}
 	}
 	return nil
@@ -228,14 +230,20 @@ func (ev *Event) Encode() ([]byte, error) {
 			return nil, &PayloadError{Event: ev.Name, Err: err}
 		}
 	}
-	for _, p := range slices.Sorted(maps.Keys(ev.Extra)) {
-		b.WriteByte(',')
-		writeString(&b, jsonptr.Segments(p)[0])
-		b.WriteByte(':')
-		b.Write(ev.Extra[p])
+	b.WriteByte('}')
+	if len(ev.Extra) == 0 {
+		b.WriteByte('\n')
+		return b.Bytes(), nil
 	}
-	b.WriteString("}\n")
-	return b.Bytes(), nil
+	extra := make(map[string][]byte, len(ev.Extra))
+	for p, v := range ev.Extra {
+		extra[p] = v
+	}
+	out, err := jsonlex.InsertMembers(b.Bytes(), extra)
+	if err != nil {
+		return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: Extra: %w", ErrPayload, err)}
+	}
+	return append(out, '\n'), nil
 }
 
 // payloadMembers returns the members of ev's payload but the envelope's
@@ -461,8 +469,15 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 		obj.Write(m.value)
 	}
 	obj.WriteByte('}')
-	if ev.Data, err = decodePayload(name.Object(), obj.Bytes()); err != nil {
+	var nested map[string]json.RawMessage
+	if ev.Data, nested, err = decodePayloadExtra(name.Object(), obj.Bytes(), true); err != nil {
 		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+	}
+	if len(nested) > 0 && ev.Extra == nil {
+		ev.Extra = make(map[string]json.RawMessage, len(nested))
+	}
+	for p, v := range nested {
+		ev.Extra[p] = v
 	}
 	return ev, nil
 }
@@ -477,13 +492,25 @@ func (ev *Event) addExtra(m member) {
 // decodePayload decodes the JSON object of an object's fields into a new
 // value of its payload type.
 func decodePayload(o Object, data []byte) (any, error) {
+	v, _, err := decodePayloadExtra(o, data, false)
+	return v, err
+}
+
+// decodePayloadExtra is decodePayload that also returns, for an entry, the
+// members its model does not declare inside its members, by JSON Pointer.
+func decodePayloadExtra(o Object, data []byte, extra bool) (any, map[string]json.RawMessage, error) {
 	v := newData(o)
 	if e, ok := v.(*entry.Entry); ok {
 		var err error
-		*e, err = entry.Decode(data)
-		return e, err
+		var x map[string]json.RawMessage
+		if extra {
+			*e, x, err = entry.DecodeExtra(data)
+		} else {
+			*e, err = entry.Decode(data)
+		}
+		return e, x, err
 	}
-	return v, json.Unmarshal(data, v)
+	return v, nil, json.Unmarshal(data, v)
 }
 
 // pointerTo returns v, a payload, as a pointer: a payload given by value

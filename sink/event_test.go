@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/shopspring/decimal"
 )
 
@@ -56,7 +57,7 @@ func TestSeedAccountPayload(t *testing.T) {
 	if diff := cmp.Diff(want, ev); diff != "" {
 		t.Fatalf("DecodeEvent(seed) mismatch (-want +got):\n%s", diff)
 	}
-	if got := ev.Time().Format("2006-01-02T15:04:05.000Z"); got != "2024-01-30T15:17:19.000Z" {
+	if got := ev.Time().Format(report.TimeLayout); got != "2024-01-30T15:17:19.000Z" {
 		t.Errorf("Time() = %s", got)
 	}
 	out, err := ev.Encode()
@@ -73,17 +74,21 @@ func samples(t testing.TB) []*Event {
 	acc := ptr("11111111-1111-4111-8111-111111111111")
 	ex := ptr("22222222-2222-4222-8222-222222222222")
 	data := map[Object]any{
-		ObjectAccount:     &Account{Number: "411000", Label: "Clients", Collective: true, Letterable: true, Type: 2},
-		ObjectBankAccount: &BankAccount{Label: "Banque", IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP", Currency: "EUR", AccountID: acc},
-		ObjectEntry:       seedEntry(t),
-		ObjectJournal:     &Journal{Code: "AC", Label: "ACHATS", Type: JournalPurchase, CounterpartType: 1},
-		ObjectParameter:   &Parameter{Code: "DEVISE", Label: "Devise de tenue", Value: "EUR"},
+		ObjectAccount: &Account{Number: "411000", Label: "Clients", Collective: true, Letterable: true, Type: 2},
+		ObjectBankAccount: &BankAccount{Label: "Banque", IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP", Currency: "EUR", AccountID: acc,
+			RIB: ptr("30006000011234567890189"), IsDefault: true},
+		ObjectEntry:     seedEntry(t),
+		ObjectJournal:   &Journal{Code: "AC", Label: "ACHATS", Type: JournalTypePurchase, CounterpartType: 1},
+		ObjectParameter: &Parameter{Code: "DEVISE", Label: "Devise de tenue", Value: "EUR"},
 		ObjectPeriod: &Period{Kind: period.KindSituation,
 			Start: mustDate("2024-01-01"), End: mustDate("2024-06-30"), ExerciseID: ex},
-		ObjectSection:        &Section{Code: "ATTENTE", Label: "Waiting section", Axis: "AXE1"},
-		ObjectThirdParty:     &ThirdParty{Code: "C0001", Kind: Supplier, Name: "Dupont", CompanyName: "Dupont SARL", CounterpartAccountID: acc, Letterable: true, Active: true},
-		ObjectVAT:            &VAT{Code: "TN", Label: "TVA normale", Rate: decimal.RequireFromString("20.00"), Regime: 1, CollectedAccountID: acc},
-		ObjectBranch:         &Branch{Code: "SIEGE", Name: "Siège", CompanyName: "ACME SAS", SIRET: "73282932000074", Type: 1, Nature: 2},
+		ObjectSection: &Section{Code: "ATTENTE", Label: "Waiting section", Axis: "AXE1", Description: "Lines not assigned yet"},
+		ObjectThirdParty: &ThirdParty{Code: "C0001", Kind: Supplier, Name: "Dupont", CompanyName: "Dupont SARL", CounterpartAccountID: acc, Letterable: true, Active: true,
+			Nature: LegalPerson, UsualName: "Dupont", Phone: "+33 1 23 45 67 89", Website: "https://dupont.example",
+			Address: RawJSON(`{"ville":"Lyon"}`), BankDetails: RawJSON(`[]`), SubjectToVAT: true},
+		ObjectVAT: &VAT{Code: "TN", Label: "TVA normale", Rate: decimal.RequireFromString("20.00"), Regime: 1, CollectedAccountID: acc,
+			Description: "TVA normale 20 %", Collection: RawJSON(`{"vente":"445710"}`)},
+		ObjectBranch:         &Branch{Code: "SIEGE", Name: "Siège", CompanyName: "ACME SAS", SIRET: "73282932000074", Type: 1, Nature: 2, FirstName: ""},
 		ObjectReconciliation: &Reconciliation{BankAccountID: *acc, Date: mustDate("2024-01-31"), Amount: decimal.RequireFromString("-1200.50"), Statement: "RLV-2024-01", EntryIDs: []string{"e1", "e2"}},
 	}
 	var out []*Event
@@ -272,7 +277,7 @@ func TestEncodeErrors(t *testing.T) {
 
 func TestAmountsKeepTheirDigits(t *testing.T) {
 	for _, lit := range []string{"20", "20.00", "5.5", "0.000001", "-1200.50"} {
-		in := `{"timestamp":1,"application_id":"a","entite_id":"e","id":"i","code":"X","libelle":"","taux":` + lit + `,"regime":1,"compteCollecte_id":null,"compteDeductible_id":null}` + "\n"
+		in := `{"timestamp":1,"application_id":"a","entite_id":"e","id":"i","code":"X","libelle":"","taux":` + lit + `,"regime":1,"compteCollecte_id":null,"compteDeductible_id":null,"description":"","collecte":null}` + "\n"
 		ev, err := DecodeEvent(VATInserted, []byte(in))
 		if err != nil {
 			t.Fatal(err)

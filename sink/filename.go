@@ -6,15 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ledgersink/ledgersink/report"
 )
 
 // DefaultNamespace is the namespace of the Cegid Loop sink: the prefix of
 // every topic and file name.
 const DefaultNamespace = "queuing.cpa.comptabilite-fr.cegid.loop"
-
-// TimeLayout is the layout of the production time in file names: UTC with
-// exactly three fraction digits.
-const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 const fileExt = ".json"
 
@@ -66,14 +64,14 @@ func (f FileName) namespace() string {
 // String formats f. It does not validate f: call [FileName.Validate] for
 // that, or use the writer, which does.
 func (f FileName) String() string {
-	b := make([]byte, 0, len(f.namespace())+1+len(f.Event)+1+20+1+len(TimeLayout)+len(fileExt))
+	b := make([]byte, 0, len(f.namespace())+1+len(f.Event)+1+20+1+len(report.TimeLayout)+len(fileExt))
 	b = append(b, f.namespace()...)
 	b = append(b, '.')
 	b = append(b, f.Event...)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, f.Offset, 10)
 	b = append(b, '-')
-	b = f.Time.UTC().AppendFormat(b, TimeLayout)
+	b = f.Time.UTC().AppendFormat(b, report.TimeLayout)
 	b = append(b, fileExt...)
 	return string(b)
 }
@@ -106,7 +104,7 @@ func (f FileName) Validate() error {
 // precedes the event name; use [FileName.Namespace] to filter on it.
 //
 // It fails with a *FileNameError matching ErrFileName that names the
-// offending part: a missing ".json" extension, a time not in [TimeLayout]
+// offending part: a missing ".json" extension, a time not in [report.TimeLayout]
 // (UTC, three fraction digits, a real calendar instant), an offset that is
 // not a canonical non-negative decimal int64 (no sign, no leading zero), an
 // unknown event name (also matching ErrUnknownEvent), or an empty or
@@ -120,15 +118,15 @@ func ParseFileName(name string) (FileName, error) {
 	if !ok {
 		return fail("extension", "want %q", fileExt)
 	}
-	if len(rest) < len(TimeLayout)+1 || rest[len(rest)-len(TimeLayout)-1] != '-' {
-		return fail("time", "want -%s at the end", TimeLayout)
+	if len(rest) < len(report.TimeLayout)+1 || rest[len(rest)-len(report.TimeLayout)-1] != '-' {
+		return fail("time", "want -%s at the end", report.TimeLayout)
 	}
-	ts := rest[len(rest)-len(TimeLayout):]
-	t, err := time.Parse(TimeLayout, ts)
-	if err != nil || t.Format(TimeLayout) != ts {
-		return fail("time", "%q is not a UTC instant in the layout %s", ts, TimeLayout)
+	ts := rest[len(rest)-len(report.TimeLayout):]
+	t, err := time.Parse(report.TimeLayout, ts)
+	if err != nil || t.Format(report.TimeLayout) != ts {
+		return fail("time", "%q is not a UTC instant in the layout %s", ts, report.TimeLayout)
 	}
-	rest = rest[:len(rest)-len(TimeLayout)-1]
+	rest = rest[:len(rest)-len(report.TimeLayout)-1]
 
 	dash := strings.LastIndexByte(rest, '-')
 	if dash < 0 {

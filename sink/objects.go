@@ -1,7 +1,6 @@
 package sink
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -17,27 +16,30 @@ import (
 //
 // The account fields are exactly those of the platform's example payload;
 // the other objects follow the platform's read API (numero/libelle/code,
-// typed enumerations as integers) since the sink's own schemas for them are
-// not published.
+// enumerations as integers, typed here: see enums.go) since the sink's own
+// schemas for them are not published. Amounts and rates are plain JSON
+// numbers read and written by [entry.ParseAmount] and [entry.AppendAmount],
+// with their limits.
 
 // Account is a general-ledger account (compte), event objects "Compte".
 type Account struct {
-	Number               string  `json:"numero"`                // account number, such as "56870000"
-	Label                string  `json:"libelle"`               // label
-	Collective           bool    `json:"collectif"`             // a control account of third parties
-	Letterable           bool    `json:"lettrable"`             // lines can be lettered
-	Pointable            bool    `json:"pointable"`             // lines can be reconciled with a bank statement
-	Centralizable        bool    `json:"centralisable"`         // centralised in its journal
-	Analytical           bool    `json:"analytique"`            // lines carry analytics
-	Closed               bool    `json:"ferme"`                 // no new lines accepted
-	CounterpartAccountID *string `json:"compteContrepartie_id"` // default counterpart account
-	BankAccountID        *string `json:"compteBanque_id"`       // bank account it books
-	VATID                *string `json:"tva_id"`                // default VAT parameter
-	Type                 int     `json:"type"`                  // account type, 1 to 7
-	DefaultBreakdownID   *string `json:"ventilationDefaut"`     // default analytical breakdown
+	Number               string      `json:"numero"`                // account number, such as "56870000"
+	Label                string      `json:"libelle"`               // label
+	Collective           bool        `json:"collectif"`             // a control account of third parties
+	Letterable           bool        `json:"lettrable"`             // lines can be lettered
+	Pointable            bool        `json:"pointable"`             // lines can be reconciled with a bank statement
+	Centralizable        bool        `json:"centralisable"`         // centralised in its journal
+	Analytical           bool        `json:"analytique"`            // lines carry analytics
+	Closed               bool        `json:"ferme"`                 // no new lines accepted
+	CounterpartAccountID *string     `json:"compteContrepartie_id"` // default counterpart account
+	BankAccountID        *string     `json:"compteBanque_id"`       // bank account it books
+	VATID                *string     `json:"tva_id"`                // default VAT parameter
+	Type                 AccountType `json:"type"`                  // account type, 1 to 7
+	DefaultBreakdownID   *string     `json:"ventilationDefaut"`     // default analytical breakdown
 }
 
-// BankAccount is a bank account (compte bancaire), event objects "CompteBancaire".
+// BankAccount is a bank account (compte bancaire), event objects
+// "CompteBancaire".
 type BankAccount struct {
 	Label     string  `json:"libelle"`
 	IBAN      string  `json:"iban"`
@@ -46,29 +48,23 @@ type BankAccount struct {
 	AccountID *string `json:"compte_id"`  // its general-ledger account
 	JournalID *string `json:"journal_id"` // its bank journal
 	Closed    bool    `json:"ferme"`
+
+	// The platform publishes no model of bank accounts; these fields are
+	// the MyUnisoft MAD Bank model's, under its names.
+
+	RIB       *string `json:"RIB"`       // MyUnisoft MAD Bank model: the French bank details (relevé d'identité bancaire); nil (null) when none
+	IsDefault bool    `json:"isDefault"` // MyUnisoft MAD Bank model (additionalProducerProperties.isDefault): the default bank of the company, used for VAT payments
 }
 
 // Journal is a journal (journal), event objects "Journal".
 type Journal struct {
-	Code                 string  `json:"code"`
-	Label                string  `json:"libelle"`
-	Type                 int     `json:"type"` // Achat 1, OD 2, A-Nouveau 3, Banque 4, Caisse 5, Ecart de change 6, Régularisation 7, Vente 8
-	CounterpartAccountID *string `json:"compteContrepartie_id"`
-	CounterpartType      int     `json:"typeContrepartie"` // Libre 1, A l'écriture 2, Pied de journal 3
-	Closed               bool    `json:"ferme"`
+	Code                 string          `json:"code"`
+	Label                string          `json:"libelle"`
+	Type                 JournalType     `json:"type"`
+	CounterpartAccountID *string         `json:"compteContrepartie_id"`
+	CounterpartType      CounterpartType `json:"typeContrepartie"`
+	Closed               bool            `json:"ferme"`
 }
-
-// Journal types, as the platform numbers them.
-const (
-	JournalPurchase   = 1 // Achat
-	JournalMisc       = 2 // OD, opérations diverses
-	JournalOpening    = 3 // A-Nouveau
-	JournalBank       = 4 // Banque
-	JournalCash       = 5 // Caisse
-	JournalExchange   = 6 // Ecart de change
-	JournalAdjustment = 7 // Régularisation
-	JournalSales      = 8 // Vente
-)
 
 // Parameter is an accounting parameter of the entity (paramètre comptable),
 // event objects "Parametre": a named value.
@@ -112,50 +108,20 @@ func nullDate(d period.Date) *period.Date {
 	return &d
 }
 
-// Section is an analytical section (section analytique), event objects "Section".
+// Section is an analytical section (section analytique), event objects
+// "Section", with the fields of the Cegid Loop API Section model.
 type Section struct {
 	Code   string `json:"code"`
 	Label  string `json:"libelle"`
 	Axis   string `json:"axe"` // code of the section's axis
 	Closed bool   `json:"ferme"`
-}
 
-// ThirdPartyKind is the kind of a third party, as the platform numbers it.
-type ThirdPartyKind int
-
-// The four kinds of third party. The initialization report counts each
-// separately, in this order.
-const (
-	Customer ThirdPartyKind = 0 // client
-	Supplier ThirdPartyKind = 1 // fournisseur
-	Employee ThirdPartyKind = 2 // salarié
-	Other    ThirdPartyKind = 4 // divers
-)
-
-// ThirdPartyKinds returns the four kinds, in the order of the initialization report.
-func ThirdPartyKinds() []ThirdPartyKind { return []ThirdPartyKind{Customer, Supplier, Employee, Other} }
-
-// Valid reports whether k is one of the four kinds.
-func (k ThirdPartyKind) Valid() bool {
-	return k == Customer || k == Supplier || k == Employee || k == Other
-}
-
-func (k ThirdPartyKind) String() string {
-	switch k {
-	case Customer:
-		return "customer"
-	case Supplier:
-		return "supplier"
-	case Employee:
-		return "employee"
-	case Other:
-		return "other"
-	}
-	return fmt.Sprintf("ThirdPartyKind(%d)", int(k))
+	Description string `json:"description"` // Cegid Loop API Section model: the section's description
 }
 
 // ThirdParty is a customer, supplier, employee or other third party (tiers),
-// event objects "Tiers".
+// event objects "Tiers". Its fields are those of the Cegid Loop API Tiers
+// model.
 type ThirdParty struct {
 	Code                 string         `json:"code"` // auxiliary account code
 	Kind                 ThirdPartyKind `json:"type"`
@@ -166,52 +132,83 @@ type ThirdParty struct {
 	CounterpartAccountID *string        `json:"compteContrepartie_id"` // its control account
 	Letterable           bool           `json:"lettrable"`
 	Active               bool           `json:"actif"`
+
+	Nature       PersonNature `json:"nature"`     // Cegid Loop API Tiers model: natural or legal person, numbered as for branches
+	FirstName    string       `json:"prenom"`     // Cegid Loop API Tiers model: first name, for a natural person
+	UsualName    string       `json:"nomUsuel"`   // Cegid Loop API Tiers model: usual (trading) name
+	Phone        string       `json:"telephone"`  // Cegid Loop API Tiers model: phone number
+	Fax          string       `json:"fax"`        // Cegid Loop API Tiers model: fax number
+	Website      string       `json:"siteWeb"`    // Cegid Loop API Tiers model: web site
+	Address      RawJSON      `json:"adr"`        // Cegid Loop API Tiers model: postal address, an object whose fields are not published, kept as it is
+	BankDetails  RawJSON      `json:"rib"`        // Cegid Loop API Tiers model: bank details, an array whose items are not published, kept as it is
+	Validation   RawJSON      `json:"validation"` // Cegid Loop API Tiers model: validation status, of an unpublished type, kept as it is
+	SubjectToVAT bool         `json:"soumisTva"`  // Cegid Loop API Tiers model: subject to VAT
 }
 
-// VAT is a VAT parameter (paramètre de TVA), event objects "Tva". The rate
-// is a percentage, exact: 20 is 20 %.
+// VAT is a VAT parameter (paramètre de TVA), event objects "Tva", with the
+// fields of the Cegid Loop API Tva model. The rate is a percentage, exact:
+// 20 is 20 %.
 type VAT struct {
 	Code                string          `json:"code"`
 	Label               string          `json:"libelle"`
 	Rate                decimal.Decimal `json:"taux"`
-	Regime              int             `json:"regime"` // Normal 1, Exonéré 2, Export 4, ...
+	Regime              VATRegime       `json:"regime"`
 	CollectedAccountID  *string         `json:"compteCollecte_id"`
 	DeductibleAccountID *string         `json:"compteDeductible_id"`
+
+	Description string  `json:"description"` // Cegid Loop API Tva model: the parameter's description
+	Collection  RawJSON `json:"collecte"`    // Cegid Loop API Tva model: the accounts of collected VAT by kind of operation, an object whose fields are not fully published, kept as it is
 }
 
-// MarshalJSON writes the rate as a plain JSON number keeping its digits.
+// vatWire is the wire form of a VAT: the rate as a raw JSON number.
+type vatWire struct {
+	Code                string          `json:"code"`
+	Label               string          `json:"libelle"`
+	Rate                json.RawMessage `json:"taux"`
+	Regime              VATRegime       `json:"regime"`
+	CollectedAccountID  *string         `json:"compteCollecte_id"`
+	DeductibleAccountID *string         `json:"compteDeductible_id"`
+	Description         string          `json:"description"`
+	Collection          RawJSON         `json:"collecte"`
+}
+
+// MarshalJSON writes the rate as a plain JSON number keeping its digits
+// (see [entry.AppendAmount]; a rate beyond its limits fails).
 func (v VAT) MarshalJSON() ([]byte, error) {
-	type plain VAT
-	return marshalWithNumber(plain(v), "taux", v.Rate)
+	rate, err := encodeAmount("taux", v.Rate)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(vatWire{v.Code, v.Label, rate, v.Regime, v.CollectedAccountID, v.DeductibleAccountID, v.Description, v.Collection})
 }
 
-// UnmarshalJSON reads the rate from a JSON number, keeping its digits.
+// UnmarshalJSON reads the rate from a JSON number, keeping its digits, with
+// the limits of [entry.ParseAmount]; null or a missing rate gives zero.
 func (v *VAT) UnmarshalJSON(data []byte) error {
-	type plain VAT
-	var p struct {
-		plain
-		Rate json.RawMessage `json:"taux"`
-	}
-	if err := json.Unmarshal(data, &p); err != nil {
+	var w vatWire
+	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	rate, err := decodeNumber(p.Rate, "taux")
+	rate, err := decodeAmount("taux", w.Rate)
 	if err != nil {
 		return err
 	}
-	*v = VAT(p.plain)
-	v.Rate = rate
+	*v = VAT{w.Code, w.Label, rate, w.Regime, w.CollectedAccountID, w.DeductibleAccountID, w.Description, w.Collection}
 	return nil
 }
 
-// Branch is a branch of the company (établissement), event objects "Etablissement".
+// Branch is a branch of the company (établissement), event objects
+// "Etablissement", with the fields of the Cegid Loop API Etablissement
+// model.
 type Branch struct {
-	Code        string `json:"code"`
-	Name        string `json:"nom"`
-	CompanyName string `json:"raisonSociale"`
-	SIRET       string `json:"siret"`
-	Type        int    `json:"type"`   // Principal-siège social 1, Secondaire 2, Principal 3, Siège social 4
-	Nature      int    `json:"nature"` // Personne physique 1, Personne morale 2
+	Code        string       `json:"code"`
+	Name        string       `json:"nom"`
+	CompanyName string       `json:"raisonSociale"`
+	SIRET       string       `json:"siret"`
+	Type        BranchType   `json:"type"`
+	Nature      PersonNature `json:"nature"`
+
+	FirstName string `json:"prenom"` // Cegid Loop API Etablissement model: first name, for a natural person (at most 35 characters)
 }
 
 // Reconciliation is a bank reconciliation (rapprochement bancaire), event
@@ -224,92 +221,92 @@ type Reconciliation struct {
 	EntryIDs      []string        `json:"ecriture_ids"`
 }
 
-// MarshalJSON writes the amount as a plain JSON number keeping its digits.
-// A zero Date is written as null.
-func (r Reconciliation) MarshalJSON() ([]byte, error) {
-	return marshalWithNumber(struct {
-		BankAccountID string          `json:"compteBancaire_id"`
-		Date          *period.Date    `json:"date"`
-		Amount        decimal.Decimal `json:"montant"`
-		Statement     string          `json:"releve"`
-		EntryIDs      []string        `json:"ecriture_ids"`
-	}{r.BankAccountID, nullDate(r.Date), r.Amount, r.Statement, r.EntryIDs}, "montant", r.Amount)
+// reconciliationWire is the wire form of a Reconciliation: the amount as a
+// raw JSON number, a zero date as null.
+type reconciliationWire struct {
+	BankAccountID string          `json:"compteBancaire_id"`
+	Date          *period.Date    `json:"date"`
+	Amount        json.RawMessage `json:"montant"`
+	Statement     string          `json:"releve"`
+	EntryIDs      []string        `json:"ecriture_ids"`
 }
 
-// UnmarshalJSON reads the amount from a JSON number, keeping its digits.
-func (r *Reconciliation) UnmarshalJSON(data []byte) error {
-	type plain Reconciliation
-	var p struct {
-		plain
-		Amount json.RawMessage `json:"montant"`
+// MarshalJSON writes the amount as a plain JSON number keeping its digits
+// (see [entry.AppendAmount]; an amount beyond its limits fails). A zero
+// Date is written as null.
+func (r Reconciliation) MarshalJSON() ([]byte, error) {
+	amt, err := encodeAmount("montant", r.Amount)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &p); err != nil {
+	return json.Marshal(reconciliationWire{r.BankAccountID, nullDate(r.Date), amt, r.Statement, r.EntryIDs})
+}
+
+// UnmarshalJSON reads the amount from a JSON number, keeping its digits,
+// with the limits of [entry.ParseAmount]; null or a missing amount gives
+// zero, and a null date the zero Date.
+func (r *Reconciliation) UnmarshalJSON(data []byte) error {
+	var w reconciliationWire
+	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	amount, err := decodeNumber(p.Amount, "montant")
+	amt, err := decodeAmount("montant", w.Amount)
 	if err != nil {
 		return err
 	}
-	*r = Reconciliation(p.plain)
-	r.Amount = amount
+	*r = Reconciliation{BankAccountID: w.BankAccountID, Amount: amt, Statement: w.Statement, EntryIDs: w.EntryIDs}
+	if w.Date != nil {
+		r.Date = *w.Date
+	}
 	return nil
 }
 
-// marshalWithNumber encodes v with encoding/json, then replaces the value of
-// the decimal field key (which encoding/json writes as a string) by a plain
-// JSON number with the decimal's digits: 12.50 stays 12.50.
-func marshalWithNumber(v any, key string, d decimal.Decimal) ([]byte, error) {
-	b, err := json.Marshal(v)
+// encodeAmount returns d as a plain JSON number with its digits, or an
+// error naming the field key when d is beyond the amount limits.
+func encodeAmount(key string, d decimal.Decimal) (json.RawMessage, error) {
+	b, err := entry.AppendAmount(nil, d)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	quoted, err := json.Marshal(d) // "12.5"-style string, as decimal encodes it
-	if err != nil {
-		return nil, err
-	}
-	field := []byte(`"` + key + `":`)
-	i := bytes.Index(b, append(field, quoted...))
-	if i < 0 {
-		return nil, fmt.Errorf("sink: cannot find %s in %s", key, b)
-	}
-	var out bytes.Buffer
-	out.Write(b[:i+len(field)])
-	out.WriteString(numberString(d))
-	out.Write(b[i+len(field)+len(quoted):])
-	return out.Bytes(), nil
+	return b, nil
 }
 
-// numberString formats d as a JSON number with all its digits: the exponent
-// of 12.50 read from "12.50" is -2, so it prints "12.50".
-func numberString(d decimal.Decimal) string {
-	if d.Exponent() < 0 {
-		return d.StringFixed(-d.Exponent())
-	}
-	return d.String()
-}
-
-// decodeNumber reads a decimal from the literal of a JSON number; null or a
-// missing field gives zero. A string, even "12.50", is rejected: amounts are
-// numbers on the wire.
-func decodeNumber(raw json.RawMessage, key string) (decimal.Decimal, error) {
+// decodeAmount reads the value of the amount field key: null or a missing
+// field gives zero; anything but a JSON number within the amount limits
+// fails with an error naming key (a string, even "12.50", fails: amounts
+// are numbers on the wire).
+func decodeAmount(key string, raw json.RawMessage) (decimal.Decimal, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return decimal.Decimal{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return decimal.Decimal{}, fmt.Errorf("sink: %s: %w", key, err)
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		return decimal.Decimal{}, fmt.Errorf("sink: %s: %s is not a JSON number", key, raw)
-	}
-	d, err := decimal.NewFromString(n.String())
+	d, err := entry.ParseAmount(raw)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("sink: %s: %w", key, err)
+		return decimal.Decimal{}, fmt.Errorf("%s: %w", key, err)
 	}
 	return d, nil
+}
+
+// RawJSON is a JSON value kept as it is, for the payload fields whose shape
+// the platform does not publish. nil is null: reading null gives nil, and
+// nil is written null. It must hold one valid JSON value, or be nil.
+type RawJSON []byte
+
+// MarshalJSON returns r, or null when r is nil or empty.
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// UnmarshalJSON keeps a copy of data, or nil for null.
+func (r *RawJSON) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*r = nil
+		return nil
+	}
+	*r = append((*r)[:0], data...)
+	return nil
 }
 
 // newData returns a new, empty value of the payload type of o.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/storage"
 )
@@ -131,6 +132,20 @@ type ReadOptions struct {
 	// SkipUnreadable, when set, records the event files that cannot be read
 	// or decoded in Stats().Skipped instead of yielding an error for each.
 	SkipUnreadable bool
+	// ValidateEntries, when not nil, checks the entry of every
+	// comptaEcritureInserted event with the business rules
+	// ([entry.Entry.Validate] with these options): an invalid entry is
+	// yielded as an error (a *storage.KeyError whose cause is the
+	// *entry.ValidationError, each problem with its JSON Pointer and rule)
+	// in place of its event, and reading goes on.
+	ValidateEntries *entry.ValidateOptions
+	// VisibleEntriesOnly, when set, leaves out the insertions of entries
+	// that the accounting application does not show: those whose type
+	// (the event's "type") is set and is neither general (1) nor opening
+	// (5), such as drafts (7). Their deletions still come, so an entry
+	// that becomes a draft leaves the replica. Stats().Filtered counts
+	// what was left out.
+	VisibleEntriesOnly bool
 }
 
 // Item is one event read from the sink, with the file it came from.
@@ -155,6 +170,7 @@ type Stats struct {
 	Duplicates int       // re-deliveries dropped: same event name, object id, timestamp and content as an earlier event
 	Conflicts  int       // events yielded with the name, object id and timestamp of an earlier event but other content
 	Errors     int       // event files yielded as errors: unreadable, too large, or not decoding
+	Filtered   int       // events left out by ReadOptions.VisibleEntriesOnly
 	Reports    int       // initialization and daily report files, not yielded (see Reader.DailyReports)
 	Skipped    []Skipped // files that are not events, in key order
 }
@@ -228,10 +244,11 @@ type indexEntry struct {
 var eventTable = append(EventNames(), DailyReport)
 
 // All yields the events of the stream. An event file that cannot be read,
-// is larger than [ReaderOptions.MaxFileSize] or does not decode is yielded
-// as a *storage.KeyError naming its key and the cause (matching
-// storage.ErrTooLarge, ErrPayload, or the store's error), and reading goes
-// on after it; with [ReadOptions.SkipUnreadable] it is recorded in
+// is larger than [ReaderOptions.MaxFileSize], does not decode or (with
+// [ReadOptions.ValidateEntries]) holds an invalid entry is yielded as a
+// *storage.KeyError naming its key and the cause (matching
+// storage.ErrTooLarge, ErrPayload, an *entry.ValidationError, or the
+// store's error), and reading goes on after it; with [ReadOptions.SkipUnreadable] it is recorded in
 // Stats().Skipped instead. An error listing the directory, or of ctx, is
 // yielded once and ends the stream.
 func (s *Stream) All() iter.Seq2[*Item, error] {
@@ -268,6 +285,10 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 				s.positions = map[EventName]int64{}
 			}
 			s.positions[ev.Name] = max(s.positions[ev.Name], res.item.File.Offset)
+			if e, ok := ev.Data.(*entry.Entry); ok && s.opts.VisibleEntriesOnly && e.Type != 0 && !e.Type.Visible() {
+				s.stats.Filtered++
+				continue
+			}
 			id := string(ev.Name) + "\x00" + ev.ID + "\x00" + strconv.FormatInt(ev.Timestamp, 10)
 			k := [2]uint64{maphash.String(seed1, id), maphash.String(seed2, id)}
 			if sum, dup := seen[k]; dup {
@@ -389,6 +410,11 @@ func (s *Stream) load(ctx context.Context, seed maphash.Seed, e indexEntry) fetc
 	if ev.EntityID != s.entity {
 		return fetched{key: key, err: &PayloadError{Event: f.Event, Field: keyEntity,
 			Err: fmt.Errorf("%w: entity %q in the directory of %q", ErrPayload, ev.EntityID, s.entity)}}
+	}
+	if e, ok := ev.Data.(*entry.Entry); ok && s.opts.ValidateEntries != nil {
+		if err := e.Validate(s.opts.ValidateEntries); err != nil {
+			return fetched{key: key, err: err}
+		}
 	}
 	return fetched{key: key, item: &Item{Key: key, File: f, Event: ev}, sum: maphash.Bytes(seed, data)}
 }

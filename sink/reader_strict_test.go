@@ -7,11 +7,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/memstore"
+	"github.com/shopspring/decimal"
 )
 
 // readErrors reads entity and returns the events and the errors yielded.
@@ -150,5 +153,72 @@ func TestIssue13EntitiesAreSinkFolders(t *testing.T) {
 	}
 	if want := []string{entity, "second"}; !slices.Equal(got, want) {
 		t.Errorf("Entities() = %q, want %q", got, want)
+	}
+}
+
+// With ValidateEntries, an unbalanced entry is an error naming its file,
+// its JSON Pointer and its rule; the other events are read.
+func TestIssue13ValidateEntries(t *testing.T) {
+	store := memstore.New(nil)
+	bad := sinktest.Entry("ecr-bad", 2024, 1)
+	bad.Movements[0].Value.Credit = bad.Movements[0].Value.Credit.Add(decimal.NewFromInt(1))
+	bad.Movements[0].Value.Amount = bad.Movements[0].Value.Credit.Sub(bad.Movements[0].Value.Debit)
+	for _, e := range []*entry.Entry{sinktest.Entry("ecr-ok", 2024, 2), bad} {
+		data, err := (&sink.Event{Name: sink.EntryInserted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: entity, ID: e.ProducerID}, Data: e}).Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := sink.FileName{Namespace: sink.DefaultNamespace, Event: sink.EntryInserted, Offset: int64(len(e.ProducerID)), Time: time.UnixMilli(1).UTC()}
+		put(t, store, sink.Key(entity, name), string(data))
+	}
+	items, errs, _ := readErrors(t, store, nil, &sink.ReadOptions{ValidateEntries: &entry.ValidateOptions{}})
+	if len(items) != 1 || len(errs) != 1 || !errors.Is(errs[0], entry.ErrUnbalanced) {
+		t.Fatalf("items %d, errors %v; want one event and one ErrUnbalanced", len(items), errs)
+	}
+	var ve *entry.ValidationError
+	if !errors.As(errs[0], &ve) || !ve.Has(entry.RuleBalanced) {
+		t.Errorf("error %v: want the entry's problems with their rules", errs[0])
+	}
+	items, errs, _ = readErrors(t, store, nil, nil)
+	if len(items) != 2 || len(errs) != 0 {
+		t.Errorf("without ValidateEntries: %d items, errors %v; want both entries", len(items), errs)
+	}
+}
+
+// VisibleEntriesOnly keeps only the entries the accounting application
+// shows (general and opening); an entry that becomes a draft leaves.
+func TestIssue13VisibleEntriesOnly(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: func() time.Time { return time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC) }})
+	mk := func(id string, ts int64, typ entry.EntryType) *sink.Event {
+		e := sinktest.Entry(id, 2024, 1)
+		e.Type = typ
+		return &sink.Event{Name: sink.EntryInserted, Envelope: sink.Envelope{Timestamp: ts, ApplicationID: "a", EntityID: entity, ID: id}, Data: e}
+	}
+	evs := []*sink.Event{mk("general", 1, entry.EntryGeneral), mk("opening", 1, entry.EntryOpening), mk("draft", 1, entry.EntryDraft),
+		mk("unset", 1, 0), mk("tobedraft", 1, entry.EntryGeneral),
+		{Name: sink.EntryDeleted, Envelope: sink.Envelope{Timestamp: 2, ApplicationID: "a", EntityID: entity, ID: "tobedraft"}, Update: true},
+		mk("tobedraft", 2, entry.EntryDraft)}
+	if _, err := w.WriteBatch(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := sink.NewReader(store, nil)
+	st := r.Read(ctx, entity, &sink.ReadOptions{VisibleEntriesOnly: true})
+	replica := sink.NewReplica(entity)
+	for it, err := range st.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := replica.Apply(it.Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for id := range sink.All[*entry.Entry](replica) {
+		ids = append(ids, id)
+	}
+	if want := []string{"general", "opening", "unset"}; !slices.Equal(ids, want) || st.Stats().Filtered != 2 {
+		t.Errorf("entries %q, %d filtered; want %q and 2", ids, st.Stats().Filtered, want)
 	}
 }

@@ -40,7 +40,7 @@ func randomHistory(rng *rand.Rand) history {
 			id := accounts[rng.IntN(len(accounts))]
 			cur, ok := h.want[sink.ObjectAccount][id].(*sink.Account)
 			if !ok {
-				a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", ts), Type: 1 + rng.IntN(7)}
+				a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", ts), Type: sink.AccountType(1 + rng.IntN(7))}
 				add(&sink.Event{Name: sink.AccountInserted, Envelope: env(id), Data: a})
 				h.want.set(sink.ObjectAccount, id, a)
 				continue
@@ -53,7 +53,7 @@ func randomHistory(rng *rand.Rand) history {
 				nu.Closed = !nu.Closed
 			}
 			if rng.IntN(2) == 0 {
-				nu.Type = 1 + rng.IntN(7)
+				nu.Type = sink.AccountType(1 + rng.IntN(7))
 			}
 			changed, err := sink.Changes(cur, &nu)
 			if err != nil {
@@ -377,4 +377,22 @@ func FuzzObjectStateBinary(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n%s", b, b2)
 		}
 	})
+}
+
+// An event whose payload is given by value (entry.Entry, not *entry.Entry)
+// is accepted, and typed access still gives a pointer: no later panic.
+func TestIssue13PayloadByValue(t *testing.T) {
+	e := sinktest.Entry("ecr-v", 2024, 3)
+	r := sink.NewReplica("e")
+	ev := &sink.Event{Name: sink.EntryInserted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e", ID: "ecr-v"}, Data: *e}
+	if _, err := r.Apply(ev); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := sink.Get[*entry.Entry](r, "ecr-v")
+	if !ok || !cmp.Equal(got, e, entrycmp.Options()) {
+		t.Errorf("Get = %v, %v; want the entry", got, ok)
+	}
+	if v, _ := r.Get(sink.ObjectEntry, "ecr-v"); v.(*entry.Entry) == nil {
+		t.Error("Replica.Get does not give a pointer")
+	}
 }

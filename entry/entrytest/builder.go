@@ -60,7 +60,7 @@ func (b *Builder) Date(d period.Date) *Builder {
 }
 
 // Journal sets the journal's code, name and type (its producer id stays).
-func (b *Builder) Journal(code, name string, typ entry.JournalType) *Builder {
+func (b *Builder) Journal(code, name string, typ entry.JournalKind) *Builder {
 	b.e.Journal.CustomerReferenceCode = code
 	b.e.Journal.Name = name
 	b.e.Journal.Type = typ
@@ -74,13 +74,13 @@ func (b *Builder) Currency(code string) *Builder {
 }
 
 // Source sets the entry's source, creating the additional producer
-// properties if needed. An API source gets a third party ("Entrytest",
+// properties if needed. An API source gets a partner application ("Entrytest",
 // "TEST"), as validation requires.
 func (b *Builder) Source(name entry.SourceCode) *Builder {
 	p := b.props()
 	p.Source = entry.Source{Name: name}
 	if name == entry.SourceAPI {
-		p.Source.ThirdParty = &entry.ThirdParty{Name: "Entrytest", Code: "TEST"}
+		p.Source.PartnerApp = &entry.PartnerApp{Name: "Entrytest", Code: "TEST"}
 	}
 	return b
 }
@@ -257,6 +257,7 @@ func (b *Builder) checkSign(method string, d decimal.Decimal) bool {
 func Clone(e entry.Entry) entry.Entry {
 	e.Attachments = maps.Clone(e.Attachments)
 	e.DueDate = clonePtr(e.DueDate)
+	e.Validation = clonePtr(e.Validation)
 	e.Currency.Rate = clonePtr(e.Currency.Rate)
 	e.Movements = slices.Clone(e.Movements)
 	for i := range e.Movements {
@@ -284,7 +285,7 @@ func Clone(e entry.Entry) entry.Entry {
 	if p := e.AdditionalProducerProperties; p != nil {
 		c := *p
 		c.AccountedAt = clonePtr(c.AccountedAt)
-		c.Source.ThirdParty = clonePtr(c.Source.ThirdParty)
+		c.Source.PartnerApp = clonePtr(c.Source.PartnerApp)
 		if c.PartnerMetadata != nil {
 			pm := *c.PartnerMetadata
 			pm.JSON = clonePtr(pm.JSON)

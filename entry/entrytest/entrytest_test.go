@@ -140,7 +140,7 @@ func TestBuilderFailures(t *testing.T) {
 		{"invalid currency", func(tb testing.TB) {
 			entrytest.New(tb).Currency("EURO").Debit("1", "1").Credit("2", "1").Entry()
 		}, "currency"},
-		{"API source has a third party", func(tb testing.TB) {
+		{"API source names its partner application", func(tb testing.TB) {
 			entrytest.New(tb).Source(entry.SourceAPI).Debit("1", "1").Credit("2", "1").Entry()
 		}, ""},
 	}

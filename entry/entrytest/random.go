@@ -74,7 +74,7 @@ var (
 // lettering (none, partial, complete), analytics whose rates sum to 100 and
 // amounts to the line, due dates, payments, free and invoice numbers,
 // attachments, a foreign currency with a rate, and additional producer
-// properties with any of the 29 sources (API with its third party). Text
+// properties with any of the 29 sources (API with its partner application). Text
 // fields include accents, emoji, quotes, backslashes, tabs, < > and &, to
 // exercise encoders.
 //
@@ -266,7 +266,7 @@ func randomProps(r *rand.Rand, date period.Date) *entry.EntryAdditionalProducerP
 		Source:    entry.Source{Name: sources[r.IntN(len(sources))]},
 	}
 	if p.Source.Name == entry.SourceAPI {
-		p.Source.ThirdParty = &entry.ThirdParty{Name: "Evoliz", Code: "EVOL"}
+		p.Source.PartnerApp = &entry.PartnerApp{Name: "Evoliz", Code: "EVOL"}
 	}
 	if r.IntN(2) == 0 {
 		d := date.AddDays(r.IntN(20))

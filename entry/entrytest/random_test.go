@@ -76,7 +76,7 @@ func TestRandomCoverage(t *testing.T) {
 		seen["attachments"] = seen["attachments"] || len(e.Attachments) > 0
 		seen["no producer properties"] = seen["no producer properties"] || e.AdditionalProducerProperties == nil
 		if p := e.AdditionalProducerProperties; p != nil {
-			seen["API source"] = seen["API source"] || p.Source.ThirdParty != nil
+			seen["API source"] = seen["API source"] || p.Source.PartnerApp != nil
 			seen["comment"] = seen["comment"] || p.Comment != nil
 		}
 		seen["8 lines"] = seen["8 lines"] || len(e.Movements) == 8

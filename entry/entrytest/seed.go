@@ -60,7 +60,7 @@ func Seed() entry.Entry {
 		AdditionalProducerProperties: &entry.EntryAdditionalProducerProps{
 			CreatedAt:   1709852400,
 			AccountedAt: &period.Date{Year: 2023, Month: time.January, Day: 20},
-			Source:      entry.Source{Name: entry.SourceAPI, ThirdParty: &entry.ThirdParty{Name: "Evoliz", Code: "EVOL"}},
+			Source:      entry.Source{Name: entry.SourceAPI, PartnerApp: &entry.PartnerApp{Name: "Evoliz", Code: "EVOL"}},
 		},
 	}
 }

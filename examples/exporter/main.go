@@ -16,22 +16,21 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"iter"
 	"os"
-	"os/signal"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
@@ -39,12 +38,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Args[1:], time.Now); err != nil {
-		fmt.Fprintln(os.Stderr, "exporter:", err)
-		os.Exit(1)
-	}
+	cli.Main("exporter", func(ctx context.Context, w io.Writer, args []string) error {
+		return run(ctx, w, args, time.Now)
+	})
 }
 
 // invoice is one purchase invoice of the simulated source.
@@ -70,8 +66,8 @@ func (s *source) find(id string) *invoice {
 }
 
 // snapshot lists every document, as a poll of the API would.
-func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
-	return func(yield func(*capture.Doc, error) bool) {
+func (s *source) snapshot() iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		for _, inv := range s.invoices {
 			e := sinktest.Entry(inv.id, 2024, inv.n)
 			if inv.net != "" { // a corrected amount, VAT 20 %
@@ -86,7 +82,7 @@ func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
 			}
 			validated := e.Date.AddDays(3)
 			e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &validated, Source: entry.Source{Name: entry.SourceManual}}
-			d := &capture.Doc{
+			d := &document.Doc{
 				Type: "purchase_invoice", ID: inv.id, Version: fmt.Sprint(inv.version), Data: e,
 				Changed: inv.created.Add(time.Duration(inv.version) * time.Hour),
 				Status:  inv.status, Created: inv.created, InvoiceDate: e.Date,
@@ -99,17 +95,19 @@ func (s *source) snapshot() iter.Seq2[*capture.Doc, error] {
 }
 
 func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) error {
-	fs := flag.NewFlagSet("exporter", flag.ContinueOnError)
-	fs.SetOutput(w)
-	dir := fs.String("dir", "", "an empty folder for the sink, the snapshot and the exports (required)")
+	fs := cli.NewFlagSet("exporter", "-dir DIR",
+		"Exporter demonstrates change capture and export tracking on a simulated polled source: syncs,\n"+
+			"exports of the pending documents, the mutations since an export, an unlogged FEC. It writes\n"+
+			"the sink to DIR/sink and the exports to DIR/exports.")
+	dir := fs.String("dir", "", "work in the folder `DIR`, which must be empty or absent (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" || fs.NArg() > 0 {
-		return errors.New("usage: exporter -dir DIR")
+	if err := fs.Required("dir"); err != nil {
+		return err
 	}
 	if entries, err := os.ReadDir(*dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty", *dir)
+		return fmt.Errorf("%s is not empty: remove it or pick another -dir", *dir)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ledgersink/ledgersink/internal/cli/clitest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -50,10 +53,31 @@ func TestExporter(t *testing.T) {
 		t.Errorf("sink folder holds %v", names)
 	}
 	// A second run refuses the folder it filled.
-	if err := run(context.Background(), &out, []string{"-dir", dir}, now); err == nil {
-		t.Error("a second run in the same folder did not fail")
+	clitest.Check(t, "exporter", program, []clitest.Case{
+		{Args: []string{"-dir", dir}, Code: 1, Msg: "exporter: " + dir + " is not empty: remove it or pick another -dir"},
+	})
+}
+
+// program is the exporter as main runs it, with a fixed clock.
+func program(ctx context.Context, w io.Writer, args []string) error {
+	clock := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	return run(ctx, w, args, func() time.Time { clock = clock.Add(time.Second); return clock })
+}
+
+func TestExporterHelp(t *testing.T) {
+	clitest.Help(t, "exporter", "-dir DIR", program, "dir DIR")
+}
+
+func TestExporterBadArgs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if err := run(context.Background(), &out, nil, now); err == nil {
-		t.Error("no -dir: no error")
-	}
+	clitest.Check(t, "exporter", program, []clitest.Case{
+		{Args: nil, Code: 2, Msg: "exporter: -dir is required"},
+		{Args: []string{"-dir", ""}, Code: 2, Msg: "exporter: -dir must not be empty"},
+		{Args: []string{"-nope"}, Code: 2, Msg: "exporter: flag provided but not defined: -nope"},
+		{Args: []string{"-dir", t.TempDir(), "extra"}, Code: 2, Msg: `exporter: unexpected argument "extra"`},
+		{Args: []string{"-dir", file}, Code: 1, Msg: "exporter: mkdir " + file + ": "},
+	})
 }

@@ -3,11 +3,14 @@
 // their day) to the sink's topics, then runs a consumer group of two
 // members that writes every message as an event file into a folder.
 //
-//	cd examples/kafkasink && go run . [-out DIR] [-brokers HOST:PORT,...]
+//	cd examples/kafkasink && go run . [-out DIR] [-brokers HOST:PORT,...] [-group NAME] [-wait DURATION] [-timeout DURATION]
 //
 // Without -brokers it starts an in-process Kafka cluster (franz-go's kfake,
 // which speaks the real protocol on loopback) with every sink topic. With
-// -brokers it uses that cluster, whose topics must exist. The folder (a new
+// -brokers it uses that cluster, whose topics must exist: it waits up to
+// -wait (10s) for a broker to answer and for the topics' metadata, and
+// fails naming the brokers, or the missing topics. Publishing, then
+// consuming, each wait up to -timeout (1m). The folder (a new
 // temporary folder by default) gets one directory per entity, as the
 // quickstart's. The records are timestamped with the instant of the demo's
 // changes, so running it again into the same folder writes nothing new:
@@ -17,20 +20,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
@@ -41,38 +45,68 @@ import (
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "kafkasink:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("kafkasink", run) }
 
 // publishedAt dates the records: the instant of the demo's live changes.
 var publishedAt = time.UnixMilli(sinktest.ChangedAt).UTC()
 
 func run(ctx context.Context, out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("kafkasink", flag.ContinueOnError)
-	fs.SetOutput(out)
-	dir := fs.String("out", "", "the folder to write the sink into (default: a new temporary folder)")
-	brokers := fs.String("brokers", "", "seed brokers of a Kafka cluster, comma-separated (default: an in-process cluster)")
-	partitions := fs.Int("partitions", 3, "partitions per topic of the in-process cluster")
-	group := fs.String("group", "ledgersink-example", "the consumer group")
-	timeout := fs.Duration("timeout", time.Minute, "how long to wait for the consumers")
+	fs := cli.NewFlagSet("kafkasink", "[-out DIR] [-brokers HOST:PORT,...] [-group NAME] [-wait DURATION] [-timeout DURATION]",
+		"Kafkasink publishes the demo company to the sink's topics, then runs a consumer group of two members\n"+
+			"that writes every message as an event file into DIR. Without -brokers it starts an in-process\n"+
+			"Kafka cluster; with -brokers it uses that cluster, whose sink topics must exist.")
+	dir := fs.String("out", "", "write the sink into the folder `DIR` (default: a new temporary folder)")
+	brokers := fs.String("brokers", "", "use the Kafka cluster of the seed brokers `HOST:PORT,...` (default: an in-process cluster)")
+	partitions := fs.Int("partitions", 3, "give each topic of the in-process cluster `N` partitions")
+	group := fs.String("group", "ledgersink-example", "the consumer group `NAME`")
+	wait := fs.Duration("wait", 10*time.Second, "wait up to `DURATION` for a broker to answer, then for the topics' metadata")
+	timeout := fs.Duration("timeout", time.Minute, "wait up to `DURATION` for the publishing, then for the consumers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if err := fs.Required("group"); err != nil {
+		return err
+	}
+	var addrs []string
+	if *brokers != "" {
+		for b := range strings.SplitSeq(*brokers, ",") {
+			if b = strings.TrimSpace(b); b == "" {
+				return fs.Usagef("-brokers %q: an empty broker address", *brokers)
+			}
+			addrs = append(addrs, b)
+		}
+	}
+	switch {
+	case *partitions < 1:
+		return fs.Usagef("-partitions %d: want at least 1", *partitions)
+	case *wait <= 0:
+		return fs.Usagef("-wait %v: want a positive duration", *wait)
+	case *timeout <= 0:
+		return fs.Usagef("-timeout %v: want a positive duration", *timeout)
 	}
 
-	seeds, err := cluster(out, *brokers, *partitions)
+	// A bad -out fails before any network wait.
+	if *dir != "" {
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return err
+		}
+	}
+
+	seeds, err := cluster(out, addrs, *partitions, *wait)
 	if err != nil {
 		return err
 	}
 	defer seeds.close()
+	// A context does not interrupt the connection's handshake (ApiVersions):
+	// the dial timeout and the request timeout overhead bound it.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds.addrs...), kgo.DialTimeout(*wait), kgo.RequestTimeoutOverhead(*wait))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := reach(ctx, cl, seeds.name, *wait); err != nil {
+		return err
+	}
 
 	// The messages: the demo company as the platform would send it.
 	company := sinktest.Company(nil)
@@ -80,21 +114,19 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds.addrs...))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
 	pub, err := kafkasink.NewPublisher(cl, &kafkasink.PublisherOptions{Now: func() time.Time { return publishedAt }})
 	if err != nil {
 		return err
 	}
-	if err := pub.Publish(ctx, events...); err != nil {
-		return err
+	pubCtx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := pub.Publish(pubCtx, events...); err != nil {
+		return fmt.Errorf("publishing to %s: %w", seeds.name, within(err, *timeout))
 	}
-	if err := pub.PublishDaily(ctx, pages...); err != nil {
-		return err
+	if err := pub.PublishDaily(pubCtx, pages...); err != nil {
+		return fmt.Errorf("publishing to %s: %w", seeds.name, within(err, *timeout))
 	}
+	cancel()
 	fmt.Fprintf(out, "published: entity %s, %d events and %d daily report page(s)\n", company.EntityID, len(events), len(pages))
 
 	// The sink: a consumer group of two members writing into a folder.
@@ -102,8 +134,6 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 		if *dir, err = os.MkdirTemp("", "kafkasink-"); err != nil {
 			return err
 		}
-	} else if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return err
 	}
 	store, err := filestore.New(*dir, nil)
 	if err != nil {
@@ -112,7 +142,7 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	defer store.Close()
 	keys := kafkasink.NewKeyFilters(kafkasink.KeyFilter{Key: company.EntityID, Status: kafkasink.KeyReady})
 	want := len(events) + len(pages)
-	progress, err := consume(ctx, store, keys, seeds.addrs, *group, *timeout, func(handled int64) (bool, error) {
+	progress, err := consume(ctx, store, keys, seeds, *group, *timeout, func(handled int64) (bool, error) {
 		if handled < int64(want) {
 			return false, nil
 		}
@@ -142,32 +172,78 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	return nil
 }
 
-// seeds are the brokers to use, and how to stop an in-process cluster.
+// seeds are the brokers to use, how to name them in messages, and how to
+// stop an in-process cluster.
 type seeds struct {
 	addrs []string
+	name  string
 	close func()
+}
+
+// topics returns the sink's topics: one per event, and the daily report's.
+func topics() []string {
+	var ts []string
+	for _, e := range append(sink.EventNames(), sink.DailyReport) {
+		ts = append(ts, sink.DefaultNamespace+"."+string(e))
+	}
+	return ts
 }
 
 // cluster returns the given brokers, or starts an in-process cluster with
 // every sink topic.
-func cluster(out io.Writer, brokers string, partitions int) (*seeds, error) {
-	if brokers != "" {
-		fmt.Fprintf(out, "kafka: %s\n", brokers)
-		return &seeds{addrs: strings.Split(brokers, ","), close: func() {}}, nil
+func cluster(out io.Writer, brokers []string, partitions int, wait time.Duration) (*seeds, error) {
+	if len(brokers) > 0 {
+		name := strings.Join(brokers, ",")
+		fmt.Fprintf(out, "kafka: %s (waiting up to %v for a broker to answer)\n", name, wait)
+		return &seeds{addrs: brokers, name: name, close: func() {}}, nil
 	}
-	if partitions < 1 {
-		return nil, fmt.Errorf("-partitions %d: want at least 1", partitions)
-	}
-	var topics []string
-	for _, e := range append(sink.EventNames(), sink.DailyReport) {
-		topics = append(topics, sink.DefaultNamespace+"."+string(e))
-	}
-	c, err := kfake.NewCluster(kfake.SeedTopics(int32(partitions), topics...))
+	ts := topics()
+	c, err := kfake.NewCluster(kfake.SeedTopics(int32(partitions), ts...))
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "kafka: in-process cluster, %d topics of %d partitions\n", len(topics), partitions)
-	return &seeds{addrs: c.ListenAddrs(), close: c.Close}, nil
+	fmt.Fprintf(out, "kafka: in-process cluster, %d topics of %d partitions\n", len(ts), partitions)
+	return &seeds{addrs: c.ListenAddrs(), name: "the in-process cluster", close: c.Close}, nil
+}
+
+// reach waits up to wait for a broker of the cluster to answer, then for
+// the metadata of the sink's topics, and fails when a topic is missing.
+func reach(ctx context.Context, cl *kgo.Client, cluster string, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := cl.Ping(ctx); err != nil {
+		return fmt.Errorf("no broker of %s answered: %w", cluster, within(err, wait))
+	}
+	req := kmsg.NewPtrMetadataRequest()
+	for _, t := range topics() {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("the metadata of the sink topics from %s: %w", cluster, within(err, wait))
+	}
+	var missing []string
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil && t.Topic != nil {
+			missing = append(missing, *t.Topic+" ("+err.Error()+")")
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("%s lacks %d of the %d sink topics, create them first: %s",
+			cluster, len(missing), len(req.Topics), strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// within says how long a wait lasted when err is its deadline.
+func within(err error, d time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within %v", d)
+	}
+	return err
 }
 
 // companyMessages returns what the platform sends for company: its
@@ -212,7 +288,7 @@ func companyMessages(ctx context.Context, company *sink.Initialization) ([]*sink
 // consume runs two members of group until done, given the number of
 // messages they have handled, reports true; then it stops them and returns
 // their progress.
-func consume(ctx context.Context, store storage.Store, keys *kafkasink.KeyFilters, brokers []string, group string,
+func consume(ctx context.Context, store storage.Store, keys *kafkasink.KeyFilters, seeds *seeds, group string,
 	timeout time.Duration, done func(handled int64) (bool, error)) ([]kafkasink.Progress, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -221,7 +297,7 @@ func consume(ctx context.Context, store storage.Store, keys *kafkasink.KeyFilter
 	var wg sync.WaitGroup
 	for i := range members {
 		c, err := kafkasink.NewConsumer(store, &kafkasink.ConsumerOptions{
-			Brokers:       brokers,
+			Brokers:       seeds.addrs,
 			Group:         group,
 			Keys:          keys,
 			ClientOptions: []kgo.Opt{kgo.ClientID(fmt.Sprintf("member-%d", i+1)), kgo.FetchMaxWait(200 * time.Millisecond)},
@@ -244,7 +320,7 @@ wait:
 			waitErr = ctx.Err()
 			break wait
 		case <-deadline.C:
-			waitErr = fmt.Errorf("the consumers did not write every message within %v", timeout)
+			waitErr = fmt.Errorf("the consumers of group %q on %s did not write every message within %v", group, seeds.name, timeout)
 			break wait
 		case <-tick.C:
 			var handled int64

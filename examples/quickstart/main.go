@@ -12,41 +12,39 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Args[1:], time.Now); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
+	cli.Main("quickstart", func(ctx context.Context, w io.Writer, args []string) error {
+		return run(ctx, w, args, time.Now)
+	})
 }
 
 func run(ctx context.Context, out io.Writer, args []string, now func() time.Time) error {
-	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
-	fs.SetOutput(out)
-	dir := fs.String("out", "sink-out", "the folder to write the sink into")
+	fs := cli.NewFlagSet("quickstart", "[-out DIR]",
+		"Quickstart writes the sink of a demo company into DIR: its initialization, a few live changes\n"+
+			"and the daily report of their day. Running it again writes nothing new.")
+	dir := fs.String("out", "sink-out", "write the sink into the folder `DIR`, created if absent")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if err := fs.Required("out"); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
@@ -67,16 +65,17 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "  scope: %s (entries outside it, not sent: %d)\n", res.Scope, res.OutOfScope)
+	// A completed initialization is not run again: the entries it left out
+	// are counted only by the run that wrote it.
 	if res.AlreadyDone {
+		fmt.Fprintf(out, "  scope: %s\n", res.Scope)
 		fmt.Fprintln(out, "  already initialized: nothing new written")
 	} else {
+		fmt.Fprintf(out, "  scope: %s (entries outside it, not sent: %d)\n", res.Scope, res.OutOfScope)
 		fmt.Fprintf(out, "  %d files written, %d already there\n", res.Created, res.Existing)
 	}
 	fmt.Fprintf(out, "  report: %s\n", filepath.Join(*dir, filepath.FromSlash(res.ReportKey)))
-	for _, row := range res.Report.Rows {
-		fmt.Fprintf(out, "    %-30s %d\n", row.Schema, row.Count)
-	}
+	printReport(out, res.Report)
 
 	changes, err := sinktest.Changes(company.EntityID)
 	if err != nil {
@@ -119,6 +118,21 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 		fmt.Fprintf(out, "    %-30s %d\n", name, counts[name])
 	}
 	return nil
+}
+
+// printReport prints the rows of the initialization report, naming the kind
+// of third party of each comptaTiersInserted row (one row per kind, in the
+// order of sink.ThirdPartyKinds).
+func printReport(w io.Writer, rep *report.Init) {
+	kinds := sink.ThirdPartyKinds()
+	for _, row := range rep.Rows {
+		name := row.Schema
+		if name == string(sink.ThirdPartyInserted) && len(kinds) > 0 {
+			name += " (" + kinds[0].String() + ")"
+			kinds = kinds[1:]
+		}
+		fmt.Fprintf(w, "    %-30s %d\n", name, row.Count)
+	}
 }
 
 // countEvents counts the files of an entity's directory per event name,

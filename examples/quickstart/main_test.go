@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/cli/clitest"
 	"github.com/ledgersink/ledgersink/internal/golden"
 )
 
@@ -56,19 +58,36 @@ func TestQuickstart(t *testing.T) {
 		!strings.Contains(again.String(), "already written: nothing new") {
 		t.Errorf("second run did not say it wrote nothing:\n%s", again.String())
 	}
+	// The second run does not count the entries left out (the first did):
+	// it must not claim there were none.
+	if !strings.Contains(again.String(), "  scope: 2023-01-01..2024-12-31\n") || strings.Contains(again.String(), "not sent") {
+		t.Errorf("second run's scope line is not the plain scope:\n%s", again.String())
+	}
 	if got := listFiles(t, dir); got != listing {
 		t.Errorf("second run changed the folder:\n%s\nwant\n%s", got, listing)
 	}
 }
 
+// program is the quickstart as main runs it, with a fixed clock.
+func program(ctx context.Context, w io.Writer, args []string) error {
+	return run(ctx, w, args, fixedClock())
+}
+
+func TestQuickstartHelp(t *testing.T) {
+	clitest.Help(t, "quickstart", "[-out DIR]", program, "out DIR")
+}
+
 func TestQuickstartBadArgs(t *testing.T) {
-	var out strings.Builder
-	if err := run(context.Background(), &out, []string{"-nope"}, fixedClock()); err == nil {
-		t.Error("an unknown flag was accepted")
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if err := run(context.Background(), &out, []string{"extra"}, fixedClock()); err == nil {
-		t.Error("an extra argument was accepted")
-	}
+	clitest.Check(t, "quickstart", program, []clitest.Case{
+		{Args: []string{"-nope"}, Code: 2, Msg: "quickstart: flag provided but not defined: -nope"},
+		{Args: []string{"extra"}, Code: 2, Msg: `quickstart: unexpected argument "extra"`},
+		{Args: []string{"-out", ""}, Code: 2, Msg: "quickstart: -out must not be empty"},
+		{Args: []string{"-out", filepath.Join(file, "sub")}, Code: 1, Msg: "quickstart: mkdir " + file + ": "},
+	})
 }
 
 // listFiles lists the files under dir, one relative path per line, sorted.

@@ -14,15 +14,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/cli"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
@@ -31,14 +30,7 @@ import (
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Stdout, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "subscriptions:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("subscriptions", run) }
 
 const (
 	entityA = sinktest.DemoEntityID
@@ -51,14 +43,16 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 func run(ctx context.Context, out io.Writer, args []string) error {
-	fs := flag.NewFlagSet("subscriptions", flag.ContinueOnError)
-	fs.SetOutput(out)
-	dir := fs.String("dir", "subscriptions-out", "an empty folder to work in")
+	fs := cli.NewFlagSet("subscriptions", "[-dir DIR]",
+		"Subscriptions walks through the life of a sink subscription on a simulated clock, from its creation\n"+
+			"to a lost file found by the daily report check and repaired by a partial re-initialization.\n"+
+			"It writes the registry to DIR/registry and the sink to DIR/sink.")
+	dir := fs.String("dir", "subscriptions-out", "work in the folder `DIR`, which must be empty or absent")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if err := fs.Required("dir"); err != nil {
+		return err
 	}
 	if entries, err := os.ReadDir(*dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("%s is not empty: remove it or pick another -dir", *dir)

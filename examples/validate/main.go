@@ -1,5 +1,5 @@
-// Command validate checks accounting entry documents (seed 001's Entry
-// shape) and prints every problem it finds.
+// Command validate checks accounting entry documents (the MyUnisoft entry
+// model) and prints every problem it finds.
 //
 // Usage:
 //
@@ -7,77 +7,65 @@
 //
 // Each FILE holds one entry object or a JSON array of entries. Each problem
 // is printed as "FILE: /json/pointer: message [rule]"; for an array the
-// pointer starts with the entry's index ("/2/movements/0/value"). Without
-// -schema the typed path runs (entry.Parse: decoding plus every rule); with
-// -schema the embedded JSON Schema runs too (entry.ValidateJSON).
+// pointer starts with the entry's index ("/2/movements/0/value"); a problem
+// of the whole document has no pointer ("FILE: message [rule]"). Malformed
+// JSON is one problem, at the offset where it breaks. Without -schema the
+// typed path runs (entry.Parse: decoding plus every rule); with -schema the
+// embedded JSON Schema runs too (entry.ValidateJSON).
 //
 // The exit status is 0 when every entry is valid, 1 when some entry is
-// invalid, and 2 on a usage or I/O error.
+// invalid or a FILE cannot be read, and 2 on a usage error.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/cli"
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 )
 
-func main() {
-	os.Exit(run(context.Background(), os.Stdout, os.Stderr, os.Args[1:]))
-}
-
-// Exit statuses.
-const (
-	exitValid   = 0
-	exitInvalid = 1
-	exitUsage   = 2
-)
+func main() { cli.Main("validate", run) }
 
 // run is the whole program, minus the process: it reads the files named in
-// args, writes problems to stdout and errors to stderr, and returns the exit
-// status. It stops between files when ctx is done.
-func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// args and writes their problems to stdout. It returns cli.ExitCode(1) when
+// some entry is invalid. It stops between files when ctx is done.
+func run(ctx context.Context, stdout io.Writer, args []string) error {
+	fs := cli.NewFlagSet("validate", "[-schema] FILE...",
+		"Validate checks the accounting entries of each FILE (one entry object or a JSON array of entries)\n"+
+			"and prints every problem as \"FILE: /json/pointer: message [rule]\". The exit status is 1 when\n"+
+			"some entry is invalid or a FILE cannot be read.")
 	schema := fs.Bool("schema", false, "also validate against the embedded JSON Schema")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: validate [-schema] FILE...")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if err := fs.ParseWithArgs(args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
+		return fs.Usagef("no FILE to validate")
 	}
-	status := exitValid
+	invalid := false
 	for _, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
-			fmt.Fprintln(stderr, "validate:", err)
-			return exitUsage
+			return err
 		}
 		data, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintln(stderr, "validate:", err)
-			return exitUsage
+			return err
 		}
-		invalid, err := check(stdout, name, data, *schema)
+		bad, err := check(stdout, name, data, *schema)
 		if err != nil {
-			fmt.Fprintf(stderr, "validate: %s: %v\n", name, err)
-			return exitUsage
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		if invalid {
-			status = exitInvalid
-		}
+		invalid = invalid || bad
 	}
-	return status
+	if invalid {
+		return cli.ExitCode(cli.ExitFailure)
+	}
+	return nil
 }
 
 // check validates one file and prints its problems. It reports whether any
@@ -90,23 +78,54 @@ func check(w io.Writer, name string, data []byte, schema bool) (invalid bool, er
 		_, err := entry.Parse(doc, nil)
 		return err
 	}
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '[' {
-		return printProblems(w, name, "", validate(data))
-	}
-	var docs []json.RawMessage
-	if err := json.Unmarshal(data, &docs); err != nil {
-		// Not a well-formed array: let the entry decoder say where.
+	docs, isArray, bad := elements(data)
+	if !isArray {
 		return printProblems(w, name, "", validate(data))
 	}
 	for i, doc := range docs {
-		bad, err := printProblems(w, name, fmt.Sprintf("/%d", i), validate(doc))
+		bad, err := printProblems(w, name, "/"+strconv.Itoa(i), validate(doc))
 		if err != nil {
 			return true, err
 		}
 		invalid = invalid || bad
 	}
+	if bad != nil {
+		// A malformed array: the one problem is where it breaks.
+		return true, printLine(w, name, bad.path, bad.err.Error(), string(entry.RuleSyntax))
+	}
 	return invalid, nil
+}
+
+// arrayError is a syntax error in an array of entries, at path: the index
+// of the element it breaks, or "" between elements.
+type arrayError struct {
+	path string
+	err  error
+}
+
+// elements splits data into the elements of its top-level array. It
+// reports false when data is not an array; for a malformed array it
+// returns the elements before the break and where it breaks.
+func elements(data []byte) (docs [][]byte, isArray bool, _ *arrayError) {
+	l := jsonlex.New(data)
+	if l.Peek() != jsonlex.Array {
+		return nil, false, nil
+	}
+	more, err := l.ArrayStart()
+	for ; more && err == nil; more, err = l.ArrayNext() {
+		start := l.Offset()
+		if err := l.Skip(); err != nil {
+			return docs, true, &arrayError{"/" + strconv.Itoa(len(docs)), err}
+		}
+		docs = append(docs, data[start:l.Offset()])
+	}
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
+		return docs, true, &arrayError{"", err}
+	}
+	return docs, true, nil
 }
 
 // printProblems writes one line per problem of err, with prefix before each
@@ -120,9 +139,24 @@ func printProblems(w io.Writer, name, prefix string, err error) (invalid bool, _
 		return true, err
 	}
 	for _, f := range ve.Fields {
-		if _, err := fmt.Fprintf(w, "%s: %s%s: %s [%s]\n", name, prefix, f.Path, f.Message, f.Rule); err != nil {
+		if err := printLine(w, name, prefix+f.Path, f.Message, string(f.Rule)); err != nil {
+			return true, err
+		}
+	}
+	if ve.Omitted > 0 {
+		if _, err := fmt.Fprintf(w, "%s: %s... and %d more problems\n", name, prefix, ve.Omitted); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
+}
+
+// printLine writes one problem: "name: path: message [rule]", without the
+// path for the whole document.
+func printLine(w io.Writer, name, path, message, rule string) error {
+	if path != "" {
+		name += ": " + path
+	}
+	_, err := fmt.Fprintf(w, "%s: %s [%s]\n", name, message, rule)
+	return err
 }

@@ -74,9 +74,11 @@ func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 // A Lexer reads JSON tokens from a byte slice it does not modify. Strings
 // it returns are copies; []byte results alias the input.
 type Lexer struct {
-	data []byte
-	pos  int
-	buf  []byte // scratch for unescaping
+	data    []byte
+	pos     int
+	buf     []byte // scratch for unescaping
+	escaped bool   // the last string read had escapes: it is in buf
+	start   int    // where the last string's content starts in data
 }
 
 // New returns a Lexer reading data.
@@ -187,6 +189,59 @@ func (l *Lexer) Key() ([]byte, error) {
 		return nil, err
 	}
 	return k, nil
+}
+
+// A Names finds the repeated member names of one object: give the same
+// Names to every [Lexer.Member] call of the object, on one Lexer. The zero
+// value is empty; use a new one (or Reset it) for each object. Checking costs O(1) per name
+// on average, whatever the size of the object: the first few names are
+// compared in place, without allocating, and a map takes over beyond them.
+type Names struct {
+	n    int
+	few  [16]struct{ start, end int } // unescaped names, as offsets in the input
+	many map[string]struct{}          // the others
+}
+
+// Reset empties n.
+func (n *Names) Reset() { *n = Names{} }
+
+// seen reports whether name is already in n, then adds it. name aliases the
+// input at [start, end) unless escaped.
+func (n *Names) seen(input, name []byte, start int, escaped bool) bool {
+	for _, f := range n.few[:min(n.n, len(n.few))] {
+		if f.end-f.start == len(name) && string(input[f.start:f.end]) == string(name) {
+			return true
+		}
+	}
+	if _, ok := n.many[string(name)]; ok {
+		return true
+	}
+	if n.n < len(n.few) && !escaped {
+		n.few[n.n] = struct{ start, end int }{start, start + len(name)}
+	} else {
+		if n.many == nil {
+			n.many = make(map[string]struct{})
+		}
+		n.many[string(name)] = struct{}{}
+	}
+	n.n++
+	return false
+}
+
+// Member reads a member name and the ':' after it, like [Lexer.Key], and
+// reports whether the object already had a member of that name (compared
+// after unescaping: "a" and "\u0061" are the same name). names holds the
+// names of the object so far.
+func (l *Lexer) Member(names *Names) (key []byte, repeated bool, err error) {
+	k, err := l.StringBytes()
+	if err != nil {
+		return nil, false, err
+	}
+	repeated = names.seen(l.data, k, l.start, l.escaped)
+	if err := l.Expect(':'); err != nil {
+		return nil, false, err
+	}
+	return k, repeated, nil
 }
 
 // ObjectNext is called after a member's value: it consumes ',' and reports
@@ -320,6 +375,7 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 	}
 	d := l.data
 	start := l.pos
+	l.start, l.escaped = start, false
 	i := start
 	for i < len(d) {
 		c := d[i]
@@ -329,6 +385,7 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 			return d[start:i], nil
 		case c == '\\':
 			l.pos = i
+			l.escaped = true
 			return l.unescape(start)
 		case c < 0x20:
 			l.pos = i
@@ -449,7 +506,8 @@ func hex4(d []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// Skip reads and discards one value of any kind, checking its syntax.
+// Skip reads and discards one value of any kind, checking its syntax: a
+// member name repeated in an object, at any depth, is a *SyntaxError too.
 func (l *Lexer) Skip() error { return l.skip(0) }
 
 func (l *Lexer) skip(depth int) error {
@@ -477,9 +535,17 @@ func (l *Lexer) skip(depth int) error {
 		}
 		return err
 	case Object:
+		var names Names
 		more, err := l.ObjectStart()
 		for err == nil && more {
-			if _, err = l.Key(); err == nil {
+			start := l.pos
+			var repeated bool
+			if _, repeated, err = l.Member(&names); err == nil {
+				if repeated {
+					l.pos = start
+					l.skipSpace()
+					return l.errorf("member name repeated in its object")
+				}
 				if err = l.skip(depth + 1); err == nil {
 					more, err = l.ObjectNext()
 				}

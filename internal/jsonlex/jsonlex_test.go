@@ -3,6 +3,8 @@ package jsonlex
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -89,5 +91,71 @@ func TestRaw(t *testing.T) {
 	raw, err := l.Raw()
 	if err != nil || string(raw) != `{"a": [1, 2]}` {
 		t.Errorf("Raw = %q, %v", raw, err)
+	}
+}
+
+// members reads the object in and returns the names Member reports as
+// repeated.
+func members(t *testing.T, in string) []string {
+	t.Helper()
+	l := New([]byte(in))
+	var names Names
+	var rep []string
+	more, err := l.ObjectStart()
+	for err == nil && more {
+		var k []byte
+		var dup bool
+		if k, dup, err = l.Member(&names); err != nil {
+			break
+		}
+		if dup {
+			rep = append(rep, string(k))
+		}
+		if err = l.Skip(); err == nil {
+			more, err = l.ObjectNext()
+		}
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", in, err)
+	}
+	return rep
+}
+
+func TestMemberRepeated(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{`{}`, nil},
+		{`{"a":1,"b":2}`, nil},
+		{`{"credit":1200,"credit":5}`, []string{"credit"}},
+		{`{"a":1,"\u0061":2,"a\u0062":3,"ab":4}`, []string{"a", "ab"}},
+		{`{"a":{"a":1},"b":[{"a":1}]}`, nil},
+		{`{"":1,"":2}`, []string{""}},
+	}
+	for _, tt := range tests {
+		got := members(t, tt.in)
+		if len(got) != len(tt.want) || (len(got) > 0 && strings.Join(got, ",") != strings.Join(tt.want, ",")) {
+			t.Errorf("%s: repeated %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Many members: beyond the in-place names, the map takes over.
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 100 {
+		fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+	}
+	b.WriteString(`"k7":0,"k\u0037\u0030":1,"k99":2}`)
+	if got := members(t, b.String()); strings.Join(got, ",") != "k7,k70,k99" {
+		t.Errorf("100 members: repeated %q, want k7, k70, k99", got)
+	}
+	var n Names
+	n.Reset()
+	if n.seen([]byte(`x`), []byte("x"), 0, false) || !n.seen([]byte(`x`), []byte("x"), 0, false) {
+		t.Error("Names.seen: wrong answer on a fresh Names")
+	}
+	n.Reset()
+	if n.seen([]byte(`x`), []byte("x"), 0, false) {
+		t.Error("Reset did not empty the names")
 	}
 }

@@ -67,12 +67,25 @@ func Segments(ptr string) []string {
 	return segs
 }
 
-// Compare orders two pointers segment by segment: segments that are both
-// array indexes (decimal digits without a leading zero) compare as numbers,
-// others as strings, and a pointer sorts before the pointers below it. So
-// "/movements/2" < "/movements/10" < "/movements/10/value". It returns -1, 0
-// or +1.
+// Compare orders two pointers segment by segment and returns -1, 0 or +1.
+// Segments that are array indexes (decimal digits without a leading zero)
+// compare as numbers and sort before every other segment; other segments
+// compare as strings. A pointer sorts before the pointers below it. So
+// "/movements/2" < "/movements/10" < "/movements/10/value" <
+// "/movements/1a". The order is total and transitive, as sorting needs.
 func Compare(a, b string) int {
+	// Skip the segments both share: most compared pointers are siblings.
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) && i == len(b) {
+		return 0
+	}
+	if i = strings.LastIndexByte(a[:i], '/'); i > 0 {
+		a, b = a[i:], b[i:]
+	}
 	for a != "" && b != "" {
 		var sa, sb string
 		sa, a = next(a)
@@ -111,13 +124,20 @@ func next(p string) (seg, rest string) {
 }
 
 func compareSegment(a, b string) int {
-	if isIndex(a) && isIndex(b) {
+	ia, ib := isIndex(a), isIndex(b)
+	switch {
+	case ia && ib:
+		// Without leading zeros, the longer number is the larger.
 		if len(a) != len(b) {
 			if len(a) < len(b) {
 				return -1
 			}
 			return 1
 		}
+	case ia:
+		return -1 // indexes first keeps the order transitive
+	case ib:
+		return 1
 	}
 	return strings.Compare(a, b)
 }

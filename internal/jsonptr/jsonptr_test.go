@@ -1,6 +1,7 @@
 package jsonptr
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestSegments(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	sorted := []string{"", "/", "/attachments", "/movements", "/movements/2", "/movements/2/value",
-		"/movements/10", "/movements/10/value", "/movements/x", "/producerId"}
+		"/movements/10", "/movements/10/value", "/movements/01", "/movements/x", "/producerId"}
 	shuffled := slices.Clone(sorted)
 	slices.Reverse(shuffled)
 	slices.SortFunc(shuffled, Compare)
@@ -64,6 +65,38 @@ func TestWithin(t *testing.T) {
 	for _, tt := range tests {
 		if got := Within(tt.p, tt.anc); got != tt.want {
 			t.Errorf("Within(%q, %q) = %v, want %v", tt.p, tt.anc, got, tt.want)
+		}
+	}
+}
+
+// Compare must be a strict weak order: sorting relies on it. "9" < "10"
+// (numbers), "10" < "1a" and "1a" < "9" (strings) broke transitivity once.
+func TestCompareTransitive(t *testing.T) {
+	segs := []string{"", "0", "1", "2", "9", "10", "11", "100", "01", "1a", "9a", "a", "b", "~0", "~1", "-1", "x/y"}
+	ptr := func(r *rand.Rand) string {
+		var p string
+		for range 1 + r.IntN(3) {
+			p += "/" + segs[r.IntN(len(segs))]
+		}
+		return p
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		a, b, c := ptr(r), ptr(r), ptr(r)
+		ab, bc, ac := Compare(a, b), Compare(b, c), Compare(a, c)
+		if Compare(b, a) != -ab {
+			t.Fatalf("Compare(%q, %q) = %d but Compare(%q, %q) = %d", a, b, ab, b, a, Compare(b, a))
+		}
+		if ab <= 0 && bc <= 0 && ac > 0 {
+			t.Fatalf("%q <= %q <= %q but Compare(%q, %q) = %d", a, b, c, a, c, ac)
+		}
+		if ab == 0 && bc == 0 && ac != 0 {
+			t.Fatalf("%q == %q == %q but Compare(%q, %q) = %d", a, b, c, a, c, ac)
+		}
+	}
+	for _, tt := range []struct{ a, b string }{{"/9", "/10"}, {"/10", "/1a"}, {"/9", "/1a"}, {"/10", "/a"}, {"/x/2", "/x/10/a"}} {
+		if Compare(tt.a, tt.b) >= 0 {
+			t.Errorf("Compare(%q, %q) = %d, want -1", tt.a, tt.b, Compare(tt.a, tt.b))
 		}
 	}
 }

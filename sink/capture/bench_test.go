@@ -16,18 +16,18 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
 
 // benchDocs yields n small documents (accounts) in a scrambled id order, the
 // version of every hundredth one bumped, with a new label, when changed is set.
-func benchDocs(n int, changed bool) iter.Seq2[*capture.Doc, error] {
-	return func(yield func(*capture.Doc, error) bool) {
+func benchDocs(n int, changed bool) iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		for i := range n {
 			k := (i * 7919) % n // a permutation: 7919 is a prime not dividing n
-			d := &capture.Doc{Type: "account", ID: fmt.Sprintf("doc-%09d", k), Version: "1",
+			d := &document.Doc{Type: "account", ID: fmt.Sprintf("doc-%09d", k), Version: "1",
 				Data:    &sink.Account{Number: fmt.Sprintf("6%07d", k), Label: fmt.Sprintf("Compte %d", k), Type: 1},
 				Changed: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 			if changed && k%100 == 0 {
@@ -154,7 +154,7 @@ func BenchmarkSyncCeiling(b *testing.B) {
 		Type, Version string
 		Data          *sink.Account
 	}
-	snap := func(docs iter.Seq2[*capture.Doc, error]) map[string]rec {
+	snap := func(docs iter.Seq2[*document.Doc, error]) map[string]rec {
 		m := map[string]rec{}
 		for d := range docs {
 			m[d.ID] = rec{d.Type, d.Version, d.Data.(*sink.Account)}

@@ -14,45 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 )
-
-// Doc is one document of a snapshot: its identity and version in the source,
-// its content as a sink payload, and the few fields export tracking
-// summarises.
-//
-// Two snapshots hold the same version of a document when its Type, Version
-// and content (a hash of the encoded payload) are all equal: a source whose
-// version has a coarse resolution (Moneybird's is the second) still has its
-// changes seen.
-type Doc struct {
-	// Type is the source's type of the document ("purchase_invoice",
-	// "receipt"). A document whose type changes is re-typed.
-	Type string
-	// ID identifies the document: unique within a snapshot, and the id of
-	// its sink events. Required.
-	ID string
-	// Version is the source's version marker, compared for equality only.
-	Version string
-	// Data is the document's sink payload: a pointer to an entry.Entry,
-	// sink.Account, ... (see sink.ObjectOf). Required.
-	Data any
-	// Changed is when the document last changed in the source: the
-	// timestamp of its events. Zero means the capture's clock at the sync.
-	Changed time.Time
-	// Status, Created and InvoiceDate are what export tracking lists and
-	// filters on (seed 002's status, createDate and invoiceDate); each may
-	// be zero.
-	Status      string
-	Created     time.Time
-	InvoiceDate period.Date
-	// Hash is set on documents read from the stored snapshot (see
-	// Capture.Documents): a hash of the encoded payload. It is ignored on
-	// input.
-	Hash string
-}
 
 // Config names what a Capture works on. Every field is required.
 type Config struct {
@@ -267,7 +232,7 @@ func (c *Capture) Generation(ctx context.Context) (int64, error) {
 // of documents. An error (of the store, or a damaged part) is yielded once
 // and ends the stream; a snapshot that cannot be read is never taken as
 // empty.
-func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
+func (c *Capture) Documents(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	return c.docs(ctx, nil, true)
 }
 
@@ -276,21 +241,21 @@ func (c *Capture) Documents(ctx context.Context) iter.Seq2[*Doc, error] {
 // document without its data (as Headers gives it), so only the payloads of
 // the documents kept are decoded: the cheap way to pick a few documents out
 // of many. keep is called from the goroutine ranging over the stream.
-func (c *Capture) Select(ctx context.Context, keep func(*Doc) bool) iter.Seq2[*Doc, error] {
+func (c *Capture) Select(ctx context.Context, keep func(*document.Doc) bool) iter.Seq2[*document.Doc, error] {
 	return c.docs(ctx, keep, true)
 }
 
 // Headers streams the documents of the stored snapshot like Documents, but
 // without decoding their payloads: Data is nil. It is the cheap way to list
 // ids, types, versions, hashes and the fields export tracking summarises.
-func (c *Capture) Headers(ctx context.Context) iter.Seq2[*Doc, error] {
+func (c *Capture) Headers(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	return c.docs(ctx, nil, false)
 }
 
 // docs streams the stored documents that keep (nil: all) keeps, decoding
 // their data when data is set.
-func (c *Capture) docs(ctx context.Context, keep func(*Doc) bool, data bool) iter.Seq2[*Doc, error] {
-	return func(yield func(*Doc, error) bool) {
+func (c *Capture) docs(ctx context.Context, keep func(*document.Doc) bool, data bool) iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		n, err := c.last(ctx, "heads")
 		if err != nil {
 			yield(nil, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/ledgersink/ledgersink/entry/entrycmp"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
@@ -45,18 +46,18 @@ func newCapture(t testing.TB, s storage.Store, opts *capture.Options) *capture.C
 	return c
 }
 
-func entryDoc(id string, i int, version string) *capture.Doc {
-	return &capture.Doc{Type: "purchase_invoice", ID: id, Version: version, Data: sinktest.Entry(id, 2024, i),
+func entryDoc(id string, i int, version string) *document.Doc {
+	return &document.Doc{Type: "purchase_invoice", ID: id, Version: version, Data: sinktest.Entry(id, 2024, i),
 		Changed: time.Date(2024, 2, 1, 10, 0, i, 0, time.UTC), Status: "open"}
 }
 
-func accountDoc(id, label, version string) *capture.Doc {
-	return &capture.Doc{Type: "account", ID: id, Version: version, Data: &sink.Account{Number: strings.TrimPrefix(id, "acc-"), Label: label, Type: 1},
+func accountDoc(id, label, version string) *document.Doc {
+	return &document.Doc{Type: "account", ID: id, Version: version, Data: &sink.Account{Number: strings.TrimPrefix(id, "acc-"), Label: label, Type: 1},
 		Changed: time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC)}
 }
 
-func seq(docs ...*capture.Doc) iter.Seq2[*capture.Doc, error] {
-	return func(yield func(*capture.Doc, error) bool) {
+func seq(docs ...*document.Doc) iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		for _, d := range docs {
 			if !yield(d, nil) {
 				return
@@ -93,8 +94,8 @@ func readEvents(t testing.TB, s storage.Store) []event {
 	return got
 }
 
-func first() []*capture.Doc {
-	return []*capture.Doc{
+func first() []*document.Doc {
+	return []*document.Doc{
 		entryDoc("e1", 1, "1"), entryDoc("e2", 2, "1"), entryDoc("e3", 3, "1"),
 		accountDoc("acc-601000", "Achats", "1"), accountDoc("acc-401000", "Fournisseurs", "1"),
 		accountDoc("x1", "Divers", "1"),
@@ -102,7 +103,7 @@ func first() []*capture.Doc {
 }
 
 // second changes every document of first in a different way.
-func second() []*capture.Doc {
+func second() []*document.Doc {
 	e1 := entryDoc("e1", 1, "2") // new content: an entry update
 	e1.Changed = e1.Changed.Add(time.Hour)
 	for i := range e1.Data.(*entry.Entry).Movements {
@@ -110,13 +111,13 @@ func second() []*capture.Doc {
 	}
 	retyped := accountDoc("acc-401000", "Fournisseurs", "1")
 	retyped.Type = "supplier-account" // same content, another type: no event
-	return []*capture.Doc{
+	return []*document.Doc{
 		entryDoc("e4", 4, "1"), // new
 		e1,
 		entryDoc("e2", 2, "2"), // new version, same content: no event
 		accountDoc("acc-601000", "Achats de marchandises", "2"), // renamed: Updated
 		retyped,
-		{Type: "journal", ID: "x1", Version: "2", Data: &sink.Journal{Code: "OD", Label: "Divers", Type: sink.JournalMisc},
+		{Type: "journal", ID: "x1", Version: "2", Data: &sink.Journal{Code: "OD", Label: "Divers", Type: sink.JournalTypeMisc},
 			Changed: time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)}, // another object: delete + insert
 		// e3 is gone: deleted
 	}
@@ -257,8 +258,8 @@ func TestSyncRefusesMassDeletion(t *testing.T) {
 
 func TestSyncRejectsBadDocuments(t *testing.T) {
 	ctx := context.Background()
-	many := func(ids ...string) []*capture.Doc {
-		var docs []*capture.Doc
+	many := func(ids ...string) []*document.Doc {
+		var docs []*document.Doc
 		for _, id := range ids {
 			docs = append(docs, accountDoc("acc-"+id, "x", "1"))
 		}
@@ -266,15 +267,15 @@ func TestSyncRejectsBadDocuments(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		docs []*capture.Doc
+		docs []*document.Doc
 		sort int
 		want error
 	}{
 		{name: "duplicate in one run", docs: many("1", "2", "1"), want: capture.ErrDuplicate},
 		{name: "duplicate across runs", docs: many("1", "2", "3", "1"), sort: 2, want: capture.ErrDuplicate},
-		{name: "no id", docs: []*capture.Doc{{Data: &sink.Account{}}}, want: capture.ErrDocument},
-		{name: "not a payload", docs: []*capture.Doc{{ID: "a", Data: "text"}}, want: capture.ErrDocument},
-		{name: "nil document", docs: []*capture.Doc{nil}, want: capture.ErrDocument},
+		{name: "no id", docs: []*document.Doc{{Data: &sink.Account{}}}, want: capture.ErrDocument},
+		{name: "not a payload", docs: []*document.Doc{{ID: "a", Data: "text"}}, want: capture.ErrDocument},
+		{name: "nil document", docs: []*document.Doc{nil}, want: capture.ErrDocument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,7 +299,7 @@ func TestSyncRejectsBadDocuments(t *testing.T) {
 	t.Run("source error", func(t *testing.T) {
 		c := newCapture(t, memstore.New(nil), nil)
 		boom := errors.New("page 3 failed")
-		docs := func(yield func(*capture.Doc, error) bool) {
+		docs := func(yield func(*document.Doc, error) bool) {
 			_ = yield(accountDoc("acc-1", "x", "1"), nil) && yield(nil, boom)
 		}
 		if _, err := c.Sync(ctx, docs, nil); !errors.Is(err, boom) {
@@ -492,7 +493,7 @@ func TestHeaders(t *testing.T) {
 	if _, err := c.Sync(ctx, seq(second()...), nil); err != nil {
 		t.Fatal(err)
 	}
-	var docs, heads []*capture.Doc
+	var docs, heads []*document.Doc
 	for d, err := range c.Documents(ctx) {
 		if err != nil {
 			t.Fatal(err)
@@ -525,7 +526,7 @@ func TestSelect(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen, got []string
-	for d, err := range c.Select(ctx, func(d *capture.Doc) bool {
+	for d, err := range c.Select(ctx, func(d *document.Doc) bool {
 		if d.Data != nil {
 			t.Errorf("keep(%s) was given the data", d.ID)
 		}
@@ -585,7 +586,7 @@ func TestBackAfterDeletion(t *testing.T) {
 	mem := memstore.New(nil)
 	c := newCapture(t, mem, nil)
 	all := first()
-	for _, snap := range [][]*capture.Doc{all, all[:2], all[:2], all} {
+	for _, snap := range [][]*document.Doc{all, all[:2], all[:2], all} {
 		if _, err := c.Sync(ctx, seq(snap...), &capture.SyncOptions{Force: true}); err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,8 @@
 // MyUnisoft's APIs, which list every document with its id and version.
 //
 // Each sync hands Capture.Sync a snapshot: every document of the source
-// (Doc: its type, id and version, its content as a sink payload, and the
-// status and dates export tracking lists). Sync diffs it with the snapshot
+// ([document.Doc]: its type, id and version, its content as a sink payload,
+// and the status and dates export tracking lists). Sync diffs it with the snapshot
 // stored by the previous sync and writes, through a sink.Writer, one event per
 // change:
 //

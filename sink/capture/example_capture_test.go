@@ -8,6 +8,7 @@ import (
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
@@ -23,10 +24,10 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	poll := func(label string, ids ...string) func(func(*capture.Doc, error) bool) {
-		return func(yield func(*capture.Doc, error) bool) {
+	poll := func(label string, ids ...string) func(func(*document.Doc, error) bool) {
+		return func(yield func(*document.Doc, error) bool) {
 			for _, id := range ids {
-				d := &capture.Doc{Type: "account", ID: id, Version: label, Data: &sink.Account{Number: id, Label: label, Type: 1}}
+				d := &document.Doc{Type: "account", ID: id, Version: label, Data: &sink.Account{Number: id, Label: label, Type: 1}}
 				if !yield(d, nil) {
 					return
 				}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
@@ -20,7 +20,7 @@ import (
 func TestResumeIntentWithoutChangeParts(t *testing.T) {
 	ctx := context.Background()
 	ref := memstore.New(nil)
-	for _, snap := range [][]*capture.Doc{first(), second()} {
+	for _, snap := range [][]*document.Doc{first(), second()} {
 		if _, err := newCapture(t, ref, nil).Sync(ctx, seq(snap...), nil); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
@@ -63,8 +64,8 @@ func TestSyncErrorWhileWritingEvents(t *testing.T) {
 
 // manyAccounts returns accounts acc-0000 ... acc-<n-1>, in a scrambled
 // order; those for which rename is true get another label and version.
-func manyAccounts(n int, keep, rename func(i int) bool) []*capture.Doc {
-	var docs []*capture.Doc
+func manyAccounts(n int, keep, rename func(i int) bool) []*document.Doc {
+	var docs []*document.Doc
 	for j := range n {
 		i := (j * 7) % n // n is not a multiple of 7
 		if !keep(i) {

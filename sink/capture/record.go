@@ -17,6 +17,7 @@ import (
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -64,7 +65,7 @@ func (r *record) tombstone(t int64) *record {
 }
 
 // newRecord encodes d. now dates a document whose Changed is zero.
-func (c *Capture) newRecord(d *Doc, now time.Time) (*record, error) {
+func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
 	if d == nil {
 		return nil, fmt.Errorf("%w: nil document", ErrDocument)
 	}
@@ -105,9 +106,9 @@ func (c *Capture) newRecord(d *Doc, now time.Time) (*record, error) {
 	return r, nil
 }
 
-// doc decodes r into a Doc, with its Data when data is set.
-func (r *record) doc(data bool) (*Doc, error) {
-	d := &Doc{
+// doc decodes r into a document.Doc, with its Data when data is set.
+func (r *record) doc(data bool) (*document.Doc, error) {
+	d := &document.Doc{
 		Type: r.Type, ID: r.ID, Version: r.Version, Hash: r.Hash,
 		Status: r.Status, Changed: time.UnixMilli(r.Changed).UTC(),
 	}

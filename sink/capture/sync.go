@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -48,7 +49,7 @@ import (
 // (call Sync again), also when concurrent syncs stored newer snapshots
 // while this one was reading; ErrDamaged for a stored snapshot that does not decode;
 // docs' own error; the writer's and the store's errors, and ctx.Err().
-func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*Doc, error], opts *SyncOptions) (*Result, error) {
+func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error], opts *SyncOptions) (*Result, error) {
 	var o SyncOptions
 	if opts != nil {
 		o = *opts
@@ -446,7 +447,7 @@ func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error
 
 // build sorts docs into the parts of a new snapshot under the scratch
 // directory run, and counts its differences with base.
-func (c *Capture) build(ctx context.Context, docs iter.Seq2[*Doc, error], base *snapshot, run string) (*snapshot, error) {
+func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error], base *snapshot, run string) (*snapshot, error) {
 	at := c.now()
 	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
 	scratch := c.dir + "/runs/" + run

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 )
@@ -60,7 +60,7 @@ func BenchmarkExportCeiling(b *testing.B) {
 				dir := b.TempDir()
 				b.StartTimer()
 				var buf bytes.Buffer
-				if err := (export.CSV{}).Encode(&buf, []*capture.Doc(src)); err != nil {
+				if err := (export.CSV{}).Encode(&buf, []*document.Doc(src)); err != nil {
 					b.Fatal(err)
 				}
 				if err := os.WriteFile(filepath.Join(dir, "export.csv"), buf.Bytes(), 0o644); err != nil {

@@ -3,11 +3,13 @@
 // export can be deleted to export its documents again (seed 002, mb-export,
 // without its bugs).
 //
-// A Tracker works on a Source of current documents (a *capture.Capture's
-// stored snapshot, or Docs) and keeps its records in a storage.Store. A
-// Source that can list documents without decoding their data (HeaderSource,
-// SelectSource), as a Capture can, makes queries and selections cheap: only
-// the documents exported are decoded.
+// A Tracker works on a Source of current documents ([document.Doc]): a
+// change capture's stored snapshot (a *capture.Capture), Docs, or any
+// Source of the caller's; export tracking does not need change capture. It
+// keeps its records in a storage.Store. A Source that can list documents
+// without decoding their data (HeaderSource, SelectSource), as a Capture
+// can, makes queries and selections cheap: only the documents exported are
+// decoded.
 //
 //	tr, err := export.New(store, capt, nil)
 //	m, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Ext: "march"})

@@ -3,7 +3,7 @@ package export
 import (
 	"io"
 
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 )
 
 // Encoder writes an export file. Implement it to add a format; JSON, CSV and
@@ -19,7 +19,7 @@ type Encoder interface {
 	// Encode writes docs, in the order given (by id), to w. It must be
 	// deterministic: the same documents give the same bytes. It must not
 	// keep docs.
-	Encode(w io.Writer, docs []*capture.Doc) error
+	Encode(w io.Writer, docs []*document.Doc) error
 }
 
 // FileNamer is implemented by an Encoder whose format dictates the file name

@@ -10,13 +10,13 @@ import (
 
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/shopspring/decimal"
 )
 
 // entries returns the entries of docs, or an error naming every document that
 // is not one.
-func entries(docs []*capture.Doc) ([]*entry.Entry, error) {
+func entries(docs []*document.Doc) ([]*entry.Entry, error) {
 	out := make([]*entry.Entry, len(docs))
 	var bad []string
 	for i, d := range docs {
@@ -49,7 +49,7 @@ func (JSON) ContentType() string { return "application/json" }
 
 // Encode writes the array. Errors: ErrNotEntry when a document is not an
 // entry, the entry encoder's and w's errors.
-func (JSON) Encode(w io.Writer, docs []*capture.Doc) error {
+func (JSON) Encode(w io.Writer, docs []*document.Doc) error {
 	es, err := entries(docs)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (CSV) ContentType() string { return "text/csv; charset=utf-8" }
 
 // Encode writes the rows. Errors: ErrNotEntry when a document is not an
 // entry, and w's errors.
-func (CSV) Encode(w io.Writer, docs []*capture.Doc) error {
+func (CSV) Encode(w io.Writer, docs []*document.Doc) error {
 	es, err := entries(docs)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func (CSV) Encode(w io.Writer, docs []*capture.Doc) error {
 // Rows returns the rows of one entry, as the CSV export writes them (see
 // CSVColumns); other tabular encoders, such as xlsxexport, share them.
 // The caller owns the result.
-func Rows(d *capture.Doc, e *entry.Entry) [][]string {
+func Rows(d *document.Doc, e *entry.Entry) [][]string {
 	rows := make([][]string, 0, len(e.Movements))
 	for i := range e.Movements {
 		m := &e.Movements[i]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +17,7 @@ import (
 	"github.com/ledgersink/ledgersink/entry/entrytest"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/shopspring/decimal"
@@ -29,7 +30,7 @@ func ptr[T any](v T) *T { return &v }
 // fixture returns documents exercising the encoders: a purchase with a
 // complete lettering and an invoice number, an opening entry (numbered first
 // in a FEC), and a foreign-currency entry whose label needs CSV quoting.
-func fixture(t testing.TB) []*capture.Doc {
+func fixture(t testing.TB) []*document.Doc {
 	t.Helper()
 	validated := func(e *entry.Entry, d period.Date) *entry.Entry {
 		e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &d, Source: entry.Source{Name: entry.SourceManual}}
@@ -65,7 +66,7 @@ func fixture(t testing.TB) []*capture.Doc {
 	}
 	validated(&foreign, date(2024, 3, 20))
 
-	return []*capture.Doc{
+	return []*document.Doc{
 		{ID: "doc-1", Type: "purchase_invoice", Version: "1", Status: "open", Data: purchase},
 		{ID: "doc-2", Type: "opening", Version: "1", Status: "paid", Data: &opening},
 		{ID: "doc-3", Type: "receipt", Version: "3", Status: "late", Data: &foreign},
@@ -184,19 +185,19 @@ func TestFECStructure(t *testing.T) {
 }
 
 func TestFECChecks(t *testing.T) {
-	base := func() []*capture.Doc { return fixture(t)[:1] }
-	editDoc := func(i int, f func(e *entry.Entry)) []*capture.Doc {
+	base := func() []*document.Doc { return fixture(t)[:1] }
+	editDoc := func(i int, f func(e *entry.Entry)) []*document.Doc {
 		docs := fixture(t)[i : i+1]
 		e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
 		f(&e)
 		docs[0].Data = &e
 		return docs
 	}
-	edit := func(f func(e *entry.Entry)) []*capture.Doc { return editDoc(0, f) }
-	opening := func(f func(e *entry.Entry)) []*capture.Doc { return editDoc(1, f) }
+	edit := func(f func(e *entry.Entry)) []*document.Doc { return editDoc(0, f) }
+	opening := func(f func(e *entry.Entry)) []*document.Doc { return editDoc(1, f) }
 	tests := []struct {
 		name  string
-		docs  []*capture.Doc
+		docs  []*document.Doc
 		rules []string
 	}{
 		{"valid", base(), nil},
@@ -246,7 +247,7 @@ func TestFECChecks(t *testing.T) {
 				t.Fatalf("Encode: %v, want a *FECError", err)
 			}
 			var got []string
-			for _, p := range fe.Problems {
+			for _, p := range fe.Fields {
 				got = append(got, p.Rule)
 			}
 			slices.Sort(got)
@@ -305,7 +306,7 @@ func TestAmount(t *testing.T) {
 }
 
 func TestNotEntry(t *testing.T) {
-	docs := []*capture.Doc{{ID: "acc", Data: &struct{}{}}}
+	docs := []*document.Doc{{ID: "acc", Data: &struct{}{}}}
 	for _, enc := range []export.Encoder{export.JSON{}, export.CSV{}, newFEC(t)} {
 		if err := enc.Encode(&bytes.Buffer{}, docs); !errors.Is(err, export.ErrNotEntry) {
 			t.Errorf("%s: %v, want ErrNotEntry", enc.Format(), err)
@@ -371,7 +372,7 @@ func TestFECAuxiliary(t *testing.T) {
 	e.Movements[0].Description, e.Movements[1].Description = "Course", "Course"
 	e.Movements[0].Account.Name, e.Movements[1].Account.Name = ptr("Fournitures"), ptr("Uber France")
 	e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: ptr(date(2024, 5, 3)), Source: entry.Source{Name: entry.SourceManual}}
-	docs := []*capture.Doc{{ID: "doc-aux", Type: "purchase_invoice", Version: "1", Data: &e}}
+	docs := []*document.Doc{{ID: "doc-aux", Type: "purchase_invoice", Version: "1", Data: &e}}
 	columns := func(o export.FECOptions) [][]string {
 		t.Helper()
 		o.SIREN, o.Start, o.End = "732829320", date(2024, 1, 1), date(2024, 12, 31)
@@ -445,7 +446,7 @@ func TestFECExcludeAndResult(t *testing.T) {
 		closing.Movements[i].Account.Name = ptr([]string{"Résultat (bénéfice)", "Achats"}[i])
 	}
 	closing.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: ptr(date(2024, 12, 31)), Source: entry.Source{Name: entry.SourceManual}}
-	docs := append(fixture(t), &capture.Doc{ID: "doc-4", Type: "closing", Version: "1", Data: &closing})
+	docs := append(fixture(t), &document.Doc{ID: "doc-4", Type: "closing", Version: "1", Data: &closing})
 	without := fixture(t)
 
 	// The fixture's purchase and foreign entries book 601000 debits: a loss.
@@ -466,7 +467,7 @@ func TestFECExcludeAndResult(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		docs     []*capture.Doc
+		docs     []*document.Doc
 		exclude  func(*entry.Entry) bool
 		result   *decimal.Decimal
 		warnings []string
@@ -487,7 +488,7 @@ func TestFECExcludeAndResult(t *testing.T) {
 			var got []string
 			f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
 				Exclude: tt.exclude, Result: tt.result,
-				Warn: func(p export.FECProblem) { got = append(got, p.Document+" "+p.Rule) }})
+				Warn: func(p *export.FECProblem) { got = append(got, fecDoc(p)+" "+p.Rule) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -507,10 +508,10 @@ func TestFECExcludeAndResult(t *testing.T) {
 
 // Findings of level WARN reach FECOptions.Warn and do not stop the export.
 func TestFECWarn(t *testing.T) {
-	var got []export.FECProblem
+	var got []*export.FECProblem
 	f, err := export.NewFEC(export.FECOptions{SIREN: "732829320", Start: date(2024, 1, 1), End: date(2024, 12, 31),
 		ValidDate: func(e *entry.Entry) (period.Date, bool) { return date(2024, 1, 1), true },
-		Warn:      func(p export.FECProblem) { got = append(got, p) }})
+		Warn:      func(p *export.FECProblem) { got = append(got, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,9 +521,42 @@ func TestFECWarn(t *testing.T) {
 	}
 	var rules []string
 	for _, p := range got {
-		rules = append(rules, p.Document+" "+p.Rule)
+		rules = append(rules, fecDoc(p)+" "+p.Rule)
 	}
 	if want := []string{"doc-1 ECR-09", "doc-3 ECR-09"}; !slices.Equal(rules, want) {
 		t.Errorf("warnings %v, want %v", rules, want)
+	}
+}
+
+// fecDoc returns the document id of a FEC problem's path ("/doc-1" or
+// "/doc-1/movements/0"), "" for the file as a whole.
+func fecDoc(p *export.FECProblem) string {
+	doc, _, _ := strings.Cut(strings.TrimPrefix(p.Path, "/"), "/")
+	return doc
+}
+
+// A FEC problem's path names the document and, for a line, the movement
+// (from 0).
+func TestFECProblemPath(t *testing.T) {
+	docs := fixture(t)[:1]
+	e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
+	e.Movements[1].Account.Number = ptr("9AB")
+	e.Journal.Name = ""
+	docs[0].Data = &e
+	err := newFEC(t).Encode(io.Discard, docs)
+	var fe *export.FECError
+	if !errors.As(err, &fe) {
+		t.Fatalf("Encode: %v, want a *FECError", err)
+	}
+	var got []string
+	for _, p := range fe.Fields {
+		got = append(got, p.Path+" "+p.Rule)
+	}
+	want := []string{"/" + docs[0].ID + " ECR-05", "/" + docs[0].ID + "/movements/1 PCG-01"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	if !fe.Has("PCG-01") || !strings.HasPrefix(err.Error(), "export: FEC: 2 problems:\n\t/") {
+		t.Errorf("Has or Error wrong: %v", err)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/memstore"
@@ -32,7 +32,7 @@ func Example() {
 	fmt.Println(m.Name, len(m.Documents), "documents")
 
 	// inv-1 is paid in the source: it is pending again, with a mutation.
-	src[0] = &capture.Doc{ID: "inv-1", Type: "purchase_invoice", Version: "2", Status: "paid", Data: sinktest.Entry("inv-1", 2024, 1)}
+	src[0] = &document.Doc{ID: "inv-1", Type: "purchase_invoice", Version: "2", Status: "paid", Data: sinktest.Entry("inv-1", 2024, 1)}
 	tr, _ = export.New(store, src, &export.Options{Now: clock})
 	pending, _ := tr.Pending(ctx, nil)
 	for _, s := range pending {

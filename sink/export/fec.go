@@ -11,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/jsonptr"
+	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/ledgersink/ledgersink/lettering"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/shopspring/decimal"
 )
 
@@ -28,40 +30,20 @@ var FECColumns = []string{
 // ErrFEC is matched by a *FECError.
 var ErrFEC = errors.New("export: entries do not make a valid FEC")
 
-// FECProblem is one reason the entries cannot be written as a FEC.
-type FECProblem struct {
-	Document string // the document's id
-	Line     int    // the movement, from 1; 0 for the entry as a whole
-	Rule     string // the rule of french-accounting-rules §8: "ECR-02", "FEC-06", ...
-	Message  string // for humans; never match on it
-}
+// FECProblem is one reason the entries cannot be written as a FEC, or a
+// warning: Path locates it in the exported documents, "/<document id>" for
+// the entry as a whole or "/<document id>/movements/<i>" for its movement i
+// (from 0, in the entry's order); Rule is the rule of the French accounting
+// rules it breaks ("ECR-02", "FEC-06", ...); Message is for humans (never
+// match on it). Err is nil. Error returns "path: message [rule]".
+type FECProblem = problem.Field[string]
 
-// FECError lists every problem found in the entries of a FEC export, in
-// document order, then line, then rule. Nothing is written when there is one.
-type FECError struct {
-	Problems []FECProblem
-}
-
-func (e *FECError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "export: FEC: %d problem(s):", len(e.Problems))
-	for i, p := range e.Problems {
-		if i == 10 {
-			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Problems)-10)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %s line %d: %s [%s]", p.Document, p.Line, p.Message, p.Rule)
-	}
-	return b.String()
-}
-
-// Unwrap returns ErrFEC.
-func (e *FECError) Unwrap() error { return ErrFEC }
-
-// Has reports whether some problem breaks rule.
-func (e *FECError) Has(rule string) bool {
-	return slices.ContainsFunc(e.Problems, func(p FECProblem) bool { return p.Rule == rule })
-}
+// FECError lists the problems found in the entries of a FEC export (Fields),
+// sorted by path then rule; nothing is written when there is one. Error
+// returns "export: FEC: N problem(s):" then one line per problem (the first
+// 100; Omitted counts the others); it matches ErrFEC. Has(rule) reports
+// whether some problem breaks rule.
+type FECError = problem.List[string]
 
 // FECOptions describe the exercise a FEC covers. SIREN, Start and End are
 // required.
@@ -104,7 +86,7 @@ type FECOptions struct {
 	// (level WARN of french-accounting-rules §8): a validation date before
 	// the entry date (ECR-09), an entry left out (FEC-10), classes 6 and 7
 	// not giving FECOptions.Result (FEC-12). Nil drops them.
-	Warn func(FECProblem)
+	Warn func(*FECProblem)
 }
 
 // SplitAuxiliary splits the number of a third party's account as MyUnisoft
@@ -282,7 +264,7 @@ func yyyymmdd(d period.Date) string {
 
 // fecLine is one record, its columns formatted.
 type fecEntry struct {
-	doc     *capture.Doc
+	doc     *document.Doc
 	e       *entry.Entry
 	valid   period.Date
 	opening bool
@@ -292,7 +274,7 @@ type fecEntry struct {
 
 // Encode checks the entries, then writes the FEC. Errors: ErrNotEntry,
 // a *FECError (nothing is written), and w's errors.
-func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
+func (f *FEC) Encode(w io.Writer, docs []*document.Doc) error {
 	es, err := entries(docs)
 	if err != nil {
 		return err
@@ -301,29 +283,31 @@ func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
 	if exclude == nil {
 		exclude = ClosingEntry
 	}
-	var problems, warnings []FECProblem
+	problems := problem.Collector[string]{Subject: "export: FEC", Err: ErrFEC}
+	var warnings []*FECProblem
 	recs := make([]*fecEntry, 0, len(es))
 	var result decimal.Decimal
 	for i, e := range es {
 		if exclude(e) {
-			warnings = append(warnings, FECProblem{Document: docs[i].ID, Rule: "FEC-10", Message: "left out: a closing or centralisation entry"})
+			warnings = append(warnings, &FECProblem{Path: jsonptr.Key("", docs[i].ID), Rule: "FEC-10", Message: "left out: a closing or centralisation entry"})
 			continue
 		}
 		r, ps, ws := f.entry(docs[i], e)
-		problems = append(problems, ps...)
+		for _, p := range ps {
+			problems.Add(p)
+		}
 		warnings = append(warnings, ws...)
 		recs = append(recs, r)
 		result = result.Add(r.result)
 	}
-	if len(problems) > 0 {
-		sortProblems(problems)
-		return &FECError{Problems: problems}
+	if problems.Len() > 0 {
+		return problems.Result()
 	}
 	if f.o.Result != nil && !result.Equal(*f.o.Result) {
-		warnings = append(warnings, FECProblem{Rule: "FEC-12", Message: fmt.Sprintf("classes 6 and 7 give a result of %s, not %s", result.StringFixed(2), f.o.Result.StringFixed(2))})
+		warnings = append(warnings, &FECProblem{Rule: "FEC-12", Message: fmt.Sprintf("classes 6 and 7 give a result of %s, not %s", result.StringFixed(2), f.o.Result.StringFixed(2))})
 	}
 	if f.o.Warn != nil {
-		sortProblems(warnings)
+		slices.SortStableFunc(warnings, problem.Compare)
 		for _, w := range warnings {
 			f.o.Warn(w)
 		}
@@ -350,18 +334,18 @@ func (f *FEC) Encode(w io.Writer, docs []*capture.Doc) error {
 	return bw.Flush()
 }
 
-func sortProblems(ps []FECProblem) {
-	slices.SortStableFunc(ps, func(a, b FECProblem) int {
-		return cmp.Or(strings.Compare(a.Document, b.Document), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
-	})
-}
-
 // entry formats one entry's lines and checks them, returning its problems
 // and its warnings.
-func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []FECProblem) {
-	var ps, ws []FECProblem
+func (f *FEC) entry(d *document.Doc, e *entry.Entry) (*fecEntry, []*FECProblem, []*FECProblem) {
+	var ps, ws []*FECProblem
+	docPath := jsonptr.Key("", d.ID)
+	// line is the movement's number from 1, 0 for the entry as a whole.
 	bad := func(line int, rule, format string, args ...any) {
-		ps = append(ps, FECProblem{Document: d.ID, Line: line, Rule: rule, Message: fmt.Sprintf(format, args...)})
+		path := docPath
+		if line > 0 {
+			path += "/movements/" + strconv.Itoa(line-1)
+		}
+		ps = append(ps, &FECProblem{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
 	}
 	text := func(line int, field, v string, required bool) string {
 		if required && strings.TrimSpace(v) == "" {
@@ -388,7 +372,7 @@ func (f *FEC) entry(d *capture.Doc, e *entry.Entry) (*fecEntry, []FECProblem, []
 	case !valid.IsValid():
 		bad(0, "FEC-05", "validation date %v is not a calendar date", valid)
 	case valid.Before(e.Date):
-		ws = append(ws, FECProblem{Document: d.ID, Rule: "ECR-09", Message: fmt.Sprintf("validated on %s, before its date %s", valid, e.Date)})
+		ws = append(ws, &FECProblem{Path: docPath, Rule: "ECR-09", Message: fmt.Sprintf("validated on %s, before its date %s", valid, e.Date)})
 	}
 	if r.opening && e.Date.IsValid() && e.Date != f.o.Start {
 		bad(0, "EXE-07", "à-nouveaux dated %s, not on the first day of the exercise %s", e.Date, f.o.Start)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 )
 
 // Mutation is one change of a document since its last logged export, as
@@ -33,7 +33,7 @@ const (
 // mutations compares the exported item with the current document (nil when
 // the source no longer holds it). Unlike mb-export, it compares with the
 // version exported, not with the previous sync: A→B→A is no mutation.
-func mutations(it *Item, d *capture.Doc) []Mutation {
+func mutations(it *Item, d *document.Doc) []Mutation {
 	if d == nil {
 		return []Mutation{{FieldName: FieldDeleted}}
 	}
@@ -97,7 +97,7 @@ type Summary struct {
 	Deleted     bool        `json:"docDeleted,omitempty"`
 }
 
-func summarize(d *capture.Doc, ix index) Summary {
+func summarize(d *document.Doc, ix index) Summary {
 	s := Summary{ID: d.ID, Type: d.Type, Version: d.Version, InvoiceDate: d.InvoiceDate, Status: d.Status,
 		Pending: ix.pending(d), AllFiles: []string{}, Mutations: []Mutation{}}
 	if !d.Created.IsZero() {
@@ -205,7 +205,7 @@ func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) 
 	if !ok {
 		return nil, nil
 	}
-	var cur *capture.Doc
+	var cur *document.Doc
 	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
@@ -259,12 +259,12 @@ func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileS
 	if err != nil {
 		return nil, err
 	}
-	cur := map[string]*capture.Doc{}
+	cur := map[string]*document.Doc{}
 	for d, err := range t.headers(ctx) {
 		if err != nil {
 			return nil, err
 		}
-		cur[d.ID] = &capture.Doc{ID: d.ID, Type: d.Type, Version: d.Version, Hash: d.Hash} // no payload kept
+		cur[d.ID] = &document.Doc{ID: d.ID, Type: d.Type, Version: d.Version, Hash: d.Hash} // no payload kept
 	}
 	var out []FileSummary
 	for _, r := range st.Exports {
@@ -275,7 +275,7 @@ func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileS
 	return out, nil
 }
 
-func fileSummary(m *Manifest, cur map[string]*capture.Doc) FileSummary {
+func fileSummary(m *Manifest, cur map[string]*document.Doc) FileSummary {
 	f := FileSummary{ID: m.ID, Name: m.Name, Key: m.File, Format: m.Format, Logged: m.Logged, CreatedAt: m.CreatedAt, Documents: len(m.Documents)}
 	for i := range m.Documents {
 		it := &m.Documents[i]

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -23,18 +23,18 @@ import (
 // snapshot). Documents must yield each id once; a read error must be yielded,
 // never taken as "no documents".
 type Source interface {
-	Documents(ctx context.Context) iter.Seq2[*capture.Doc, error]
+	Documents(ctx context.Context) iter.Seq2[*document.Doc, error]
 }
 
 // HeaderSource is the optional interface of a Source that can list its
 // documents without their data (Data nil), more cheaply: the queries, which
 // need no payload, use it when the Source has it. *capture.Capture has it.
 type HeaderSource interface {
-	Headers(ctx context.Context) iter.Seq2[*capture.Doc, error]
+	Headers(ctx context.Context) iter.Seq2[*document.Doc, error]
 }
 
 // headers lists the source's documents, without their data when it can.
-func (t *Tracker) headers(ctx context.Context) iter.Seq2[*capture.Doc, error] {
+func (t *Tracker) headers(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	if h, ok := t.src.(HeaderSource); ok {
 		return h.Headers(ctx)
 	}
@@ -138,7 +138,7 @@ type Item struct {
 	InvoiceDate period.Date `json:"invoiceDate,omitzero"`
 }
 
-func itemOf(d *capture.Doc) Item {
+func itemOf(d *document.Doc) Item {
 	it := Item{ID: d.ID, Type: d.Type, Version: d.Version, Hash: d.Hash, Status: d.Status, InvoiceDate: d.InvoiceDate}
 	if !d.Created.IsZero() {
 		it.Created = d.Created.UTC()
@@ -147,7 +147,7 @@ func itemOf(d *capture.Doc) Item {
 }
 
 // holds reports whether it is the version of d.
-func (it *Item) holds(d *capture.Doc) bool {
+func (it *Item) holds(d *document.Doc) bool {
 	return it.Type == d.Type && it.Version == d.Version && it.Hash == d.Hash
 }
 
@@ -210,7 +210,7 @@ func (ix index) lastLogged(id string) (held, bool) {
 
 // pending reports whether d is to export: no live logged export holds its
 // current version.
-func (ix index) pending(d *capture.Doc) bool {
+func (ix index) pending(d *document.Doc) bool {
 	for _, h := range ix[d.ID] {
 		if h.rec.Manifest.Logged && h.item.holds(d) {
 			return false
@@ -339,7 +339,7 @@ type Selection struct {
 	Again bool
 }
 
-func (s *Selection) inRange(d *capture.Doc) bool {
+func (s *Selection) inRange(d *document.Doc) bool {
 	in := func(v, from, to period.Date) bool {
 		if from.IsZero() && to.IsZero() {
 			return true
@@ -586,13 +586,13 @@ func SanitizeExt(s string) string {
 // Export uses it, so that selecting a few documents out of many decodes only
 // those. *capture.Capture has it.
 type SelectSource interface {
-	Select(ctx context.Context, keep func(*capture.Doc) bool) iter.Seq2[*capture.Doc, error]
+	Select(ctx context.Context, keep func(*document.Doc) bool) iter.Seq2[*document.Doc, error]
 }
 
 // selectDocs streams the source and keeps the selected documents, in id
 // order. pendingOnly leaves out (or, when named in IDs, refuses) documents
 // whose version a live logged export holds, unless sel.Again.
-func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pendingOnly bool) ([]*capture.Doc, error) {
+func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pendingOnly bool) ([]*document.Doc, error) {
 	ix := st.index()
 	want := map[string]bool{}
 	for _, id := range sel.IDs {
@@ -600,7 +600,7 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 	}
 	byID := len(want) > 0
 	var notPending []string
-	keep := func(d *capture.Doc) bool {
+	keep := func(d *document.Doc) bool {
 		if byID {
 			if !want[d.ID] {
 				return false
@@ -614,11 +614,11 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 		}
 		return sel.inRange(d) && (!pendingOnly || sel.Again || ix.pending(d))
 	}
-	var docs iter.Seq2[*capture.Doc, error]
+	var docs iter.Seq2[*document.Doc, error]
 	if s, ok := t.src.(SelectSource); ok {
 		docs = s.Select(ctx, keep)
 	} else {
-		docs = func(yield func(*capture.Doc, error) bool) {
+		docs = func(yield func(*document.Doc, error) bool) {
 			for d, err := range t.src.Documents(ctx) {
 				if (err != nil || keep(d)) && !yield(d, err) {
 					return
@@ -626,7 +626,7 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 			}
 		}
 	}
-	var out []*capture.Doc
+	var out []*document.Doc
 	for d, err := range docs {
 		if err != nil {
 			return nil, err
@@ -642,7 +642,7 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 		slices.Sort(notPending)
 		return nil, &SelectionError{Unknown: unknown, NotPending: notPending}
 	}
-	slices.SortFunc(out, func(a, b *capture.Doc) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b *document.Doc) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -739,11 +739,11 @@ func (t *Tracker) Generation(ctx context.Context) (int64, error) {
 // Docs is a Source over a slice of documents, for sources small enough to
 // list in memory, and for tests. Documents yields them in the slice's order;
 // Hash is used as given (leave it empty to compare versions only).
-type Docs []*capture.Doc
+type Docs []*document.Doc
 
 // Documents implements Source.
-func (ds Docs) Documents(context.Context) iter.Seq2[*capture.Doc, error] {
-	return func(yield func(*capture.Doc, error) bool) {
+func (ds Docs) Documents(context.Context) iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
 		for _, d := range ds {
 			if !yield(d, nil) {
 				return

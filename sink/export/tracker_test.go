@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
@@ -31,11 +31,11 @@ func now() time.Time { return at }
 func date(y int, m time.Month, d int) period.Date { return period.Date{Year: y, Month: m, Day: d} }
 
 // doc returns entry document id: the i-th demo entry of 2024, validated.
-func doc(id string, i int, version, status string) *capture.Doc {
+func doc(id string, i int, version, status string) *document.Doc {
 	e := sinktest.Entry(id, 2024, i)
 	valid := e.Date.AddDays(2)
 	e.AdditionalProducerProperties = &entry.EntryAdditionalProducerProps{AccountedAt: &valid, Source: entry.Source{Name: entry.SourceManual}}
-	return &capture.Doc{
+	return &document.Doc{
 		Type: "purchase_invoice", ID: id, Version: version, Hash: "h" + version, Data: e, Status: status,
 		Created: time.Date(2024, 1, 1+i, 9, 0, 0, 0, time.UTC), InvoiceDate: e.Date,
 	}
@@ -77,7 +77,7 @@ type source struct {
 	docs export.Docs
 }
 
-func (s *source) Documents(ctx context.Context) iter.Seq2[*capture.Doc, error] {
+func (s *source) Documents(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	s.mu.Lock()
 	ds := slices.Clone(s.docs)
 	s.mu.Unlock()
@@ -622,7 +622,7 @@ type barrier struct {
 	docs export.Docs
 }
 
-func (b *barrier) Documents(ctx context.Context) iter.Seq2[*capture.Doc, error] {
+func (b *barrier) Documents(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	b.wg.Done()
 	b.wg.Wait()
 	return b.docs.Documents(ctx)

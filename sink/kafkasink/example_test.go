@@ -127,10 +127,10 @@ func ExampleParseKeyFilters_errors() {
 	_, err := kafkasink.ParseKeyFilters([]byte(`[{"key": "a"}, {"key": "", "status": "ready"}, {"key": "a", "status": "new"}]`))
 	fmt.Println(err)
 	// Output:
-	// kafkasink: invalid key filters: 3 problem(s):
-	//   /0: status must be a non-empty string [status/required]
-	//   /1: key must be a non-empty string [key/required]
-	//   /2: key "a" appears more than once [key/duplicate]
+	// kafkasink: invalid key filters: 3 problems:
+	// 	/0: status must be a non-empty string [status/required]
+	// 	/1: key must be a non-empty string [key/required]
+	// 	/2: key "a" appears more than once [key/duplicate]
 }
 
 func ExampleDeadLetterKey() {

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
+
+	"github.com/ledgersink/ledgersink/internal/problem"
 )
 
 // KeyStatus is the state of a key filter of a subscription. The platform
@@ -34,35 +36,16 @@ type KeyFilter struct {
 // ErrKeyFilters is matched by the errors of [ParseKeyFilters].
 var ErrKeyFilters = errors.New("kafkasink: invalid key filters")
 
-// KeyFiltersError lists every problem [ParseKeyFilters] found, in the order
-// of the filters.
-type KeyFiltersError struct {
-	Problems []KeyFilterProblem
-}
+// KeyFiltersError lists the problems [ParseKeyFilters] found (Fields), in
+// the order of the filters. Error returns "kafkasink: invalid key filters:
+// N problem(s):" then one line per problem; it matches ErrKeyFilters.
+type KeyFiltersError = problem.List[string]
 
-// KeyFilterProblem is one problem of a list of key filters.
-type KeyFilterProblem struct {
-	Index   int    // position of the filter in the list; -1 for the document as a whole
-	Rule    string // stable machine code: "json", "key/required", "key/duplicate", "status/required"
-	Message string // for humans; never match on it
-}
-
-// Error lists the problems, one per line after a summary.
-func (e *KeyFiltersError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "kafkasink: invalid key filters: %d problem(s):", len(e.Problems))
-	for _, p := range e.Problems {
-		if p.Index >= 0 {
-			fmt.Fprintf(&b, "\n  /%d: %s [%s]", p.Index, p.Message, p.Rule)
-		} else {
-			fmt.Fprintf(&b, "\n  %s [%s]", p.Message, p.Rule)
-		}
-	}
-	return b.String()
-}
-
-// Unwrap returns ErrKeyFilters.
-func (e *KeyFiltersError) Unwrap() error { return ErrKeyFilters }
+// KeyFilterProblem is one problem of a list of key filters: Path is "/i"
+// for the filter at position i, "" for the document as a whole; Rule is a
+// stable code ("json", "key/required", "key/duplicate", "status/required");
+// Message is for humans (never match on it).
+type KeyFilterProblem = problem.Field[string]
 
 // KeyFilters is the set of key filters of a subscription: which entities
 // a [Consumer] delivers. Messages whose key is [KeyReady] are written;
@@ -164,38 +147,42 @@ func (k *KeyFilters) UnmarshalJSON(data []byte) error {
 // status are ignored. It returns a *KeyFiltersError matching ErrKeyFilters
 // listing every problem found, never only the first.
 func ParseKeyFilters(data []byte) (*KeyFilters, error) {
+	problems := problem.Collector[string]{Subject: "kafkasink: invalid key filters", Err: ErrKeyFilters}
+	add := func(path, rule, msg string) {
+		problems.Add(&KeyFilterProblem{Path: path, Rule: rule, Message: msg})
+	}
 	var raw []map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
-		return nil, &KeyFiltersError{Problems: []KeyFilterProblem{{Index: -1, Rule: "json",
-			Message: "not a JSON array of objects: " + err.Error()}}}
+		add("", "json", "not a JSON array of objects: "+err.Error())
+		return nil, problems.Result()
 	}
 	if dec.More() {
-		return nil, &KeyFiltersError{Problems: []KeyFilterProblem{{Index: -1, Rule: "json",
-			Message: "data after the array"}}}
+		add("", "json", "data after the array")
+		return nil, problems.Result()
 	}
-	var problems []KeyFilterProblem
 	k := &KeyFilters{m: make(map[string]KeyStatus, len(raw))}
 	for i, obj := range raw {
+		path := "/" + strconv.Itoa(i)
 		key, okKey := stringField(obj, "key")
 		status, okStatus := stringField(obj, "status")
 		if !okKey || key == "" {
-			problems = append(problems, KeyFilterProblem{Index: i, Rule: "key/required", Message: "key must be a non-empty string"})
+			add(path, "key/required", "key must be a non-empty string")
 		}
 		if !okStatus || status == "" {
-			problems = append(problems, KeyFilterProblem{Index: i, Rule: "status/required", Message: "status must be a non-empty string"})
+			add(path, "status/required", "status must be a non-empty string")
 		}
 		if !okKey || key == "" {
 			continue
 		}
 		if _, dup := k.m[key]; dup {
-			problems = append(problems, KeyFilterProblem{Index: i, Rule: "key/duplicate", Message: fmt.Sprintf("key %q appears more than once", key)})
+			add(path, "key/duplicate", fmt.Sprintf("key %q appears more than once", key))
 			continue
 		}
 		k.m[key] = KeyStatus(status)
 	}
-	if problems != nil {
-		return nil, &KeyFiltersError{Problems: problems}
+	if err := problems.Result(); err != nil {
+		return nil, err
 	}
 	return k, nil
 }

@@ -15,8 +15,8 @@ import (
 
 func TestParseKeyFilters(t *testing.T) {
 	type problem struct {
-		Index int
-		Rule  string
+		Path string
+		Rule string
 	}
 	tests := []struct {
 		name     string
@@ -29,11 +29,11 @@ func TestParseKeyFilters(t *testing.T) {
 		{"statuses", `[{"key":"b","status":"new"},{"key":"a","status":"ready"},{"key":"c","status":"paused","extra":1}]`,
 			[]kafkasink.KeyFilter{{Key: "a", Status: kafkasink.KeyReady}, {Key: "b", Status: kafkasink.KeyNew}, {Key: "c", Status: "paused"}}, nil},
 		{"every problem", `[{"key":"","status":"new"},{"status":"ready"},{"key":"a"},{"key":"a","status":"new"},{"key":"a","status":"ready"},{"key":1,"status":2},null]`, nil,
-			[]problem{{0, "key/required"}, {1, "key/required"}, {2, "status/required"}, {3, "key/duplicate"}, {4, "key/duplicate"}, {5, "key/required"}, {5, "status/required"},
-				{6, "key/required"}, {6, "status/required"}}},
-		{"not an array", `{"key":"a","status":"ready"}`, nil, []problem{{-1, "json"}}},
-		{"trailing data", `[] []`, nil, []problem{{-1, "json"}}},
-		{"not JSON", `[{"key":`, nil, []problem{{-1, "json"}}},
+			[]problem{{"/0", "key/required"}, {"/1", "key/required"}, {"/2", "status/required"}, {"/3", "key/duplicate"}, {"/4", "key/duplicate"}, {"/5", "key/required"}, {"/5", "status/required"},
+				{"/6", "key/required"}, {"/6", "status/required"}}},
+		{"not an array", `{"key":"a","status":"ready"}`, nil, []problem{{"", "json"}}},
+		{"trailing data", `[] []`, nil, []problem{{"", "json"}}},
+		{"not JSON", `[{"key":`, nil, []problem{{"", "json"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +44,8 @@ func TestParseKeyFilters(t *testing.T) {
 					t.Fatalf("ParseKeyFilters = %v, want a *KeyFiltersError", err)
 				}
 				var got []problem
-				for _, p := range ke.Problems {
-					got = append(got, problem{p.Index, p.Rule})
+				for _, p := range ke.Fields {
+					got = append(got, problem{p.Path, p.Rule})
 				}
 				if diff := cmp.Diff(tt.problems, got); diff != "" {
 					t.Errorf("problems (-want +got):\n%s", diff)

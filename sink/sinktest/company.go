@@ -122,9 +122,9 @@ func Calendar() period.Calendar {
 
 func journals() []sink.Record[*sink.Journal] {
 	return []sink.Record[*sink.Journal]{
-		rec("jnl-ac", &sink.Journal{Code: "AC", Label: "ACHATS", Type: sink.JournalPurchase, CounterpartType: 1}),
-		rec("jnl-ve", &sink.Journal{Code: "VE", Label: "VENTES", Type: sink.JournalSales, CounterpartType: 1}),
-		rec("jnl-bq", &sink.Journal{Code: "BQ", Label: "BANQUE", Type: sink.JournalBank, CounterpartType: 3, CounterpartAccountID: ptr("acc-512000")}),
+		rec("jnl-ac", &sink.Journal{Code: "AC", Label: "ACHATS", Type: sink.JournalTypePurchase, CounterpartType: 1}),
+		rec("jnl-ve", &sink.Journal{Code: "VE", Label: "VENTES", Type: sink.JournalTypeSales, CounterpartType: 1}),
+		rec("jnl-bq", &sink.Journal{Code: "BQ", Label: "BANQUE", Type: sink.JournalTypeBank, CounterpartType: 3, CounterpartAccountID: ptr("acc-512000")}),
 	}
 }
 

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/ledgersink/ledgersink/internal/problem"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
 )
@@ -91,52 +91,27 @@ var (
 	ErrTooManyConflict = errors.New("subscription: too many concurrent edits")
 )
 
-// Problem is one thing wrong with a subscription: a JSON Pointer into it, a
-// stable rule code, a message, and a sentinel.
-type Problem struct {
-	Path    string
-	Rule    string
-	Message string
-	Err     error
-}
+// Problem is one thing wrong with a subscription: Path, a JSON Pointer
+// into it ("/entities/2/status"); Rule, a stable code ("required", "id",
+// "prefix", "event", "duplicate", "status"); Message, for humans; and Err,
+// a sentinel (ErrInvalid, or ErrNoDestination for a missing store). Error
+// returns "path: message [rule]"; Unwrap returns Err.
+type Problem = problem.Field[string]
 
-func (p *Problem) Error() string { return p.Path + ": " + p.Message + " [" + p.Rule + "]" }
-
-// Unwrap returns the problem's sentinel.
-func (p *Problem) Unwrap() error { return p.Err }
-
-// ValidationError lists every problem of a subscription, sorted by path.
-type ValidationError struct {
-	Problems []*Problem
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "subscription: %d problems:", len(e.Problems))
-	for _, p := range e.Problems {
-		b.WriteString("\n\t" + p.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the problems, so errors.Is(err, ErrInvalid) and the
-// problems' sentinels match.
-func (e *ValidationError) Unwrap() []error {
-	errs := make([]error, len(e.Problems))
-	for i, p := range e.Problems {
-		errs[i] = p
-	}
-	return errs
-}
+// ValidationError lists the problems of a subscription (Fields), sorted by
+// path. Error returns "subscription: N problem(s):" then one line per
+// problem; it matches ErrInvalid, and Unwrap returns the problems, so that
+// their sentinels match too.
+type ValidationError = problem.List[string]
 
 // Validate returns nil or a *ValidationError listing every problem: an id
 // that is not a single key element, an empty domain, no destination store,
 // a bad prefix, unknown or repeated event names, entities with an empty or
 // invalid or repeated id, an unknown status, or no change time.
 func (s *Subscription) Validate() error {
-	var ps []*Problem
+	ps := problem.Collector[string]{Subject: "subscription", Err: ErrInvalid}
 	add := func(path, rule, msg string, err error) {
-		ps = append(ps, &Problem{Path: path, Rule: rule, Message: msg, Err: err})
+		ps.Add(&Problem{Path: path, Rule: rule, Message: msg, Err: err})
 	}
 	if !singleElement(s.ID) {
 		add("/id", "id", fmt.Sprintf("%q is not a single valid key element", s.ID), ErrInvalid)
@@ -150,23 +125,27 @@ func (s *Subscription) Validate() error {
 	if p := s.Destination.Prefix; p != "" && (!strings.HasSuffix(p, "/") || !storage.ValidKey(strings.TrimSuffix(p, "/"))) {
 		add("/destination/prefix", "prefix", fmt.Sprintf("%q is not a valid key prefix ending in /", p), ErrInvalid)
 	}
+	events := make(map[sink.EventName]bool, len(s.Events))
 	for i, n := range s.Events {
 		path := fmt.Sprintf("/events/%d", i)
 		if !n.Valid() || n == sink.DailyReport {
 			add(path, "event", fmt.Sprintf("%q is not a sink event", n), ErrInvalid)
 		}
-		if slices.Contains(s.Events[:i], n) {
+		if events[n] {
 			add(path, "duplicate", fmt.Sprintf("%s listed twice", n), ErrInvalid)
 		}
+		events[n] = true
 	}
+	ids := make(map[string]bool, len(s.Entities))
 	for i, e := range s.Entities {
 		path := fmt.Sprintf("/entities/%d", i)
 		if !singleElement(e.ID) {
 			add(path+"/id", "id", fmt.Sprintf("%q is not a single valid key element", e.ID), ErrInvalid)
 		}
-		if slices.ContainsFunc(s.Entities[:i], func(o Entity) bool { return o.ID == e.ID }) {
+		if ids[e.ID] {
 			add(path+"/id", "duplicate", fmt.Sprintf("entity %s listed twice", e.ID), ErrInvalid)
 		}
+		ids[e.ID] = true
 		if !e.Status.Valid() {
 			add(path+"/status", "status", fmt.Sprintf("unknown status %q", e.Status), ErrInvalid)
 		}
@@ -174,16 +153,7 @@ func (s *Subscription) Validate() error {
 			add(path+"/changed", "required", "no change time", ErrInvalid)
 		}
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
-	for _, p := range ps {
-		if p.Err != ErrInvalid {
-			p.Err = errors.Join(p.Err, ErrInvalid)
-		}
-	}
-	return &ValidationError{Problems: ps}
+	return ps.Result()
 }
 
 func singleElement(s string) bool {

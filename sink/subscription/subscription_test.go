@@ -127,7 +127,7 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("Validate() = %v, want a *ValidationError", err)
 	}
 	var got []string
-	for _, p := range ve.Problems {
+	for _, p := range ve.Fields {
 		got = append(got, p.Path+" "+p.Rule)
 	}
 	want := []string{

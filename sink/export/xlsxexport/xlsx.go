@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/ledgersink/ledgersink/entry"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/xuri/excelize/v2"
 )
@@ -33,7 +33,7 @@ func (Encoder) ContentType() string {
 
 // Encode writes the workbook. Errors: export.ErrNotEntry when a document is
 // not an entry, excelize's and w's errors.
-func (Encoder) Encode(w io.Writer, docs []*capture.Doc) error {
+func (Encoder) Encode(w io.Writer, docs []*document.Doc) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", Sheet); err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
-	"github.com/ledgersink/ledgersink/sink/capture"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/export/xlsxexport"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
@@ -22,18 +22,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func fixture() []*capture.Doc {
+func fixture() []*document.Doc {
 	small := sinktest.Entry("ecr-2", 2024, 2)
 	// Digits kept: 0.125 is not rounded, 0 is not blank (mb-export bug B14).
 	small.Movements[1].Value = entry.NewDebit(decimal.RequireFromString("120.125"))
 	small.Movements[2].Value = entry.NewDebit(decimal.RequireFromString("23.875"))
-	return []*capture.Doc{
+	return []*document.Doc{
 		{ID: "doc-1", Type: "purchase_invoice", Version: "1", Status: "open", Data: sinktest.Entry("ecr-1", 2024, 1)},
 		{ID: "doc-2", Type: "receipt", Version: "2", Status: "paid", Data: small},
 	}
 }
 
-func encode(t *testing.T, docs []*capture.Doc) []byte {
+func encode(t *testing.T, docs []*document.Doc) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := (xlsxexport.Encoder{}).Encode(&b, docs); err != nil {
@@ -123,7 +123,7 @@ func trimRight(r []string) []string {
 }
 
 func TestNotEntry(t *testing.T) {
-	err := (xlsxexport.Encoder{}).Encode(&bytes.Buffer{}, []*capture.Doc{{ID: "x", Data: "text"}})
+	err := (xlsxexport.Encoder{}).Encode(&bytes.Buffer{}, []*document.Doc{{ID: "x", Data: "text"}})
 	if !errors.Is(err, export.ErrNotEntry) {
 		t.Errorf("Encode: %v, want ErrNotEntry", err)
 	}
