@@ -54,9 +54,8 @@ func testMigrate(t *testing.T, b backend) {
 	}
 	want := dump(t, db, allTables...)
 
-	// What version 1 wrote: the same rows without the two columns.
-	for _, q := range []string{"ALTER TABLE entries DROP COLUMN type", "ALTER TABLE entries DROP COLUMN etablissement_id",
-		"UPDATE replica_schema SET version = 1"} {
+	// What version 1 wrote: the same rows without the columns of version 2.
+	for _, q := range append(dropVersion2(), "UPDATE replica_schema SET version = 1") {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -71,8 +70,7 @@ func testMigrate(t *testing.T, b backend) {
 	}
 
 	// A version 1 database that was altered is not migrated.
-	for _, q := range []string{"ALTER TABLE entries DROP COLUMN type", "ALTER TABLE entries DROP COLUMN etablissement_id",
-		"ALTER TABLE movements DROP COLUMN description", "UPDATE replica_schema SET version = 1"} {
+	for _, q := range append(dropVersion2(), "ALTER TABLE movements DROP COLUMN description", "UPDATE replica_schema SET version = 1") {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -80,4 +78,23 @@ func testMigrate(t *testing.T, b backend) {
 	if _, err := sqlreplica.Open(ctx, db, nil); err == nil {
 		t.Errorf("an altered version 1 database was migrated")
 	}
+}
+
+// dropVersion2 returns the statements that remove the columns schema
+// version 2 added (see SchemaVersion).
+func dropVersion2() []string {
+	var out []string
+	for table, cols := range map[string][]string{
+		"entries":       {"type", "etablissement_id", "validation"},
+		"bank_accounts": {"rib", "is_default"},
+		"sections":      {"description"},
+		"third_parties": {"nature", "prenom", "nom_usuel", "telephone", "fax", "site_web", "adr", "rib", "validation", "soumis_tva"},
+		"vats":          {"description", "collecte"},
+		"branches":      {"prenom"},
+	} {
+		for _, c := range cols {
+			out = append(out, "ALTER TABLE "+table+" DROP COLUMN "+c)
+		}
+	}
+	return out
 }

@@ -38,10 +38,14 @@ func randomEvents(rng *rand.Rand) []*sink.Item {
 	pick := func(prefix string, n int) string { return fmt.Sprintf("%s-%d", prefix, rng.IntN(n)) }
 	for range 15 + rng.IntN(25) {
 		ts += int64(rng.IntN(2)) // ties are frequent
-		switch rng.IntN(9) {
+		switch rng.IntN(10) {
+		case 9:
+			tp := &sink.ThirdParty{Code: fmt.Sprint("F", rng.IntN(100)), Kind: sink.Supplier, Name: "Durand", Nature: sink.LegalPerson,
+				SubjectToVAT: rng.IntN(2) == 0, Address: sink.RawJSON(fmt.Sprintf(`{"ville":"Paris","cp":"750%02d"}`, rng.IntN(20)))}
+			add(sink.ThirdPartyInserted, pick("tp", 2), tp, nil)
 		case 0, 1, 2:
 			id := pick("acc", 3)
-			a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", rng.IntN(1000)), Type: 1 + rng.IntN(7),
+			a := &sink.Account{Number: fmt.Sprint(401000 + rng.IntN(99)), Label: fmt.Sprint("Compte ", rng.IntN(1000)), Type: sink.AccountType(1 + rng.IntN(7)),
 				Letterable: rng.IntN(2) == 0, Closed: rng.IntN(3) == 0}
 			if rng.IntN(3) == 0 {
 				a.VATID = new(pick("vat", 2))
@@ -189,6 +193,13 @@ func compareReplicas(t *testing.T, db *sql.DB, d sqlreplica.Dialect, mem *sink.R
 			"CASE WHEN ferme THEN 'true' ELSE 'false' END, coalesce(tva_id, ''), type FROM accounts WHERE id = '"+id+"'")
 		if got != want {
 			diff("account %s: columns %s, want %s", id, got, want)
+		}
+	}
+	for id, p := range sink.All[*sink.ThirdParty](mem) {
+		want := fmt.Sprintf("%s|%d|%t|%s", p.Code, p.Nature, p.SubjectToVAT, p.Address)
+		got := row(t, db, "SELECT code, nature, CASE WHEN soumis_tva THEN 'true' ELSE 'false' END, CAST(adr AS TEXT) FROM third_parties WHERE id = '"+id+"'")
+		if got != want {
+			diff("third party %s: columns %s, want %s", id, got, want)
 		}
 	}
 	for id, v := range sink.All[*sink.VAT](mem) {

@@ -205,13 +205,13 @@ func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.
 }
 
 // snake returns the column name of a wire field: "compteContrepartie_id"
-// gives "compte_contrepartie_id".
+// gives "compte_contrepartie_id", "RIB" gives "rib".
 func snake(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
-			if i > 0 {
+			if i > 0 && ('a' <= s[i-1] && s[i-1] <= 'z' || '0' <= s[i-1] && s[i-1] <= '9') {
 				b.WriteByte('_')
 			}
 			c += 'a' - 'A'
@@ -223,7 +223,7 @@ func snake(s string) string {
 
 // entryPayloadColumns is the number of columns of entries read from the
 // payload: the last ones before the bookkeeping columns.
-const entryPayloadColumns = 2
+const entryPayloadColumns = 3
 
 // fieldValues returns the values of the wire-field columns of tbl (all but
 // the two ids first and the four bookkeeping columns last), read from the
@@ -270,6 +270,9 @@ func (d *dialect) value(c column, l *jsonlex.Lexer) (any, error) {
 		return nil, l.Null()
 	}
 	switch {
+	case c.kind == kJSON:
+		raw, err := l.Raw()
+		return string(raw), err
 	case kind == jsonlex.String && (c.kind == kText || c.kind == kDate):
 		s, err := l.String()
 		if err != nil {

@@ -52,6 +52,9 @@ type table struct {
 func col(name string, k kind) column     { return column{name: name, kind: k} }
 func notNull(name string, k kind) column { return column{name: name, kind: k, notNull: true} }
 
+// col2 is a column of schema version 2.
+func col2(name string, k kind) column { return column{name: name, kind: k, since: 2} }
+
 // objectTable returns the table of an object kind: the entity and object
 // ids, the object's wire fields (snake_case), then the newest event's
 // timestamp, the file it came from and the object's JSON payload.
@@ -86,22 +89,26 @@ var tables = []table{
 		col("compte_banque_id", kText), col("tva_id", kText), col("type", kInt), col("ventilation_defaut", kText)),
 	objectTable("bank_accounts", sink.ObjectBankAccount,
 		col("libelle", kText), col("iban", kText), col("bic", kText), col("devise", kText), col("compte_id", kText),
-		col("journal_id", kText), col("ferme", kBool)),
+		col("journal_id", kText), col("ferme", kBool), col2("rib", kText), col2("is_default", kBool)),
 	objectTable("journals", sink.ObjectJournal,
 		col("code", kText), col("libelle", kText), col("type", kInt), col("compte_contrepartie_id", kText),
 		col("type_contrepartie", kInt), col("ferme", kBool)),
 	objectTable("parameters", sink.ObjectParameter, col("code", kText), col("libelle", kText), col("valeur", kText)),
 	objectTable("periods", sink.ObjectPeriod,
 		col("type", kText), col("date_debut", kDate), col("date_fin", kDate), col("statut", kText), col("exercice_id", kText)),
-	objectTable("sections", sink.ObjectSection, col("code", kText), col("libelle", kText), col("axe", kText), col("ferme", kBool)),
+	objectTable("sections", sink.ObjectSection, col("code", kText), col("libelle", kText), col("axe", kText), col("ferme", kBool),
+		col2("description", kText)),
 	objectTable("third_parties", sink.ObjectThirdParty,
 		col("code", kText), col("type", kInt), col("nom", kText), col("raison_sociale", kText), col("siret", kText),
-		col("email", kText), col("compte_contrepartie_id", kText), col("lettrable", kBool), col("actif", kBool)),
+		col("email", kText), col("compte_contrepartie_id", kText), col("lettrable", kBool), col("actif", kBool),
+		col2("nature", kInt), col2("prenom", kText), col2("nom_usuel", kText), col2("telephone", kText), col2("fax", kText),
+		col2("site_web", kText), col2("adr", kJSON), col2("rib", kJSON), col2("validation", kJSON), col2("soumis_tva", kBool)),
 	objectTable("vats", sink.ObjectVAT,
 		col("code", kText), col("libelle", kText), col("taux", kRate), col("regime", kInt), col("compte_collecte_id", kText),
-		col("compte_deductible_id", kText)),
+		col("compte_deductible_id", kText), col2("description", kText), col2("collecte", kJSON)),
 	objectTable("branches", sink.ObjectBranch,
-		col("code", kText), col("nom", kText), col("raison_sociale", kText), col("siret", kText), col("type", kInt), col("nature", kInt)),
+		col("code", kText), col("nom", kText), col("raison_sociale", kText), col("siret", kText), col("type", kInt), col("nature", kInt),
+		col2("prenom", kText)),
 	objectTable("reconciliations", sink.ObjectReconciliation,
 		col("compte_bancaire_id", kText), col("date", kDate), col("montant", kAmount), col("releve", kText)),
 	{name: "reconciliation_entries", cols: []column{
@@ -111,10 +118,12 @@ var tables = []table{
 		col("producer_id", kText), col("date", kDate), col("due_date", kDate), col("journal_producer_id", kText),
 		col("journal_code", kText), col("journal_name", kText), col("journal_type", kText), col("currency_code", kText),
 		col("currency_rate", kRate),
-		// Version 2: the entry's type (1 general, 5 opening, 7 draft, ...)
-		// and branch, which the platform sends beside the entry model.
+		// Version 2: the entry's type (1 general, 5 opening, 7 draft, ...),
+		// branch and validation status, which the platform sends beside
+		// the entry model.
 		column{name: "type", kind: kInt, since: 2, fromPayload: true},
-		column{name: "etablissement_id", kind: kText, since: 2, fromPayload: true}),
+		column{name: "etablissement_id", kind: kText, since: 2, fromPayload: true},
+		column{name: "validation", kind: kInt, since: 2, fromPayload: true}),
 	{name: "movements", cols: []column{
 		notNull("entite_id", kText), notNull("entry_id", kText), notNull("position", kInt),
 		col("producer_id", kText), col("description", kText),
@@ -165,7 +174,11 @@ func (t *table) colNames() []string {
 // database of an older version is migrated when opened; a newer one is
 // refused with ErrSchema.
 //
-// Version 2 added the columns type and etablissement_id to entries.
+// Version 2 added the fields the SDK models since: entries' type,
+// etablissement_id and validation; bank accounts' rib and is_default;
+// sections' description; third parties' nature, prenom, nom_usuel,
+// telephone, fax, site_web, adr, rib, validation and soumis_tva; VAT
+// rates' description and collecte; branches' prenom.
 const SchemaVersion = 2
 
 // migrations[v] turns a database of version v into one of version v+1.

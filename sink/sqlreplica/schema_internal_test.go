@@ -56,7 +56,8 @@ func TestObjectColumns(t *testing.T) {
 
 func TestSnake(t *testing.T) {
 	for in, want := range map[string]string{"numero": "numero", "compteContrepartie_id": "compte_contrepartie_id",
-		"ventilationDefaut": "ventilation_defaut", "ecriture_ids": "ecriture_ids", "dateDebut": "date_debut"} {
+		"ventilationDefaut": "ventilation_defaut", "ecriture_ids": "ecriture_ids", "dateDebut": "date_debut",
+		"RIB": "rib", "isDefault": "is_default", "siteWeb": "site_web", "soumisTva": "soumis_tva"} {
 		if got := snake(in); got != want {
 			t.Errorf("snake(%q) = %q, want %q", in, got, want)
 		}
