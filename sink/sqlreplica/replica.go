@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -199,11 +200,14 @@ func (r *Replica) apply(ctx context.Context, items iter.Seq2[*sink.Item, error],
 		if len(batch) == 0 {
 			return nil
 		}
-		b, err := r.applyBatch(ctx, batch, o, res)
+		b, problems, err := r.applyBatch(ctx, batch, o)
 		if err != nil {
 			return err
 		}
 		res.add(b.Counts)
+		for _, p := range problems {
+			res.problem(p, o.MaxProblems)
+		}
 		batch = batch[:0]
 		if o.Progress != nil {
 			e := entity
@@ -321,12 +325,13 @@ type fileRow struct {
 	reason                          *string
 }
 
-func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOptions, res *Result) (batchCounts, error) {
-	var c batchCounts
+// applyBatch applies items in one transaction, and returns what it did
+// and the events it rejected.
+func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOptions) (c batchCounts, problems []*Problem, err error) {
 	c.entity = items[0].Event.EntityID
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
 	defer tx.Rollback()
 	w := &writer{d: r.d, tx: tx, cache: r.cache}
@@ -337,7 +342,7 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 		// behind a large first sync.
 		for _, q := range []string{"SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL enable_seqscan = off"} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return c, err
+				return c, nil, err
 			}
 		}
 	}
@@ -348,11 +353,11 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 	for _, it := range items {
 		entities[it.Event.EntityID] = true
 	}
-	sorted := slices.Sorted(mapsKeys(entities))
+	sorted := slices.Sorted(maps.Keys(entities))
 	for _, e := range sorted {
 		if err := w.exec(ctx, "INSERT INTO replica_entities (entite_id, files, rejected) VALUES (?, 0, 0) "+
 			"ON CONFLICT (entite_id) DO UPDATE SET files = replica_entities.files", e); err != nil {
-			return c, err
+			return c, nil, err
 		}
 	}
 
@@ -364,9 +369,9 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 			keys = append(keys, it.Key)
 		}
 	}
-	done, err := w.existing(ctx, "SELECT file_key FROM replica_files WHERE file_key IN ", nil, keys)
+	done, err := w.existing(ctx, "SELECT file_key FROM replica_files WHERE file_key IN ", keys)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
 
 	// Load the state of every object the batch's new files change.
@@ -383,7 +388,7 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 	}
 	for e, ids := range idsByEntity {
 		if err := w.loadStates(ctx, e, ids, objects); err != nil {
-			return c, err
+			return c, nil, err
 		}
 	}
 
@@ -404,9 +409,11 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 		if err != nil {
 			p := &Problem{Key: it.Key, Event: ev.Name, ID: ev.ID, Err: err}
 			if o.StopOnProblem {
-				return c, p
+				return c, nil, p
 			}
-			res.problem(p, o.MaxProblems)
+			if len(problems) < o.MaxProblems {
+				problems = append(problems, p)
+			}
 			c.Rejected++
 			reason := err.Error()
 			row.outcome, row.reason = "rejected", &reason
@@ -433,10 +440,10 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 	}
 
 	if err := w.writeFiles(ctx, files); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if err := w.writeObjects(ctx, objects); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	for _, e := range sorted {
 		var n, rejected int64
@@ -452,13 +459,13 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 			continue
 		}
 		if err := w.exec(ctx, "UPDATE replica_entities SET files = files + ?, rejected = rejected + ? WHERE entite_id = ?", n, rejected, e); err != nil {
-			return c, err
+			return c, nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return c, err
+		return c, nil, err
 	}
-	return c, nil
+	return c, problems, nil
 }
 
 // applyEvent applies ev to the object's state; entries are validated first.
@@ -476,16 +483,6 @@ func (r *Replica) applyEvent(t *tracked, ev *sink.Event) (sink.Outcome, error) {
 		return 0, err
 	}
 	return t.state.Apply(ev)
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) iter.Seq[K] {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Files yields the files applied (or rejected) to the replica of entity,

@@ -111,14 +111,13 @@ func placeholders(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 }
 
-// existing runs q (ending with "IN "), followed by the list of values,
-// prefixed by the arguments pre, and returns the first column of the rows
-// found as a set.
-func (w *writer) existing(ctx context.Context, q string, pre []any, values []string) (map[string]bool, error) {
+// existing runs q (ending with "IN ") followed by the list of values, and
+// returns the first column of the rows found, as a set.
+func (w *writer) existing(ctx context.Context, q string, values []string) (map[string]bool, error) {
 	found := map[string]bool{}
 	at := 0
 	for _, n := range w.sizes(len(values), 1) {
-		args := append(slices.Clone(pre), toAny(values[at:at+n])...)
+		args := toAny(values[at : at+n])
 		at += n
 		rows, err := w.query(ctx, q+placeholders(n), args...)
 		if err != nil {
