@@ -302,6 +302,17 @@ type tracked struct {
 	dirty      bool
 	ts, offset int64 // the newest event applied: timestamp, then offset, then key
 	key        string
+	// events counts the events applied to the object in the batch, and
+	// inserted whether the first was an insertion that changed it.
+	events   int
+	inserted bool
+}
+
+// plain reports whether the object's state is what its one insertion
+// gives: then replica_states stores no copy of it, the object's row
+// (payload and timestamp) is enough to rebuild it (see rebuild).
+func (t *tracked) plain() bool {
+	return !t.known && t.events == 1 && t.inserted && t.state.Exists()
 }
 
 // newer reports whether an event (ts, offset, key) comes after the newest
@@ -429,6 +440,10 @@ func (r *Replica) applyBatch(ctx context.Context, items []*sink.Item, o *ApplyOp
 			c.Unchanged++
 		}
 		row.outcome = out.String()
+		t.events++
+		if t.events == 1 && out == sink.Applied && ev.Name.Action() == sink.Inserted {
+			t.inserted = true
+		}
 		if out != sink.Unchanged {
 			t.dirty = true
 		}

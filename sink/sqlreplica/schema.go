@@ -80,7 +80,10 @@ var tables = []table{
 	}, key: []string{"file_key"}, index: [][]string{{"entite_id", "event"}}},
 	{name: "replica_states", cols: []column{
 		notNull("entite_id", kText), notNull("object", kText), notNull("id", kText),
-		notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint), notNull("state", kBlob),
+		notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint),
+		// NULL for an object inserted once and never changed since: its
+		// row in its table holds all there is.
+		col("state", kBlob),
 	}, key: []string{"entite_id", "id", "object"}},
 
 	objectTable("accounts", sink.ObjectAccount,

@@ -1,12 +1,15 @@
 package sqlreplica
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -152,6 +155,7 @@ func toAny[T any](s []T) []any {
 // loadStates reads the stored states of the objects of entity among ids
 // into objects (those it has an entry for).
 func (w *writer) loadStates(ctx context.Context, entity string, ids []string, objects map[ref]*tracked) error {
+	plain := map[sink.Object][]string{}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	at := 0
@@ -175,12 +179,17 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 			if t == nil {
 				continue // another object of the same id
 			}
+			t.known = true
+			t.ts, t.key, t.offset = ts, key, offset
+			if state == nil {
+				plain[sink.Object(o)] = append(plain[sink.Object(o)], id)
+				continue
+			}
 			if err := t.state.UnmarshalBinary(state); err != nil {
 				rows.Close()
 				return fmt.Errorf("sqlreplica: the stored state of %s %s of entity %s: %w", o, id, entity, err)
 			}
-			t.known, t.existed = true, t.state.Exists()
-			t.ts, t.key, t.offset = ts, key, offset
+			t.existed = t.state.Exists()
 		}
 		if err := rows.Close(); err != nil {
 			return err
@@ -189,7 +198,87 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 			return err
 		}
 	}
+	for o, ids := range plain {
+		if err := w.rebuildStates(ctx, entity, o, ids, objects); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// rebuildStates rebuilds the plain states (stored as NULL) of the objects
+// ids of type o from their rows.
+func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object, ids []string, objects map[ref]*tracked) error {
+	tbl := objectTableOf(o)
+	if tbl == nil {
+		return fmt.Errorf("sqlreplica: internal error: no table for object %q", o)
+	}
+	found := 0
+	at := 0
+	for _, n := range w.sizes(len(ids), 1) {
+		args := append([]any{entity}, toAny(ids[at:at+n])...)
+		at += n
+		rows, err := w.query(ctx, "SELECT id, payload FROM "+tbl.name+" WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, payload string
+			if err := rows.Scan(&id, &payload); err != nil {
+				rows.Close()
+				return err
+			}
+			t := objects[ref{entity, o, id}]
+			if err := rebuild(&t.state, o, entity, id, t.ts, []byte(payload)); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlreplica: rebuilding the state of %s %s of entity %s from its row: %w", o, id, entity, err)
+			}
+			t.existed = true
+			found++
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if found != len(ids) {
+		return &SchemaError{Table: tbl.name, Reason: fmt.Sprintf("%d objects of entity %s have a state without their row", len(ids)-found, entity)}
+	}
+	return nil
+}
+
+// rebuild sets s to the state of an object inserted once, at ts, with the
+// fields of payload: the state a plain object had (see tracked.plain).
+func rebuild(s *sink.ObjectState, o sink.Object, entity, id string, ts int64, payload []byte) error {
+	name, err := sink.NameOf(o, sink.Inserted)
+	if err != nil {
+		return err
+	}
+	b := make([]byte, 0, len(payload)+160)
+	b = append(b, `{"timestamp":`...)
+	b = strconv.AppendInt(b, ts, 10)
+	b = append(b, `,"application_id":"-","entite_id":`...)
+	e, _ := json.Marshal(entity) // strings always encode
+	b = append(b, e...)
+	b = append(b, `,"id":`...)
+	i, _ := json.Marshal(id)
+	b = append(b, i...)
+	if len(payload) < 2 || payload[0] != '{' {
+		return errors.New("the payload is not a JSON object")
+	}
+	if rest := bytes.TrimSpace(payload[1:]); len(rest) > 0 && rest[0] != '}' {
+		b = append(b, ',')
+	}
+	b = append(b, payload[1:]...)
+	ev, err := sink.DecodeEvent(name, b)
+	if err != nil {
+		return err
+	}
+	*s = sink.ObjectState{}
+	_, err = s.Apply(ev)
+	return err
 }
 
 // insert inserts rows into table t, many rows per statement; with upsert,
@@ -283,9 +372,12 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 	rows := map[string][][]any{}
 	for _, k := range dirty {
 		t := objects[k]
-		blob, err := t.state.MarshalBinary()
-		if err != nil {
-			return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
+		var blob []byte // NULL: rebuilt from the object's row
+		if !t.plain() {
+			var err error
+			if blob, err = t.state.MarshalBinary(); err != nil {
+				return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
+			}
 		}
 		states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
 		tbl := objectTableOf(k.object)
