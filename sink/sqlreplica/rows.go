@@ -120,11 +120,7 @@ func (d *dialect) objectRows(rows map[string][][]any, tbl *table, k ref, t *trac
 		if !ok {
 			return fmt.Errorf("entry data of type %T", data)
 		}
-		extra, err := d.payloadValues(tbl.cols[len(tbl.cols)-4-entryPayloadColumns:len(tbl.cols)-4], payload)
-		if err != nil {
-			return err
-		}
-		return d.entryRows(rows, head, append(extra, tail...), e)
+		return d.entryRows(rows, head, tail, e)
 	}
 	fields, err := d.fieldValues(tbl, payload)
 	if err != nil {
@@ -151,9 +147,19 @@ func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.
 	if e.Currency.Rate != nil {
 		currencyRate = rate(*e.Currency.Rate)
 	}
+	var typ, branch, validation any // absent (zero) on the wire: NULL
+	if e.Type != 0 {
+		typ = int64(e.Type)
+	}
+	if e.BranchID != "" {
+		branch = e.BranchID
+	}
+	if e.Validation != nil {
+		validation = int64(*e.Validation)
+	}
 	row := append(head,
 		e.ProducerID, nullDate(&e.Date), nullDate(e.DueDate), e.Journal.ProducerID, e.Journal.CustomerReferenceCode,
-		e.Journal.Name, string(e.Journal.Type), e.Currency.Code, currencyRate)
+		e.Journal.Name, string(e.Journal.Type), e.Currency.Code, currencyRate, typ, branch, validation)
 	rows["entries"] = append(rows["entries"], append(row, tail...))
 	entity, id := head[0], head[1]
 	for i, m := range e.Movements {
@@ -221,10 +227,6 @@ func snake(s string) string {
 	return b.String()
 }
 
-// entryPayloadColumns is the number of columns of entries read from the
-// payload: the last ones before the bookkeeping columns.
-const entryPayloadColumns = 3
-
 // fieldValues returns the values of the wire-field columns of tbl (all but
 // the two ids first and the four bookkeeping columns last), read from the
 // object's JSON payload by their snake_case names. A field missing from
@@ -244,7 +246,8 @@ func (d *dialect) payloadValues(cols []column, payload []byte) ([]any, error) {
 		if k, err = l.Key(); err != nil {
 			break
 		}
-		i := slices.IndexFunc(cols, func(c column) bool { return c.name == snake(string(k)) })
+		name := snake(string(k))
+		i := slices.IndexFunc(cols, func(c column) bool { return c.name == name })
 		if i < 0 {
 			err = l.Skip()
 		} else if out[i], err = d.value(cols[i], l); err != nil {

@@ -34,9 +34,6 @@ type column struct {
 	// since is the schema version that added the column; 0 for those of
 	// the first version.
 	since int
-	// fromPayload marks an entry column read from the kept JSON payload
-	// (by its snake_case name) rather than from the typed entry.
-	fromPayload bool
 }
 
 // table is one table of the replica. Object tables have an object; child
@@ -124,9 +121,7 @@ var tables = []table{
 		// Version 2: the entry's type (1 general, 5 opening, 7 draft, ...),
 		// branch and validation status, which the platform sends beside
 		// the entry model.
-		column{name: "type", kind: kInt, since: 2, fromPayload: true},
-		column{name: "etablissement_id", kind: kText, since: 2, fromPayload: true},
-		column{name: "validation", kind: kInt, since: 2, fromPayload: true}),
+		col2("type", kInt), col2("etablissement_id", kText), col2("validation", kInt)),
 	{name: "movements", cols: []column{
 		notNull("entite_id", kText), notNull("entry_id", kText), notNull("position", kInt),
 		col("producer_id", kText), col("description", kText),
