@@ -44,8 +44,9 @@
 // replica_entities (files applied per entity), replica_files (every file
 // applied: key, offset, event, object id, timestamp, and its outcome:
 // applied, unchanged, conflict or rejected with the reason) and
-// replica_states (the merge state of every object seen, deleted ones
-// included).
+// replica_states (the merge state of the objects whose state is more than
+// their one insertion: deleted, updated, waiting for their insertion; an
+// object inserted once is rebuilt from its row).
 //
 // # Exactly once, in any order
 //

@@ -298,7 +298,7 @@ type ref struct {
 type tracked struct {
 	state      sink.ObjectState
 	existed    bool // visible before the batch
-	known      bool // has a row in replica_states
+	known      bool // stored before the batch: in replica_states, or plain
 	dirty      bool
 	ts, offset int64 // the newest event applied: timestamp, then offset, then key
 	key        string
@@ -309,8 +309,9 @@ type tracked struct {
 }
 
 // plain reports whether the object's state is what its one insertion
-// gives: then replica_states stores no copy of it, the object's row
-// (payload and timestamp) is enough to rebuild it (see rebuild).
+// gives, so that its row in its table (payload, timestamp, file) is enough
+// to rebuild it (see rebuild): replica_states then holds nothing for it.
+// Most objects are plain: inserted once, by the initialization or later.
 func (t *tracked) plain() bool {
 	return !t.known && t.events == 1 && t.inserted && t.state.Exists()
 }

@@ -66,7 +66,8 @@ func objectTable(name string, o sink.Object, fields ...column) table {
 // objects that exist (inserted and not deleted); child tables hold the
 // lines of the entries and reconciliations they list. The bookkeeping
 // tables (replica_*) hold the schema version, the files applied, and the
-// merge state of every object the replica has seen, deleted ones included.
+// merge state of every object whose state is more than its one insertion:
+// deleted, updated, inserted again, waiting for its insertion.
 var tables = []table{
 	{name: "replica_schema", cols: []column{notNull("version", kInt)}},
 	{name: "replica_entities", cols: []column{notNull("entite_id", kText), notNull("files", kBigint), notNull("rejected", kBigint)},
@@ -77,10 +78,7 @@ var tables = []table{
 	}, key: []string{"file_key"}, index: [][]string{{"entite_id", "event"}}},
 	{name: "replica_states", cols: []column{
 		notNull("entite_id", kText), notNull("object", kText), notNull("id", kText),
-		notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint),
-		// NULL for an object inserted once and never changed since: its
-		// row in its table holds all there is.
-		col("state", kBlob),
+		notNull("timestamp", kBigint), notNull("file_key", kText), notNull("file_offset", kBigint), notNull("state", kBlob),
 	}, key: []string{"entite_id", "id", "object"}},
 
 	objectTable("accounts", sink.ObjectAccount,

@@ -152,10 +152,10 @@ func toAny[T any](s []T) []any {
 	return out
 }
 
-// loadStates reads the stored states of the objects of entity among ids
-// into objects (those it has an entry for).
+// loadStates reads the states of the objects of entity among ids into
+// objects (those it has an entry for): from replica_states, or, for a
+// plain object (see tracked.plain), rebuilt from its row.
 func (w *writer) loadStates(ctx context.Context, entity string, ids []string, objects map[ref]*tracked) error {
-	plain := map[sink.Object][]string{}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	at := 0
@@ -179,23 +179,24 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 			if t == nil {
 				continue // another object of the same id
 			}
-			t.known = true
-			t.ts, t.key, t.offset = ts, key, offset
-			if state == nil {
-				plain[sink.Object(o)] = append(plain[sink.Object(o)], id)
-				continue
-			}
 			if err := t.state.UnmarshalBinary(state); err != nil {
 				rows.Close()
 				return fmt.Errorf("sqlreplica: the stored state of %s %s of entity %s: %w", o, id, entity, err)
 			}
-			t.existed = t.state.Exists()
+			t.known, t.existed = true, t.state.Exists()
+			t.ts, t.key, t.offset = ts, key, offset
 		}
 		if err := rows.Close(); err != nil {
 			return err
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+	}
+	plain := map[sink.Object][]string{}
+	for k, t := range objects {
+		if k.entity == entity && !t.known {
+			plain[k.object] = append(plain[k.object], k.id)
 		}
 	}
 	for o, ids := range plain {
@@ -206,35 +207,37 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 	return nil
 }
 
-// rebuildStates rebuilds the plain states (stored as NULL) of the objects
-// ids of type o from their rows.
+// rebuildStates rebuilds the states of the plain objects among the
+// objects ids of type o, from their rows.
 func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object, ids []string, objects map[ref]*tracked) error {
 	tbl := objectTableOf(o)
 	if tbl == nil {
 		return fmt.Errorf("sqlreplica: internal error: no table for object %q", o)
 	}
-	found := 0
+	slices.Sort(ids)
 	at := 0
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		rows, err := w.query(ctx, "SELECT id, payload FROM "+tbl.name+" WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		rows, err := w.query(ctx, "SELECT id, timestamp, file_key, file_offset, payload FROM "+tbl.name+
+			" WHERE entite_id = ? AND id IN "+placeholders(n), args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var id, payload string
-			if err := rows.Scan(&id, &payload); err != nil {
+			var id, key, payload string
+			var ts, offset int64
+			if err := rows.Scan(&id, &ts, &key, &offset, &payload); err != nil {
 				rows.Close()
 				return err
 			}
 			t := objects[ref{entity, o, id}]
-			if err := rebuild(&t.state, o, entity, id, t.ts, []byte(payload)); err != nil {
+			if err := rebuild(&t.state, o, entity, id, ts, []byte(payload)); err != nil {
 				rows.Close()
 				return fmt.Errorf("sqlreplica: rebuilding the state of %s %s of entity %s from its row: %w", o, id, entity, err)
 			}
-			t.existed = true
-			found++
+			t.known, t.existed = true, true
+			t.ts, t.key, t.offset = ts, key, offset
 		}
 		if err := rows.Close(); err != nil {
 			return err
@@ -242,9 +245,6 @@ func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object
 		if err := rows.Err(); err != nil {
 			return err
 		}
-	}
-	if found != len(ids) {
-		return &SchemaError{Table: tbl.name, Reason: fmt.Sprintf("%d objects of entity %s have a state without their row", len(ids)-found, entity)}
 	}
 	return nil
 }
@@ -372,14 +372,13 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 	rows := map[string][][]any{}
 	for _, k := range dirty {
 		t := objects[k]
-		var blob []byte // NULL: rebuilt from the object's row
-		if !t.plain() {
-			var err error
-			if blob, err = t.state.MarshalBinary(); err != nil {
+		if !t.plain() { // a plain object's row is all there is to keep
+			blob, err := t.state.MarshalBinary()
+			if err != nil {
 				return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
 			}
+			states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
 		}
-		states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
 		tbl := objectTableOf(k.object)
 		if tbl == nil {
 			return fmt.Errorf("sqlreplica: internal error: no table for object %q", k.object)
