@@ -118,6 +118,7 @@ func replicate(ctx context.Context, out io.Writer, dir, file, pgURL, only string
 	if err != nil {
 		return err
 	}
+	defer replica.Close()
 	fmt.Fprintf(out, "database: %s\n", where)
 
 	var entities []string

@@ -5,6 +5,7 @@
 //	db, err := sql.Open("sqlite", "file:replica.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 //	// or sql.Open("pgx", "postgres://user:password@host/db")
 //	replica, err := sqlreplica.Open(ctx, db, nil) // creates or migrates the tables
+//	defer replica.Close()
 //	rd, err := sink.NewReader(store, nil)         // any storage.Store
 //	res, err := replica.Sync(ctx, rd, nil, nil)   // every entity of the store; run it again at will
 //
