@@ -73,6 +73,22 @@ func testProblems(t *testing.T, b backend) {
 		t.Errorf("second Apply: %+v, want every file done before and no problem", again)
 	}
 
+	t.Run("unknown event", func(t *testing.T) {
+		r, db := b.open(t)
+		odd := item(&sink.Event{Name: "comptaInconnuInserted", Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a",
+			EntityID: sinktest.DemoEntityID, ID: "x"}}, 77)
+		res, err := r.Apply(ctx, seqOf([]*sink.Item{items[0], odd, items[1]}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rejected != 1 || res.Applied != 2 || len(res.Problems) != 1 || res.Problems[0].Key != odd.Key || !errors.Is(res.Problems[0], sink.ErrPayload) {
+			t.Errorf("Apply: %+v, want the unknown event rejected and the two others applied", res)
+		}
+		if got := queryString(t, db, "SELECT outcome FROM replica_files WHERE object_id = 'x'"); got != "rejected" {
+			t.Errorf("the unknown event is recorded as %q, want rejected", got)
+		}
+	})
+
 	t.Run("StopOnProblem", func(t *testing.T) {
 		r, db := b.open(t)
 		res, err := r.Apply(ctx, seqOf(all), &sqlreplica.ApplyOptions{BatchSize: 10, StopOnProblem: true})

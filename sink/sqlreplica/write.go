@@ -212,7 +212,7 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object, ids []string, objects map[ref]*tracked) error {
 	tbl := objectTableOf(o)
 	if tbl == nil {
-		return fmt.Errorf("sqlreplica: internal error: no table for object %q", o)
+		return nil // not an object: its events are rejected
 	}
 	slices.Sort(ids)
 	at := 0
