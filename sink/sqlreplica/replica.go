@@ -181,10 +181,12 @@ func (res *Result) problem(p *Problem, max int) {
 //
 // Each item's Key identifies its file; File gives its offset. An event the
 // replica cannot apply is a [*Problem] (recorded as rejected, or ending the
-// call with StopOnProblem); an error yielded by items, of the database or
-// of ctx ends the call: the batch under way is rolled back, and the
-// returned Result counts the batches committed before. Running it again
-// then applies what is left.
+// call with StopOnProblem). A *storage.KeyError yielded by items (a file
+// the reader could not read or decode, see [sink.Stream.All]) is a Problem
+// too, counted as Unreadable and not recorded. Any other error yielded by
+// items, and the errors of the database and of ctx, end the call: the
+// batch under way is rolled back, and the returned Result counts the
+// batches committed before. Running it again then applies what is left.
 func (r *Replica) Apply(ctx context.Context, items iter.Seq2[*sink.Item, error], opts *ApplyOptions) (*Result, error) {
 	o := opts.withDefaults()
 	res := &Result{}
