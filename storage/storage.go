@@ -80,9 +80,11 @@ type PutOptions struct {
 
 // Errors shared by every store. ErrNotExist and ErrExist are the io/fs
 // sentinels, so errors.Is works alike on every implementation, and on the
-// errors of package os.
+// errors of package os. ErrConflict is returned by [PutOnce] and
+// [PutBatchOnce] for a key that holds other bytes.
 var (
 	ErrNotExist   = fs.ErrNotExist
 	ErrExist      = fs.ErrExist
 	ErrInvalidKey = errors.New("storage: invalid key")
+	ErrConflict   = errors.New("storage: other bytes exist under the key")
 )

@@ -138,7 +138,7 @@ func (s *Subscription) Validate() error {
 	add := func(path, rule, msg string, err error) {
 		ps = append(ps, &Problem{Path: path, Rule: rule, Message: msg, Err: err})
 	}
-	if !singleElement(s.ID) {
+	if !storage.ValidElement(s.ID) {
 		add("/id", "id", fmt.Sprintf("%q is not a single valid key element", s.ID), ErrInvalid)
 	}
 	if s.Domain == "" {
@@ -161,7 +161,7 @@ func (s *Subscription) Validate() error {
 	}
 	for i, e := range s.Entities {
 		path := fmt.Sprintf("/entities/%d", i)
-		if !singleElement(e.ID) {
+		if !storage.ValidElement(e.ID) {
 			add(path+"/id", "id", fmt.Sprintf("%q is not a single valid key element", e.ID), ErrInvalid)
 		}
 		if slices.ContainsFunc(s.Entities[:i], func(o Entity) bool { return o.ID == e.ID }) {
@@ -184,10 +184,6 @@ func (s *Subscription) Validate() error {
 		}
 	}
 	return &ValidationError{Problems: ps}
-}
-
-func singleElement(s string) bool {
-	return s != "" && !strings.Contains(s, "/") && storage.ValidKey(s)
 }
 
 // clone returns a deep copy of s.
