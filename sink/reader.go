@@ -25,7 +25,7 @@ type ReaderOptions struct {
 	// namespace are reported as skipped. "" means DefaultNamespace.
 	Namespace string
 	// StateDir is the writer's state directory, which Entities leaves out.
-	// "" means "_ledgersink".
+	// "" means DefaultStateDir.
 	StateDir string
 	// Prefetch is how many files are read ahead, concurrently, while
 	// events are consumed in order. 0 means 8; 1 reads one at a time.
@@ -60,7 +60,7 @@ func NewReader(store storage.Store, opts *ReaderOptions) (*Reader, error) {
 	if store == nil {
 		return nil, errors.New("sink: NewReader: nil store")
 	}
-	r := &Reader{store: store, ns: cmpOr(o.Namespace, DefaultNamespace), stateDir: cmpOr(o.StateDir, "_ledgersink"), prefetch: o.Prefetch}
+	r := &Reader{store: store, ns: cmpOr(o.Namespace, DefaultNamespace), stateDir: cmpOr(o.StateDir, DefaultStateDir), prefetch: o.Prefetch}
 	if r.prefetch == 0 {
 		r.prefetch = 8
 	}
@@ -253,7 +253,7 @@ var eventTable = append(EventNames(), DailyReport)
 // yielded once and ends the stream.
 func (s *Stream) All() iter.Seq2[*Item, error] {
 	return func(yield func(*Item, error) bool) {
-		if strings.Contains(s.entity, "/") || !storage.ValidKey(s.entity) {
+		if !storage.ValidElement(s.entity) {
 			yield(nil, fmt.Errorf("%w: %q", ErrEntity, s.entity))
 			return
 		}

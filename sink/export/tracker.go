@@ -16,6 +16,7 @@ import (
 
 	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink/document"
+	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -45,7 +46,8 @@ func (t *Tracker) headers(ctx context.Context) iter.Seq2[*document.Doc, error] {
 // defaults documented on each field; New copies them.
 type Options struct {
 	// Dir is the directory of the store holding the export files, the
-	// manifests and the state. "" means "_ledgersink/export".
+	// manifests and the state. "" means "export" under
+	// sink.DefaultStateDir.
 	Dir string
 	// Now dates the manifests and deletions. Nil means time.Now.
 	Now func() time.Time
@@ -85,7 +87,7 @@ func New(store storage.Store, src Source, opts *Options) (*Tracker, error) {
 		o = *opts
 	}
 	if o.Dir == "" {
-		o.Dir = "_ledgersink/export"
+		o.Dir = sink.DefaultStateDir + "/export"
 	}
 	var problems []string
 	if store == nil {
@@ -436,7 +438,7 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	var companion *storage.BatchObject
 	if c, ok := req.Encoder.(Companion); ok {
 		name, data := c.Companion(m.Name)
-		if name == m.Name || strings.Contains(name, "/") || storage.CheckKey(name) != nil {
+		if name == m.Name || !storage.ValidElement(name) {
 			return nil, fmt.Errorf("%w: companion file name %q", ErrConfig, name)
 		}
 		companion = &storage.BatchObject{Key: t.dir + "/files/" + m.ID + "/" + name, Data: data}
@@ -449,8 +451,8 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	m.FileHash = hex.EncodeToString(sum[:])
-	err = t.store.Put(ctx, m.File, &buf, &storage.PutOptions{IfNotExist: true, ContentType: req.Encoder.ContentType()})
-	if errors.Is(err, storage.ErrExist) { // written by an interrupted attempt: keep it
+	_, err = storage.PutOnce(ctx, t.store, m.File, buf.Bytes(), &storage.PutOptions{ContentType: req.Encoder.ContentType()})
+	if errors.Is(err, storage.ErrConflict) { // other bytes, by an interrupted attempt: keep them
 		data, rerr := storage.ReadAll(ctx, t.store, m.File)
 		if rerr != nil {
 			return nil, rerr
@@ -462,8 +464,8 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 		return nil, err
 	}
 	if companion != nil {
-		err := t.store.Put(ctx, companion.Key, bytes.NewReader(companion.Data), &storage.PutOptions{IfNotExist: true, ContentType: "text/plain; charset=utf-8"})
-		if err != nil && !errors.Is(err, storage.ErrExist) { // ErrExist: an interrupted attempt's
+		_, err := storage.PutOnce(ctx, t.store, companion.Key, companion.Data, &storage.PutOptions{ContentType: "text/plain; charset=utf-8"})
+		if err != nil && !errors.Is(err, storage.ErrConflict) { // ErrConflict: an interrupted attempt's
 			return nil, err
 		}
 		m.Companions = append(m.Companions, companion.Key)
@@ -475,8 +477,8 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 		return nil, err
 	}
 	mkey := t.manifestKey(m.ID)
-	err = t.store.Put(ctx, mkey, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	if errors.Is(err, storage.ErrExist) { // an interrupted attempt's: it is the export
+	_, err = storage.PutOnce(ctx, t.store, mkey, data, &storage.PutOptions{ContentType: "application/json"})
+	if errors.Is(err, storage.ErrConflict) { // an interrupted attempt's: it is the export
 		if m, err = t.Manifest(ctx, m.ID); err != nil {
 			return nil, err
 		}
@@ -532,7 +534,7 @@ func exportID(m *Manifest, ext string) string {
 // otherwise "[unlogged-]export-<id>[-<ext>]<extension>".
 func fileName(enc Encoder, id, ext string, logged bool) string {
 	if n, ok := enc.(FileNamer); ok {
-		if name := n.FileName(id); storage.ValidKey(name) && !strings.Contains(name, "/") {
+		if name := n.FileName(id); storage.ValidElement(name) {
 			return name
 		}
 	}

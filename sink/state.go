@@ -1,0 +1,8 @@
+package sink
+
+// DefaultStateDir is the top-level directory of the store where a [Writer]
+// keeps its state (offset reservations, initialization and WriteOnce
+// records) when [WriterOptions.StateDir] is "". Packages that keep state
+// beside the writer's put it under this directory too; readers never take
+// it for an entity.
+const DefaultStateDir = "_ledgersink"
