@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
