@@ -45,7 +45,7 @@ func Example() {
 	pending, _ = tr.Pending(ctx, nil)
 	fmt.Println(len(pending), "pending")
 	// Output:
-	// export-c29ed27060390c579848-march-2024.csv 2 documents
+	// export-d7613e16580a249cd17b-march-2024.csv 2 documents
 	// pending: inv-1 [{status open paid}]
 	// 2 pending
 }

@@ -765,7 +765,7 @@ func TestSweep(t *testing.T) {
 		if n := len(keys(t, mem, "_ledgersink/export/files/")); n != 1 {
 			t.Errorf("%d files left, want the winner's", n)
 		}
-		if n := len(keys(t, mem, "_ledgersink/export/exports/")); n != 1 {
+		if n := len(keys(t, mem, "_ledgersink/export/manifests/")); n != 1 {
 			t.Errorf("%d manifests left, want the winner's", n)
 		}
 		if diff := cmp.Diff(before, lists()); diff != "" {
