@@ -365,7 +365,8 @@ type Request struct {
 //
 // A retry after the export was committed finds nothing pending and returns
 // ErrNothing, unless the request has a Key: it then returns the committed
-// export. An export deleted meanwhile (by Delete, even while this call ran)
+// export (and publishes the summary list, which the committing attempt may
+// not have done; without a Key, call Publish). An export deleted meanwhile (by Delete, even while this call ran)
 // is never reported as a success: Export fails with an error matching
 // ErrDeleted and removes any file of it it finds.
 //
@@ -403,7 +404,9 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 				if !r.live() {
 					return nil, fmt.Errorf("%w: %s, the export of request %q", ErrDeleted, r.Manifest.ID, req.Key)
 				}
-				return r.Manifest, nil
+				// A retry: the attempt that committed it may have died
+				// before it published the list.
+				return r.Manifest, t.publish(ctx)
 			}
 		}
 	}
