@@ -856,7 +856,7 @@ func FuzzStoredState(f *testing.F) {
 		s := memstore.New(nil)
 		objects := map[string][]byte{
 			stateKey: state,
-			"_ledgersink/export/manifests/" + id + ".json": manifest,
+			"_ledgersink/export/manifests/" + id + ".json":  manifest,
 			"_ledgersink/export/files/" + id + "/" + m.Name: []byte("x"),
 			"keep/me.txt": []byte("precious"),
 		}
