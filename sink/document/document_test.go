@@ -29,7 +29,7 @@ func TestContentHash(t *testing.T) {
 		t.Errorf("the same entry hashes to %s and %s", a, b)
 	}
 	tests := []struct {
-		name   string
+		name string
 		make func() any
 	}{
 		{"a description", func() any {
