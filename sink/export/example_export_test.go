@@ -65,7 +65,7 @@ func ExampleSplitAuxiliary() {
 	// 606400   -> "" "" false
 }
 
-// The seed's file names, "[unlogged-]purchase-export-[datetime-stamp]-[ext]",
+// File names of the form "[unlogged-]purchase-export-[datetime-stamp]-[ext]",
 // as a file name template.
 func ExampleOptions_fileName() {
 	ctx := context.Background()

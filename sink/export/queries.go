@@ -10,8 +10,8 @@ import (
 	"github.com/ledgersink/ledgersink/sink/document"
 )
 
-// Mutation is one change of a document since its last logged export, as
-// seed 002 lists them: FieldName is "status", "invoiceDate" or "type" with
+// Mutation is one change of a document since its last logged export:
+// FieldName is "status", "invoiceDate" or "type" with
 // the exported (OldValue) and current (NewValue) values, "other" when the
 // document changed elsewhere (amounts, lines...), or "deleted" when the
 // source no longer holds it.
@@ -31,8 +31,8 @@ const (
 )
 
 // mutations compares the exported item with the current document (nil when
-// the source no longer holds it). Unlike mb-export, it compares with the
-// version exported, not with the previous sync: A→B→A is no mutation.
+// the source no longer holds it): with the version exported, not with the
+// previous sync, so A→B→A is no mutation.
 func mutations(it *Item, d *document.Doc) []Mutation {
 	if d == nil {
 		return []Mutation{{FieldName: FieldDeleted}}
@@ -60,8 +60,8 @@ func dateString(d period.Date) string {
 	return d.String()
 }
 
-// Summary is one line of the summary list (seed 002's
-// incoming-summary-list.json), in JSON:
+// Summary is one line of the summary list (published as
+// incoming-summary-list.json, say; see SummaryList), in JSON:
 //
 //	{
 //	  "id": "260703856723232639",
@@ -222,8 +222,8 @@ func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) 
 	return mutations(h.item, cur), nil
 }
 
-// FileSummary describes one live export file, as seed 002's list of export
-// files shows it. In JSON:
+// FileSummary describes one live export file, with what a list of export
+// files shows of it. In JSON:
 //
 //	{
 //	  "id": "3f9a0c1d2e4b5a6c7d8e",

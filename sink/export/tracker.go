@@ -111,7 +111,7 @@ type Options struct {
 	// valid key element (no "/"); an encoder that dictates its name
 	// (FileNamer, such as the FEC) keeps it. The files of two exports never
 	// collide, whatever their names: each lives in a folder named after
-	// its export's id. The seed form
+	// its export's id. The form
 	// "[unlogged-]purchase-export-[datetime-stamp]-[ext].xlsx" is
 	//
 	//	{{if not .Logged}}unlogged-{{end}}purchase-export-{{.At.Format "20060102 150405"}}{{with .Ext}}-{{.}}{{end}}{{.Extension}}
