@@ -19,7 +19,9 @@ var (
 	// ErrSelection is matched by a *SelectionError.
 	ErrSelection = errors.New("export: invalid selection")
 	// ErrConflict is matched by a *ConflictError: a concurrent export took
-	// some of the documents first.
+	// some of the documents first; and by the error of a change that
+	// concurrent changes kept preventing (try again), or of an export swept
+	// before it could be committed.
 	ErrConflict = errors.New("export: documents exported concurrently")
 	// ErrDamaged is returned for a state generation, manifest or deletion
 	// record that does not decode or contradicts the others, and for a

@@ -262,6 +262,9 @@ func TestIssue14DamagedRecords(t *testing.T) {
 		{"a foreign key among the manifests", func(t *testing.T, s storage.Store, id string) {
 			put(t, s, manifestsDir+"notes.txt", []byte("hello"))
 		}},
+		{"a foreign key among the generations", func(t *testing.T, s storage.Store, id string) {
+			put(t, s, stateDir+"notes.txt", []byte("hello"))
+		}},
 		{"a manifest that is not JSON", func(t *testing.T, s storage.Store, id string) {
 			for _, k := range keys(t, s, stateDir) {
 				del(t, s, k)

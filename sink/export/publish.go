@@ -153,7 +153,7 @@ func (t *Tracker) writeSummaryList(ctx context.Context) error {
 		}
 		n, err := t.log.Last(ctx)
 		if err != nil {
-			return err
+			return logError("reading the state", err)
 		}
 		if n == v.last {
 			return nil // no change since: the list is the latest

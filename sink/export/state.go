@@ -86,7 +86,7 @@ func (t *Tracker) filesPrefix(id string) string { return t.dir + filesDir + id +
 func (t *Tracker) load(ctx context.Context) (*view, error) {
 	n, data, err := t.log.Latest(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("export: reading the state: %w", err)
+		return nil, logError("reading the state", err)
 	}
 	st, err := t.decodeState(n, data)
 	if err != nil {
@@ -339,7 +339,9 @@ func (t *Tracker) checkManifest(m *Manifest, id string) error {
 // was last applied to.
 func (t *Tracker) update(ctx context.Context, v *view, change func(st *state) error) (*state, error) {
 	var out *state
+	var changeErr error
 	_, _, err := t.log.Append(ctx, func(last int64, data []byte) (int64, []byte, error) {
+		changeErr = nil
 		st, err := t.decodeState(last, data)
 		if err != nil {
 			return 0, nil, err
@@ -349,16 +351,36 @@ func (t *Tracker) update(ctx context.Context, v *view, change func(st *state) er
 		}
 		out = st
 		if err := change(st); err != nil {
+			changeErr = err
 			return 0, nil, err
 		}
 		st.Generation++
 		data, err = json.Marshal(st)
 		return st.Generation, data, err
 	})
-	if err != nil {
+	switch {
+	case err != nil && err == changeErr:
 		return nil, err
+	case err != nil:
+		return nil, logError("changing the state", err)
 	}
 	return out, nil
+}
+
+// logError returns an error of the generation log as this package's: a
+// key in the state folder that is not a generation's matches ErrDamaged,
+// and changes that other processes kept winning match ErrConflict. Other
+// errors are returned as they are.
+func logError(doing string, err error) error {
+	switch {
+	case errors.Is(err, generation.ErrDamaged):
+		return fmt.Errorf("%w: %s: %w", ErrDamaged, doing, err)
+	case errors.Is(err, generation.ErrContention):
+		return fmt.Errorf("%w: %s: %w; try again", ErrConflict, doing, err)
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrConflict):
+		return err
+	}
+	return fmt.Errorf("export: %s: %w", doing, err)
 }
 
 // decodeStrict decodes one JSON value into v, refusing a member name

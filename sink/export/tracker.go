@@ -777,6 +777,10 @@ func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
 	if err := t.repair(ctx, v); err != nil {
 		return 0, err
 	}
+	committed := make(map[string]*recorded, len(v.st.Exports))
+	for _, r := range v.st.Exports {
+		committed[r.Manifest.ID] = r
+	}
 	old := map[string][]string{} // uncommitted id → its keys; "" for one too recent
 	var leftovers []string       // files of committed exports that no live manifest names
 	prefix := t.dir + filesDir
@@ -792,7 +796,7 @@ func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
 		if !obj.ModTime.Before(before) {
 			key = "" // too recent: keep it
 		}
-		switch r := v.st.find(id); {
+		switch r := committed[id]; {
 		case r == nil:
 			old[id] = append(old[id], key)
 		case key == "":
@@ -806,7 +810,7 @@ func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
 			return 0, err
 		}
 		id, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, prefix), ".json")
-		if !ok || !validID(id) || v.st.find(id) != nil {
+		if !ok || !validID(id) || committed[id] != nil {
 			continue
 		}
 		if obj.ModTime.Before(before) {
