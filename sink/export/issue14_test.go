@@ -741,7 +741,8 @@ func TestIssue14SummaryList(t *testing.T) {
 	if err := newTracker(t, mem, src).Publish(ctx); !errors.Is(err, export.ErrConfig) {
 		t.Errorf("Publish without a list: %v, want ErrConfig", err)
 	}
-	for _, bad := range []string{"_ledgersink/export/manifests/list.json", "_ledgersink/export/state/x.json", "/list.json"} {
+	for _, bad := range []string{"_ledgersink/export/manifests/list.json", "_ledgersink/export/state/x.json", "/list.json",
+		"_ledgersink/export/files", "_ledgersink/export", "_ledgersink"} {
 		if _, err := export.New(mem, src, &export.Options{SummaryList: bad}); !errors.Is(err, export.ErrConfig) {
 			t.Errorf("SummaryList %q: %v, want ErrConfig", bad, err)
 		}

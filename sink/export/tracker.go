@@ -168,9 +168,12 @@ func New(store storage.Store, src Source, opts *Options) (*Tracker, error) {
 			problems = append(problems, fmt.Sprintf("summary list %q is not a valid key", o.SummaryList))
 		}
 		for _, sub := range []string{filesDir, manifestsDir, stateDir, legacyDir} {
-			if strings.HasPrefix(o.SummaryList, o.Dir+sub) {
+			if strings.HasPrefix(o.SummaryList+"/", o.Dir+sub) {
 				problems = append(problems, fmt.Sprintf("summary list %q is inside %s", o.SummaryList, o.Dir+sub))
 			}
+		}
+		if strings.HasPrefix(o.Dir+"/", o.SummaryList+"/") {
+			problems = append(problems, fmt.Sprintf("summary list %q holds the directory %q", o.SummaryList, o.Dir))
 		}
 	}
 	names, err := parseFileName(o.FileName)
