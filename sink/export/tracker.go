@@ -345,7 +345,9 @@ type Request struct {
 	// Key, when set, makes the request idempotent: an Export whose Key a
 	// committed export already has returns that export's manifest, and
 	// exports nothing. Use a job or request id, so that a caller retrying
-	// after a failure gets the export back rather than ErrNothing.
+	// after a failure gets the export back rather than ErrNothing. The
+	// Key of an export deleted since fails with ErrDeleted: a new export
+	// needs a new Key.
 	Key string
 }
 
@@ -502,7 +504,7 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if errors.Is(err, ErrDeleted) {
 		// Delete removed the export's files, and this call may have
 		// written them again: remove them.
-		if rerr := t.removeFiles(ctx, m.ID, nil); rerr != nil {
+		if rerr := t.removeFiles(ctx, m.ID, m); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
 		return nil, err
