@@ -3,8 +3,9 @@ package lettering
 import (
 	"bytes"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
 )
 
 // MarshalJSON encodes l as seed 001's object: {"state":"none","value":null},
@@ -85,37 +86,39 @@ func (l *Lettering) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// decoder is a hand-written scanner for the two-member lettering object.
+// decoder reads the two-member lettering object with a jsonlex.Lexer and
+// reports problems as *Error values at the lexer's offsets.
 type decoder struct {
 	data []byte
-	pos  int
+	lex  jsonlex.Lexer
 }
 
 func (d *decoder) fail(field string, at int, sentinel error, reason string) *Error {
 	return &Error{Field: field, Offset: int64(at), Reason: reason, Err: sentinel}
 }
 
-func (d *decoder) skipWS() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
+// syntax reports a syntax error at the next unread byte.
+func (d *decoder) syntax(reason string) *Error {
+	return d.fail("", d.lex.Offset(), ErrSyntax, reason)
+}
+
+// lexErr turns the lexer's *jsonlex.SyntaxError into an *Error.
+func (d *decoder) lexErr(err error) *Error {
+	if se, ok := err.(*jsonlex.SyntaxError); ok {
+		return d.fail("", se.Offset, ErrSyntax, se.Msg)
 	}
+	return d.syntax(err.Error())
 }
 
 func decode(data []byte) (Lettering, error) {
-	d := decoder{data: data}
-	d.skipWS()
-	if d.pos >= len(d.data) {
-		return Lettering{}, d.fail("", d.pos, ErrSyntax, "unexpected end of input, want an object")
-	}
-	if d.data[d.pos] != '{' {
+	d := decoder{data: data, lex: jsonlex.Lexer{RejectLoneSurrogates: true}}
+	d.lex.Reset(data)
+	if !d.lex.Consume('{') {
+		if d.lex.Offset() >= len(data) {
+			return Lettering{}, d.syntax("unexpected end of input, want an object")
+		}
 		return Lettering{}, d.wrongType("", ErrSyntax, "an object")
 	}
-	d.pos++
 
 	var (
 		end                  int // offset of the closing '}'
@@ -125,40 +128,37 @@ func decode(data []byte) (Lettering, error) {
 		code                 string
 		valueAt              int
 	)
-	d.skipWS()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		end = d.pos
-		d.pos++
+	if d.lex.Consume('}') {
+		end = d.lex.Offset() - 1
 	} else {
 		for {
-			d.skipWS()
-			keyAt := d.pos
-			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			if d.lex.Peek() != jsonlex.String {
 				return Lettering{}, d.syntax("want a member name")
 			}
-			key, err := d.str()
+			keyAt := d.lex.Offset()
+			// Without escapes, strings alias data; with escapes, the lexer's
+			// scratch buffer, valid until its next read.
+			key, err := d.lex.StringBytes()
 			if err != nil {
-				return Lettering{}, err
+				return Lettering{}, d.lexErr(err)
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			if !d.lex.Consume(':') {
 				return Lettering{}, d.syntax(`want ":" after a member name`)
 			}
-			d.pos++
-			d.skipWS()
-			at := d.pos
-			switch string(key) {
+			next := d.lex.Peek()
+			at := d.lex.Offset()
+			switch string(key) { // key is valid until the lexer's next read
 			case "state":
 				if haveState {
 					return Lettering{}, d.fail("state", keyAt, ErrField, `member "state" is repeated`)
 				}
 				haveState = true
-				if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				if next != jsonlex.String {
 					return Lettering{}, d.wrongType("state", ErrState, "a string")
 				}
-				s, err := d.str()
+				s, err := d.lex.StringBytes()
 				if err != nil {
-					return Lettering{}, err
+					return Lettering{}, d.lexErr(err)
 				}
 				switch string(s) {
 				case "none":
@@ -178,13 +178,13 @@ func decode(data []byte) (Lettering, error) {
 				haveValue = true
 				valueAt = at
 				switch {
-				case d.pos < len(d.data) && d.data[d.pos] == '"':
-					s, err := d.str()
+				case next == jsonlex.String:
+					s, err := d.lex.StringBytes()
 					if err != nil {
-						return Lettering{}, err
+						return Lettering{}, d.lexErr(err)
 					}
 					code = string(s)
-				case d.literal("null"):
+				case next == jsonlex.Null && d.null():
 					valueNull = true
 				default:
 					return Lettering{}, d.wrongType("value", ErrCode, "a string or null")
@@ -193,24 +193,19 @@ func decode(data []byte) (Lettering, error) {
 				return Lettering{}, d.fail(string(key), keyAt, ErrField,
 					"unknown member "+quote(key)+`, want only "state" and "value"`)
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return Lettering{}, d.syntax(`unexpected end of input, want "," or "}"`)
-			}
-			c := d.data[d.pos]
-			d.pos++
-			if c == '}' {
-				end = d.pos - 1
+			if d.lex.Consume('}') {
+				end = d.lex.Offset() - 1
 				break
 			}
-			if c != ',' {
-				d.pos--
+			if !d.lex.Consume(',') {
+				if d.lex.Offset() >= len(data) {
+					return Lettering{}, d.syntax(`unexpected end of input, want "," or "}"`)
+				}
 				return Lettering{}, d.syntax(`want "," or "}" after a member`)
 			}
 		}
 	}
-	d.skipWS()
-	if d.pos != len(d.data) {
+	if d.lex.End() != nil {
 		return Lettering{}, d.syntax("unexpected data after the object")
 	}
 	if !haveState {
@@ -243,33 +238,28 @@ func decode(data []byte) (Lettering, error) {
 	return Lettering{kind: k, code: code}, nil
 }
 
-func (d *decoder) syntax(reason string) *Error {
-	return d.fail("", d.pos, ErrSyntax, reason)
-}
-
-// literal consumes lit if it comes next as a whole JSON literal.
-func (d *decoder) literal(lit string) bool {
-	if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
+// null consumes the literal null if it comes next as a whole word:
+// "nullx" is not null.
+func (d *decoder) null() bool {
+	end := d.lex.Offset() + len("null")
+	if end < len(d.data) && isIdentByte(d.data[end]) {
 		return false
 	}
-	if end := d.pos + len(lit); end < len(d.data) && isIdentByte(d.data[end]) {
-		return false // "nullx" is not null
-	}
-	d.pos += len(lit)
-	return true
+	return d.lex.Null() == nil
 }
 
 func isIdentByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-// describe names the JSON value that starts at d.pos, for error messages,
-// and reports whether it starts like a JSON value at all.
+// describe names the JSON value that starts at the next unread byte, for
+// error messages, and reports whether it starts like a JSON value at all.
 func (d *decoder) describe() (string, bool) {
-	if d.pos >= len(d.data) {
+	pos := d.lex.Offset()
+	if pos >= len(d.data) {
 		return "end of input", false
 	}
-	rest := d.data[d.pos:]
+	rest := d.data[pos:]
 	switch c := rest[0]; {
 	case bytes.HasPrefix(rest, []byte("null")):
 		return "null", true
@@ -296,136 +286,9 @@ func (d *decoder) describe() (string, bool) {
 func (d *decoder) wrongType(field string, sentinel error, want string) *Error {
 	what, ok := d.describe()
 	if !ok {
-		return d.fail(field, d.pos, ErrSyntax, "got "+what+", want "+want)
+		return d.fail(field, d.lex.Offset(), ErrSyntax, "got "+what+", want "+want)
 	}
-	return d.fail(field, d.pos, sentinel, "got "+what+", want "+want)
-}
-
-// str scans the JSON string starting at d.pos (which holds '"'). Without
-// escapes the result aliases d.data; with escapes it is a new buffer.
-func (d *decoder) str() ([]byte, error) {
-	start := d.pos + 1
-	for i := start; i < len(d.data); {
-		c := d.data[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return d.data[start:i], nil
-		case c == '\\':
-			return d.strEscaped(start, i)
-		case c < 0x20:
-			d.pos = i
-			return nil, d.syntax("control character in string")
-		case c < utf8.RuneSelf:
-			i++
-		default:
-			r, size := utf8.DecodeRune(d.data[i:])
-			if r == utf8.RuneError && size == 1 {
-				d.pos = i
-				return nil, d.syntax("invalid UTF-8 in string")
-			}
-			i += size
-		}
-	}
-	d.pos = len(d.data)
-	return nil, d.syntax("unterminated string")
-}
-
-// strEscaped continues str from the first backslash at i.
-func (d *decoder) strEscaped(start, i int) ([]byte, error) {
-	buf := make([]byte, 0, len(d.data)-start)
-	buf = append(buf, d.data[start:i]...)
-	for i < len(d.data) {
-		c := d.data[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return buf, nil
-		case c == '\\':
-			if i+1 >= len(d.data) {
-				d.pos = i
-				return nil, d.syntax("unterminated escape")
-			}
-			e := d.data[i+1]
-			i += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(d.data, i)
-				if !ok {
-					d.pos = i - 2
-					return nil, d.syntax(`invalid \u escape`)
-				}
-				i += 4
-				if utf16.IsSurrogate(r) {
-					r2, ok := rune(0), false
-					if i+1 < len(d.data) && d.data[i] == '\\' && d.data[i+1] == 'u' {
-						r2, ok = hex4(d.data, i+2)
-					}
-					if ok {
-						r = utf16.DecodeRune(r, r2)
-					}
-					if !ok || r == utf8.RuneError {
-						d.pos = i - 6
-						return nil, d.syntax(`\u escape is an unpaired UTF-16 surrogate`)
-					}
-					i += 6
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				d.pos = i - 2
-				return nil, d.syntax("invalid escape " + strconv.Quote(string(d.data[i-2:i])))
-			}
-		case c < 0x20:
-			d.pos = i
-			return nil, d.syntax("control character in string")
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(d.data[i:])
-			if r == utf8.RuneError && size == 1 {
-				d.pos = i
-				return nil, d.syntax("invalid UTF-8 in string")
-			}
-			buf = append(buf, d.data[i:i+size]...)
-			i += size
-		}
-	}
-	d.pos = len(d.data)
-	return nil, d.syntax("unterminated string")
-}
-
-func hex4(b []byte, i int) (rune, bool) {
-	if len(b)-i < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	return d.fail(field, d.lex.Offset(), sentinel, "got "+what+", want "+want)
 }
 
 // quote renders b as a quoted string for error messages, cut to 40 bytes at

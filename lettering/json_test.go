@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -169,4 +170,75 @@ func mustPartial(t testing.TB, code string) Lettering {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestUnmarshalJSONErrorsGolden pins every decoding error (its sentinel,
+// member, reason and offset) for the documents table and for inputs that
+// probe the lexer (escapes, literals, truncations).
+func TestUnmarshalJSONErrorsGolden(t *testing.T) {
+	inputs := []struct{ name, in string }{
+		{"backslash at the end", `{"state":"complete","value":"A\`},
+		{"escape of a control", `{"state":"complete","value":"\` + "\x01" + `"}`},
+		{"escape of a non-ASCII byte", `{"state":"complete","value":"\é"}`},
+		{"bad hex digit", `{"state":"complete","value":"\u00g1"}`},
+		{"high surrogate then letter", `{"state":"complete","value":"\ud83dA"}`},
+		{"high surrogate then bad escape", `{"state":"complete","value":"\ud83d\u12"}`},
+		{"two high surrogates", `{"state":"complete","value":"\ud83d\ud83d"}`},
+		{"escaped key unknown", `{"st\u0061tes":"none","value":null}`},
+		{"escaped key repeated", `{"state":"none","st\u0061te":"none","value":null}`},
+		{"control in key", "{\"st\x01ate\":\"none\",\"value\":null}"},
+		{"invalid UTF-8 in key", "{\"st\xffate\":\"none\",\"value\":null}"},
+		{"unterminated key", `{"state`},
+		{"nothing after colon", `{"state":`},
+		{"nothing after key", `{"state"`},
+		{"nothing after brace", `{`},
+		{"nothing after comma", `{"state":"none",`},
+		{"number key", `{1:2}`},
+		{"nul", `{"state":"none","value":nul}`},
+		{"null then letter", `{"state":"none","value":null_}`},
+		{"null then space", `{"state":"none","value":null }`},
+		{"true value", `{"state":"none","value":truex}`},
+		{"negative number state", `{"state":-1,"value":null}`},
+		{"bad byte as state", "{\"state\":\xff,\"value\":null}"},
+		{"unicode word as value", `{"state":"none","value":été}`},
+		{"object in object", `{"state":{"a":1},"value":null}`},
+		{"trailing spaces then data", "{\"state\":\"none\",\"value\":null}  \t x"},
+		{"leading garbage", `x{"state":"none","value":null}`},
+		{"state after error", `{"value":"A","state":"complete","state":"none"}`},
+		{"long unknown member", `{"` + strings.Repeat("é", 30) + `":1}`},
+		{"long unknown state", `{"state":"` + strings.Repeat("x", 60) + `","value":null}`},
+	}
+	for _, tt := range documents {
+		if tt.err != nil {
+			inputs = append(inputs, struct{ name, in string }{tt.name, tt.in})
+		}
+	}
+	var golden bytes.Buffer
+	for _, in := range inputs {
+		var l Lettering
+		err := l.UnmarshalJSON([]byte(in.in))
+		if err == nil {
+			fmt.Fprintf(&golden, "%s\tok\t%v\n", in.name, l)
+			continue
+		}
+		e, ok := errors.AsType[*Error](err)
+		if !ok {
+			t.Errorf("UnmarshalJSON(%q) = %v, want an *Error", in.in, err)
+			continue
+		}
+		fmt.Fprintf(&golden, "%s\t%v\t%s\n", in.name, e.Err, e)
+	}
+	path := filepath.Join("testdata", "errors.golden")
+	if *update {
+		if err := os.WriteFile(path, golden.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := golden.String(); got != string(want) {
+		t.Errorf("errors differ from %s (run go test -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
 }

@@ -9,6 +9,15 @@
 // repeated key, a count that is not a non-negative integer all fail with an
 // error matching [ErrInvalid].
 //
+// The daily report ([Daily]) lists, for one day, every object changed per
+// topic, with the timestamp of its last change; the platform publishes it
+// every night in the entity's directory as one or more pages, each named
+// like an event of the "comptaDailyReport" topic
+// ("<namespace>.comptaDailyReport-<offset>-<time>.json"). [Paginate] splits
+// a report into pages; [DecodeDaily] reads one page strictly. A consumer
+// compares the pages with the events it received to find what is missing
+// (the sink package's CheckDaily and Reader.Check do).
+//
 // The package knows event names only as strings, so that it sits below the
 // sink package, which builds the reports.
 package report

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,5 +315,78 @@ func benchmarkRead(b *testing.B, n int) {
 			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
 		})
 		store.Close()
+	}
+}
+
+// The Reader's memory per file while it lists, orders and reads an
+// entity's directory, at 10k, 100k and 300k files: the peak live heap
+// (another goroutine collects garbage and samples the live heap every 10
+// ms) above the live heap before the read, divided by the number of files.
+//
+//	go test -run '^$' -bench 'ReaderMemory' -benchtime 1x -count 1 ./sink/
+func BenchmarkReaderMemory(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 300_000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			store, err := filestore.New(dir, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			w, _ := sink.NewWriter(store, &sink.WriterOptions{Concurrency: 8})
+			evs := make([]*sink.Event, 0, 1000)
+			for i := range n {
+				evs = append(evs, &sink.Event{
+					Name:     sink.AccountInserted,
+					Envelope: sink.Envelope{Timestamp: 1706627839000 + int64(i), ApplicationID: sinktest.DemoApplicationID, EntityID: "entity", ID: fmt.Sprintf("acc-%07d", i)},
+					Data:     &sink.Account{Number: fmt.Sprintf("4%07d", i), Label: "Compte"},
+				})
+				if len(evs) == cap(evs) || i == n-1 {
+					if _, err := w.WriteBatch(context.Background(), evs); err != nil {
+						b.Fatal(err)
+					}
+					evs = evs[:0]
+				}
+			}
+			r, _ := sink.NewReader(store, nil)
+			var perFile float64
+			for b.Loop() {
+				runtime.GC()
+				base := heapInUse()
+				var peak atomic.Uint64
+				stop := make(chan struct{})
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					t := time.NewTicker(10 * time.Millisecond)
+					defer t.Stop()
+					for {
+						runtime.GC()
+						if h := heapInUse(); h > peak.Load() {
+							peak.Store(h)
+						}
+						select {
+						case <-stop:
+							return
+						case <-t.C:
+						}
+					}
+				}()
+				count := 0
+				for _, err := range r.Read(context.Background(), "entity", nil).All() {
+					if err != nil {
+						b.Fatal(err)
+					}
+					count++
+				}
+				close(stop)
+				<-done
+				if count != n {
+					b.Fatalf("read %d, want %d", count, n)
+				}
+				perFile = float64(peak.Load()-min(peak.Load(), base)) / float64(n)
+			}
+			b.ReportMetric(perFile, "peak-B/file")
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ledgersink/ledgersink/report"
@@ -60,7 +59,7 @@ var ErrNoInitialization = errors.New("sink: no initialization report")
 // they held. Errors: ErrNoInitialization, ErrReport for a report that does
 // not decode, and the errors of the store and of [Stream.All].
 func (r *Reader) CheckInitialization(ctx context.Context, entity string) (*InitCheck, error) {
-	if !validEntity(entity) {
+	if !storage.ValidElement(entity) {
 		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
 	ic, err := r.initCounter(ctx, entity)
@@ -206,7 +205,7 @@ func (c *EntityCheck) Complete() bool {
 // mistyped id), ErrReport for a report that does not decode, and the
 // store's errors.
 func (r *Reader) Check(ctx context.Context, entity string, now time.Time) (*EntityCheck, error) {
-	if !validEntity(entity) {
+	if !storage.ValidElement(entity) {
 		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
 	c := &EntityCheck{Entity: entity}
@@ -251,9 +250,4 @@ func (r *Reader) Check(ctx context.Context, entity string, now time.Time) (*Enti
 		c.Init = ic.check()
 	}
 	return c, nil
-}
-
-// validEntity reports whether entity can name an entity's folder.
-func validEntity(entity string) bool {
-	return !strings.Contains(entity, "/") && storage.ValidKey(entity)
 }

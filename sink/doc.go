@@ -87,10 +87,10 @@
 // # State
 //
 // The writer keeps its state in the store, under a directory of its own
-// ("_ledgersink" by default, see [WriterOptions]): offset reservations,
-// initialization records, WriteOnce records. Entities' directories hold only
-// sink files and reports. Data is always written before the state that
-// says it is done.
+// ([DefaultStateDir] unless [WriterOptions.StateDir] names another): offset
+// reservations, initialization records, WriteOnce records. Entities'
+// directories hold only sink files and reports. Data is always written
+// before the state that says it is done.
 //
 // # Concurrency
 //

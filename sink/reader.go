@@ -25,7 +25,7 @@ type ReaderOptions struct {
 	// namespace are reported as skipped. "" means DefaultNamespace.
 	Namespace string
 	// StateDir is the writer's state directory, which Entities leaves out.
-	// "" means "_ledgersink".
+	// "" means DefaultStateDir.
 	StateDir string
 	// Prefetch is how many files are read ahead, concurrently, while
 	// events are consumed in order. 0 means 8; 1 reads one at a time.
@@ -60,7 +60,7 @@ func NewReader(store storage.Store, opts *ReaderOptions) (*Reader, error) {
 	if store == nil {
 		return nil, errors.New("sink: NewReader: nil store")
 	}
-	r := &Reader{store: store, ns: cmpOr(o.Namespace, DefaultNamespace), stateDir: cmpOr(o.StateDir, "_ledgersink"), prefetch: o.Prefetch}
+	r := &Reader{store: store, ns: cmpOr(o.Namespace, DefaultNamespace), stateDir: cmpOr(o.StateDir, DefaultStateDir), prefetch: o.Prefetch}
 	if r.prefetch == 0 {
 		r.prefetch = 8
 	}
@@ -172,7 +172,9 @@ type Stats struct {
 	Errors     int       // event files yielded as errors: unreadable, too large, or not decoding
 	Filtered   int       // events left out by ReadOptions.VisibleEntriesOnly
 	Reports    int       // initialization and daily report files, not yielded (see Reader.DailyReports)
-	Skipped    []Skipped // files that are not events, in key order
+	Skipped    []Skipped // files that are not events, in key order: the first 1,000 found in the listing, the others counted in SkippedOmitted
+	// SkippedOmitted counts the skipped files not listed in Skipped.
+	SkippedOmitted int
 }
 
 // Stream is one reading of an entity's events; see [Reader.Read].
@@ -208,10 +210,12 @@ type Stream struct {
 // read minus a margin larger than a write takes (plus the clocks' skew),
 // and let the [Replica] drop what it has already applied.
 //
-// Memory: the stream sorts an index of the directory (about 24 bytes per
-// file, plus the listing's own keys while it is built) and remembers 24
-// bytes per event to drop duplicates; payloads are read and decoded a few
-// ahead ([ReaderOptions.Prefetch]), each at most
+// Memory: the stream sorts an index of the directory (24 bytes per file)
+// and remembers 24 bytes per event to drop duplicates: with the maps'
+// overhead, about 90 bytes per file (measured at 100,000 and 300,000 files;
+// see BENCHMARKS.md). It lists the directory with [storage.ScanKeys], so a
+// store that can (the filestore) never holds the whole listing. Payloads
+// are read and decoded a few ahead ([ReaderOptions.Prefetch]), each at most
 // [ReaderOptions.MaxFileSize].
 func (r *Reader) Read(ctx context.Context, entity string, opts *ReadOptions) *Stream {
 	s := &Stream{r: r, ctx: ctx, entity: entity}
@@ -253,7 +257,7 @@ var eventTable = append(EventNames(), DailyReport)
 // yielded once and ends the stream.
 func (s *Stream) All() iter.Seq2[*Item, error] {
 	return func(yield func(*Item, error) bool) {
-		if strings.Contains(s.entity, "/") || !storage.ValidKey(s.entity) {
+		if !storage.ValidElement(s.entity) {
 			yield(nil, fmt.Errorf("%w: %q", ErrEntity, s.entity))
 			return
 		}
@@ -271,7 +275,7 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 					yield(nil, res.err) // ctx
 					return
 				case errors.Is(res.err, storage.ErrNotExist) || s.opts.SkipUnreadable:
-					s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: res.key, Err: res.err})
+					s.skip(res.key, res.err)
 					continue
 				}
 				s.stats.Errors++
@@ -313,13 +317,13 @@ func (s *Stream) All() iter.Seq2[*Item, error] {
 func (s *Stream) index() ([]indexEntry, error) {
 	prefix := s.entity + "/"
 	var index []indexEntry
-	for key, err := range storage.Keys(s.ctx, s.r.store, prefix) {
+	for key, err := range storage.ScanKeys(s.ctx, s.r.store, prefix) {
 		if err != nil {
 			return nil, err
 		}
 		name := key[len(prefix):]
 		if strings.Contains(name, "/") {
-			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: fmt.Errorf("%w: not directly in the entity's directory", ErrFileName)})
+			s.skip(key, fmt.Errorf("%w: not directly in the entity's directory", ErrFileName))
 			continue
 		}
 		if report.IsInitFileName(name) {
@@ -329,10 +333,10 @@ func (s *Stream) index() ([]indexEntry, error) {
 		f, err := ParseFileName(name)
 		switch {
 		case err != nil:
-			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: err})
+			s.skip(key, err)
 			continue
 		case f.Namespace != s.r.ns:
-			s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: fmt.Errorf("%w: namespace %q, reading %q", ErrFileName, f.Namespace, s.r.ns)})
+			s.skip(key, fmt.Errorf("%w: namespace %q, reading %q", ErrFileName, f.Namespace, s.r.ns))
 			continue
 		case f.Event == DailyReport:
 			s.stats.Reports++
@@ -348,7 +352,28 @@ func (s *Stream) index() ([]indexEntry, error) {
 	slices.SortFunc(index, func(a, b indexEntry) int {
 		return cmp.Or(cmp.Compare(a.offset, b.offset), cmp.Compare(a.millis, b.millis), cmp.Compare(a.event, b.event))
 	})
+	s.trimSkipped(maxSkipped)
 	return index, nil
+}
+
+// maxSkipped is how many skipped files Stats lists: the others are counted.
+const maxSkipped = 1000
+
+// skip records a file that is not read as an event.
+func (s *Stream) skip(key string, err error) {
+	s.stats.Skipped = append(s.stats.Skipped, Skipped{Key: key, Err: err})
+	if len(s.stats.Skipped) >= 2*maxSkipped {
+		s.trimSkipped(maxSkipped)
+	}
+}
+
+// trimSkipped sorts the skipped files by key and keeps the first n.
+func (s *Stream) trimSkipped(n int) {
+	slices.SortFunc(s.stats.Skipped, func(a, b Skipped) int { return strings.Compare(a.Key, b.Key) })
+	if len(s.stats.Skipped) > n {
+		s.stats.SkippedOmitted += len(s.stats.Skipped) - n
+		s.stats.Skipped = slices.Clip(s.stats.Skipped[:n])
+	}
 }
 
 func (s *Stream) fileName(e indexEntry) FileName {

@@ -25,7 +25,7 @@ type WriterOptions struct {
 	Now func() time.Time
 	// StateDir is the top-level directory of the store where the writer
 	// keeps its state (offset reservations, initialization records). It
-	// must not be an entity id. "" means "_ledgersink".
+	// must not be an entity id. "" means DefaultStateDir.
 	StateDir string
 	// OffsetBlock is how many offsets the writer reserves for an entity at
 	// once. A restarted writer continues after the last reserved block, so
@@ -94,8 +94,8 @@ func (e *ConflictError) Error() string {
 	return "sink: " + e.Key + ": a different file exists under the same key"
 }
 
-// Unwrap returns ErrConflict.
-func (e *ConflictError) Unwrap() error { return ErrConflict }
+// Unwrap returns ErrConflict and storage.ErrConflict.
+func (e *ConflictError) Unwrap() []error { return []error{ErrConflict, storage.ErrConflict} }
 
 // NewWriter returns a Writer into store. It does no I/O. It fails only when
 // opts are invalid: a namespace [ParseFileName] would not read back, a state
@@ -110,7 +110,7 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 		store:       store,
 		ns:          cmpOr(o.Namespace, DefaultNamespace),
 		now:         o.Now,
-		stateDir:    cmpOr(o.StateDir, "_ledgersink"),
+		stateDir:    cmpOr(o.StateDir, DefaultStateDir),
 		block:       o.OffsetBlock,
 		concurrency: o.Concurrency,
 		durable:     o.Durable,
@@ -131,7 +131,7 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 	if err := checkNamespace(w.ns); err != nil {
 		return nil, err
 	}
-	if strings.Contains(w.stateDir, "/") || !storage.ValidKey(w.stateDir) {
+	if !storage.ValidElement(w.stateDir) {
 		return nil, fmt.Errorf("sink: NewWriter: state directory %q is not a single valid key element", w.stateDir)
 	}
 	if w.block < 0 || w.concurrency < 0 {
@@ -162,7 +162,7 @@ func Key(entity string, name FileName) string { return entity + "/" + name.Strin
 // checkEntity accepts entity ids that are one valid key element and are not
 // the state directory.
 func (w *Writer) checkEntity(entity string) error {
-	if entity == "" || strings.Contains(entity, "/") || !storage.ValidKey(entity) || entity == w.stateDir {
+	if !storage.ValidElement(entity) || entity == w.stateDir {
 		return fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
 	return nil
@@ -319,40 +319,20 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 
 // putEach is putAll reporting, per object, whether it created it.
 func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) ([]bool, error) {
-	created := make([]bool, len(objs))
 	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
 	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
-		err := storage.PutBatch(ctx, w.store, objs, create)
-		var be *storage.BatchError
-		if !errors.As(err, &be) {
-			if err != nil {
-				return created, err
-			}
-			for i := range created {
-				created[i] = true
-			}
-			return created, nil
+		created, err := storage.PutBatchOnce(ctx, w.store, objs, create)
+		be, ok := errors.AsType[*storage.BatchError](err)
+		if !ok {
+			return created, err
 		}
-		failed := make(map[string]error, len(be.Errs))
-		for _, ke := range be.Errs {
-			failed[ke.Key] = ke
-		}
-		var errs []error
-		for i, o := range objs {
-			ke, ok := failed[o.Key]
-			switch {
-			case !ok:
-				created[i] = true
-			case !errors.Is(ke, storage.ErrExist):
-				errs = append(errs, ke)
-			default:
-				if err := w.sameBytes(ctx, o.Key, o.Data); err != nil {
-					errs = append(errs, err)
-				}
-			}
+		errs := make([]error, len(be.Errs))
+		for i, ke := range be.Errs {
+			errs[i] = conflict(ke)
 		}
 		return created, errors.Join(errs...)
 	}
+	created := make([]bool, len(objs))
 	if len(objs) == 1 {
 		c, err := w.putOne(ctx, objs[0], create)
 		created[0] = c
@@ -371,24 +351,20 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) ([]boo
 }
 
 func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storage.PutOptions) (bool, error) {
-	err := w.store.Put(ctx, o.Key, bytes.NewReader(o.Data), opts)
-	if errors.Is(err, storage.ErrExist) {
-		return false, w.sameBytes(ctx, o.Key, o.Data)
+	created, err := storage.PutOnce(ctx, w.store, o.Key, o.Data, opts)
+	if err != nil {
+		return false, conflict(err)
 	}
-	return err == nil, err
+	return created, nil
 }
 
-// sameBytes returns nil when key holds exactly data, a *ConflictError when
-// it holds something else.
-func (w *Writer) sameBytes(ctx context.Context, key string, data []byte) error {
-	got, err := storage.ReadAll(ctx, w.store, key)
-	if err != nil {
-		return fmt.Errorf("sink: %s exists but cannot be read back: %w", key, err)
+// conflict turns the storage's error for a key holding other bytes into a
+// *ConflictError, and returns other errors unchanged.
+func conflict(err error) error {
+	if ke, ok := errors.AsType[*storage.KeyError](err); ok && errors.Is(err, storage.ErrConflict) {
+		return &ConflictError{Key: ke.Key}
 	}
-	if !bytes.Equal(got, data) {
-		return &ConflictError{Key: key}
-	}
-	return nil
+	return err
 }
 
 // Release gives up the offsets of entity that this writer reserved and has
@@ -585,7 +561,7 @@ type onceFile struct {
 // writeOnce is WriteOnce for encoded files: it records their names under
 // id, then writes them create-only.
 func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*BatchResult, error) {
-	if id == "" || strings.Contains(id, "/") || !storage.ValidKey(id) {
+	if !storage.ValidElement(id) {
 		return nil, fmt.Errorf("%w: batch id %q is not a single valid key element", ErrEntity, id)
 	}
 	for _, f := range files {

@@ -165,8 +165,8 @@ func TestWriteAtIsIdempotent(t *testing.T) {
 	before, _ := storage.ReadAll(ctx, store, Key("ent", name))
 	_, err = w.WriteAt(ctx, name, accountEvent("ent", "acc", "999999"))
 	var ce *ConflictError
-	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Key != Key("ent", name) {
-		t.Fatalf("WriteAt(other bytes) error = %v, want a *ConflictError on the key", err)
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || !errors.Is(err, storage.ErrConflict) || ce.Key != Key("ent", name) {
+		t.Fatalf("WriteAt(other bytes) error = %v, want a *ConflictError on the key, matching storage.ErrConflict too", err)
 	}
 	after, _ := storage.ReadAll(ctx, store, Key("ent", name))
 	if string(before) != string(after) {

@@ -5,7 +5,9 @@
 // A Store has four methods: [Store.Put] (atomic, optionally create-only),
 // [Store.Get], [Store.List] (in byte order of keys, by prefix) and
 // [Store.Delete]. On top of them, [ReadAll], [WriteAll] and [Exists] cover
-// the common cases, [PutBatch] writes many objects at once, through the
+// the common cases, [PutOnce] and [PutBatchOnce] make create-only writes
+// safe to retry (the same bytes already there are a success, other bytes
+// a conflict), [PutBatch] writes many objects at once, through the
 // optional [Batcher] interface when a store has a cheaper way to do it (a
 // durable group commit on a file system), and [Keys] lists keys without
 // their metadata, through the optional [KeyLister] interface (a file store
@@ -30,9 +32,10 @@
 // backslash, slash-separated elements that are neither empty, "." nor "..",
 // no leading or trailing slash, at most 1024 bytes (255 per element),
 // case-sensitive. Every store checks every key before any I/O and rejects
-// an invalid one with a [*KeyError] matching [ErrInvalidKey]; a valid key
-// joined under a directory never leaves it. The SDK's own keys use
-// [a-z0-9._/-] only.
+// an invalid one with a [*KeyError] naming the operation and matching
+// [ErrInvalidKey]; a valid key joined under a directory never leaves it.
+// [ValidElement] tells whether a name (an id, a directory) is one valid
+// element. The SDK's own keys use [a-z0-9._/-] only.
 //
 // # Errors
 //
@@ -42,7 +45,8 @@
 //	errors.Is(err, storage.ErrExist)    // create-only Put of an existing key
 //
 // work on every store. Only ErrNotExist means "missing": any other error from
-// Get means "cannot tell", never "empty".
+// Get means "cannot tell", never "empty". [ErrConflict] means that
+// [PutOnce] found other bytes under its key.
 //
 // # Batches
 //

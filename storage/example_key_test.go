@@ -15,7 +15,7 @@ func ExampleCheckKey() {
 		"entity//file.json",
 		"entity/file.json\x00",
 	} {
-		err := storage.CheckKey(key)
+		err := storage.CheckKey("", key)
 		var ke *storage.KeyError
 		if errors.As(err, &ke) {
 			fmt.Printf("%-10s %s\n", "rejected", ke.Rule)

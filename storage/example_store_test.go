@@ -26,7 +26,7 @@ type prefixStore struct {
 }
 
 func (s *prefixStore) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("put", key); err != nil {
 		return err
 	}
 	data, err := io.ReadAll(r) // read everything first: never publish a part
@@ -46,7 +46,7 @@ func (s *prefixStore) Put(ctx context.Context, key string, r io.Reader, opts *st
 }
 
 func (s *prefixStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("get", key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -63,7 +63,7 @@ func (s *prefixStore) Get(ctx context.Context, key string) (io.ReadCloser, error
 
 func (s *prefixStore) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
 	return func(yield func(storage.Object, error) bool) {
-		if err := storage.CheckPrefix(prefix); err != nil {
+		if err := storage.CheckPrefix("list", prefix); err != nil {
 			yield(storage.Object{}, err)
 			return
 		}
@@ -89,7 +89,7 @@ func (s *prefixStore) List(ctx context.Context, prefix string) iter.Seq2[storage
 }
 
 func (s *prefixStore) Delete(ctx context.Context, key string) error {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("delete", key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -135,6 +135,6 @@ func ExampleStore() {
 	// true
 	// entity-1/event-1.json 7
 	// entity-1/event-2.json 7
-	// "../secrets": storage: invalid key: contains a "." or ".." element [dot-element]
+	// get "../secrets": storage: invalid key: contains a "." or ".." element [dot-element]
 	// false <nil>
 }

@@ -247,13 +247,13 @@ func TestCheckKeyUnder(t *testing.T) {
 		{"tenant/42/", strings.Repeat("abcdefghi/", 101) + "zzzzz", storage.RuleLength}, // 1015 + 10 bytes
 		{"tenant/42/", "a//b", storage.RuleEmptyElement},
 	} {
-		err := storage.CheckKeyUnder(tt.prefix, tt.key)
+		err := storage.CheckKeyUnder("put", tt.prefix, tt.key)
 		var ke *storage.KeyError
 		switch {
 		case tt.rule == "" && err != nil:
 			t.Errorf("CheckKeyUnder(%q, %q) = %v, want nil", tt.prefix, tt.key, err)
-		case tt.rule != "" && (!errors.As(err, &ke) || ke.Rule != tt.rule || !errors.Is(err, storage.ErrInvalidKey)):
-			t.Errorf("CheckKeyUnder(%q, %q) = %v, want rule %q", tt.prefix, tt.key, err, tt.rule)
+		case tt.rule != "" && (!errors.As(err, &ke) || ke.Rule != tt.rule || ke.Op != "put" || !errors.Is(err, storage.ErrInvalidKey)):
+			t.Errorf("CheckKeyUnder(%q, %q) = %v, want rule %q and Op put", tt.prefix, tt.key, err, tt.rule)
 		}
 		berr := storage.CheckBatchUnder(tt.prefix, []storage.BatchObject{{Key: tt.key}})
 		if (berr == nil) != (tt.rule == "") {

@@ -53,7 +53,7 @@ var ruleText = map[string]string{
 // Rule is set and Err is [ErrInvalidKey]) and may return it to add the key to
 // any other error, such as [ErrNotExist] or [ErrExist].
 type KeyError struct {
-	Op   string // the operation: "put", "get", "list", "delete", "putbatch"; "" from CheckKey
+	Op   string // the operation: "put", "get", "list", "delete", "putbatch", or ""
 	Key  string // the key, or the List prefix, as the caller gave it
 	Rule string // the key rule broken (a Rule constant), "" if the key is valid
 	Err  error  // the cause; never nil
@@ -101,9 +101,17 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // rules.
 func ValidKey(key string) bool { return checkKey(key, false) == "" }
 
+// ValidElement reports whether s is a valid key of a single element: a valid
+// key without a slash, which names one directory or one object (an entity
+// id, a batch id, a state directory).
+func ValidElement(s string) bool {
+	return strings.IndexByte(s, '/') < 0 && checkKey(s, false) == ""
+}
+
 // CheckKey returns nil if key is a valid object key, and otherwise a
-// *KeyError matching [ErrInvalidKey] whose Rule names the rule broken (the
-// first in the order below) and whose Op is empty.
+// *KeyError matching [ErrInvalidKey] whose Op is op (the operation the key
+// was given to, such as "put", or "") and whose Rule names the rule broken
+// (the first in the order below). Stores return its error as it is.
 //
 // A valid key:
 //   - is not empty and is at most [MaxKeyLen] bytes long;
@@ -123,9 +131,9 @@ func ValidKey(key string) bool { return checkKey(key, false) == "" }
 // filepath.FromSlash of a valid key is a local path ([path/filepath.IsLocal])
 // on Unix; so a key joined under a directory never leaves it, symbolic links
 // aside. The SDK itself generates keys from [a-z0-9._/-] only.
-func CheckKey(key string) error {
+func CheckKey(op, key string) error {
 	if rule := checkKey(key, false); rule != "" {
-		return &KeyError{Key: key, Rule: rule, Err: ErrInvalidKey}
+		return &KeyError{Op: op, Key: key, Rule: rule, Err: ErrInvalidKey}
 	}
 	return nil
 }
@@ -134,29 +142,30 @@ func CheckKey(key string) error {
 // prefix (a cloud store's key prefix): it also fails, with the rule
 // RuleLength, when prefix+key is longer than MaxKeyLen, the services' own
 // limit on names.
-func CheckKeyUnder(prefix, key string) error {
-	if err := CheckKey(key); err != nil {
+func CheckKeyUnder(op, prefix, key string) error {
+	if err := CheckKey(op, key); err != nil {
 		return err
 	}
 	if len(prefix)+len(key) > MaxKeyLen {
-		return &KeyError{Key: key, Rule: RuleLength, Err: ErrInvalidKey}
+		return &KeyError{Op: op, Key: key, Rule: RuleLength, Err: ErrInvalidKey}
 	}
 	return nil
 }
 
 // CheckPrefix returns nil if prefix can start a valid key, the condition
-// [Store.List] puts on its prefix, and otherwise a *KeyError matching
-// [ErrInvalidKey]. The empty prefix is valid. Otherwise the rules of
-// [CheckKey] apply, except that the last element may be empty, "." or ".."
-// (it may be the start of a longer name): "a/", "a/b", "a/." and "a/.." are
-// valid prefixes; "/a", "a//", "a/../b" and "a\\b" are not. A prefix that
-// ends inside a multi-byte UTF-8 sequence is invalid.
-func CheckPrefix(prefix string) error {
+// [Store.List] puts on its prefix, and otherwise a *KeyError naming op
+// (as for [CheckKey]) and matching [ErrInvalidKey]. The empty prefix is
+// valid. Otherwise the rules of [CheckKey] apply, except that the last
+// element may be empty, "." or ".." (it may be the start of a longer name):
+// "a/", "a/b", "a/." and "a/.." are valid prefixes; "/a", "a//", "a/../b"
+// and "a\\b" are not. A prefix that ends inside a multi-byte UTF-8 sequence
+// is invalid.
+func CheckPrefix(op, prefix string) error {
 	if prefix == "" {
 		return nil
 	}
 	if rule := checkKey(prefix, true); rule != "" {
-		return &KeyError{Key: prefix, Rule: rule, Err: ErrInvalidKey}
+		return &KeyError{Op: op, Key: prefix, Rule: rule, Err: ErrInvalidKey}
 	}
 	return nil
 }

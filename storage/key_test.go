@@ -65,7 +65,7 @@ var keyTests = []struct {
 func TestCheckKey(t *testing.T) {
 	for _, tt := range keyTests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := storage.CheckKey(tt.key)
+			err := storage.CheckKey("get", tt.key)
 			if got := storage.ValidKey(tt.key); got != (tt.rule == "") {
 				t.Errorf("ValidKey(%q) = %v, want %v", tt.key, got, tt.rule == "")
 			}
@@ -82,10 +82,39 @@ func TestCheckKey(t *testing.T) {
 			if !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("CheckKey(%q) does not match ErrInvalidKey", tt.key)
 			}
-			if ke.Rule != tt.rule || ke.Key != tt.key || ke.Op != "" {
-				t.Errorf("CheckKey(%q) = {Op %q, Key %q, Rule %q}, want {Op \"\", the key, Rule %q}", tt.key, ke.Op, ke.Key, ke.Rule, tt.rule)
+			if ke.Rule != tt.rule || ke.Key != tt.key || ke.Op != "get" {
+				t.Errorf("CheckKey(get, %q) = {Op %q, Key %q, Rule %q}, want {Op \"get\", the key, Rule %q}", tt.key, ke.Op, ke.Key, ke.Rule, tt.rule)
 			}
 		})
+	}
+}
+
+func TestValidElement(t *testing.T) {
+	for _, tt := range keyTests {
+		want := tt.rule == "" && !strings.Contains(tt.key, "/")
+		if got := storage.ValidElement(tt.key); got != want {
+			t.Errorf("ValidElement(%q) = %v, want %v", tt.key, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"6f1c0e4a", true},
+		{"_ledgersink", true},
+		{"a.b", true},
+		{"", false},
+		{"a/b", false},
+		{"a/", false},
+		{"/a", false},
+		{".", false},
+		{"..", false},
+		{strings.Repeat("e", storage.MaxElementLen), true},
+		{strings.Repeat("e", storage.MaxElementLen+1), false},
+	} {
+		if got := storage.ValidElement(tt.s); got != tt.want {
+			t.Errorf("ValidElement(%q) = %v, want %v", tt.s, got, tt.want)
+		}
 	}
 }
 
@@ -114,13 +143,13 @@ func TestCheckPrefix(t *testing.T) {
 		{strings.Repeat("p", 1025), storage.RuleLength},
 		{strings.Repeat("p", 256), storage.RuleElementLength},
 	} {
-		err := storage.CheckPrefix(tt.prefix)
+		err := storage.CheckPrefix("list", tt.prefix)
 		var ke *storage.KeyError
 		switch {
 		case tt.rule == "" && err != nil:
 			t.Errorf("CheckPrefix(%q) = %v, want nil", tt.prefix, err)
-		case tt.rule != "" && (!errors.As(err, &ke) || ke.Rule != tt.rule || !errors.Is(err, storage.ErrInvalidKey)):
-			t.Errorf("CheckPrefix(%q) = %v, want a *KeyError with rule %q matching ErrInvalidKey", tt.prefix, err, tt.rule)
+		case tt.rule != "" && (!errors.As(err, &ke) || ke.Rule != tt.rule || ke.Op != "list" || !errors.Is(err, storage.ErrInvalidKey)):
+			t.Errorf("CheckPrefix(%q) = %v, want a *KeyError naming list with rule %q matching ErrInvalidKey", tt.prefix, err, tt.rule)
 		}
 	}
 }
@@ -132,7 +161,8 @@ func TestKeyErrorMessage(t *testing.T) {
 	}{
 		{&storage.KeyError{Op: "put", Key: "a//b", Rule: storage.RuleEmptyElement, Err: storage.ErrInvalidKey},
 			`put "a//b": storage: invalid key: contains an empty element [empty-element]`},
-		{storage.CheckKey("a\x00"), `"a\x00": storage: invalid key: contains a control character [control]`},
+		{storage.CheckKey("", "a\x00"), `"a\x00": storage: invalid key: contains a control character [control]`},
+		{storage.CheckKey("delete", "a\x00"), `delete "a\x00": storage: invalid key: contains a control character [control]`},
 		{&storage.KeyError{Op: "get", Key: "x", Err: storage.ErrNotExist}, `get "x": file does not exist`},
 		{&storage.KeyError{Op: "get", Key: strings.Repeat("k", 300), Err: storage.ErrNotExist},
 			`get "` + strings.Repeat("k", 256) + `"...: file does not exist`},
@@ -152,10 +182,13 @@ func FuzzCheckKey(f *testing.F) {
 	}
 	root := filepath.Join(string(filepath.Separator)+"srv", "root")
 	f.Fuzz(func(t *testing.T, key string) {
-		err := storage.CheckKey(key)
+		err := storage.CheckKey("", key)
 		valid := storage.ValidKey(key)
 		if valid != (err == nil) {
 			t.Fatalf("ValidKey(%q) = %v but CheckKey = %v", key, valid, err)
+		}
+		if elem := storage.ValidElement(key); elem != (valid && !strings.Contains(key, "/")) {
+			t.Fatalf("ValidElement(%q) = %v, ValidKey = %v", key, elem, valid)
 		}
 		if !valid {
 			var ke *storage.KeyError
@@ -185,7 +218,7 @@ func FuzzCheckKey(f *testing.F) {
 		// Every prefix of a valid key ending on a rune boundary is a valid prefix.
 		for i := range len(key) + 1 {
 			if i == len(key) || utf8.RuneStart(key[i]) {
-				if err := storage.CheckPrefix(key[:i]); err != nil {
+				if err := storage.CheckPrefix("", key[:i]); err != nil {
 					t.Fatalf("CheckPrefix(%q), a prefix of valid key %q, = %v", key[:i], key, err)
 				}
 			}

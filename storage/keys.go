@@ -31,3 +31,25 @@ func Keys(ctx context.Context, s Store, prefix string) iter.Seq2[string, error] 
 		}
 	}
 }
+
+// KeyScanner is the optional interface of a store that can yield the keys
+// under a prefix in no particular order without holding the whole listing:
+// a file store reads a large directory a part at a time. Use it through
+// [ScanKeys].
+//
+// ScanKeys must yield exactly the keys [Store.List] would yield for the
+// same prefix, in any order, with the same errors.
+type KeyScanner interface {
+	ScanKeys(ctx context.Context, prefix string) iter.Seq2[string, error]
+}
+
+// ScanKeys yields the keys of the objects whose keys start with prefix, in
+// no particular order: with s's own ScanKeys when s implements
+// [KeyScanner], otherwise as [Keys] does. It suits callers that sort what
+// they keep themselves, such as an index much smaller than the keys.
+func ScanKeys(ctx context.Context, s Store, prefix string) iter.Seq2[string, error] {
+	if ks, ok := s.(KeyScanner); ok {
+		return ks.ScanKeys(ctx, prefix)
+	}
+	return Keys(ctx, s, prefix)
+}

@@ -13,8 +13,9 @@ import (
 //
 // Implementations must be safe for concurrent use by multiple goroutines,
 // must check every key with [CheckKey] (and every List prefix with
-// [CheckPrefix]) before doing any I/O, and must pass the conformance suite in
-// package storagetest.
+// [CheckPrefix]) before doing any I/O, naming the operation ("put", "get",
+// "delete", "list"), and must pass the conformance suite in package
+// storagetest.
 type Store interface {
 	// Put stores the bytes read from r under key. It is atomic: a concurrent
 	// Get or List sees either the previous object or the complete new one,
@@ -80,9 +81,11 @@ type PutOptions struct {
 
 // Errors shared by every store. ErrNotExist and ErrExist are the io/fs
 // sentinels, so errors.Is works alike on every implementation, and on the
-// errors of package os.
+// errors of package os. ErrConflict is returned by [PutOnce] and
+// [PutBatchOnce] for a key that holds other bytes.
 var (
 	ErrNotExist   = fs.ErrNotExist
 	ErrExist      = fs.ErrExist
 	ErrInvalidKey = errors.New("storage: invalid key")
+	ErrConflict   = errors.New("storage: other bytes exist under the key")
 )

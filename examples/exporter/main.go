@@ -6,16 +6,21 @@
 //
 // It runs a first sync (every document becomes a sink event), exports the
 // pending documents to CSV, changes the source (an invoice paid, one
-// corrected, one re-dated, one deleted, one added), syncs again, prints the
-// mutations since the export, exports the pending documents only (JSON), makes
-// an unlogged FEC of the exercise, deletes the first export and lists the
-// pending documents again. DIR (which must be empty or absent) ends up
-// holding the sink in DIR/sink (the entity's events and the stored snapshot;
-// read it with examples/sinkread) and the exports in DIR/exports.
+// corrected without a new version, one re-dated, one deleted, one added),
+// syncs again, prints the mutations since the export,
+// exports the pending documents only (JSON), makes an unlogged FEC of the
+// exercise, deletes the first export and lists the pending documents again.
+// The export files are named as "[unlogged-]purchase-export-[datetime-stamp]-[ext]",
+// and the summary list is published after each sync, export and deletion,
+// with the date of the latest sync, as DIR/exports/incoming-summary-list.json.
+// DIR (which must be empty or absent) ends up holding the sink in DIR/sink
+// (the entity's events and the stored snapshot; read it with
+// examples/sinkread) and the exports in DIR/exports.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -33,6 +38,7 @@ import (
 	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/sink/export"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
 	"github.com/shopspring/decimal"
 )
@@ -137,7 +143,13 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	if err != nil {
 		return err
 	}
-	tracker, err := export.New(exportStore, capt, &export.Options{Dir: "exports", Now: now})
+	tracker, err := export.New(exportStore, capt, &export.Options{
+		Dir: "exports", Now: now,
+		// "[unlogged-]purchase-export-[datetime-stamp]-[ext]", then the
+		// format's extension.
+		FileName:    `{{if not .Logged}}unlogged-{{end}}purchase-export-{{.At.Format "20060102 150405"}}{{with .Ext}}-{{.}}{{end}}{{.Extension}}`,
+		SummaryList: summaryList,
+	})
 	if err != nil {
 		return err
 	}
@@ -149,7 +161,7 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	}
 
 	fmt.Fprintln(w, "== first sync")
-	if err := sync(ctx, w, capt, src); err != nil {
+	if err := sync(ctx, w, capt, tracker, now, src); err != nil {
 		return err
 	}
 	if err := printPending(ctx, w, tracker); err != nil {
@@ -169,8 +181,8 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	fmt.Fprintln(w, "== changes in the source")
 	src.find("inv-001").status, src.find("inv-001").version = "paid", 2
 	fmt.Fprintln(w, "inv-001 paid")
-	src.find("inv-002").net, src.find("inv-002").version = "125.00", 2
-	fmt.Fprintln(w, "inv-002 corrected: 125.00 before VAT")
+	src.find("inv-002").net = "125.00" // the same version: only the content tells
+	fmt.Fprintln(w, "inv-002 corrected: 125.00 before VAT, without a new version")
 	src.find("inv-003").invoice, src.find("inv-003").version = period.Date{Year: 2024, Month: 2, Day: 1}, 2
 	fmt.Fprintln(w, "inv-003 re-dated 2024-02-01")
 	src.invoices = append(src.invoices[:3], src.invoices[4:]...)
@@ -179,7 +191,10 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	fmt.Fprintln(w, "inv-006 added")
 
 	fmt.Fprintln(w, "== second sync")
-	if err := sync(ctx, w, capt, src); err != nil {
+	if err := sync(ctx, w, capt, tracker, now, src); err != nil {
+		return err
+	}
+	if err := printPending(ctx, w, tracker); err != nil {
 		return err
 	}
 
@@ -243,17 +258,26 @@ func run(ctx context.Context, w io.Writer, args []string, now func() time.Time) 
 	if err := printPending(ctx, w, tracker); err != nil {
 		return err
 	}
-	return printFiles(ctx, w, tracker)
+	if err := printFiles(ctx, w, tracker); err != nil {
+		return err
+	}
+	return printSummaryList(ctx, w, exportStore)
 }
 
-func sync(ctx context.Context, w io.Writer, c *capture.Capture, src *source) error {
+// summaryList is the key of the published summary list.
+const summaryList = "exports/incoming-summary-list.json"
+
+// sync syncs the capture with the source, then records the sync in the
+// tracker, which publishes the summary list.
+func sync(ctx context.Context, w io.Writer, c *capture.Capture, tr *export.Tracker, now func() time.Time, src *source) error {
+	at := now()
 	res, err := c.Sync(ctx, src.snapshot(), nil)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "snapshot %d: %d inserted, %d updated, %d deleted, %d re-typed, %d unchanged; %d events written\n",
 		res.Generation, res.Inserted, res.Updated, res.Deleted, res.Retyped, res.Unchanged, res.Events)
-	return nil
+	return tr.Synced(ctx, at)
 }
 
 func printPending(ctx context.Context, w io.Writer, tr *export.Tracker) error {
@@ -266,6 +290,31 @@ func printPending(ctx context.Context, w io.Writer, tr *export.Tracker) error {
 		ids = append(ids, s.ID)
 	}
 	fmt.Fprintf(w, "pending: %d %v\n", len(ids), ids)
+	jan, err := tr.PendingCount(ctx, &export.Selection{InvoiceTo: period.Date{Year: 2024, Month: 1, Day: 31}})
+	if err != nil {
+		return err
+	}
+	if jan.Documents > 0 {
+		fmt.Fprintf(w, "  invoiced in January: %d (%d changed since exported), invoices %s..%s\n", jan.Documents, jan.Mutated, jan.InvoiceFrom, jan.InvoiceTo)
+	}
+	return nil
+}
+
+// printSummaryList reads the published summary list back, as a consumer
+// of the export folder would.
+func printSummaryList(ctx context.Context, w io.Writer, store storage.Store) error {
+	data, err := storage.ReadAll(ctx, store, summaryList)
+	if err != nil {
+		return err
+	}
+	var list export.SummaryList
+	if err := json.Unmarshal(data, &list); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "== %s (synced %s)\n", summaryList, list.SyncDate.Format(time.RFC3339))
+	for _, s := range list.List {
+		fmt.Fprintf(w, "%s %-8s exported=%-5v fileName=%q allFiles=%q mutations=%d\n", s.ID, s.Status, s.FileName != "", s.FileName, s.AllFiles, len(s.Mutations))
+	}
 	return nil
 }
 

@@ -37,11 +37,15 @@ func TestExporter(t *testing.T) {
 		t.Errorf("transcript mismatch:\n got:\n%s\nwant:\n%s", out.String(), want)
 	}
 	// The files the transcript names are in the folder.
-	for _, name := range []string{"732829320FEC20241231.txt"} {
+	for _, name := range []string{"732829320FEC20241231.txt", "purchase-export-20240301 120008-corrections.json"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, "exports", "files", "*", name))
 		if len(matches) != 1 {
 			t.Errorf("%s: %v", name, matches)
 		}
+	}
+	// The summary list is published beside the exports.
+	if _, err := os.Stat(filepath.Join(dir, "exports", "incoming-summary-list.json")); err != nil {
+		t.Error(err)
 	}
 	// The sink folder holds one entity, and its events.
 	entities, _ := os.ReadDir(filepath.Join(dir, "sink"))

@@ -72,8 +72,14 @@ func (e *SyntaxError) Error() string {
 func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 
 // A Lexer reads JSON tokens from a byte slice it does not modify. Strings
-// it returns are copies; []byte results alias the input.
+// it returns are copies; []byte results alias the input. The zero value
+// reads nothing until [Lexer.Reset].
 type Lexer struct {
+	// RejectLoneSurrogates makes a \u escape of a UTF-16 surrogate that is
+	// not part of a pair a syntax error. By default it decodes to U+FFFD,
+	// as encoding/json does.
+	RejectLoneSurrogates bool
+
 	data    []byte
 	pos     int
 	buf     []byte // scratch for unescaping
@@ -84,7 +90,8 @@ type Lexer struct {
 // New returns a Lexer reading data.
 func New(data []byte) *Lexer { return &Lexer{data: data} }
 
-// Reset makes l read data from the start, keeping its scratch buffer.
+// Reset makes l read data from the start, keeping its scratch buffer and
+// its options.
 func (l *Lexer) Reset(data []byte) { l.data, l.pos = data, 0 }
 
 // Offset returns the byte offset of the next unread byte.
@@ -113,21 +120,15 @@ func (l *Lexer) Peek() Kind {
 	if l.pos >= len(l.data) {
 		return Invalid
 	}
-	switch c := l.data[l.pos]; c {
-	case 'n':
-		return Null
-	case 't', 'f':
-		return Bool
-	case '"':
-		return String
-	case '[':
-		return Array
-	case '{':
-		return Object
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return Number
-	}
-	return Invalid
+	return kinds[l.data[l.pos]]
+}
+
+// kinds maps the first byte of a value to its kind; a table keeps Peek
+// small enough to be inlined.
+var kinds = [256]Kind{
+	'n': Null, 't': Bool, 'f': Bool, '"': String, '[': Array, '{': Object,
+	'-': Number, '0': Number, '1': Number, '2': Number, '3': Number,
+	'4': Number, '5': Number, '6': Number, '7': Number, '8': Number, '9': Number,
 }
 
 // Consume skips white space and, if the next byte is c, consumes it and
@@ -370,16 +371,25 @@ func (l *Lexer) String() (string, error) {
 // the input (no escapes) or the scratch buffer (escapes): it is valid until
 // the next call on l.
 func (l *Lexer) StringBytes() ([]byte, error) {
-	if err := l.Expect('"'); err != nil {
-		return nil, err
+	d, i := l.data, l.pos
+	if i >= len(d) || d[i] != '"' {
+		l.skipSpace()
+		if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+			return nil, l.unexpected(`'"'`)
+		}
+		i = l.pos
 	}
-	d := l.data
-	start := l.pos
+	i++
+	start := i
 	l.start, l.escaped = start, false
-	i := start
-	for i < len(d) {
-		c := d[i]
-		switch {
+	for {
+		for i < len(d) && plain[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			break
+		}
+		switch c := d[i]; {
 		case c == '"':
 			l.pos = i + 1
 			return d[start:i], nil
@@ -390,8 +400,6 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 		case c < 0x20:
 			l.pos = i
 			return nil, l.errorf("control character in string")
-		case c < utf8.RuneSelf:
-			i++
 		default:
 			r, size := utf8.DecodeRune(d[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -404,6 +412,15 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 	l.pos = i
 	return nil, l.errorf("unterminated string")
 }
+
+// plain tells the bytes that stand for themselves in a string: ASCII from
+// U+0020, except the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // unescape continues a string whose escape-free prefix is data[start:l.pos].
 func (l *Lexer) unescape(start int) ([]byte, error) {
@@ -420,7 +437,7 @@ func (l *Lexer) unescape(start int) ([]byte, error) {
 		case c == '\\':
 			if i+1 >= len(d) {
 				l.pos = i
-				return nil, l.errorf("unterminated string")
+				return nil, l.errorf("unterminated escape")
 			}
 			switch e := d[i+1]; e {
 			case '"', '\\', '/':
@@ -447,6 +464,7 @@ func (l *Lexer) unescape(start int) ([]byte, error) {
 					l.pos = i
 					return nil, l.errorf("invalid \\u escape")
 				}
+				at := i
 				i += 6
 				if utf16.IsSurrogate(r) {
 					r2, ok := rune(-1), false
@@ -456,6 +474,9 @@ func (l *Lexer) unescape(start int) ([]byte, error) {
 					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
 						r = dec
 						i += 6
+					} else if l.RejectLoneSurrogates {
+						l.pos = at
+						return nil, l.errorf("\\u escape is an unpaired UTF-16 surrogate")
 					} else {
 						r = utf8.RuneError // lone surrogate, as encoding/json does
 					}

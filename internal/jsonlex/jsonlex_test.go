@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestNumber(t *testing.T) {
@@ -158,4 +159,71 @@ func TestMemberRepeated(t *testing.T) {
 	if n.seen([]byte(`x`), []byte("x"), 0, false) {
 		t.Error("Reset did not empty the names")
 	}
+}
+
+func TestRejectLoneSurrogates(t *testing.T) {
+	tests := []struct {
+		in     string
+		want   string // "" for an error at offset
+		offset int
+	}{
+		{in: `"\ud83d\ude00"`, want: "😀"},
+		{in: ` "a\u00e9"`, want: "aé"},
+		{in: `"\ud800"`, offset: 1},
+		{in: `"ab\udc00\ud800"`, offset: 3},
+		{in: `"\ud83dA"`, offset: 1},
+		{in: `"\ud83d\u12"`, offset: 1}, // by default: U+FFFD, then a bad escape
+		{in: `"\ud83d\ud83d"`, offset: 1},
+	}
+	for _, tt := range tests {
+		l := Lexer{RejectLoneSurrogates: true}
+		l.Reset([]byte(tt.in))
+		got, err := l.String()
+		if tt.want != "" {
+			if err != nil || got != tt.want {
+				t.Errorf("strict String(%s) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+			continue
+		}
+		se, ok := errors.AsType[*SyntaxError](err)
+		if !ok || se.Offset != tt.offset {
+			t.Errorf("strict String(%s) = %q, %v; want a syntax error at offset %d", tt.in, got, err, tt.offset)
+		}
+		if strings.HasSuffix(tt.in, `\u12"`) {
+			continue
+		}
+		if lax, err := New([]byte(tt.in)).String(); err != nil || !strings.Contains(lax, "\ufffd") {
+			t.Errorf("String(%s) = %q, %v; want U+FFFD by default, as encoding/json", tt.in, lax, err)
+		}
+	}
+}
+
+// FuzzString checks String against encoding/json: what the lexer accepts,
+// encoding/json decodes to the same string; what encoding/json accepts, the
+// lexer accepts unless it holds invalid UTF-8 (which encoding/json replaces).
+func FuzzString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, ` "x"`, `"a` + "\x7f" + `"`, `"\x"`, `"é"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		l := New(in)
+		got, err := l.String()
+		if err == nil && l.End() != nil {
+			return // one string, then more: String reads one value
+		}
+		var want string
+		jerr := json.Unmarshal(in, &want)
+		if err == nil {
+			if jerr != nil || got != want {
+				t.Fatalf("String(%q) = %q, encoding/json = %q, %v", in, got, want, jerr)
+			}
+			return
+		}
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("String(%q): %v, want a syntax error", in, err)
+		}
+		if jerr == nil && utf8.Valid(in) {
+			t.Fatalf("String(%q): %v, but encoding/json accepts it as %q", in, err, want)
+		}
+	})
 }

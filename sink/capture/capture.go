@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -35,7 +34,7 @@ type Config struct {
 type Options struct {
 	// Dir is the directory of the store that holds the stored snapshot.
 	// "" means "<state dir>/capture/<entity id>", inside the writer's
-	// state directory (sink.Writer.StateDir, "_ledgersink" by default),
+	// state directory (sink.Writer.StateDir, sink.DefaultStateDir by default),
 	// which sink.Reader does not take for an entity.
 	Dir string
 	// Now dates the events of documents whose Changed is zero. Nil means
@@ -110,7 +109,7 @@ func New(cfg Config, opts *Options) (*Capture, error) {
 	if cfg.Writer == nil {
 		problems = append(problems, "no writer")
 	}
-	if cfg.EntityID == "" || strings.Contains(cfg.EntityID, "/") || !storage.ValidKey(cfg.EntityID) {
+	if !storage.ValidElement(cfg.EntityID) {
 		problems = append(problems, fmt.Sprintf("entity id %q is not a single key element", cfg.EntityID))
 	}
 	if cfg.ApplicationID == "" {
@@ -306,19 +305,9 @@ func (c *Capture) runID() (string, error) {
 // putNew writes data under key create-only; an existing object with the same
 // bytes is a success (a retry), other bytes an error matching ErrBusy.
 func (c *Capture) putNew(ctx context.Context, key string, data []byte) (created bool, err error) {
-	err = c.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	if err == nil {
-		return true, nil
+	created, err = storage.PutOnce(ctx, c.store, key, data, &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
+	if errors.Is(err, storage.ErrConflict) {
+		return false, fmt.Errorf("%w: written by another sync: %w", ErrBusy, err)
 	}
-	if !errors.Is(err, storage.ErrExist) {
-		return false, err
-	}
-	old, rerr := storage.ReadAll(ctx, c.store, key)
-	if rerr != nil {
-		return false, rerr
-	}
-	if !bytes.Equal(old, data) {
-		return false, fmt.Errorf("%w: %s was written by another sync", ErrBusy, key)
-	}
-	return false, nil
+	return created, err
 }

@@ -82,3 +82,66 @@ func BenchmarkExportCeiling(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad measures what every query and change pays to read the
+// state of a tracker holding n exports in a file store: the newest
+// generation, checked against one listing of the manifests ("checked"),
+// and, when the state was deleted, rebuilt from the n manifests at each load
+// ("rebuilt", until the next change writes it again). The ceiling reads the
+// newest generation with os.ReadFile and decodes it, without listing.
+func BenchmarkLoad(b *testing.B) {
+	const n = 200
+	ctx := context.Background()
+	dir := b.TempDir()
+	fs, err := filestore.New(dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	src := benchSource(n)
+	tr := newTracker(b, fs, src)
+	for _, d := range src {
+		if _, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}, Selection: export.Selection{IDs: []string{d.ID}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	gens, err := filepath.Glob(filepath.Join(dir, "_ledgersink", "export", "state", "*.json"))
+	if err != nil || len(gens) == 0 {
+		b.Fatal(gens, err)
+	}
+	newest := gens[len(gens)-1]
+	b.Run(fmt.Sprintf("exports=%d/checked", n), func(b *testing.B) {
+		for b.Loop() {
+			if g, err := tr.Generation(ctx); err != nil || g != n {
+				b.Fatal(g, err)
+			}
+		}
+	})
+	b.Run(fmt.Sprintf("exports=%d/ceiling", n), func(b *testing.B) {
+		for b.Loop() {
+			data, err := os.ReadFile(newest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var st struct {
+				Generation int64
+				Exports    []struct{ Manifest export.Manifest }
+			}
+			if err := json.Unmarshal(data, &st); err != nil || len(st.Exports) != n {
+				b.Fatal(len(st.Exports), err)
+			}
+		}
+	})
+	for _, g := range gens {
+		if err := os.Remove(g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run(fmt.Sprintf("exports=%d/rebuilt", n), func(b *testing.B) {
+		for b.Loop() {
+			if g, err := tr.Generation(ctx); err != nil || g != n {
+				b.Fatal(g, err)
+			}
+		}
+	})
+}

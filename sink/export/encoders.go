@@ -34,8 +34,8 @@ func entries(docs []*document.Doc) ([]*entry.Entry, error) {
 }
 
 // JSON writes the documents' entries as a JSON array, one entry per line, in
-// the entry package's model (seed 001's shape, amounts as plain numbers that
-// keep their digits). Its zero value is ready to use.
+// the entry package's model (amounts as plain numbers that keep their
+// digits). Its zero value is ready to use.
 type JSON struct{}
 
 // Format returns "json".

@@ -19,10 +19,25 @@ var (
 	// ErrSelection is matched by a *SelectionError.
 	ErrSelection = errors.New("export: invalid selection")
 	// ErrConflict is matched by a *ConflictError: a concurrent export took
-	// some of the documents first.
+	// some of the documents first; and by the error of a change that
+	// concurrent changes kept preventing (try again), or of an export swept
+	// before it could be committed.
 	ErrConflict = errors.New("export: documents exported concurrently")
-	// ErrDamaged is returned for a state or manifest that does not decode.
+	// ErrDamaged is returned for a state generation, manifest or deletion
+	// record that does not decode or contradicts the others, and for a
+	// state that cannot be rebuilt from the records.
 	ErrDamaged = errors.New("export: damaged record")
+	// ErrDeleted is returned by Tracker.Export for an export deleted while
+	// (or before) it was retried: it is not reported as a success.
+	ErrDeleted = errors.New("export: export deleted")
+	// ErrFileConflict is returned by Tracker.Export when the export's file
+	// (or its companion) is already in the store with other bytes than
+	// those encoded: it is left untouched, and nothing is recorded.
+	ErrFileConflict = errors.New("export: the export file in the store differs from the one encoded")
+	// ErrPublish is returned, with the result of the change, when a change
+	// was made but the summary list (Options.SummaryList) could not be
+	// written.
+	ErrPublish = errors.New("export: summary list not published")
 	// ErrNotEntry is returned by the encoders of entries for a document
 	// whose data is not an *entry.Entry.
 	ErrNotEntry = errors.New("export: document is not an entry")

@@ -10,8 +10,8 @@ import (
 	"github.com/ledgersink/ledgersink/sink/document"
 )
 
-// Mutation is one change of a document since its last logged export, as
-// seed 002 lists them: FieldName is "status", "invoiceDate" or "type" with
+// Mutation is one change of a document since its last logged export:
+// FieldName is "status", "invoiceDate" or "type" with
 // the exported (OldValue) and current (NewValue) values, "other" when the
 // document changed elsewhere (amounts, lines...), or "deleted" when the
 // source no longer holds it.
@@ -31,8 +31,8 @@ const (
 )
 
 // mutations compares the exported item with the current document (nil when
-// the source no longer holds it). Unlike mb-export, it compares with the
-// version exported, not with the previous sync: A→B→A is no mutation.
+// the source no longer holds it): with the version exported, not with the
+// previous sync, so A→B→A is no mutation.
 func mutations(it *Item, d *document.Doc) []Mutation {
 	if d == nil {
 		return []Mutation{{FieldName: FieldDeleted}}
@@ -47,7 +47,7 @@ func mutations(it *Item, d *document.Doc) []Mutation {
 	if it.Type != d.Type {
 		ms = append(ms, Mutation{FieldType, it.Type, d.Type})
 	}
-	if len(ms) == 0 && (it.Version != d.Version || it.Hash != d.Hash) {
+	if len(ms) == 0 && !it.holds(d) {
 		ms = append(ms, Mutation{FieldName: FieldOther})
 	}
 	return ms
@@ -60,8 +60,8 @@ func dateString(d period.Date) string {
 	return d.String()
 }
 
-// Summary is one line of the summary list (seed 002's
-// incoming-summary-list.json), in JSON:
+// Summary is one line of the summary list (published as
+// incoming-summary-list.json, say; see SummaryList), in JSON:
 //
 //	{
 //	  "id": "260703856723232639",
@@ -118,14 +118,18 @@ func summarize(d *document.Doc, ix index) Summary {
 // Summaries returns the summary list: one Summary per document of the
 // source, then one per document that a live export holds but the source no
 // longer does, all in id order. It reads the state once and streams the
-// source once. Errors: the source's and the store's.
+// source once. Errors: the source's and the store's, ErrDamaged.
 func (t *Tracker) Summaries(ctx context.Context) ([]Summary, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return t.summaries(ctx, v.st)
+}
+
+func (t *Tracker) summaries(ctx context.Context, st *state) ([]Summary, error) {
 	ix := st.index()
-	var out []Summary
+	out := []Summary{}
 	seen := map[string]bool{}
 	for d, err := range t.headers(ctx) {
 		if err != nil {
@@ -167,11 +171,11 @@ func (t *Tracker) Pending(ctx context.Context, sel *Selection) ([]Summary, error
 	if sel != nil {
 		s = *sel
 	}
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ix := st.index()
+	ix := v.st.index()
 	var only map[string]bool
 	if len(s.IDs) > 0 {
 		only = map[string]bool{}
@@ -197,11 +201,11 @@ func (t *Tracker) Pending(ctx context.Context, sel *Selection) ([]Summary, error
 // export: nil when it was never exported (or all its exports were deleted)
 // or has not changed since. Errors: the source's and the store's.
 func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	h, ok := st.index().lastLogged(id)
+	h, ok := v.st.index().lastLogged(id)
 	if !ok {
 		return nil, nil
 	}
@@ -218,8 +222,8 @@ func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) 
 	return mutations(h.item, cur), nil
 }
 
-// FileSummary describes one live export file, as seed 002's list of export
-// files shows it. In JSON:
+// FileSummary describes one live export file, with what a list of export
+// files shows of it. In JSON:
 //
 //	{
 //	  "id": "3f9a0c1d2e4b5a6c7d8e",
@@ -234,18 +238,92 @@ func (t *Tracker) Mutations(ctx context.Context, id string) ([]Mutation, error) 
 //	  "invoiceFrom": "2024-01-01", "invoiceTo": "2024-02-27"                      // absent when unknown
 //	}
 type FileSummary struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Key         string      `json:"key"`
-	Format      string      `json:"format"`
-	Logged      bool        `json:"logged"`
-	CreatedAt   time.Time   `json:"createdAt"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Key       string    `json:"key"`
+	Format    string    `json:"format"`
+	Logged    bool      `json:"logged"`
+	CreatedAt time.Time `json:"createdAt"`
+	Counts              // documents in the file; Mutated: changed, or deleted from the source, since the export
+}
+
+// Counts counts a set of documents without listing them: how many, how
+// many changed since they were exported (Mutated; what that means depends
+// on the query), and the ranges of their creation and invoice dates (zero
+// when none of them has the date). In JSON:
+//
+//	{"documents": 12, "mutated": 2,
+//	 "createdFrom": "2024-01-02T09:00:00Z", "createdTo": "2024-02-27T17:30:00Z",
+//	 "invoiceFrom": "2024-01-01", "invoiceTo": "2024-02-27"}
+type Counts struct {
 	Documents   int         `json:"documents"`
 	Mutated     int         `json:"mutated"`
 	CreatedFrom time.Time   `json:"createdFrom,omitzero"`
 	CreatedTo   time.Time   `json:"createdTo,omitzero"`
 	InvoiceFrom period.Date `json:"invoiceFrom,omitzero"`
 	InvoiceTo   period.Date `json:"invoiceTo,omitzero"`
+}
+
+// add counts one document.
+func (c *Counts) add(created time.Time, invoice period.Date, mutated bool) {
+	c.Documents++
+	if mutated {
+		c.Mutated++
+	}
+	if !created.IsZero() {
+		created = created.UTC()
+		if c.CreatedFrom.IsZero() || created.Before(c.CreatedFrom) {
+			c.CreatedFrom = created
+		}
+		if created.After(c.CreatedTo) {
+			c.CreatedTo = created
+		}
+	}
+	if !invoice.IsZero() {
+		if c.InvoiceFrom.IsZero() || invoice.Before(c.InvoiceFrom) {
+			c.InvoiceFrom = invoice
+		}
+		if c.InvoiceTo.IsZero() || invoice.After(c.InvoiceTo) {
+			c.InvoiceTo = invoice
+		}
+	}
+}
+
+// PendingCount counts the pending documents that sel keeps, as Pending
+// lists them, without listing them: how many, how many of them were
+// exported before and changed since (Mutated; the others were never
+// exported), and the ranges of their creation and invoice dates. A nil sel
+// counts every pending document. It streams the source once, keeping
+// nothing per document. Errors: the source's and the store's, ErrDamaged.
+func (t *Tracker) PendingCount(ctx context.Context, sel *Selection) (Counts, error) {
+	var c Counts
+	var s Selection
+	if sel != nil {
+		s = *sel
+	}
+	v, err := t.load(ctx)
+	if err != nil {
+		return c, err
+	}
+	ix := v.st.index()
+	var only map[string]bool
+	if len(s.IDs) > 0 {
+		only = map[string]bool{}
+		for _, id := range s.IDs {
+			only[id] = true
+		}
+	}
+	for d, err := range t.headers(ctx) {
+		if err != nil {
+			return Counts{}, err
+		}
+		if (only != nil && !only[d.ID]) || !s.inRange(d) || !ix.pending(d) {
+			continue
+		}
+		_, exported := ix.lastLogged(d.ID)
+		c.add(d.Created, d.InvoiceDate, exported)
+	}
+	return c, nil
 }
 
 // Files returns the live exports, oldest first, each with its counts and
@@ -255,7 +333,7 @@ func (t *Tracker) Files(ctx context.Context) ([]FileSummary, error) {
 }
 
 func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileSummary, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +345,7 @@ func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileS
 		cur[d.ID] = &document.Doc{ID: d.ID, Type: d.Type, Version: d.Version, Hash: d.Hash} // no payload kept
 	}
 	var out []FileSummary
-	for _, r := range st.Exports {
+	for _, r := range v.st.Exports {
 		if r.live() && keep(r.Manifest) {
 			out = append(out, fileSummary(r.Manifest, cur))
 		}
@@ -276,28 +354,11 @@ func (t *Tracker) files(ctx context.Context, keep func(*Manifest) bool) ([]FileS
 }
 
 func fileSummary(m *Manifest, cur map[string]*document.Doc) FileSummary {
-	f := FileSummary{ID: m.ID, Name: m.Name, Key: m.File, Format: m.Format, Logged: m.Logged, CreatedAt: m.CreatedAt, Documents: len(m.Documents)}
+	f := FileSummary{ID: m.ID, Name: m.Name, Key: m.File, Format: m.Format, Logged: m.Logged, CreatedAt: m.CreatedAt}
 	for i := range m.Documents {
 		it := &m.Documents[i]
-		if d := cur[it.ID]; d == nil || !it.holds(d) {
-			f.Mutated++
-		}
-		if c := it.Created; !c.IsZero() {
-			if f.CreatedFrom.IsZero() || c.Before(f.CreatedFrom) {
-				f.CreatedFrom = c
-			}
-			if c.After(f.CreatedTo) {
-				f.CreatedTo = c
-			}
-		}
-		if v := it.InvoiceDate; !v.IsZero() {
-			if f.InvoiceFrom.IsZero() || v.Before(f.InvoiceFrom) {
-				f.InvoiceFrom = v
-			}
-			if f.InvoiceTo.IsZero() || v.After(f.InvoiceTo) {
-				f.InvoiceTo = v
-			}
-		}
+		d := cur[it.ID]
+		f.add(it.Created, it.InvoiceDate, d == nil || !it.holds(d))
 	}
 	return f
 }

@@ -5,87 +5,153 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"slices"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
+	"github.com/ledgersink/ledgersink/sink/internal/generation"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
 // Source gives the current documents: a *capture.Capture is one (its stored
 // snapshot). Documents must yield each id once; a read error must be yielded,
-// never taken as "no documents".
+// never taken as "no documents". A document whose Hash is empty is hashed
+// by the tracker (document.ContentHash of its Data), so that a change of
+// content without a new version is seen.
 type Source interface {
 	Documents(ctx context.Context) iter.Seq2[*document.Doc, error]
 }
 
 // HeaderSource is the optional interface of a Source that can list its
 // documents without their data (Data nil), more cheaply: the queries, which
-// need no payload, use it when the Source has it. *capture.Capture has it.
+// need no payload, use it when the Source has it. The documents it yields
+// must have their Hash set, since the tracker cannot hash data it is not
+// given. *capture.Capture has it.
 type HeaderSource interface {
 	Headers(ctx context.Context) iter.Seq2[*document.Doc, error]
 }
 
-// headers lists the source's documents, without their data when it can.
+// SelectSource is the optional interface of a Source that can pick documents
+// by their headers before decoding their data: Select calls keep with each
+// document without its data (its Hash set, as HeaderSource gives them) and
+// yields, with their data, those kept. Export uses it, so that selecting a
+// few documents out of many decodes only those. *capture.Capture has it.
+type SelectSource interface {
+	Select(ctx context.Context, keep func(*document.Doc) bool) iter.Seq2[*document.Doc, error]
+}
+
+// headers lists the source's documents, without their data when it can,
+// each with its Hash.
 func (t *Tracker) headers(ctx context.Context) iter.Seq2[*document.Doc, error] {
 	if h, ok := t.src.(HeaderSource); ok {
-		return h.Headers(ctx)
+		return withHashes(h.Headers(ctx))
 	}
-	return t.src.Documents(ctx)
+	return withHashes(t.src.Documents(ctx))
+}
+
+// withHashes yields the documents of seq with their Hash set: a copy
+// hashed with document.ContentHash when the source gave none. It stops at
+// the first error.
+func withHashes(seq iter.Seq2[*document.Doc, error]) iter.Seq2[*document.Doc, error] {
+	return func(yield func(*document.Doc, error) bool) {
+		for d, err := range seq {
+			if err == nil {
+				d, err = hashed(d)
+			}
+			if !yield(d, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// hashed returns d when it has a Hash, otherwise a copy of d with the hash
+// of its data.
+func hashed(d *document.Doc) (*document.Doc, error) {
+	switch {
+	case d == nil:
+		return nil, fmt.Errorf("%w: the source yielded a nil document", ErrConfig)
+	case d.Hash != "":
+		return d, nil
+	case d.Data == nil:
+		return nil, fmt.Errorf("%w: document %q has neither a hash nor data: a source that lists documents without their data must set their Hash", ErrConfig, d.ID)
+	}
+	h, err := document.ContentHash(d.Data)
+	if err != nil {
+		return nil, fmt.Errorf("export: document %q: %w", d.ID, err)
+	}
+	c := *d
+	c.Hash = h
+	return &c, nil
 }
 
 // Options tunes a Tracker. A nil pointer or the zero value gives the
 // defaults documented on each field; New copies them.
 type Options struct {
 	// Dir is the directory of the store holding the export files, the
-	// manifests and the state. "" means "_ledgersink/export".
+	// manifests and the state. "" means "export" under
+	// sink.DefaultStateDir.
 	Dir string
-	// Now dates the manifests and deletions. Nil means time.Now.
+	// Now dates the exports, deletions and syncs. Nil means time.Now.
 	Now func() time.Time
-	// KeepGenerations is how many generations of the state are kept: each
-	// change deletes the generation that many before it. 0 means 64;
-	// a negative value keeps them all.
+	// KeepGenerations is how many generations of the state are kept:
+	// older ones are deleted, in bulk, once twice as many exist. 0 means
+	// 64; a negative value keeps them all.
 	KeepGenerations int
+	// FileName is the text/template of the export files' names, executed
+	// with a NameData; "" means DefaultFileName. The name must be a single
+	// valid key element (no "/"); an encoder that dictates its name
+	// (FileNamer, such as the FEC) keeps it. The files of two exports never
+	// collide, whatever their names: each lives in a folder named after
+	// its export's id. The form
+	// "[unlogged-]purchase-export-[datetime-stamp]-[ext].xlsx" is
+	//
+	//	{{if not .Logged}}unlogged-{{end}}purchase-export-{{.At.Format "20060102 150405"}}{{with .Ext}}-{{.}}{{end}}{{.Extension}}
+	FileName string
+	// SummaryList, when set, is the key of the published summary list
+	// (see SummaryList): Export, Delete and Synced rewrite it after each
+	// change. It must not be inside Dir's files, manifests, state or
+	// exports folders.
+	SummaryList string
 }
 
 // Tracker keeps track of the exports of a source's documents: what was
 // exported, where, at which version; what is pending; what changed since.
-//
-// It keeps everything in a storage.Store under Options.Dir:
-//
-//	files/<export id>/<file name>      the export files
-//	exports/<export id>.json           the manifests, immutable
-//	state/<generation>.json            the derived state, one create-only file per change
+// The package documentation describes the files it keeps under
+// Options.Dir.
 //
 // A Tracker is safe for concurrent use, and several processes may share a
 // store: every change of the state is a create-only write of the next
 // generation, so that of two concurrent changes one wins and the other is
 // applied again on top of it, or refused if it conflicts.
 type Tracker struct {
-	store storage.Store
-	src   Source
-	dir   string
-	now   func() time.Time
-	keep  int64
+	store   storage.Store
+	src     Source
+	dir     string
+	now     func() time.Time
+	log     *generation.Log
+	names   *template.Template
+	summary string
 }
 
 // New returns a Tracker of src's documents keeping its records in store.
 // It does no I/O. It fails with an error matching ErrConfig when store or src
-// is nil or Dir is not a valid key.
+// is nil, Dir or SummaryList is not a valid key, or FileName does not parse.
 func New(store storage.Store, src Source, opts *Options) (*Tracker, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	if o.Dir == "" {
-		o.Dir = "_ledgersink/export"
+		o.Dir = sink.DefaultStateDir + "/export"
 	}
 	var problems []string
 	if store == nil {
@@ -97,16 +163,37 @@ func New(store storage.Store, src Source, opts *Options) (*Tracker, error) {
 	if !storage.ValidKey(o.Dir) {
 		problems = append(problems, fmt.Sprintf("directory %q is not a valid key", o.Dir))
 	}
+	if o.SummaryList != "" {
+		if !storage.ValidKey(o.SummaryList) {
+			problems = append(problems, fmt.Sprintf("summary list %q is not a valid key", o.SummaryList))
+		}
+		for _, sub := range []string{filesDir, manifestsDir, stateDir, legacyDir} {
+			if strings.HasPrefix(o.SummaryList+"/", o.Dir+sub) {
+				problems = append(problems, fmt.Sprintf("summary list %q is inside %s", o.SummaryList, o.Dir+sub))
+			}
+		}
+		if strings.HasPrefix(o.Dir+"/", o.SummaryList+"/") {
+			problems = append(problems, fmt.Sprintf("summary list %q holds the directory %q", o.SummaryList, o.Dir))
+		}
+	}
+	names, err := parseFileName(o.FileName)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrConfig, strings.Join(problems, "; "))
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.KeepGenerations == 0 {
-		o.KeepGenerations = 64
+	keep := o.KeepGenerations
+	switch {
+	case keep == 0:
+		keep = 64
+	case keep < 0:
+		keep = 0 // the log keeps every record
 	}
-	return &Tracker{store: store, src: src, dir: o.Dir, now: o.Now, keep: int64(o.KeepGenerations)}, nil
+	return &Tracker{store: store, src: src, dir: o.Dir, now: o.Now, log: newLog(store, o.Dir, keep), names: names, summary: o.SummaryList}, nil
 }
 
 // Manifest is the immutable record of one export: its id, its file, whether
@@ -121,6 +208,9 @@ type Manifest struct {
 	Base      int64     `json:"base"`          // the state generation the documents were selected at
 	Key       string    `json:"key,omitempty"` // the request's Key, if any
 	FileHash  string    `json:"fileHash"`      // SHA-256 of the file, hex
+	// Committed is the state generation that committed the export, which
+	// orders exports; 0 for exports committed by earlier versions.
+	Committed int64 `json:"committed,omitempty"`
 	// Companions are the keys of the files written with the export file
 	// (see [Companion]), such as a FEC's description.
 	Companions []string `json:"companions,omitempty"`
@@ -146,33 +236,17 @@ func itemOf(d *document.Doc) Item {
 	return it
 }
 
-// holds reports whether it is the version of d.
+// holds reports whether it is the version of d: the same type, version and
+// content hash. An item recorded without a hash (by an earlier version, for
+// a source that gave none) compares types and versions only.
 func (it *Item) holds(d *document.Doc) bool {
-	return it.Type == d.Type && it.Version == d.Version && it.Hash == d.Hash
+	return it.Type == d.Type && it.Version == d.Version && (it.Hash == "" || it.Hash == d.Hash)
 }
 
-// state is one generation of the derived state: every export committed,
-// in commit order, deleted ones included.
-type state struct {
-	Generation int64       `json:"generation"`
-	Exports    []*recorded `json:"exports"`
-	Swept      []string    `json:"swept,omitempty"` // ids of uncommitted exports removed by Sweep: never committed since
-}
-
-type recorded struct {
-	Manifest  *Manifest `json:"manifest"`
-	DeletedAt time.Time `json:"deletedAt,omitzero"` // zero while the export is live
-}
-
-func (r *recorded) live() bool { return r.DeletedAt.IsZero() }
-
-func (st *state) find(id string) *recorded {
-	for _, r := range st.Exports {
-		if r.Manifest.ID == id {
-			return r
-		}
-	}
-	return nil
+// covers reports whether it, exported, holds the version of document o
+// holds, as holds does.
+func (it *Item) covers(o *Item) bool {
+	return it.Type == o.Type && it.Version == o.Version && (it.Hash == "" || it.Hash == o.Hash)
 }
 
 // index maps document ids to the live exports holding them, oldest first.
@@ -217,107 +291,6 @@ func (ix index) pending(d *document.Doc) bool {
 		}
 	}
 	return true
-}
-
-func (t *Tracker) stateKey(gen int64) string { return fmt.Sprintf("%s/state/%020d.json", t.dir, gen) }
-
-// load reads the latest generation of the state; an empty state when none
-// was ever written. Any error other than "no generation" is returned. A
-// generation compacted away between listing and reading means a newer one
-// exists: it lists again.
-func (t *Tracker) load(ctx context.Context) (*state, error) {
-	var last string
-	var data []byte
-	for {
-		var err error
-		if last, err = t.lastKey(ctx); err != nil {
-			return nil, err
-		}
-		if last == "" {
-			return &state{}, nil
-		}
-		data, err = storage.ReadAll(ctx, t.store, last)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, storage.ErrNotExist) || ctx.Err() != nil {
-			return nil, fmt.Errorf("export: reading the state: %w", err)
-		}
-	}
-	st := new(state)
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrDamaged, last, err)
-	}
-	if t.stateKey(st.Generation) != last {
-		return nil, fmt.Errorf("%w: %s holds generation %d", ErrDamaged, last, st.Generation)
-	}
-	return st, nil
-}
-
-// lastKey returns the key of the latest generation, "" when there is none.
-func (t *Tracker) lastKey(ctx context.Context) (string, error) {
-	last := ""
-	for key, err := range storage.Keys(ctx, t.store, t.dir+"/state/") {
-		if err != nil {
-			return "", fmt.Errorf("export: listing the state: %w", err)
-		}
-		last = key
-	}
-	return last, nil
-}
-
-// commit writes st as the generation it holds; it returns false when
-// another change took that generation first, or when the generation was
-// taken and then compacted away (a writer that read a state long gone):
-// a generation counts only if it is the latest once written.
-func (t *Tracker) commit(ctx context.Context, st *state) (bool, error) {
-	data, err := json.Marshal(st)
-	if err != nil {
-		return false, err
-	}
-	key := t.stateKey(st.Generation)
-	err = t.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	switch {
-	case errors.Is(err, storage.ErrExist):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	last, err := t.lastKey(ctx)
-	if err != nil {
-		return false, err
-	}
-	if last > key {
-		return false, nil // stale: readers take the latest, which ignores it
-	}
-	if t.keep > 0 && st.Generation > t.keep { // compaction, best effort
-		_ = t.store.Delete(ctx, t.stateKey(st.Generation-t.keep))
-	}
-	return true, nil
-}
-
-// update applies change to the latest state and commits it, again on top of
-// a concurrent change until it wins. change returns false when there is
-// nothing to commit.
-func (t *Tracker) update(ctx context.Context, change func(st *state) (bool, error)) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		st, err := t.load(ctx)
-		if err != nil {
-			return err
-		}
-		ok, err := change(st)
-		if err != nil || !ok {
-			return err
-		}
-		st.Generation++
-		won, err := t.commit(ctx, st)
-		if err != nil || won {
-			return err
-		}
-	}
 }
 
 // Selection chooses the documents of an export or a query. The zero value
@@ -372,48 +345,73 @@ type Request struct {
 	// Key, when set, makes the request idempotent: an Export whose Key a
 	// committed export already has returns that export's manifest, and
 	// exports nothing. Use a job or request id, so that a caller retrying
-	// after a failure gets the export back rather than ErrNothing.
+	// after a failure gets the export back rather than ErrNothing. The
+	// Key of an export deleted since fails with ErrDeleted: a new export
+	// needs a new Key.
 	Key string
 }
 
 // Export writes an export of the selected documents: it encodes the file and
-// stores it (create-only), then stores its manifest (create-only), then
-// commits it to the state. It returns the manifest.
+// stores it (create-only), commits the export to the state, then stores its
+// manifest (create-only). It returns the manifest.
 //
 // The export's id is derived from the state it was selected at and from
 // the selection (document ids, types, versions and content hashes), the
-// format, the extension and the logged flag. A retry after a failure or a crash
-// at any step, against the same state and documents, therefore finds the
-// same id, the file and manifest already written, and completes the same
-// export: nothing is exported twice, and no document is ever marked exported
-// into a file that does not exist.
+// format, the extension and the logged flag. A retry after a failure or a
+// crash at any step, against the same state and documents, therefore finds
+// the same id and completes the same export: nothing is exported twice, and
+// no document is ever marked exported into a file that does not exist. A
+// retry that finds the export's file already there with other bytes than
+// it encoded refuses it (an error matching ErrFileConflict) and records
+// nothing: a file replaced by hand is never adopted. A retry whose file
+// name differs (a name template using the instant) removes its own file
+// once it finds the export committed by the earlier attempt, and returns
+// that export.
 //
 // A retry after the export was committed finds nothing pending and returns
 // ErrNothing, unless the request has a Key: it then returns the committed
-// export.
+// export (and publishes the summary list, which the committing attempt may
+// not have done; without a Key, call Publish). An export deleted meanwhile (by Delete, even while this call ran)
+// is never reported as a success: Export fails with an error matching
+// ErrDeleted and removes any file of it it finds.
 //
 // Two exports running at once (in one process or several) both write their
-// files and manifests; the first to commit wins. The other is committed on top
-// of it when their documents do not overlap, and fails with a *ConflictError
-// otherwise (its file and manifest are left unreferenced: not listed, never
-// counted, removed by Tracker.Sweep); select again and retry.
+// files; the first to commit wins. The other is committed on top of it when
+// their documents do not overlap, and fails with a *ConflictError otherwise
+// (its file is left unreferenced: not listed, never counted, removed by
+// Tracker.Sweep); select again and retry.
 //
-// Errors: ErrConfig without an encoder; ErrNothing when the selection is
-// empty (no file is written); a *SelectionError for ids the source does not
-// hold or that are not pending; a *ConflictError; the encoder's error (for
-// example a *FECError); the source's and the store's errors; ctx.Err().
+// When Options.SummaryList is set, Export rewrites the summary list once
+// the export is committed; if that fails, it returns the manifest with an
+// error matching ErrPublish (Publish writes the list again).
+//
+// Errors: ErrConfig without an encoder or for a file name that is not
+// valid; ErrNothing when the selection is empty (no file is written); a
+// *SelectionError for ids the source does not hold or that are not
+// pending; a *ConflictError; ErrFileConflict; ErrDeleted; ErrDamaged for
+// records that do not decode; the encoder's error (for example a
+// *FECError); the source's and the store's errors; ctx.Err().
 func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if req == nil || req.Encoder == nil {
 		return nil, fmt.Errorf("%w: no encoder", ErrConfig)
 	}
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if err := t.repair(ctx, v); err != nil {
+		return nil, err
+	}
+	st := v.st
 	if req.Key != "" {
 		for _, r := range st.Exports {
 			if r.Manifest.Key == req.Key {
-				return r.Manifest, nil
+				if !r.live() {
+					return nil, fmt.Errorf("%w: %s, the export of request %q", ErrDeleted, r.Manifest.ID, req.Key)
+				}
+				// A retry: the attempt that committed it may have died
+				// before it published the list.
+				return r.Manifest, t.publish(ctx)
 			}
 		}
 	}
@@ -424,99 +422,114 @@ func (t *Tracker) Export(ctx context.Context, req *Request) (*Manifest, error) {
 	if len(docs) == 0 {
 		return nil, ErrNothing
 	}
-	m := &Manifest{Format: req.Encoder.Format(), Logged: !req.Unlogged, Base: st.Generation, Key: req.Key}
+	m := &Manifest{Format: req.Encoder.Format(), Logged: !req.Unlogged, Base: st.Generation, Key: req.Key, CreatedAt: t.now().UTC()}
 	for _, d := range docs {
 		m.Documents = append(m.Documents, itemOf(d))
 	}
 	ext := SanitizeExt(req.Ext)
 	m.ID = exportID(m, ext)
-	m.Name = fileName(req.Encoder, m.ID, ext, m.Logged)
-	m.File = t.dir + "/files/" + m.ID + "/" + m.Name
-
+	if m.Name, err = t.fileName(req.Encoder, &NameData{ID: m.ID, Ext: ext, Logged: m.Logged, At: m.CreatedAt, Format: m.Format, Extension: extensionOf(req.Encoder)}); err != nil {
+		return nil, err
+	}
+	m.File = t.filesPrefix(m.ID) + m.Name
+	if !storage.ValidKey(m.File) {
+		return nil, fmt.Errorf("%w: file key %q is not valid (too long?)", ErrConfig, m.File)
+	}
 	var companion *storage.BatchObject
 	if c, ok := req.Encoder.(Companion); ok {
 		name, data := c.Companion(m.Name)
-		if name == m.Name || strings.Contains(name, "/") || storage.CheckKey(name) != nil {
+		if name == m.Name || !storage.ValidElement(name) {
 			return nil, fmt.Errorf("%w: companion file name %q", ErrConfig, name)
 		}
-		companion = &storage.BatchObject{Key: t.dir + "/files/" + m.ID + "/" + name, Data: data}
+		companion = &storage.BatchObject{Key: t.filesPrefix(m.ID) + name, Data: data}
+		m.Companions = append(m.Companions, companion.Key)
 	}
 
-	// 1. The file, and its companion.
+	// 1. The file, and its companion: the bytes encoded, or those of an
+	// interrupted attempt if they are the same.
 	var buf bytes.Buffer
 	if err := req.Encoder.Encode(&buf, docs); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	m.FileHash = hex.EncodeToString(sum[:])
-	err = t.store.Put(ctx, m.File, &buf, &storage.PutOptions{IfNotExist: true, ContentType: req.Encoder.ContentType()})
-	if errors.Is(err, storage.ErrExist) { // written by an interrupted attempt: keep it
-		data, rerr := storage.ReadAll(ctx, t.store, m.File)
-		if rerr != nil {
-			return nil, rerr
-		}
-		sum := sha256.Sum256(data)
-		m.FileHash, err = hex.EncodeToString(sum[:]), nil
-	}
-	if err != nil {
-		return nil, err
-	}
+	files := []storage.BatchObject{{Key: m.File, Data: buf.Bytes()}}
+	types := []string{req.Encoder.ContentType()}
 	if companion != nil {
-		err := t.store.Put(ctx, companion.Key, bytes.NewReader(companion.Data), &storage.PutOptions{IfNotExist: true, ContentType: "text/plain; charset=utf-8"})
-		if err != nil && !errors.Is(err, storage.ErrExist) { // ErrExist: an interrupted attempt's
+		files = append(files, *companion)
+		types = append(types, "text/plain; charset=utf-8")
+	}
+	for i, f := range files {
+		_, err := storage.PutOnce(ctx, t.store, f.Key, f.Data, &storage.PutOptions{ContentType: types[i]})
+		if errors.Is(err, storage.ErrConflict) {
+			return nil, fmt.Errorf("%w: %w", ErrFileConflict, err)
+		}
+		if err != nil {
 			return nil, err
 		}
-		m.Companions = append(m.Companions, companion.Key)
 	}
-	// 2. The manifest.
-	m.CreatedAt = t.now().UTC()
-	data, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	mkey := t.manifestKey(m.ID)
-	err = t.store.Put(ctx, mkey, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	if errors.Is(err, storage.ErrExist) { // an interrupted attempt's: it is the export
-		if m, err = t.Manifest(ctx, m.ID); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	// 3. The state.
-	err = t.update(ctx, func(st *state) (bool, error) {
-		if st.find(m.ID) != nil {
-			return false, nil // committed already
+
+	// 2. The state.
+	var committed *Manifest
+	_, err = t.update(ctx, v, func(st *state) error {
+		if r := st.find(m.ID); r != nil { // committed already, by an earlier attempt
+			if !r.live() {
+				return fmt.Errorf("%w: %s was deleted while it was being exported", ErrDeleted, m.ID)
+			}
+			committed = r.Manifest
+			return generation.ErrSkip
 		}
 		if slices.Contains(st.Swept, m.ID) {
-			return false, fmt.Errorf("%w: export %s was swept before it was committed; export again", ErrConflict, m.ID)
+			return fmt.Errorf("%w: export %s was swept before it was committed; export again", ErrConflict, m.ID)
 		}
 		if m.Logged && !req.Again {
 			ix := st.index()
 			var taken []string
 			for i := range m.Documents {
 				it := &m.Documents[i]
-				for _, h := range ix[it.ID] {
-					if h.rec.Manifest.Logged && h.item.Type == it.Type && h.item.Version == it.Version && h.item.Hash == it.Hash {
-						taken = append(taken, it.ID)
-						break
-					}
+				if slices.ContainsFunc(ix[it.ID], func(h held) bool { return h.rec.Manifest.Logged && h.item.covers(it) }) {
+					taken = append(taken, it.ID)
 				}
 			}
 			if len(taken) > 0 {
-				return false, &ConflictError{ExportID: m.ID, IDs: taken}
+				return &ConflictError{ExportID: m.ID, IDs: taken}
 			}
 		}
-		st.Exports = append(st.Exports, &recorded{Manifest: m})
-		return true, nil
+		c := *m
+		c.Committed = st.Generation + 1
+		st.Exports = append(st.Exports, &recorded{Manifest: &c})
+		committed = &c
+		return nil
 	})
+	if errors.Is(err, ErrDeleted) {
+		// Delete removed the export's files, and this call may have
+		// written them again: remove them.
+		if rerr := t.removeFiles(ctx, m.ID, m); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	// An earlier attempt named the file otherwise: this attempt's files
+	// are no export's.
+	for _, f := range files {
+		if f.Key != committed.File && !slices.Contains(committed.Companions, f.Key) {
+			if err := t.store.Delete(ctx, f.Key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+				return nil, err
+			}
+		}
+	}
+	// 3. The manifest.
+	if err := t.putManifest(ctx, committed); err != nil {
+		return nil, err
+	}
+	if err := t.publish(ctx); err != nil {
+		return committed, err
+	}
+	return committed, nil
 }
-
-func (t *Tracker) manifestKey(id string) string { return t.dir + "/exports/" + id + ".json" }
 
 // exportID derives an export's id from what it holds and how.
 func exportID(m *Manifest, ext string) string {
@@ -528,70 +541,10 @@ func exportID(m *Manifest, ext string) string {
 	return hex.EncodeToString(h.Sum(nil)[:10])
 }
 
-// fileName names an export's file: the encoder's name when it has one,
-// otherwise "[unlogged-]export-<id>[-<ext>]<extension>".
-func fileName(enc Encoder, id, ext string, logged bool) string {
-	if n, ok := enc.(FileNamer); ok {
-		if name := n.FileName(id); storage.ValidKey(name) && !strings.Contains(name, "/") {
-			return name
-		}
-	}
-	name := "export-" + id
-	if !logged {
-		name = "unlogged-" + name
-	}
-	if ext != "" {
-		name += "-" + ext
-	}
-	if e := SanitizeExt(strings.TrimPrefix(enc.Extension(), ".")); e != "" {
-		name += "." + e
-	}
-	return name
-}
-
-// SanitizeExt returns s as a safe part of a file name: ASCII letters
-// lower-cased, digits, '-' and '_' kept, every other run of characters
-// replaced by one '-', no '-' at either end, at most 32 bytes.
-func SanitizeExt(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-			dash = false
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + 'a' - 'A')
-			dash = false
-		default:
-			if !dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = true
-		}
-		if b.Len() >= 32 {
-			break
-		}
-	}
-	out := b.String()
-	if len(out) > 32 {
-		out = out[:32]
-	}
-	return strings.Trim(out, "-")
-}
-
-// SelectSource is the optional interface of a Source that can pick documents
-// by their headers before decoding their data: Select calls keep with each
-// document without its data and yields, with their data, those kept.
-// Export uses it, so that selecting a few documents out of many decodes only
-// those. *capture.Capture has it.
-type SelectSource interface {
-	Select(ctx context.Context, keep func(*document.Doc) bool) iter.Seq2[*document.Doc, error]
-}
-
 // selectDocs streams the source and keeps the selected documents, in id
-// order. pendingOnly leaves out (or, when named in IDs, refuses) documents
-// whose version a live logged export holds, unless sel.Again.
+// order, each with its Hash. pendingOnly leaves out (or, when named in IDs,
+// refuses) documents whose version a live logged export holds, unless
+// sel.Again.
 func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pendingOnly bool) ([]*document.Doc, error) {
 	ix := st.index()
 	want := map[string]bool{}
@@ -600,7 +553,14 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 	}
 	byID := len(want) > 0
 	var notPending []string
+	var keepErr error
 	keep := func(d *document.Doc) bool {
+		if keepErr != nil {
+			return false
+		}
+		if d, keepErr = hashed(d); keepErr != nil {
+			return false
+		}
 		if byID {
 			if !want[d.ID] {
 				return false
@@ -616,10 +576,10 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 	}
 	var docs iter.Seq2[*document.Doc, error]
 	if s, ok := t.src.(SelectSource); ok {
-		docs = s.Select(ctx, keep)
+		docs = withHashes(s.Select(ctx, keep))
 	} else {
 		docs = func(yield func(*document.Doc, error) bool) {
-			for d, err := range t.src.Documents(ctx) {
+			for d, err := range withHashes(t.src.Documents(ctx)) {
 				if (err != nil || keep(d)) && !yield(d, err) {
 					return
 				}
@@ -632,6 +592,9 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 			return nil, err
 		}
 		out = append(out, d)
+	}
+	if keepErr != nil {
+		return nil, keepErr
 	}
 	if len(want) > 0 || len(notPending) > 0 {
 		unknown := make([]string, 0, len(want))
@@ -646,24 +609,22 @@ func (t *Tracker) selectDocs(ctx context.Context, st *state, sel *Selection, pen
 	return out, nil
 }
 
-// Manifest returns the manifest of an export, deleted or not, committed or
-// not. Errors: ErrNotFound for an unknown id, ErrDamaged, the store's.
+// Manifest returns the manifest of a committed export, deleted or not.
+// Errors: ErrNotFound for an id no committed export has, ErrDamaged, the
+// store's.
 func (t *Tracker) Manifest(ctx context.Context, id string) (*Manifest, error) {
 	if !validID(id) {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	data, err := storage.ReadAll(ctx, t.store, t.manifestKey(id))
-	if errors.Is(err, storage.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	m := new(Manifest)
-	if err := json.Unmarshal(data, m); err != nil || m.ID != id {
-		return nil, fmt.Errorf("%w: manifest %s", ErrDamaged, id)
+	r := v.st.find(id)
+	if r == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	return m, nil
+	return r.Manifest, nil
 }
 
 func validID(id string) bool {
@@ -678,11 +639,11 @@ func validID(id string) bool {
 // manifest. The caller must close the reader. Errors: ErrNotFound for an
 // export that is unknown or deleted, the store's.
 func (t *Tracker) Open(ctx context.Context, id string) (io.ReadCloser, *Manifest, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := st.find(id)
+	r := v.st.find(id)
 	if r == nil || !r.live() {
 		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
@@ -693,52 +654,97 @@ func (t *Tracker) Open(ctx context.Context, id string) (io.ReadCloser, *Manifest
 	return rc, r.Manifest, nil
 }
 
-// Delete deletes an export: it records the deletion in the state, then
-// removes the file and its companions. Its documents are pending again, unless another live
-// logged export holds their current version; the manifest is kept, as an
-// audit record. Deleting a deleted export again only makes sure its file is
-// gone: Delete is idempotent, and a retry after a crash completes it.
+// Delete deletes an export: it writes its deletion record, records the
+// deletion in the state, then removes the export's folder of files. Its
+// documents are pending again, unless another live logged export holds
+// their current version; the manifest is kept, as an audit record.
+// Deleting a deleted export again only makes sure its files are gone:
+// Delete is idempotent, and a retry after a crash completes it. An Export of
+// the same export running at the same time never reports success after the
+// deletion, and leaves no file behind.
+//
+// When Options.SummaryList is set, Delete rewrites the summary list; if
+// that fails, it returns an error matching ErrPublish.
 //
 // Errors: ErrNotFound when no committed export has this id (nothing else
-// is ever deleted), the store's errors, ctx.Err().
+// is ever deleted), ErrDamaged, the store's errors, ctx.Err().
 func (t *Tracker) Delete(ctx context.Context, id string) error {
-	var files []string
-	err := t.update(ctx, func(st *state) (bool, error) {
-		r := st.find(id)
-		if r == nil {
-			return false, fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		files = append([]string{r.Manifest.File}, r.Manifest.Companions...)
-		if !r.live() {
-			return false, nil
-		}
-		r.DeletedAt = t.now().UTC()
-		return true, nil
-	})
+	if !validID(id) {
+		return fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	v, err := t.load(ctx)
 	if err != nil {
 		return err
 	}
-	for _, file := range files {
-		if err := t.store.Delete(ctx, file); err != nil && !errors.Is(err, storage.ErrNotExist) {
+	if err := t.repair(ctx, v); err != nil {
+		return err
+	}
+	r := v.st.find(id)
+	if r == nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if r.live() {
+		at, err := t.putDeletion(ctx, id, t.now().UTC())
+		if err != nil {
+			return err
+		}
+		_, err = t.update(ctx, v, func(st *state) error {
+			r := st.find(id)
+			if r == nil {
+				return fmt.Errorf("%w: %s", ErrNotFound, id)
+			}
+			if !r.live() {
+				return generation.ErrSkip
+			}
+			r.DeletedAt = at
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := t.removeFiles(ctx, id, r.Manifest); err != nil {
+		return err
+	}
+	return t.publish(ctx)
+}
+
+// removeFiles removes the files of export id: its folder, and the files m
+// names (when not nil) in case a listing misses them.
+func (t *Tracker) removeFiles(ctx context.Context, id string, m *Manifest) error {
+	var keys []string
+	for key, err := range storage.Keys(ctx, t.store, t.filesPrefix(id)) {
+		if err != nil {
+			return err
+		}
+		keys = append(keys, key)
+	}
+	if m != nil {
+		keys = append(keys, m.File)
+		keys = append(keys, m.Companions...)
+	}
+	for _, key := range keys {
+		if err := t.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
 			return err
 		}
 	}
 	return nil
 }
 
-// Generation returns the generation of the state: how many changes were
-// committed. Errors are the store's.
+// Generation returns the generation of the state: the number of the latest
+// change committed. Errors are the store's, and ErrDamaged.
 func (t *Tracker) Generation(ctx context.Context) (int64, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return st.Generation, nil
+	return v.st.Generation, nil
 }
 
 // Docs is a Source over a slice of documents, for sources small enough to
 // list in memory, and for tests. Documents yields them in the slice's order;
-// Hash is used as given (leave it empty to compare versions only).
+// a document's Hash is used as given, or computed from its Data when empty
+// (the tracker never modifies the documents).
 type Docs []*document.Doc
 
 // Documents implements Source.
@@ -752,43 +758,70 @@ func (ds Docs) Documents(context.Context) iter.Seq2[*document.Doc, error] {
 	}
 }
 
-// Sweep removes what exports that were never committed left behind: the
-// files and manifests of exports that lost a race (*ConflictError) or crashed
-// and were not retried. It only considers objects written before before;
-// pass a time well before any export still running, such as an hour ago.
-// It returns how many exports it removed.
+// Sweep removes what exports left behind: the files of exports that were
+// never committed (they lost a race with a *ConflictError, or crashed and
+// were not retried), the files of deleted exports that a crash left, the
+// files in a committed export's folder that its manifest does not name (an
+// interrupted attempt that named its file otherwise), and the manifests
+// that earlier versions wrote before committing. It only considers objects
+// written before before; pass a time well before any export still running,
+// such as an hour ago. It returns how many uncommitted exports it removed.
 //
-// Sweep first records the ids it removes in the state, so that an export
-// still running with one of them fails when it tries to commit (with an error
-// matching ErrConflict) rather than commit a file that Sweep deleted. Files
-// and manifests of committed exports, deleted or not, are never touched.
-// Errors: the store's errors, ctx.Err(); removal is best effort once the ids
-// are recorded, and a later Sweep finishes it.
+// Sweep first records the ids of the uncommitted exports it removes in the
+// state, so that an export still running with one of them fails when it
+// tries to commit (with an error matching ErrConflict) rather than commit a
+// file that Sweep deleted. The files named by a live export's manifest and
+// the manifests and deletion records are never touched.
+// Errors: the store's errors, ErrDamaged, ctx.Err(); removal is best
+// effort once the ids are recorded, and a later Sweep finishes it.
 func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
-	st, err := t.load(ctx)
+	v, err := t.load(ctx)
 	if err != nil {
 		return 0, err
 	}
-	committed := map[string]bool{}
-	for _, r := range st.Exports {
-		committed[r.Manifest.ID] = true
+	if err := t.repair(ctx, v); err != nil {
+		return 0, err
 	}
-	old := map[string][]string{} // uncommitted id → its keys
-	for _, prefix := range []string{t.dir + "/files/", t.dir + "/exports/"} {
-		for obj, err := range t.store.List(ctx, prefix) {
-			if err != nil {
-				return 0, err
-			}
-			rest := strings.TrimPrefix(obj.Key, prefix)
-			id, _, _ := strings.Cut(strings.TrimSuffix(rest, ".json"), "/")
-			if !validID(id) || committed[id] {
-				continue
-			}
-			if obj.ModTime.Before(before) {
-				old[id] = append(old[id], obj.Key)
-			} else {
-				old[id] = append(old[id], "") // too recent: keep the whole export
-			}
+	committed := make(map[string]*recorded, len(v.st.Exports))
+	for _, r := range v.st.Exports {
+		committed[r.Manifest.ID] = r
+	}
+	old := map[string][]string{} // uncommitted id → its keys; "" for one too recent
+	var leftovers []string       // files of committed exports that no live manifest names
+	prefix := t.dir + filesDir
+	for obj, err := range t.store.List(ctx, prefix) {
+		if err != nil {
+			return 0, err
+		}
+		id, _, _ := strings.Cut(strings.TrimPrefix(obj.Key, prefix), "/")
+		if !validID(id) {
+			continue
+		}
+		key := obj.Key
+		if !obj.ModTime.Before(before) {
+			key = "" // too recent: keep it
+		}
+		switch r := committed[id]; {
+		case r == nil:
+			old[id] = append(old[id], key)
+		case key == "":
+		case !r.live() || obj.Key != r.Manifest.File && !slices.Contains(r.Manifest.Companions, obj.Key):
+			leftovers = append(leftovers, key)
+		}
+	}
+	prefix = t.dir + legacyDir
+	for obj, err := range t.store.List(ctx, prefix) {
+		if err != nil {
+			return 0, err
+		}
+		id, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, prefix), ".json")
+		if !ok || !validID(id) || committed[id] != nil {
+			continue
+		}
+		if obj.ModTime.Before(before) {
+			old[id] = append(old[id], obj.Key)
+		} else {
+			old[id] = append(old[id], "")
 		}
 	}
 	var ids []string
@@ -797,36 +830,38 @@ func (t *Tracker) Sweep(ctx context.Context, before time.Time) (int, error) {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
 	slices.Sort(ids)
 	var swept []string
-	err = t.update(ctx, func(st *state) (bool, error) {
-		swept = swept[:0]
-		var added bool
-		for _, id := range ids {
-			if st.find(id) != nil {
-				continue // committed since we looked: not an orphan
+	if len(ids) > 0 {
+		_, err = t.update(ctx, v, func(st *state) error {
+			swept = swept[:0]
+			var added bool
+			for _, id := range ids {
+				if st.find(id) != nil {
+					continue // committed since we looked: not an orphan
+				}
+				swept = append(swept, id)
+				if !slices.Contains(st.Swept, id) {
+					st.Swept = append(st.Swept, id)
+					added = true
+				}
 			}
-			swept = append(swept, id)
-			if !slices.Contains(st.Swept, id) {
-				st.Swept = append(st.Swept, id)
-				added = true
+			if !added {
+				return generation.ErrSkip
 			}
-		}
-		return added, nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	ids = swept
-	for _, id := range ids {
-		for _, key := range old[id] {
-			if err := t.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
-				return 0, err
-			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
 		}
 	}
-	return len(ids), nil
+	for _, id := range swept {
+		leftovers = append(leftovers, old[id]...)
+	}
+	for _, key := range leftovers {
+		if err := t.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+			return 0, err
+		}
+	}
+	return len(swept), nil
 }

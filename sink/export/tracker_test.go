@@ -386,9 +386,19 @@ func view(t testing.TB, s storage.Store, src export.Source) string {
 			t.Errorf("export %s has no file", f.ID)
 		}
 	}
-	data, _ := json.MarshalIndent(map[string]any{"summaries": sums, "files": files, "keys": keys(t, s, "_ledgersink/export/files/")}, "", " ")
+	date, err := tr.SyncDate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := storage.ReadAll(ctx, s, crashList)
+	data, _ := json.MarshalIndent(map[string]any{"summaries": sums, "files": files, "syncDate": date,
+		"keys": keys(t, s, "_ledgersink/export/files/"), "manifests": keys(t, s, "_ledgersink/export/manifests/"),
+		"list": string(list)}, "", " ")
 	return string(data)
 }
+
+// crashList is the summary list TestCrash publishes.
+const crashList = "public/incoming-summary-list.json"
 
 // TestCrash crashes an export, then a deletion, at every call they make to
 // the store (before and after the call takes effect), then retries on the
@@ -403,10 +413,17 @@ func TestCrash(t *testing.T) {
 	}
 	exportReq := &export.Request{Encoder: export.CSV{}, Ext: "crash", Key: "job-42"}
 	fecReq := &export.Request{Encoder: fec, Key: "job-43"}
+	open := func(s storage.Store) *export.Tracker {
+		tr, err := export.New(s, src, &export.Options{Now: now, SummaryList: crashList})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
 	// The first export is a FEC: deleting it removes its description too.
 	setup := func() *memstore.Store {
 		mem := memstore.New(nil)
-		tr := newTracker(t, mem, src)
+		tr := open(mem)
 		if _, err := tr.Export(ctx, &export.Request{Encoder: fec, Selection: export.Selection{IDs: []string{"d1"}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -419,11 +436,12 @@ func TestCrash(t *testing.T) {
 		{"export", func(tr *export.Tracker, _ string) error { _, err := tr.Export(ctx, exportReq); return err }},
 		{"export with a companion", func(tr *export.Tracker, _ string) error { _, err := tr.Export(ctx, fecReq); return err }},
 		{"delete", func(tr *export.Tracker, id string) error { return tr.Delete(ctx, id) }},
+		{"sync", func(tr *export.Tracker, _ string) error { return tr.Synced(ctx, at.Add(time.Hour)) }},
 	}
 	for _, step := range steps {
 		ref := setup()
 		firstID := newTrackerFirstID(t, ref, src)
-		if err := step.run(newTracker(t, ref, src), firstID); err != nil {
+		if err := step.run(open(ref), firstID); err != nil {
 			t.Fatal(err)
 		}
 		want := view(t, ref, src)
@@ -431,7 +449,7 @@ func TestCrash(t *testing.T) {
 			for n := 0; ; n++ {
 				mem := setup()
 				fs := faultstore.New(mem, faultstore.Rule{Skip: n, Mode: mode, Crash: true})
-				err := step.run(newTracker(t, fs, src), firstID)
+				err := step.run(open(fs), firstID)
 				if fs.Faults() == 0 {
 					if err != nil {
 						t.Fatal(err)
@@ -444,7 +462,7 @@ func TestCrash(t *testing.T) {
 				// A crash mid-way leaves a consistent state...
 				_ = view(t, mem, src)
 				// ... from which a retry gives the uninterrupted result.
-				if err := step.run(newTracker(t, mem, src), firstID); err != nil {
+				if err := step.run(open(mem), firstID); err != nil {
 					t.Fatalf("%s, %v at call %d: retry: %v", step.name, mode, n, err)
 				}
 				if got := view(t, mem, src); got != want {
@@ -765,7 +783,7 @@ func TestSweep(t *testing.T) {
 		if n := len(keys(t, mem, "_ledgersink/export/files/")); n != 1 {
 			t.Errorf("%d files left, want the winner's", n)
 		}
-		if n := len(keys(t, mem, "_ledgersink/export/exports/")); n != 1 {
+		if n := len(keys(t, mem, "_ledgersink/export/manifests/")); n != 1 {
 			t.Errorf("%d manifests left, want the winner's", n)
 		}
 		if diff := cmp.Diff(before, lists()); diff != "" {
@@ -803,22 +821,20 @@ func TestSweep(t *testing.T) {
 	})
 }
 
-// FuzzStoredState reads a state generation and a manifest as a tracker
-// finds them in its store, possibly damaged: the queries and a new export
-// never panic, and a damaged file is an error, never taken for "nothing
-// exported".
+// FuzzStoredState reads a state generation, a manifest and a deletion
+// record as a tracker finds them in its store, possibly damaged, the state
+// possibly lacking the records: the queries, a new export and a deletion
+// never panic, a damaged file is an error, never taken for "nothing
+// exported", and nothing outside the export's own files is ever deleted.
 func FuzzStoredState(f *testing.F) {
 	ctx := context.Background()
 	mem := memstore.New(nil)
 	tr := newTracker(f, mem, docs())
-	if _, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}}); err != nil {
+	m, err := tr.Export(ctx, &export.Request{Encoder: export.CSV{}})
+	if err != nil {
 		f.Fatal(err)
 	}
-	files, err := tr.Files(ctx)
-	if err != nil || len(files) != 1 {
-		f.Fatal(files, err)
-	}
-	id := files[0].ID
+	id := m.ID
 	var stateKey string
 	for key, err := range storage.Keys(ctx, mem, "_ledgersink/export/state/") {
 		if err != nil {
@@ -827,17 +843,30 @@ func FuzzStoredState(f *testing.F) {
 		stateKey = key
 	}
 	state, _ := storage.ReadAll(ctx, mem, stateKey)
-	manifest, _ := storage.ReadAll(ctx, mem, "_ledgersink/export/exports/"+id+".json")
-	f.Add(state, manifest)
-	f.Add([]byte(`{"generation":1,"exports":null}`), []byte(`{}`))
-	f.Add([]byte(`{"generation":2}`), []byte(`[]`))
-	f.Fuzz(func(t *testing.T, state, manifest []byte) {
+	manifest, _ := storage.ReadAll(ctx, mem, "_ledgersink/export/manifests/"+id+".json")
+	deletion := []byte(`{"id":"` + id + `","deletedAt":"2024-03-01T12:00:00Z"}`)
+	f.Add(state, manifest, deletion)
+	f.Add(state, manifest, []byte{})
+	f.Add([]byte(`{"generation":1,"exports":[]}`), manifest, []byte{})
+	f.Add([]byte(`{"generation":1,"exports":[]}`), manifest, deletion)
+	f.Add([]byte(`{"generation":1,"exports":null}`), []byte(`{}`), []byte(`{}`))
+	f.Add([]byte(`{"generation":2}`), []byte(`[]`), []byte(`null`))
+	f.Add([]byte(`{"generation":1,"exports":[{"manifest":null}]}`), manifest, []byte{})
+	f.Fuzz(func(t *testing.T, state, manifest, deletion []byte) {
 		s := memstore.New(nil)
-		if err := storage.WriteAll(ctx, s, stateKey, state, nil); err != nil {
-			t.Fatal(err)
+		objects := map[string][]byte{
+			stateKey: state,
+			"_ledgersink/export/manifests/" + id + ".json":  manifest,
+			"_ledgersink/export/files/" + id + "/" + m.Name: []byte("x"),
+			"keep/me.txt": []byte("precious"),
 		}
-		if err := storage.WriteAll(ctx, s, "_ledgersink/export/exports/"+id+".json", manifest, nil); err != nil {
-			t.Fatal(err)
+		if len(deletion) > 0 {
+			objects["_ledgersink/export/manifests/"+id+".deleted.json"] = deletion
+		}
+		for key, data := range objects {
+			if err := storage.WriteAll(ctx, s, key, data, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
 		tr := newTracker(t, s, docs())
 		sums, err := tr.Summaries(ctx)
@@ -846,7 +875,17 @@ func FuzzStoredState(f *testing.F) {
 		}
 		tr.Files(ctx)
 		tr.Pending(ctx, nil)
+		tr.PendingCount(ctx, nil)
 		tr.Export(ctx, &export.Request{Encoder: export.CSV{}})
+		for _, r := range sums {
+			if r.ExportID != "" {
+				tr.Delete(ctx, r.ExportID)
+			}
+		}
+		tr.Sweep(ctx, time.Now().Add(time.Hour))
+		if ok, err := storage.Exists(ctx, s, "keep/me.txt"); !ok || err != nil {
+			t.Fatalf("an object outside the exports was deleted (%v)", err)
+		}
 	})
 }
 

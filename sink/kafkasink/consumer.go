@@ -29,7 +29,7 @@ const (
 	// DefaultDeadLetterPrefix is where dead letters are stored: inside
 	// the sink writer's default state directory, which readers of the sink
 	// leave out.
-	DefaultDeadLetterPrefix = "_ledgersink/deadletters"
+	DefaultDeadLetterPrefix = sink.DefaultStateDir + "/deadletters"
 )
 
 var (
@@ -82,7 +82,7 @@ type ConsumerOptions struct {
 	ClientOptions []kgo.Opt
 
 	// StateDir is the sink writer's state directory (see
-	// sink.WriterOptions). "" means "_ledgersink".
+	// sink.WriterOptions). "" means sink.DefaultStateDir.
 	StateDir string
 	// DeadLetters is the store of the dead letters. Nil means the sink's
 	// store.
@@ -261,9 +261,9 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 			bad("negative %s", name)
 		}
 	}
-	o.StateDir = cmp.Or(o.StateDir, "_ledgersink")
+	o.StateDir = cmp.Or(o.StateDir, sink.DefaultStateDir)
 	o.DeadLetterPrefix = cmp.Or(o.DeadLetterPrefix, DefaultDeadLetterPrefix)
-	if err := storage.CheckKey(o.DeadLetterPrefix); err != nil {
+	if err := storage.CheckKey("", o.DeadLetterPrefix); err != nil {
 		bad("dead-letter prefix %q: %v", o.DeadLetterPrefix, err)
 	}
 	ws := store
@@ -780,7 +780,13 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 		if err != nil {
 			return c.deadLetter(ctx, r, ReasonPayload, err)
 		}
-		write = func() (bool, error) { return c.putOnce(ctx, c.store, sink.Key(key, name), data) }
+		write = func() (bool, error) {
+			created, err := storage.PutOnce(ctx, c.store, sink.Key(key, name), data, &storage.PutOptions{ContentType: "application/json"})
+			if errors.Is(err, storage.ErrConflict) {
+				return false, &permanentError{ReasonConflict, &sink.ConflictError{Key: sink.Key(key, name)}}
+			}
+			return created, err
+		}
 	} else {
 		ev, err := sink.DecodeEvent(event, r.Value)
 		if err != nil {
@@ -819,28 +825,10 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 
 // checkEntity accepts the entity ids the sink writer accepts.
 func (c *Consumer) checkEntity(entity string) error {
-	if entity == "" || strings.Contains(entity, "/") || !storage.ValidKey(entity) || entity == c.o.StateDir {
+	if !storage.ValidElement(entity) || entity == c.o.StateDir {
 		return fmt.Errorf("%w: %q", sink.ErrEntity, entity)
 	}
 	return nil
-}
-
-// putOnce writes data under key create-only: it reports whether it created
-// the object, succeeds without writing when the same bytes are there, and
-// fails with a permanent conflict when other bytes are.
-func (c *Consumer) putOnce(ctx context.Context, store storage.Store, key string, data []byte) (bool, error) {
-	err := store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	if !errors.Is(err, storage.ErrExist) {
-		return err == nil, err
-	}
-	old, err := storage.ReadAll(ctx, store, key)
-	if err != nil {
-		return false, err
-	}
-	if !bytes.Equal(old, data) {
-		return false, &permanentError{ReasonConflict, &sink.ConflictError{Key: key}}
-	}
-	return false, nil
 }
 
 // retry runs write until it succeeds, fails permanently, or fails in the
@@ -879,7 +867,7 @@ func (c *Consumer) deadLetter(ctx context.Context, r *kgo.Record, reason Reason,
 		return 0, err
 	}
 	key := DeadLetterKey(c.o.DeadLetterPrefix, r.Topic, r.Partition, r.Offset)
-	if err := storage.CheckKey(key); err != nil {
+	if !storage.ValidKey(key) {
 		// A topic name no key can hold: keep the message's coordinates in
 		// the log, the only place left.
 		c.log.Error("kafkasink: dead letter without a valid key", "topic", r.Topic, "partition", r.Partition,

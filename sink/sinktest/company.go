@@ -1,5 +1,16 @@
 // Package sinktest provides test support for code built on package sink: a
 // deterministic demo company to initialize, as the quickstart does.
+//
+// The company ([Company], entity [DemoEntityID]) holds nine accounts, three
+// journals (purchases, sales, bank), four third parties (a customer, a
+// supplier, an employee, another), a 20 % VAT rate, a branch, a currency
+// parameter, a bank account, and the exercises 2022 and 2023 (closed) and
+// 2024 (open), each with a half-year situation and four balanced entries.
+// Under the period rules 2022 is out of scope: its initialization writes 33
+// events (8 entries, 4 periods) and a report. [Changes] are three live
+// changes made at [ChangedAt]: account 601000 renamed, entry
+// ecr-2024-000001 updated, entry ecr-2023-000002 deleted. [Entry] and
+// [Entries] make more entries, always the same for the same arguments.
 package sinktest
 
 import (

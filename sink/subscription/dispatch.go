@@ -203,10 +203,7 @@ func (d *Dispatcher) hold(ctx context.Context, sub string, ev *sink.Event, paylo
 	sum := sha256.Sum256([]byte(string(ev.Name) + "\x00" + ev.ID + "\x00" + string(payload)))
 	key := d.heldDir(sub, ev.EntityID) + fmt.Sprintf("%0*d-%s.json", genDigits, ev.Timestamp, hex.EncodeToString(sum[:12]))
 	data, _ := json.Marshal(held{Name: ev.Name, Payload: bytes.TrimSpace(payload)})
-	err := d.reg.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true})
-	if errors.Is(err, storage.ErrExist) {
-		return nil // the same event, held already
-	}
+	_, err := storage.PutOnce(ctx, d.reg.store, key, data, nil) // found there: the same event, held already
 	return err
 }
 
@@ -340,21 +337,21 @@ type prefixStore struct {
 }
 
 func (p *prefixStore) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("put", key); err != nil {
 		return err
 	}
 	return p.inner.Put(ctx, p.prefix+key, r, opts)
 }
 
 func (p *prefixStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("get", key); err != nil {
 		return nil, err
 	}
 	return p.inner.Get(ctx, p.prefix+key)
 }
 
 func (p *prefixStore) Delete(ctx context.Context, key string) error {
-	if err := storage.CheckKey(key); err != nil {
+	if err := storage.CheckKey("delete", key); err != nil {
 		return err
 	}
 	return p.inner.Delete(ctx, p.prefix+key)

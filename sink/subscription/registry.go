@@ -72,7 +72,7 @@ func NewRegistry(store storage.Store, opts *RegistryOptions) (*Registry, error) 
 	if r.now == nil {
 		r.now = time.Now
 	}
-	if !singleElement(r.dir) {
+	if !storage.ValidElement(r.dir) {
 		return nil, fmt.Errorf("subscription: NewRegistry: directory %q is not a single valid key element", r.dir)
 	}
 	return r, nil
@@ -86,7 +86,7 @@ func (r *Registry) subDir(id string) string { return r.dir + "/subscriptions/" +
 // deleted by compaction between listing and reading means a newer one was
 // written: it lists again.
 func (r *Registry) latest(ctx context.Context, id string) (*Subscription, error) {
-	if !singleElement(id) {
+	if !storage.ValidElement(id) {
 		return nil, fmt.Errorf("%w: subscription id %q", ErrInvalid, id)
 	}
 	for {

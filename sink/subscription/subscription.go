@@ -113,7 +113,7 @@ func (s *Subscription) Validate() error {
 	add := func(path, rule, msg string, err error) {
 		ps.Add(&Problem{Path: path, Rule: rule, Message: msg, Err: err})
 	}
-	if !singleElement(s.ID) {
+	if !storage.ValidElement(s.ID) {
 		add("/id", "id", fmt.Sprintf("%q is not a single valid key element", s.ID), ErrInvalid)
 	}
 	if s.Domain == "" {
@@ -139,7 +139,7 @@ func (s *Subscription) Validate() error {
 	ids := make(map[string]bool, len(s.Entities))
 	for i, e := range s.Entities {
 		path := fmt.Sprintf("/entities/%d", i)
-		if !singleElement(e.ID) {
+		if !storage.ValidElement(e.ID) {
 			add(path+"/id", "id", fmt.Sprintf("%q is not a single valid key element", e.ID), ErrInvalid)
 		}
 		if ids[e.ID] {
@@ -154,10 +154,6 @@ func (s *Subscription) Validate() error {
 		}
 	}
 	return ps.Result()
-}
-
-func singleElement(s string) bool {
-	return s != "" && !strings.Contains(s, "/") && storage.ValidKey(s)
 }
 
 // clone returns a deep copy of s.

@@ -120,7 +120,7 @@ func checkPrefix(prefix string) error {
 	if !ok {
 		return fmt.Errorf("azblobstore: prefix %q must end with %q: %w", prefix, "/", storage.ErrInvalidKey)
 	}
-	if err := storage.CheckKey(body); err != nil {
+	if err := storage.CheckKey("", body); err != nil {
 		return fmt.Errorf("azblobstore: prefix %q: %w", prefix, err)
 	}
 	return nil
@@ -162,7 +162,7 @@ func (s *Store) Prefix() string { return s.prefix }
 // [storage.ErrInvalidKey] before any I/O. Other failures are returned as a
 // *storage.KeyError wrapping the SDK's error or the reader's.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := storeutil.CheckKey("put", s.prefix, key); err != nil {
+	if err := storage.CheckKeyUnder("put", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -271,7 +271,7 @@ func (e *readError) Unwrap() error { return e.err }
 // ctx.Err(). Other failures are returned as a *storage.KeyError wrapping
 // the SDK's error.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := storeutil.CheckKey("get", s.prefix, key); err != nil {
+	if err := storage.CheckKeyUnder("get", s.prefix, key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -310,11 +310,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // pair (matching ctx.Err() when ctx is done) and ends the iteration.
 func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
 	return func(yield func(storage.Object, error) bool) {
-		if err := storage.CheckPrefix(prefix); err != nil {
-			var ke *storage.KeyError
-			if errors.As(err, &ke) {
-				ke.Op = "list"
-			}
+		if err := storage.CheckPrefix("list", prefix); err != nil {
 			yield(storage.Object{}, err)
 			return
 		}
@@ -344,7 +340,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 						continue
 					}
 					key, ok := strings.CutPrefix(*item.Name, s.prefix)
-					if !ok || storage.CheckKey(key) != nil {
+					if !ok || !storage.ValidKey(key) {
 						continue
 					}
 					o := storage.Object{Key: key}
@@ -378,7 +374,7 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 // I/O. A done ctx gives an error matching ctx.Err(). Other failures are
 // returned as a *storage.KeyError wrapping the SDK's error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := storeutil.CheckKey("delete", s.prefix, key); err != nil {
+	if err := storage.CheckKeyUnder("delete", s.prefix, key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

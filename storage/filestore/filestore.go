@@ -145,11 +145,7 @@ func (s *Store) Root() string { return s.root.Name() }
 
 // checkKey applies storage.CheckKey and the store's reserved names.
 func checkKey(op, key string) error {
-	if err := storage.CheckKey(key); err != nil {
-		var ke *storage.KeyError
-		if errors.As(err, &ke) {
-			ke.Op = op
-		}
+	if err := storage.CheckKey(op, key); err != nil {
 		return err
 	}
 	if reserved(key) {

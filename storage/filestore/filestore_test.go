@@ -3,6 +3,7 @@ package filestore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -344,6 +345,57 @@ func TestKeysMatchesList(t *testing.T) {
 		}
 		if !slices.Equal(fromKeys, fromList) || (errKeys == nil) != (errList == nil) {
 			t.Errorf("prefix %q: Keys = %q, %v; List = %q, %v", p, fromKeys, errKeys, fromList, errList)
+		}
+	}
+}
+
+// TestScanKeysMatchesKeys: ScanKeys yields the keys Keys yields, in any
+// order, for a directory larger than one read, links and temporary files
+// left out.
+func TestScanKeysMatchesKeys(t *testing.T) {
+	root := t.TempDir()
+	s := newStore(t, root, nil)
+	ctx := t.Context()
+	keys := []string{"a/b c", "a/b-", "a/b.c", "a/b/c", "a/b0", "a/bc", "b", "c/d/e/f", "c/d/e0"}
+	for i := range 2500 {
+		keys = append(keys, fmt.Sprintf("big/k%05d", i))
+	}
+	for _, k := range keys {
+		if err := storage.WriteAll(ctx, s, k, []byte(k), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(root, "b"), filepath.Join(root, "big", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "big", filestore.TempPrefix+"x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"", "a", "a/", "a/b", "a/b/", "c/d/e", "zz", "big/", "big/k0001"} {
+		var fromKeys, fromScan []string
+		var errKeys, errScan error
+		for k, err := range s.Keys(ctx, p) {
+			if err != nil {
+				errKeys = err
+				break
+			}
+			fromKeys = append(fromKeys, k)
+		}
+		for k, err := range storage.ScanKeys(ctx, s, p) {
+			if err != nil {
+				errScan = err
+				break
+			}
+			fromScan = append(fromScan, k)
+		}
+		slices.Sort(fromScan)
+		if !slices.Equal(fromKeys, fromScan) || (errKeys == nil) != (errScan == nil) {
+			t.Errorf("prefix %q: Keys = %d keys, %v; ScanKeys = %d keys, %v", p, len(fromKeys), errKeys, len(fromScan), errScan)
+		}
+	}
+	for _, err := range storage.ScanKeys(ctx, s, "/bad") {
+		if !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("invalid prefix: %v", err)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package filestore
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"iter"
 	"os"
@@ -82,11 +81,7 @@ func compareEntries(a, b entry) int {
 // walk calls fn for every regular file under prefix, in key order, with its
 // FileInfo when stat is set. fn is called at most once with an error, last.
 func (s *Store) walk(ctx context.Context, op, prefix string, stat bool, fn func(string, fs.FileInfo, error) bool) {
-	if err := storage.CheckPrefix(prefix); err != nil {
-		var ke *storage.KeyError
-		if errors.As(err, &ke) {
-			ke.Op = op
-		}
+	if err := storage.CheckPrefix(op, prefix); err != nil {
 		fn("", nil, err)
 		return
 	}

@@ -16,6 +16,17 @@ import (
 // not report types, and List opens nothing it learns that way except
 // through the Root.
 func readDirTypes(r *os.Root) ([]fs.DirEntry, error) {
+	d, err := openDirTypes(r)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ReadDir(-1)
+}
+
+// openDirTypes opens the directory r for readDirTypes, to be read in parts
+// with ReadDir(n). The caller closes it.
+func openDirTypes(r *os.Root) (*os.File, error) {
 	f, err := r.Open(".")
 	if err != nil {
 		return nil, err
@@ -43,9 +54,7 @@ func readDirTypes(r *os.Root) ([]fs.DirEntry, error) {
 	if derr != nil {
 		return nil, os.NewSyscallError("dup", derr)
 	}
-	d := os.NewFile(uintptr(nfd), name)
-	defer d.Close()
-	return d.ReadDir(-1)
+	return os.NewFile(uintptr(nfd), name), nil
 }
 
 // openReadFlags opens objects for Get: O_NONBLOCK, so that opening a FIFO

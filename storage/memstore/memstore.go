@@ -63,25 +63,13 @@ func New(opts *Options) *Store {
 	return s
 }
 
-// checkKey is storage.CheckKey with the operation filled in.
-func checkKey(op, key string) error {
-	if err := storage.CheckKey(key); err != nil {
-		var ke *storage.KeyError
-		if errors.As(err, &ke) {
-			ke.Op = op
-		}
-		return err
-	}
-	return nil
-}
-
 // Put implements [storage.Store.Put]. It reads r entirely into a new buffer
 // before taking the store's lock, and commits only if r reached its end and
 // ctx is not done; otherwise the store is unchanged. It returns a
 // *storage.KeyError matching storage.ErrExist (opts.IfNotExist and the key
 // exists) or storage.ErrInvalidKey, r's error, or ctx's error.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	if err := checkKey("put", key); err != nil {
+	if err := storage.CheckKey("put", key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -170,7 +158,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 // returns a *storage.KeyError matching storage.ErrNotExist or
 // storage.ErrInvalidKey, or ctx's error.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := checkKey("get", key); err != nil {
+	if err := storage.CheckKey("get", key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -194,7 +182,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // Delete implements [storage.Store.Delete]. It returns a *storage.KeyError
 // matching storage.ErrNotExist or storage.ErrInvalidKey, or ctx's error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkKey("delete", key); err != nil {
+	if err := storage.CheckKey("delete", key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -229,11 +217,7 @@ func (s *Store) search(key string) (int, bool) {
 // error.
 func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Object, error] {
 	return func(yield func(storage.Object, error) bool) {
-		if err := storage.CheckPrefix(prefix); err != nil {
-			var ke *storage.KeyError
-			if errors.As(err, &ke) {
-				ke.Op = "list"
-			}
+		if err := storage.CheckPrefix("list", prefix); err != nil {
 			yield(storage.Object{}, err)
 			return
 		}

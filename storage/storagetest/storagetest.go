@@ -580,20 +580,23 @@ func (h *harness) testInvalidKeys(t *testing.T, s storage.Store) {
 	mustPut(t, s, "keep", []byte("keep"))
 	for _, tc := range InvalidKeys() {
 		err := put(t.Context(), s, tc.Key, []byte("x"), nil)
-		checkInvalid(t, "Put", tc.Key, tc.Reason, err)
+		checkInvalid(t, "put", tc.Key, tc.Reason, err)
 		err = put(t.Context(), s, tc.Key, []byte("x"), &storage.PutOptions{IfNotExist: true})
-		checkInvalid(t, "create-only Put", tc.Key, tc.Reason, err)
+		checkInvalid(t, "put", tc.Key, tc.Reason, err)
 		r, err := s.Get(t.Context(), tc.Key)
 		if err == nil {
 			r.Close()
 		}
-		checkInvalid(t, "Get", tc.Key, tc.Reason, err)
-		checkInvalid(t, "Delete", tc.Key, tc.Reason, s.Delete(t.Context(), tc.Key))
+		checkInvalid(t, "get", tc.Key, tc.Reason, err)
+		checkInvalid(t, "delete", tc.Key, tc.Reason, s.Delete(t.Context(), tc.Key))
 	}
 	for _, prefix := range []string{"/", "/keep", "a//", "../", "./k", `a\`, "k\x00", "\xff", strings.Repeat("p", storage.MaxKeyLen+1)} {
 		objs, err := list(t.Context(), s, prefix)
 		if !errors.Is(err, storage.ErrInvalidKey) || len(objs) != 0 {
 			t.Errorf("List(%q) = %d objects, %v; want no object and an error matching storage.ErrInvalidKey: no valid key starts with this prefix", prefix, len(objs), err)
+		}
+		if ke, ok := errors.AsType[*storage.KeyError](err); ok && ke.Op != "list" {
+			t.Errorf("List(%q) = %v, want a *storage.KeyError naming the operation \"list\"", prefix, err)
 		}
 	}
 	if diff := cmp.Diff([]string{"keep"}, listKeys(t, s, "")); diff != "" {
@@ -602,6 +605,8 @@ func (h *harness) testInvalidKeys(t *testing.T, s storage.Store) {
 	mustGet(t, s, "keep", []byte("keep"), "rejected keys must not touch other objects")
 }
 
+// checkInvalid checks the error of the operation op ("put", "get",
+// "delete") on the invalid key.
 func checkInvalid(t *testing.T, op, key, reason string, err error) {
 	t.Helper()
 	if !errors.Is(err, storage.ErrInvalidKey) {
@@ -609,8 +614,8 @@ func checkInvalid(t *testing.T, op, key, reason string, err error) {
 		return
 	}
 	var ke *storage.KeyError
-	if !errors.As(err, &ke) || ke.Key != key || ke.Rule == "" {
-		t.Errorf("%s(%q) = %v, want a *storage.KeyError naming the key and the rule broken", op, key, err)
+	if !errors.As(err, &ke) || ke.Key != key || ke.Rule == "" || ke.Op != op {
+		t.Errorf("%s(%q) = %v, want a *storage.KeyError naming the operation %q, the key and the rule broken", op, key, err, op)
 	}
 }
 

@@ -1,9 +1,9 @@
 // Package storeutil holds what the stores of this repository share beyond
-// the storage package: key checks under a name prefix with the operation
-// named, the wrapping of a service's errors into *storage.KeyError values,
-// a reader that stops when its context is done, and the concurrent batch
-// put of stores whose writes are network requests. It is internal: a store
-// written outside this repository needs only package storage.
+// the storage package: the wrapping of a service's errors into
+// *storage.KeyError values, a reader that stops when its context is done,
+// and the concurrent batch put of stores whose writes are network requests.
+// It is internal: a store written outside this repository needs only
+// package storage.
 package storeutil
 
 import (
@@ -15,16 +15,6 @@ import (
 
 	"github.com/ledgersink/ledgersink/storage"
 )
-
-// CheckKey is [storage.CheckKeyUnder] with the operation op named in the
-// *storage.KeyError it returns.
-func CheckKey(op, prefix, key string) error {
-	err := storage.CheckKeyUnder(prefix, key)
-	if ke, ok := errors.AsType[*storage.KeyError](err); ok {
-		ke.Op = op
-	}
-	return err
-}
 
 // KeyErr wraps err with the operation and the key.
 func KeyErr(op, key string, err error) *storage.KeyError {

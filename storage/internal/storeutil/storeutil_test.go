@@ -15,14 +15,6 @@ import (
 var errService = errors.New("service refused")
 
 func TestErrors(t *testing.T) {
-	if err := storeutil.CheckKey("get", "p/", "a/../b"); !errors.Is(err, storage.ErrInvalidKey) {
-		t.Fatalf("CheckKey = %v, want ErrInvalidKey", err)
-	} else if ke, ok := errors.AsType[*storage.KeyError](err); !ok || ke.Op != "get" {
-		t.Errorf("CheckKey = %#v, want a KeyError naming get", err)
-	}
-	if err := storeutil.CheckKey("get", "p/", "a/b"); err != nil {
-		t.Errorf("CheckKey(valid) = %v", err)
-	}
 	if err := storeutil.KindErr("put", "k", storage.ErrExist, errService); !errors.Is(err, storage.ErrExist) || !errors.Is(err, errService) {
 		t.Errorf("KindErr = %v, want both errors reachable", err)
 	}
