@@ -290,19 +290,24 @@ func TestLiveWritesAfterInitialization(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New(nil)
 	w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: fixedClock()})
-	ev := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: sinktest.DemoEntityID, ID: "acc-1"}}
-	before, err := w.Write(ctx, ev)
+	ev, err := sink.NewDeleted(sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: sinktest.DemoEntityID, ID: "acc-1"}, sink.ObjectAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
+	written, err := w.Write(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := written.Files[0].Name
 	res, err := w.Initialize(ctx, sinktest.Company(nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := w.Write(ctx, ev)
+	written, err = w.Write(ctx, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := written.Files[0].Name
 	if res.FirstOffset <= before.Offset || after.Offset != res.FirstOffset+33 {
 		t.Errorf("offsets: live %d, initialization from %d (33 events), live %d; want strictly increasing without overlap",
 			before.Offset, res.FirstOffset, after.Offset)
