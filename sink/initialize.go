@@ -27,6 +27,20 @@ type Record[T any] struct {
 	Data      T
 }
 
+// SliceSource returns a source for [Sources] that yields recs in order,
+// each time it is ranged over: deterministic, as a resumed initialization
+// needs. It does not copy recs: leave them unchanged while the source is in
+// use.
+func SliceSource[T any](recs []Record[T]) iter.Seq2[Record[T], error] {
+	return func(yield func(Record[T], error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
 // Sources streams the objects of an entity for its initialization. Each
 // field may be nil (no such objects). A source yields a non-nil error to
 // abort the initialization with it.
@@ -35,7 +49,7 @@ type Record[T any] struct {
 // again and expects the same objects in the same order, so that every file
 // lands on the key it had (a different object at the same position is a
 // *ConflictError, never an overwrite). Sort by id when the origin has no
-// stable order.
+// stable order. [SliceSource] makes a source of a slice.
 type Sources struct {
 	Journals        iter.Seq2[Record[*Journal], error]
 	VATs            iter.Seq2[Record[*VAT], error]
