@@ -187,9 +187,9 @@ func TestFECChecks(t *testing.T) {
 	base := func() []*capture.Doc { return fixture(t)[:1] }
 	editDoc := func(i int, f func(e *entry.Entry)) []*capture.Doc {
 		docs := fixture(t)[i : i+1]
-		e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
-		f(&e)
-		docs[0].Data = &e
+		e := docs[0].Data.(*entry.Entry).Clone()
+		f(e)
+		docs[0].Data = e
 		return docs
 	}
 	edit := func(f func(e *entry.Entry)) []*capture.Doc { return editDoc(0, f) }
