@@ -80,6 +80,11 @@ func (c *Capture) newRecord(d *Doc, now time.Time) (*record, error) {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
 	ev := &sink.Event{Name: name, Envelope: sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}, Data: d.Data}
+	// The writer's rules, now: a document it would refuse must not enter
+	// the snapshot, whose events are written after it is recorded.
+	if err := c.w.Check(ev); err != nil {
+		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
+	}
 	payload, err := ev.Encode()
 	if err != nil {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
 )
@@ -328,21 +329,24 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		ev.Timestamp = at(r.Changed)
 		return ev, nil
 	}
-	deleted := func(r *record, at int64, update bool) []*sink.Event {
-		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
-		if err != nil { // a reconciliation is never deleted
-			return nil
+	deleted := func(r *record, at int64) ([]*sink.Event, error) {
+		if r.Event.Object() == sink.ObjectReconciliation {
+			return nil, nil // a reconciliation is never deleted
 		}
-		return []*sink.Event{{Name: name, Envelope: env(r, at), Update: update && name == sink.EntryDeleted}}
+		ev, err := sink.NewDeleted(env(r, at), r.Event.Object())
+		if err != nil {
+			return nil, err
+		}
+		return []*sink.Event{ev}, nil
 	}
 	if !changed(o, n) {
 		return nil, nil
 	}
 	switch {
 	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
-		return deleted(o, n.Changed, false), nil
+		return deleted(o, n.Changed)
 	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt), false), nil
+		return deleted(o, o.deletedAt(deletedAt))
 	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ev, err := decode(n)
 		if err != nil {
@@ -354,28 +358,31 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		return append(deleted(o, n.Changed, false), ins), nil
+		del, err := deleted(o, n.Changed)
+		if err != nil {
+			return nil, err
+		}
+		return append(del, ins), nil
 	}
 	ins, err := decode(n)
 	if err != nil {
 		return nil, err
 	}
-	upd, err := sink.NameOf(n.Event.Object(), sink.Updated)
-	if err != nil { // an entry: deletion marked miseAJour, then insertion
-		return append(deleted(o, n.Changed, true), ins), nil
+	if e, ok := ins.Data.(*entry.Entry); ok { // an entry: deletion marked miseAJour, then insertion
+		return sink.NewEntryUpdate(env(n, n.Changed), e)
 	}
 	old, err := decode(o)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := sink.Changes(old.Data, ins.Data)
+	upd, err := sink.NewUpdated(env(n, n.Changed), old.Data, ins.Data)
+	if errors.Is(err, sink.ErrUnchanged) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if len(fields) == 0 {
-		return nil, nil
-	}
-	return []*sink.Event{{Name: upd, Envelope: env(n, n.Changed), Data: ins.Data, Changed: fields}}, nil
+	return []*sink.Event{upd}, nil
 }
 
 // changed reports whether the records o and n of a document, from the
