@@ -31,7 +31,9 @@ var writePaths = []struct {
 		return w.WriteBatch(ctx, evs)
 	}},
 	{"WriteAt", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
-		return oneByOne(evs, func(i int, ev *sink.Event) (*sink.WriteResult, error) { return w.WriteAt(ctx, placedAt(i, ev).Name, ev) })
+		return oneByOne(evs, func(i int, ev *sink.Event) (*sink.WriteResult, error) {
+			return w.WriteAt(ctx, placedAt(i, ev).Name, ev)
+		})
 	}},
 	{"WriteAtBatch", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
 		var ps []sink.Placed
