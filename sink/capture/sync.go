@@ -164,11 +164,12 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 			continue // until the goroutine, told by cancel, stops
 		}
 		n++
-		if _, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+		var res *sink.WriteResult
+		if res, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
 			cancel()
 			continue
 		}
-		events += len(batch)
+		events += len(batch) - res.Count(sink.WriteOutOfScope)
 	}
 	if err == nil {
 		err = makeErr
