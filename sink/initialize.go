@@ -84,10 +84,11 @@ type InitOptions struct {
 	// *entry.ValidationError. Nil means the writer's
 	// (WriterOptions.EntryValidation); WriterOptions.Skip applies.
 	EntryValidation *entry.ValidateOptions
-	// Events, when not empty, are the only events written (a
-	// subscription's events): the objects of the others are not streamed,
-	// and the report has rows for these events only. A resumed
-	// initialization must be given the same events.
+	// Events, when not nil, are the only events written (a subscription's
+	// events; an empty list writes none): the objects of the others are
+	// not streamed, and the report has rows for these events only. A
+	// resumed initialization must be given the same events. Nil writes
+	// every event.
 	Events []EventName
 	// Logger receives one line when the initialization starts, resumes or
 	// finishes, and a warning when the calendar has no exercise. Nil means
@@ -429,7 +430,7 @@ type initRun struct {
 
 // wants reports whether the run writes events named n.
 func (r *initRun) wants(n EventName) bool {
-	return len(r.opts.Events) == 0 || slices.Contains(r.opts.Events, n)
+	return r.opts.Events == nil || slices.Contains(r.opts.Events, n)
 }
 
 // stream writes every event in scope and returns the report's rows: one
