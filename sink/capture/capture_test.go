@@ -326,10 +326,12 @@ func TestSyncReadErrorIsNotEmpty(t *testing.T) {
 			if _, err := c.Sync(ctx, seq(first()...), nil); !errors.Is(err, faultstore.ErrInjected) {
 				t.Fatalf("Sync: %v, want the injected error", err)
 			}
+			var errs []error
 			for _, err := range c.Documents(ctx) {
-				if !errors.Is(err, faultstore.ErrInjected) {
-					t.Fatalf("Documents: %v, want the injected error", err)
-				}
+				errs = append(errs, err)
+			}
+			if len(errs) != 1 || !errors.Is(errs[0], faultstore.ErrInjected) {
+				t.Fatalf("Documents: %v, want the injected error, once and alone", errs)
 			}
 		})
 	}
