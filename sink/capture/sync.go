@@ -32,6 +32,10 @@ import (
 // of the new one); a stored document missing from docs a Deleted event.
 // Documents whose type, version and content are unchanged give nothing.
 //
+// Rules: those of the writer (see sink.WriterOptions): a document it would
+// refuse fails the sync with a *DocError before anything is recorded; an
+// entry it leaves out (outside the period scope) gives no event.
+//
 // The order of the work is what makes Sync safe to interrupt: the snapshot
 // is sorted into new parts (in runs of SortBuffer documents, so memory does
 // not grow with the number of documents), the diff is counted, the new
