@@ -227,7 +227,6 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
 
 func TestBuildWithoutTB(t *testing.T) {
 	tests := []struct {
