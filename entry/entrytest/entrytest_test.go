@@ -227,7 +227,6 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-
 func TestBuildWithoutTB(t *testing.T) {
 	tests := []struct {
 		name  string
