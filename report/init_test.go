@@ -93,33 +93,43 @@ func TestInitEmptyRows(t *testing.T) {
 }
 
 func TestInitDecodeErrors(t *testing.T) {
-	tests := []struct{ name, in string }{
-		{"not json", `{`},
-		{"array", `[]`},
-		{"no entite_id", `{"0": {"schema": "a", "count": 1}}`},
-		{"empty entite_id", `{"entite_id": ""}`},
-		{"numeric entite_id", `{"entite_id": 7}`},
-		{"gap in rows", `{"0": {"schema": "a", "count": 1}, "2": {"schema": "b", "count": 1}, "entite_id": "e"}`},
-		{"rows from 1", `{"1": {"schema": "a", "count": 1}, "entite_id": "e"}`},
-		{"stray key", `{"0": {"schema": "a", "count": 1}, "total": 1, "entite_id": "e"}`},
-		{"duplicate key", `{"0": {"schema": "a", "count": 1}, "0": {"schema": "b", "count": 2}, "entite_id": "e"}`},
-		{"negative count", `{"0": {"schema": "a", "count": -1}, "entite_id": "e"}`},
-		{"fractional count", `{"0": {"schema": "a", "count": 1.5}, "entite_id": "e"}`},
-		{"string count", `{"0": {"schema": "a", "count": "1"}, "entite_id": "e"}`},
-		{"no count", `{"0": {"schema": "a"}, "entite_id": "e"}`},
-		{"no schema", `{"0": {"count": 1}, "entite_id": "e"}`},
-		{"extra row field", `{"0": {"schema": "a", "count": 1, "x": 0}, "entite_id": "e"}`},
-		{"padded key", `{"00": {"schema": "a", "count": 1}, "entite_id": "e"}`},
+	tests := []struct {
+		name, in string
+		// syntax: malformed JSON, which json.Unmarshal refuses with its
+		// *json.SyntaxError before Init.UnmarshalJSON is called.
+		syntax bool
+	}{
+		{"not json", `{`, true},
+		{"array", `[]`, false},
+		{"no entite_id", `{"0": {"schema": "a", "count": 1}}`, false},
+		{"empty entite_id", `{"entite_id": ""}`, false},
+		{"numeric entite_id", `{"entite_id": 7}`, false},
+		{"gap in rows", `{"0": {"schema": "a", "count": 1}, "2": {"schema": "b", "count": 1}, "entite_id": "e"}`, false},
+		{"rows from 1", `{"1": {"schema": "a", "count": 1}, "entite_id": "e"}`, false},
+		{"stray key", `{"0": {"schema": "a", "count": 1}, "total": 1, "entite_id": "e"}`, false},
+		{"duplicate key", `{"0": {"schema": "a", "count": 1}, "0": {"schema": "b", "count": 2}, "entite_id": "e"}`, false},
+		{"negative count", `{"0": {"schema": "a", "count": -1}, "entite_id": "e"}`, false},
+		{"fractional count", `{"0": {"schema": "a", "count": 1.5}, "entite_id": "e"}`, false},
+		{"string count", `{"0": {"schema": "a", "count": "1"}, "entite_id": "e"}`, false},
+		{"no count", `{"0": {"schema": "a"}, "entite_id": "e"}`, false},
+		{"no schema", `{"0": {"count": 1}, "entite_id": "e"}`, false},
+		{"extra row field", `{"0": {"schema": "a", "count": 1, "x": 0}, "entite_id": "e"}`, false},
+		{"padded key", `{"00": {"schema": "a", "count": 1}, "entite_id": "e"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// Decode, the SDK's reader, says ErrInvalid for every bad input.
+			if r, err := Decode(strings.NewReader(tt.in)); !errors.Is(err, ErrInvalid) || r != nil {
+				t.Errorf("Decode(%s) = %+v, %v; want nil and ErrInvalid", tt.in, r, err)
+			}
 			r := Init{EntityID: "keep"}
 			err := json.Unmarshal([]byte(tt.in), &r)
-			if err == nil {
-				t.Fatalf("Unmarshal(%s) = %+v, want an error", tt.in, r)
-			}
-			if !errors.Is(err, ErrInvalid) && !strings.Contains(tt.name, "not json") && !strings.Contains(tt.name, "array") {
-				t.Errorf("error %v does not match ErrInvalid", err)
+			var syntax *json.SyntaxError
+			switch {
+			case tt.syntax && !errors.As(err, &syntax):
+				t.Errorf("Unmarshal(%s) = %v, want encoding/json's *json.SyntaxError", tt.in, err)
+			case !tt.syntax && !errors.Is(err, ErrInvalid):
+				t.Errorf("Unmarshal(%s) = %v, want ErrInvalid", tt.in, err)
 			}
 			if r.EntityID != "keep" {
 				t.Errorf("failed Unmarshal changed the report to %+v", r)

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
 // Initialization of a company with n entries in scope (plus its reference
@@ -228,6 +230,45 @@ func BenchmarkWriteBatch(b *testing.B) {
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// Writing 1,000 entries per operation into a memstore (no file system: the
+// writer's own work), with the write rules on (business rules of every
+// entry), off (RuleEntryValidation skipped), and with the period scope too
+// (a calendar known): the difference per entry is what the rules cost.
+//
+//	go test -run '^$' -bench 'WriteEntries' -benchmem -count 3 ./sink/
+func BenchmarkWriteEntries(b *testing.B) {
+	const n = 1000
+	evs := make([]*sink.Event, n)
+	for i := range evs {
+		id := fmt.Sprintf("ecr-%06d", i)
+		ev, err := sink.NewInserted(sink.Envelope{Timestamp: 1706627839000, ApplicationID: sinktest.DemoApplicationID, EntityID: "entity", ID: id},
+			sinktest.Entry(id, 2024, i%50))
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs[i] = ev
+	}
+	cal := sinktest.Calendar()
+	for _, c := range []struct {
+		name string
+		opts sink.WriterOptions
+	}{
+		{"validated", sink.WriterOptions{}},
+		{"not-validated", sink.WriterOptions{Skip: []sink.WriteRule{sink.RuleEntryValidation}}},
+		{"validated-and-scoped", sink.WriterOptions{Calendar: func(context.Context, string) (*period.Calendar, error) { return &cal, nil }}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				w, _ := sink.NewWriter(memstore.New(nil), &c.opts)
+				if _, err := w.WriteBatch(context.Background(), evs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/entry")
+		})
+	}
 }
 
 // Reading and decoding an entity's event files from a filestore, with the

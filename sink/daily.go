@@ -150,7 +150,7 @@ func (w *Writer) WriteDailyReport(ctx context.Context, entity string, day period
 	if err != nil {
 		return nil, err
 	}
-	return &DailyResult{Pages: pages, Names: res.Names, Created: res.Created}, nil
+	return &DailyResult{Pages: pages, Names: res.Names(), Created: res.Count(WriteCreated)}, nil
 }
 
 // nameUUID returns a version-5 (SHA-1, name-based) UUID of parts: the same

@@ -20,8 +20,9 @@
 // Updated one the changed fields, listed in Event.Changed, and null for the
 // others ([Changes] computes the list from two versions); a Deleted one the
 // envelope only, plus miseAJour for entries (the older spelling miseAjour is
-// accepted when reading). [Event.Encode] and [DecodeEvent] convert; amounts
-// are plain JSON numbers that keep their digits.
+// accepted when reading). [NewInserted], [NewUpdated], [NewDeleted] and
+// [NewEntryUpdate] make them. [Event.Encode] and [DecodeEvent] convert;
+// amounts are plain JSON numbers that keep their digits.
 //
 // Since the platform writes null both for "unchanged" and for "set to
 // null", an Updated event cannot clear a field: send the object again.
@@ -52,11 +53,21 @@
 // group commit when the store supports it; [Writer.WriteAt] and
 // [Writer.WriteAtBatch] write events under names given elsewhere (a Kafka
 // offset); [Writer.WriteOnce] writes a batch exactly once however often it
-// is retried.
+// is retried. Each returns a [WriteResult] (per event: its file name and
+// whether it was created, found already there, or left out) and, for an
+// event refused or not written, a [*WriteError] naming it.
+//
+// Every write path applies the same rules, the initialization's: an entry
+// must pass the business rules (entry.Entry.Validate, balance included;
+// [WriterOptions.Skip] with [RuleEntryValidation] turns this off), and an
+// entry dated outside its entity's period scope is left out, live when the
+// writer knows the entity's calendar ([WriterOptions.Calendar]).
+// [CheckEvent] applies the rules that need no I/O ahead of time.
 //
 // [Writer.Initialize] writes an entity's initialization: every object in
 // scope under the period rules (see package period), streamed from
-// iterators in bounded memory, then the initialization report, last. It
+// iterators ([SliceSource] makes one of a slice) in bounded memory, then
+// the initialization report, last. It
 // resumes after a crash or a cancellation and ends with exactly the files
 // of an uninterrupted run.
 //

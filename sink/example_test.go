@@ -57,28 +57,28 @@ func ExampleWriter_Write() {
 	if err != nil {
 		panic(err)
 	}
-	ev := &sink.Event{
-		Name: sink.AccountInserted,
-		Envelope: sink.Envelope{
-			Timestamp:     1706627839000,
-			ApplicationID: "1999353e-52d1-4598-b76e-6fcbd15620fe",
-			EntityID:      "a1ee3b15-24ef-45a5-8ff2-2b1f45440c7c",
-			ID:            "0cee37db-1ca8-4073-84a3-547795567fa9",
-		},
-		Data: &sink.Account{Number: "56870000", Label: "56870000", Type: 1},
-	}
-	name, err := w.Write(ctx, ev)
+	ev, err := sink.NewInserted(sink.Envelope{
+		Timestamp:     1706627839000,
+		ApplicationID: "1999353e-52d1-4598-b76e-6fcbd15620fe",
+		EntityID:      "a1ee3b15-24ef-45a5-8ff2-2b1f45440c7c",
+		ID:            "0cee37db-1ca8-4073-84a3-547795567fa9",
+	}, &sink.Account{Number: "56870000", Label: "56870000", Type: 1})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(sink.Key(ev.EntityID, name))
+	res, err := w.Write(ctx, ev)
+	if err != nil {
+		panic(err)
+	}
+	name := res.Files[0].Name
+	fmt.Println(sink.Key(ev.EntityID, name), res.Files[0].Status)
 
 	// Retrying under the same name is safe: the same bytes are already there.
-	created, err := w.WriteAt(ctx, name, ev)
-	fmt.Println(created, err)
+	res, err = w.WriteAt(ctx, name, ev)
+	fmt.Println(res.Files[0].Status, err)
 	// Output:
-	// a1ee3b15-24ef-45a5-8ff2-2b1f45440c7c/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-0-2024-01-30T15:17:20.186Z.json
-	// false <nil>
+	// a1ee3b15-24ef-45a5-8ff2-2b1f45440c7c/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-0-2024-01-30T15:17:20.186Z.json created
+	// existing <nil>
 }
 
 func ExampleWriter_Initialize() {
@@ -116,18 +116,18 @@ func ExampleWriter_WriteAtBatch() {
 	at := time.Date(2024, 1, 30, 15, 17, 20, 186e6, time.UTC)
 	var batch []sink.Placed
 	for i, label := range []string{"Banque", "Caisse"} {
-		ev := &sink.Event{
-			Name:     sink.AccountInserted,
-			Envelope: sink.Envelope{Timestamp: sink.Millis(at), ApplicationID: "app", EntityID: "ent-1", ID: fmt.Sprint("acc-", i)},
-			Data:     &sink.Account{Number: fmt.Sprint("51", i), Label: label, Type: 1},
+		ev, err := sink.NewInserted(sink.Envelope{Timestamp: sink.Millis(at), ApplicationID: "app", EntityID: "ent-1", ID: fmt.Sprint("acc-", i)},
+			&sink.Account{Number: fmt.Sprint("51", i), Label: label, Type: 1})
+		if err != nil {
+			panic(err)
 		}
 		batch = append(batch, sink.Placed{Name: sink.FileName{Event: ev.Name, Offset: int64(1656233 + i), Time: at}, Event: ev})
 	}
-	created, err := w.WriteAtBatch(ctx, batch)
-	fmt.Println(created, err)
-	created, err = w.WriteAtBatch(ctx, batch)
-	fmt.Println(created, err)
+	res, err := w.WriteAtBatch(ctx, batch)
+	fmt.Println(res.Count(sink.WriteCreated), "created", err)
+	res, err = w.WriteAtBatch(ctx, batch)
+	fmt.Println(res.Count(sink.WriteExisting), "existing", err)
 	// Output:
-	// [true true] <nil>
-	// [false false] <nil>
+	// 2 created <nil>
+	// 2 existing <nil>
 }

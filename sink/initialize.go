@@ -27,6 +27,20 @@ type Record[T any] struct {
 	Data      T
 }
 
+// SliceSource returns a source for [Sources] that yields recs in order,
+// each time it is ranged over: deterministic, as a resumed initialization
+// needs. It does not copy recs: leave them unchanged while the source is in
+// use.
+func SliceSource[T any](recs []Record[T]) iter.Seq2[Record[T], error] {
+	return func(yield func(Record[T], error) bool) {
+		for _, r := range recs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
 // Sources streams the objects of an entity for its initialization. Each
 // field may be nil (no such objects). A source yields a non-nil error to
 // abort the initialization with it.
@@ -35,7 +49,7 @@ type Record[T any] struct {
 // again and expects the same objects in the same order, so that every file
 // lands on the key it had (a different object at the same position is a
 // *ConflictError, never an overwrite). Sort by id when the origin has no
-// stable order.
+// stable order. [SliceSource] makes a source of a slice.
 type Sources struct {
 	Journals        iter.Seq2[Record[*Journal], error]
 	VATs            iter.Seq2[Record[*VAT], error]
@@ -67,8 +81,15 @@ type InitOptions struct {
 	Progress func(InitProgress)
 	// EntryValidation is passed to entry.Entry.Validate for every entry in
 	// scope; an invalid entry stops the initialization with its
-	// *entry.ValidationError. Nil means entry's defaults.
+	// *entry.ValidationError. Nil means the writer's
+	// (WriterOptions.EntryValidation); WriterOptions.Skip applies.
 	EntryValidation *entry.ValidateOptions
+	// Events, when not nil, are the only events written (a subscription's
+	// events; an empty list writes none): the objects of the others are
+	// not streamed, and the report has rows for these events only. A
+	// resumed initialization must be given the same events. Nil writes
+	// every event.
+	Events []EventName
 	// Logger receives one line when the initialization starts, resumes or
 	// finishes, and a warning when the calendar has no exercise. Nil means
 	// no logging.
@@ -124,11 +145,14 @@ type initDone struct {
 // Initialize writes the initialization of an entity: an Inserted event for
 // every object in scope, then the initialization report, last.
 //
-// The period rules of the platform decide what is in scope (see
-// [period.Calendar.Scope]): the initialized exercises and the situations
-// inside them are sent as Periode events; entries are sent when dated
-// inside the scope, whatever their type, and counted in OutOfScope
-// otherwise; every other object is sent. Parameters are sent as
+// Rules: those of every write path (see [WriterOptions]), with the scope of
+// in.Calendar. The period rules of the platform decide what is in scope
+// (see [period.Calendar.Scope]): the initialized exercises and the
+// situations inside them are sent as Periode events; entries are sent when
+// dated inside the scope, whatever their type, and counted in OutOfScope
+// otherwise; every other object is sent. Every entry sent must pass the
+// business rules, unless WriterOptions.Skip turns them off. Only
+// InitOptions.Events are sent, when given. Parameters are sent as
 // comptaParametreUpdated events carrying every field, as the platform does.
 // Events are written in the order of the report's rows: journals, VAT,
 // branches, accounts, sections, periods, third parties, parameters,
@@ -150,7 +174,9 @@ type initDone struct {
 // the meantime.
 //
 // Errors: ErrInitialization (bad input: empty ids, an invalid calendar with
-// its *period.ValidationError, a source object of the wrong shape),
+// its *period.ValidationError, an invalid entry with its
+// *entry.ValidationError, unknown Events, a source object of the wrong
+// shape),
 // ErrEntity, *PayloadError, *ConflictError (sources that changed between
 // runs), the sources' own errors, ctx.Err(), and the store's errors.
 func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitOptions) (*InitResult, error) {
@@ -174,6 +200,9 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 	if err := in.Calendar.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: entity %s: invalid calendar: %w", ErrInitialization, in.EntityID, err)
 	}
+	if err := checkEvents(o.Events); err != nil {
+		return nil, err
+	}
 
 	if done, err := w.readDone(ctx, in.EntityID); err != nil || done != nil {
 		if err != nil {
@@ -189,6 +218,7 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 	// initialization: forget them, so that its next live event is numbered
 	// after the initialization's.
 	defer w.forget(in.EntityID)
+	w.setStarted(in.EntityID, rec.Started)
 	scope, err := in.Calendar.Scope(rec.Started)
 	if errors.Is(err, period.ErrNoExercise) {
 		log.Warn("sink: entity has no exercise: no period and no entry will be sent", "entity", in.EntityID)
@@ -198,7 +228,7 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 	log.Info("sink: initialization", "entity", in.EntityID, "resumed", resumed,
 		"started", rec.Started, "firstOffset", rec.FirstOffset, "scope", scope.String())
 
-	run := &initRun{w: w, in: in, opts: o, rec: rec, res: &InitResult{
+	run := &initRun{w: w, in: in, opts: o, rules: w.initRules(&o), rec: rec, res: &InitResult{
 		Scope: scope, Started: rec.Started, FirstOffset: rec.FirstOffset,
 	}}
 	rows, err := run.stream(ctx, scope)
@@ -362,11 +392,31 @@ func (w *Writer) writeReport(ctx context.Context, rep *report.Init) (string, err
 	return rec.Report, nil
 }
 
+// initRules returns the write rules of an initialization with options o.
+func (w *Writer) initRules(o *InitOptions) rules {
+	r := w.rules
+	if o.EntryValidation != nil {
+		r.entryOpts = o.EntryValidation
+	}
+	return r
+}
+
+// checkEvents accepts a list of change events, for InitOptions.Events.
+func checkEvents(evs []EventName) error {
+	for _, n := range evs {
+		if n == DailyReport || !n.Valid() {
+			return fmt.Errorf("%w: %q is not a change event", ErrInitialization, string(n))
+		}
+	}
+	return nil
+}
+
 // initRun is the state of one run of Initialize.
 type initRun struct {
 	w     *Writer
 	in    *Initialization
 	opts  InitOptions
+	rules rules
 	rec   initRecord
 	res   *InitResult
 	n     int64 // events so far: the next one's offset is rec.FirstOffset + n
@@ -378,10 +428,19 @@ type initRun struct {
 	since  int64
 }
 
-// stream writes every event in scope and returns the report's rows.
+// wants reports whether the run writes events named n.
+func (r *initRun) wants(n EventName) bool {
+	return r.opts.Events == nil || slices.Contains(r.opts.Events, n)
+}
+
+// stream writes every event in scope and returns the report's rows: one
+// per event written (four for third parties, one per kind).
 func (r *initRun) stream(ctx context.Context, scope period.Scope) ([]report.InitRow, error) {
 	var rows []report.InitRow
 	count := func(n EventName, f func() (int64, error)) error {
+		if !r.wants(n) {
+			return nil
+		}
 		c, err := f()
 		rows = append(rows, report.InitRow{Schema: string(n), Count: c})
 		return err
@@ -405,18 +464,20 @@ func (r *initRun) stream(ctx context.Context, scope period.Scope) ([]report.Init
 		}
 	}
 	// Third parties: one stream, one report row per kind.
-	kinds := map[ThirdPartyKind]int64{}
-	if _, err := emit(ctx, r, ThirdPartyInserted, r.in.Sources.ThirdParties, func(rec Record[*ThirdParty]) (bool, error) {
-		if !rec.Data.Kind.Valid() {
-			return false, fmt.Errorf("%w: third party %s: unknown kind %d", ErrInitialization, rec.ID, rec.Data.Kind)
+	if r.wants(ThirdPartyInserted) {
+		kinds := map[ThirdPartyKind]int64{}
+		if _, err := emit(ctx, r, ThirdPartyInserted, r.in.Sources.ThirdParties, func(rec Record[*ThirdParty]) (bool, error) {
+			if !rec.Data.Kind.Valid() {
+				return false, fmt.Errorf("%w: third party %s: unknown kind %d", ErrInitialization, rec.ID, rec.Data.Kind)
+			}
+			kinds[rec.Data.Kind]++
+			return true, nil
+		}); err != nil {
+			return nil, err
 		}
-		kinds[rec.Data.Kind]++
-		return true, nil
-	}); err != nil {
-		return nil, err
-	}
-	for _, k := range ThirdPartyKinds() {
-		rows = append(rows, report.InitRow{Schema: string(ThirdPartyInserted), Count: kinds[k]})
+		for _, k := range ThirdPartyKinds() {
+			rows = append(rows, report.InitRow{Schema: string(ThirdPartyInserted), Count: kinds[k]})
+		}
 	}
 	if err := count(ParameterUpdated, func() (int64, error) {
 		return emit(ctx, r, ParameterUpdated, r.in.Sources.Parameters, nil)
@@ -429,7 +490,7 @@ func (r *initRun) stream(ctx context.Context, scope period.Scope) ([]report.Init
 				r.res.OutOfScope++
 				return false, nil
 			}
-			if err := rec.Data.Validate(r.opts.EntryValidation); err != nil {
+			if err := r.rules.validate(rec.Data); err != nil {
 				return false, fmt.Errorf("%w: entry %s: %w", ErrInitialization, rec.ID, err)
 			}
 			return true, nil
@@ -526,7 +587,13 @@ func (r *initRun) flush(ctx context.Context) error {
 		return nil
 	}
 	if r.resend {
-		if _, err := r.w.WriteBatch(ctx, r.batch); err != nil {
+		// The rules were applied as the events were queued, with the
+		// initialization's calendar: write them as they are.
+		ps, err := r.w.encodeAll(r.batch)
+		if err != nil {
+			return err
+		}
+		if _, err := r.w.writeNew(ctx, r.batch, ps); err != nil {
 			return err
 		}
 		r.res.Created += int64(len(r.batch))
@@ -605,7 +672,8 @@ type ResendResult struct {
 // with fresh offsets, the Inserted event (for parameters, the complete
 // comptaParametreUpdated) of every object of in that changed at or after
 // since and is in scope under the period rules, exactly as [Writer.Initialize]
-// would, but through [Writer.WriteBatch] and without a report. Consumers
+// would (its rules and InitOptions.Events included), but with the offsets of
+// [Writer.WriteBatch] and without a report. Consumers
 // drop what they already had (see [Stream.All]) and apply the rest, which is
 // how they repair what a daily report says is missing (see [DaysFor]).
 //
@@ -627,22 +695,20 @@ func (w *Writer) Resend(ctx context.Context, in *Initialization, since time.Time
 	if err := w.checkEntity(in.EntityID); err != nil {
 		return nil, err
 	}
+	if err := checkEvents(o.Events); err != nil {
+		return nil, err
+	}
 	// The scope is the initialization's: newly created exercises are those
 	// created after it.
-	var initialized time.Time
-	if data, err := storage.ReadAll(ctx, w.store, w.initKey(in.EntityID, "started.json")); err == nil {
-		var rec initRecord
-		if json.Unmarshal(data, &rec) == nil {
-			initialized = rec.Started
-		}
-	} else if !errors.Is(err, storage.ErrNotExist) {
+	initialized, err := w.initStarted(ctx, in.EntityID)
+	if err != nil {
 		return nil, err
 	}
 	scope, err := in.Calendar.Scope(initialized)
 	if err != nil && !errors.Is(err, period.ErrNoExercise) {
 		return nil, fmt.Errorf("%w: entity %s: %w", ErrInitialization, in.EntityID, err)
 	}
-	run := &initRun{w: w, in: in, opts: o, rec: initRecord{Started: initialized}, res: &InitResult{Scope: scope},
+	run := &initRun{w: w, in: in, opts: o, rules: w.initRules(&o), rec: initRecord{Started: initialized}, res: &InitResult{Scope: scope},
 		resend: true, since: Millis(since)}
 	rows, err := run.stream(ctx, scope)
 	if err != nil {

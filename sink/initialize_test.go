@@ -217,9 +217,7 @@ func TestInitializeSourcesChanged(t *testing.T) {
 		t.Fatalf("first run: %v", err)
 	}
 	in := sinktest.Company(nil)
-	in.Sources.Journals = func(yield func(sink.Record[*sink.Journal], error) bool) {
-		yield(sink.Record[*sink.Journal]{ID: "jnl-ac", Timestamp: 1, Data: &sink.Journal{Code: "AC", Label: "RENAMED"}}, nil)
-	}
+	in.Sources.Journals = sink.SliceSource([]sink.Record[*sink.Journal]{{ID: "jnl-ac", Timestamp: 1, Data: &sink.Journal{Code: "AC", Label: "RENAMED"}}})
 	_, err := initialize(t, store, in, nil)
 	if !errors.Is(err, sink.ErrConflict) {
 		t.Fatalf("resume with changed sources: %v, want ErrConflict", err)
@@ -228,11 +226,9 @@ func TestInitializeSourcesChanged(t *testing.T) {
 
 func TestInitializeBadInput(t *testing.T) {
 	broken := sinktest.Company(nil)
-	broken.Sources.Entries = func(yield func(sink.Record[*entry.Entry], error) bool) {
-		e := sinktest.Entry("bad", 2024, 1)
-		e.Movements = e.Movements[:1] // unbalanced, one line
-		yield(sink.Record[*entry.Entry]{ID: "bad", Timestamp: 1, Data: e}, nil)
-	}
+	unbalanced := sinktest.Entry("bad", 2024, 1)
+	unbalanced.Movements = unbalanced.Movements[:1] // one line
+	broken.Sources.Entries = sink.SliceSource([]sink.Record[*entry.Entry]{{ID: "bad", Timestamp: 1, Data: unbalanced}})
 	overlapping := sinktest.Company(nil)
 	ex, _ := period.NewExercise("ex-overlap", mustDate("2024-06-01"), mustDate("2025-05-31"), period.StatusOpen)
 	overlapping.Calendar.Periods = append(overlapping.Calendar.Periods, ex)
@@ -290,19 +286,24 @@ func TestLiveWritesAfterInitialization(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New(nil)
 	w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: fixedClock()})
-	ev := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: sinktest.DemoEntityID, ID: "acc-1"}}
-	before, err := w.Write(ctx, ev)
+	ev, err := sink.NewDeleted(sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: sinktest.DemoEntityID, ID: "acc-1"}, sink.ObjectAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
+	written, err := w.Write(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := written.Files[0].Name
 	res, err := w.Initialize(ctx, sinktest.Company(nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := w.Write(ctx, ev)
+	written, err = w.Write(ctx, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := written.Files[0].Name
 	if res.FirstOffset <= before.Offset || after.Offset != res.FirstOffset+33 {
 		t.Errorf("offsets: live %d, initialization from %d (33 events), live %d; want strictly increasing without overlap",
 			before.Offset, res.FirstOffset, after.Offset)

@@ -142,10 +142,15 @@ func TestReaderDropsRedeliveries(t *testing.T) {
 func TestReaderErrors(t *testing.T) {
 	r, _ := sink.NewReader(memstore.New(nil), nil)
 	for _, e := range []string{"", "a/b", ".."} {
-		for _, err := range r.Read(context.Background(), e, nil).All() {
-			if !errors.Is(err, sink.ErrEntity) {
-				t.Errorf("Read(%q): %v, want ErrEntity", e, err)
+		var errs []error
+		for it, err := range r.Read(context.Background(), e, nil).All() {
+			if err == nil {
+				t.Errorf("Read(%q) yielded %v, want only its error", e, it)
 			}
+			errs = append(errs, err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], sink.ErrEntity) {
+			t.Errorf("Read(%q): %v, want one error matching ErrEntity", e, errs)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -39,6 +41,29 @@ type WriterOptions struct {
 	// makes a whole batch durable with one flush). Otherwise files are put
 	// one by one, concurrently.
 	Durable bool
+
+	// The rules below apply on every write path: Write, WriteBatch,
+	// WriteAt, WriteAtBatch, WriteOnce, Initialize and Resend.
+
+	// EntryValidation configures the business rules every entry written
+	// must pass (see [entry.Entry.Validate]): balance, amounts, dates, ...
+	// An invalid entry fails the write, which writes nothing. Nil means
+	// entry's defaults; [InitOptions.EntryValidation] overrides it for an
+	// initialization.
+	EntryValidation *entry.ValidateOptions
+	// Skip lists rules this writer does not apply (see [WriteRule]): with
+	// RuleEntryValidation, entries are written as given. Nil applies them
+	// all.
+	Skip []WriteRule
+	// Calendar, when set, returns the calendar (exercises and situations)
+	// of an entity, or nil when it is not known. Live writes then apply
+	// the period scope as an initialization does: an entry (EntryInserted)
+	// dated outside the scope of its entity's calendar, as of the entity's
+	// initialization, is left out (WriteOutOfScope). Deletions carry no
+	// date and are always written. Nil applies no scope to live writes; an
+	// initialization always applies the scope of its own calendar. It is
+	// called once per entity per call, and must be safe for concurrent use.
+	Calendar func(ctx context.Context, entity string) (*period.Calendar, error)
 }
 
 // Writer writes sink events into a [storage.Store], one create-only file per
@@ -64,9 +89,12 @@ type Writer struct {
 	block       int64
 	concurrency int
 	durable     bool
+	rules       rules
+	calendar    func(context.Context, string) (*period.Calendar, error)
 
 	mu       sync.Mutex
 	entities map[string]*offsets
+	started  map[string]time.Time // initialization instants found, by entity
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -114,7 +142,10 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 		block:       o.OffsetBlock,
 		concurrency: o.Concurrency,
 		durable:     o.Durable,
+		rules:       rules{skip: slices.Clone(o.Skip), entryOpts: o.EntryValidation},
+		calendar:    o.Calendar,
 		entities:    map[string]*offsets{},
+		started:     map[string]time.Time{},
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -161,87 +192,273 @@ func Key(entity string, name FileName) string { return entity + "/" + name.Strin
 
 // checkEntity accepts entity ids that are one valid key element and are not
 // the state directory.
-func (w *Writer) checkEntity(entity string) error {
-	if !storage.ValidElement(entity) || entity == w.stateDir {
+func (w *Writer) checkEntity(entity string) error { return checkEntity(entity, w.stateDir) }
+
+func checkEntity(entity, stateDir string) error {
+	if !storage.ValidElement(entity) || entity == stateDir {
 		return fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
 	return nil
 }
 
-// Write gives ev the next offset of its entity and the current time, writes
-// it, and returns the name of its file. To retry a failed Write without
-// risking a second file for the same event, retry [Writer.WriteAt] with the
-// returned name: the failure may have come after the file was stored.
-//
-// Errors: a *PayloadError when ev is invalid (nothing is written, no offset
-// is used), ErrEntity, a *ConflictError, or the store's error.
-func (w *Writer) Write(ctx context.Context, ev *Event) (FileName, error) {
-	names, err := w.WriteBatch(ctx, []*Event{ev})
-	if len(names) == 0 {
-		return FileName{}, err
+// WriteStatus says what a write did with one event.
+type WriteStatus int
+
+// The statuses of an event after a write.
+const (
+	// WriteFailed: the event's file is not known to be written; the call's
+	// error names the event. Writing it again under the same name is safe.
+	WriteFailed WriteStatus = iota
+	// WriteCreated: this call created the event's file.
+	WriteCreated
+	// WriteExisting: the file was already there with the same bytes (a
+	// retry); nothing was written.
+	WriteExisting
+	// WriteOutOfScope: the event was left out, as an initialization leaves
+	// it out: an entry dated outside its entity's period scope (see
+	// [WriterOptions.Calendar]). It has no file and took no offset.
+	WriteOutOfScope
+)
+
+var writeStatuses = [...]string{"failed", "created", "existing", "out-of-scope"}
+
+func (s WriteStatus) String() string {
+	if s < 0 || int(s) >= len(writeStatuses) {
+		return "WriteStatus(" + strconv.Itoa(int(s)) + ")"
 	}
-	return names[0], err
+	return writeStatuses[s]
+}
+
+// FileResult is what a write did with one event.
+type FileResult struct {
+	Name   FileName // the name of the event's file; zero when it was left out
+	Status WriteStatus
+}
+
+// WriteResult is what a write did, event by event: Files[i] is about the
+// i-th event given.
+type WriteResult struct {
+	Files []FileResult
+}
+
+// Names returns the file names of the events, in order (zero for those
+// left out).
+func (r *WriteResult) Names() []FileName {
+	names := make([]FileName, len(r.Files))
+	for i, f := range r.Files {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// Count returns how many events ended with status s.
+func (r *WriteResult) Count(s WriteStatus) int {
+	n := 0
+	for _, f := range r.Files {
+		if f.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// WriteError reports an event that a write refused or failed to write.
+// A write that fails on several events (store failures in a batch) returns
+// one *WriteError per event, joined with errors.Join.
+type WriteError struct {
+	Index  int       // the event's position among the call's events (0 for Write and WriteAt)
+	Event  EventName // its name; "" for a nil event
+	Entity string    // its entite_id
+	ID     string    // the id of its object
+	Err    error     // the cause
+}
+
+func (e *WriteError) Error() string {
+	if e.Event == "" && e.ID == "" {
+		return fmt.Sprintf("sink: event %d: %v", e.Index, e.Err)
+	}
+	return fmt.Sprintf("sink: event %d (%s %s of entity %s): %v", e.Index, e.Event, e.ID, e.Entity, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *WriteError) Unwrap() error { return e.Err }
+
+func writeError(i int, ev *Event, err error) *WriteError {
+	we := &WriteError{Index: i, Err: err}
+	if ev != nil {
+		we.Event, we.Entity, we.ID = ev.Name, ev.EntityID, ev.ID
+	}
+	return we
+}
+
+// Write gives ev the next offset of its entity and the current time, and
+// writes it: [Writer.WriteBatch] with one event. To retry a failed Write
+// without risking a second file for the same event, retry [Writer.WriteAt]
+// with the returned name: the failure may have come after the file was
+// stored.
+//
+// Rules: those of every write path (see [WriterOptions]): an invalid entry
+// is refused, an entry outside its entity's period scope is left out.
+//
+// Errors: a *WriteError whose cause is a *PayloadError (an invalid event
+// or entry: nothing is written, no offset is used), ErrEntity, a
+// *ConflictError, or the store's error.
+func (w *Writer) Write(ctx context.Context, ev *Event) (*WriteResult, error) {
+	return w.WriteBatch(ctx, []*Event{ev})
 }
 
 // WriteBatch writes events, of one or several entities, giving each the
-// next offset of its entity in the order of evs and one production time,
-// and returns their names in the same order. Every event is validated and
-// encoded before anything is written: one bad event fails the whole batch
-// and writes nothing. Files are then put concurrently
-// ([WriterOptions.Concurrency]), or committed as a group through the
-// store's batch put in durable mode.
+// next offset of its entity in the order of evs and one production time.
+// Every event is checked and encoded before anything is written: one bad
+// event fails the whole batch and writes nothing. Files are then put
+// concurrently ([WriterOptions.Concurrency]), or committed as a group
+// through the store's batch put in durable mode.
 //
-// On a store error the returned names are still complete, and errors.Is
-// tells which kind of failure it was; files of the batch may or may not
-// have been written: retry with [Writer.WriteAt] under those names, which
+// Rules: those of every write path (see [WriterOptions]): an invalid entry
+// fails the batch, an entry outside its entity's period scope is left out
+// (WriteOutOfScope) and takes no offset.
+//
+// Errors: a *WriteError naming the first bad event, as for [Writer.Write].
+// On store errors the result is returned too, with every name: the files
+// that failed (one *WriteError each, joined) may or may not have been
+// written; retry them with [Writer.WriteAt] under those names, which
 // succeeds for the ones already there.
-func (w *Writer) WriteBatch(ctx context.Context, evs []*Event) ([]FileName, error) {
-	datas := make([][]byte, len(evs))
+func (w *Writer) WriteBatch(ctx context.Context, evs []*Event) (*WriteResult, error) {
+	ps, err := w.prepare(ctx, evs)
+	if err != nil {
+		return nil, err
+	}
+	return w.writeNew(ctx, evs, ps)
+}
+
+// prepared is an event checked and encoded for writing.
+type prepared struct {
+	data []byte
+	out  bool // left out: outside the period scope
+}
+
+// prepare checks and encodes evs, then applies the write rules.
+func (w *Writer) prepare(ctx context.Context, evs []*Event) ([]prepared, error) {
+	ps, err := w.encodeAll(evs)
+	if err != nil {
+		return nil, err
+	}
+	return ps, w.applyRules(ctx, evs, func(i int) { ps[i].out = true })
+}
+
+// encodeAll encodes evs, whose entity ids must name a directory.
+func (w *Writer) encodeAll(evs []*Event) ([]prepared, error) {
+	ps := make([]prepared, len(evs))
 	for i, ev := range evs {
 		if ev == nil {
-			return nil, fmt.Errorf("sink: WriteBatch: event %d is nil", i)
+			return nil, writeError(i, nil, errNilEvent)
 		}
-		b, err := ev.Encode()
+		data, err := ev.Encode()
 		if err != nil {
-			return nil, err
+			return nil, writeError(i, ev, err)
 		}
 		if err := w.checkEntity(ev.EntityID); err != nil {
-			return nil, err
+			return nil, writeError(i, ev, err)
 		}
-		datas[i] = b
+		ps[i].data = data
 	}
-	at := w.now()
-	names := make([]FileName, len(evs))
+	return ps, nil
+}
+
+// applyRules applies to evs, in order, the rules of every write path: an
+// entry dated outside its entity's period scope is left out (leaveOut is
+// called with its index), the other entries must pass the business rules.
+// Nil events (the pages of a daily report) are not events: they pass.
+func (w *Writer) applyRules(ctx context.Context, evs []*Event, leaveOut func(i int)) error {
+	var cache scopes
 	for i, ev := range evs {
+		if ev == nil {
+			continue
+		}
+		if w.calendar != nil {
+			if cache == nil {
+				cache = scopes{}
+			}
+			ok, err := w.inScope(ctx, cache, ev)
+			if err != nil {
+				return writeError(i, ev, err)
+			}
+			if !ok {
+				leaveOut(i)
+				continue
+			}
+		}
+		if err := w.rules.checkEntry(ev); err != nil {
+			return writeError(i, ev, err)
+		}
+	}
+	return nil
+}
+
+// writeNew gives each event of evs that is not left out the next offset of
+// its entity and one production time, and writes it.
+func (w *Writer) writeNew(ctx context.Context, evs []*Event, ps []prepared) (*WriteResult, error) {
+	at := w.now()
+	res := &WriteResult{Files: make([]FileResult, len(evs))}
+	objs := make([]storage.BatchObject, 0, len(evs))
+	idx := make([]int, 0, len(evs))
+	for i, ev := range evs {
+		if ps[i].out {
+			res.Files[i].Status = WriteOutOfScope
+			continue
+		}
 		off, err := w.nextOffset(ctx, ev.EntityID)
 		if err != nil {
-			return nil, err
+			return nil, writeError(i, ev, err)
 		}
-		names[i] = FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at}
+		res.Files[i].Name = FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at}
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, res.Files[i].Name), Data: ps[i].data})
+		idx = append(idx, i)
 	}
-	objs := make([]storage.BatchObject, len(evs))
-	for i, ev := range evs {
-		objs[i] = storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: datas[i]}
+	return res, w.put(ctx, evs, res, objs, idx)
+}
+
+// put writes objs, the files of the events evs[idx[j]], and sets their
+// status in res. The error joins a *WriteError per file not written, or is
+// the store's error for the whole batch.
+func (w *Writer) put(ctx context.Context, evs []*Event, res *WriteResult, objs []storage.BatchObject, idx []int) error {
+	created, errs, err := w.putEach(ctx, objs)
+	var failed []error
+	for j, i := range idx {
+		var ev *Event
+		if evs != nil {
+			ev = evs[i]
+		}
+		switch {
+		case errs[j] != nil:
+			failed = append(failed, writeError(i, ev, errs[j]))
+		case created[j]:
+			res.Files[i].Status = WriteCreated
+		case err == nil:
+			res.Files[i].Status = WriteExisting
+		}
 	}
-	_, err := w.putAll(ctx, objs)
-	return names, err
+	if err != nil {
+		return err
+	}
+	return errors.Join(failed...)
 }
 
 // WriteAt writes ev under the given name, as when replaying events whose
-// offsets were assigned elsewhere (a Kafka offset, an initialization). It
-// reports whether it created the file: false, with a nil error, when the
-// same bytes were already there. The name's event must be ev's.
+// offsets were assigned elsewhere (a Kafka offset, an initialization):
+// [Writer.WriteAtBatch] with one event. The name's event must be ev's. Its
+// file's status is WriteExisting, with a nil error, when the same bytes
+// were already there.
 //
-// Errors: a *PayloadError when ev is invalid, a *FileNameError for a bad
-// name, ErrEntity, a *ConflictError when other bytes are stored under the
-// key (they are left untouched), or the store's error.
-func (w *Writer) WriteAt(ctx context.Context, name FileName, ev *Event) (created bool, err error) {
-	o, err := w.placed(Placed{Name: name, Event: ev})
-	if err != nil {
-		return false, err
-	}
-	n, err := w.putAll(ctx, []storage.BatchObject{o})
-	return n == 1, err
+// Rules: those of every write path (see [WriterOptions]): an invalid entry
+// is refused, an entry outside its entity's period scope is left out.
+//
+// Errors: a *WriteError whose cause is a *PayloadError for an invalid
+// event or entry, a *FileNameError for a bad name, ErrEntity, a
+// *ConflictError when other bytes are stored under the key (they are left
+// untouched), or the store's error.
+func (w *Writer) WriteAt(ctx context.Context, name FileName, ev *Event) (*WriteResult, error) {
+	return w.WriteAtBatch(ctx, []Placed{{Name: name, Event: ev}})
 }
 
 // Placed is an event and the name it is written under, for
@@ -256,35 +473,55 @@ type Placed struct {
 // [storage.Batcher], one group commit, made durable by one flush; otherwise
 // concurrent puts ([WriterOptions.Concurrency]). Every event is checked and
 // encoded before anything is written: a bad event, or two events under the
-// same key, fail the whole batch with WriteAt's errors and write nothing.
+// same key, fail the whole batch with a *WriteError naming it and write
+// nothing.
 //
-// It returns, per event, whether this call created its file (false for a
-// file found with the same bytes). On a store error, files of the batch
-// may or may not have been written: created tells which this call created,
-// the error joins one error per file not written (a *ConflictError for a key
-// holding other bytes, the store's error otherwise), and calling again with
-// the same events is safe.
-func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (created []bool, err error) {
-	objs := make([]storage.BatchObject, len(evs))
+// Rules: those of every write path (see [WriterOptions]): an invalid entry
+// fails the batch, an entry outside its entity's period scope is left out
+// (WriteOutOfScope).
+//
+// The result says, per event, whether this call created its file or found
+// it with the same bytes. On store errors, files of the batch may or may
+// not have been written: the error joins one *WriteError per file not
+// written (a *ConflictError for a key holding other bytes, the store's
+// error otherwise), and calling again with the same events is safe.
+func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, error) {
+	events := make([]*Event, len(evs))
+	ps := make([]prepared, len(evs))
 	seen := make(map[string]bool, len(evs))
 	for i, p := range evs {
 		o, err := w.placed(p)
 		if err != nil {
-			return nil, fmt.Errorf("sink: WriteAtBatch: event %d: %w", i, err)
+			return nil, writeError(i, p.Event, err)
 		}
 		if seen[o.Key] {
-			return nil, fmt.Errorf("sink: WriteAtBatch: event %d: %w: %s is given twice", i, ErrFileName, o.Key)
+			return nil, writeError(i, p.Event, fmt.Errorf("%w: %s is given twice", ErrFileName, o.Key))
 		}
 		seen[o.Key] = true
-		objs[i] = o
+		events[i], ps[i].data = p.Event, o.Data
 	}
-	return w.putEach(ctx, objs)
+	if err := w.applyRules(ctx, events, func(i int) { ps[i].out = true }); err != nil {
+		return nil, err
+	}
+	res := &WriteResult{Files: make([]FileResult, len(evs))}
+	objs := make([]storage.BatchObject, 0, len(evs))
+	idx := make([]int, 0, len(evs))
+	for i, p := range evs {
+		if ps[i].out {
+			res.Files[i].Status = WriteOutOfScope
+			continue
+		}
+		res.Files[i].Name = p.Name
+		objs = append(objs, storage.BatchObject{Key: Key(p.Event.EntityID, p.Name), Data: ps[i].data})
+		idx = append(idx, i)
+	}
+	return res, w.put(ctx, events, res, objs, idx)
 }
 
 // placed checks p and encodes it into the object to store.
 func (w *Writer) placed(p Placed) (storage.BatchObject, error) {
 	if p.Event == nil {
-		return storage.BatchObject{}, errors.New("sink: nil event")
+		return storage.BatchObject{}, errNilEvent
 	}
 	if p.Name.Event != p.Event.Name {
 		return storage.BatchObject{}, &FileNameError{Name: p.Name.String(), Part: "event",
@@ -307,47 +544,61 @@ func (w *Writer) placed(p Placed) (storage.BatchObject, error) {
 // already stored with the same bytes counts as written; with other bytes it
 // is a *ConflictError.
 func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, error) {
-	created, err := w.putEach(ctx, objs)
+	created, errs, err := w.putEach(ctx, objs)
 	n := 0
 	for _, c := range created {
 		if c {
 			n++
 		}
 	}
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	return n, errors.Join(errs...)
 }
 
-// putEach is putAll reporting, per object, whether it created it.
-func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) ([]bool, error) {
-	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
-	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
-		created, err := storage.PutBatchOnce(ctx, w.store, objs, create)
-		be, ok := errors.AsType[*storage.BatchError](err)
-		if !ok {
-			return created, err
-		}
-		errs := make([]error, len(be.Errs))
-		for i, ke := range be.Errs {
-			errs[i] = conflict(ke)
-		}
-		return created, errors.Join(errs...)
-	}
-	created := make([]bool, len(objs))
-	if len(objs) == 1 {
-		c, err := w.putOne(ctx, objs[0], create)
-		created[0] = c
-		return created, err
-	}
+// putEach is putAll reporting, per object, whether it created it and the
+// error it got; err is an error of the whole batch, which wrote nothing.
+func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (created []bool, errs []error, err error) {
+	errs = make([]error, len(objs))
 	pos := make(map[string]int, len(objs)) // keys are unique in a batch
 	for i, o := range objs {
 		pos[o.Key] = i
 	}
-	err := storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
-		c, err := w.putOne(ctx, o, create)
-		created[pos[o.Key]] = c // each goroutine its own element
-		return err
+	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
+	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
+		created, err := storage.PutBatchOnce(ctx, w.store, objs, create)
+		if len(created) != len(objs) {
+			created = make([]bool, len(objs))
+		}
+		be, ok := errors.AsType[*storage.BatchError](err)
+		if !ok {
+			return created, errs, err
+		}
+		for _, ke := range be.Errs {
+			errs[pos[ke.Key]] = conflict(ke)
+		}
+		return created, errs, nil
+	}
+	created = make([]bool, len(objs))
+	if len(objs) == 1 {
+		created[0], errs[0] = w.putOne(ctx, objs[0], create)
+		return created, errs, nil
+	}
+	err = storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
+		i := pos[o.Key] // each goroutine its own elements
+		created[i], errs[i] = w.putOne(ctx, o, create)
+		return errs[i]
 	})
-	return created, err
+	if be, ok := errors.AsType[*storage.BatchError](err); ok {
+		for _, ke := range be.Errs { // the objects not tried, ctx being done
+			if i := pos[ke.Key]; errs[i] == nil {
+				errs[i] = ke
+			}
+		}
+		err = nil
+	}
+	return created, errs, err
 }
 
 func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storage.PutOptions) (bool, error) {
@@ -516,66 +767,72 @@ func (w *Writer) reservations(ctx context.Context, entity string) (int64, []stri
 	return last, keys, nil
 }
 
-// BatchResult describes what [Writer.WriteOnce] did.
-type BatchResult struct {
-	Names   []FileName // the events' file names, in the order given
-	Created int        // files this call created; 0 when the batch was complete already
-}
-
 // WriteOnce writes a batch of events exactly once, however many times it is
 // called with the same id: an idempotent producer for changes that must not
 // be duplicated when a process retries after a crash or runs again.
 //
-// The first call gives the events their offsets and time, and records them
-// under id in the writer's state directory (create-only) before writing any
-// file. Every later call with the same id writes the same events under the
-// recorded names, creating only the files that are missing; it fails with an
-// error matching ErrConflict if the events differ from the recorded ones
-// (other events, or another count). The id is a single key element chosen
-// by the caller: a change-set id, a source cursor, a date.
+// The first call applies the rules, gives the events their offsets and
+// time, and records them under id in the writer's state directory
+// (create-only) before writing any file. Every later call with the same id
+// writes the same events under the recorded names, creating only the files
+// that are missing (the events left out stay out); it fails with an error
+// matching ErrConflict if the events differ from the recorded ones (other
+// events, or another count). The id is a single key element chosen by the
+// caller: a change-set id, a source cursor, a date.
 //
-// Errors: as for [Writer.WriteBatch], plus ErrConflict and, for an invalid
-// id, ErrEntity.
-func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*BatchResult, error) {
+// Rules: those of every write path (see [WriterOptions]): an invalid entry
+// fails the call, an entry outside its entity's period scope is left out
+// (WriteOutOfScope).
+//
+// Errors: as for [Writer.WriteBatch], plus ErrConflict (a *WriteError for
+// the event that differs) and, for an invalid id, ErrEntity.
+func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*WriteResult, error) {
 	files := make([]onceFile, len(evs))
 	for i, ev := range evs {
 		if ev == nil {
-			return nil, fmt.Errorf("sink: WriteOnce: event %d is nil", i)
+			return nil, writeError(i, nil, errNilEvent)
 		}
 		data, err := ev.Encode()
 		if err != nil {
-			return nil, err
+			return nil, writeError(i, ev, err)
 		}
-		files[i] = onceFile{entity: ev.EntityID, event: ev.Name, data: data}
+		files[i] = onceFile{entity: ev.EntityID, event: ev.Name, data: data, ev: ev}
 	}
 	return w.writeOnce(ctx, id, files)
 }
 
-// onceFile is a file of a writeOnce batch: its entity, event and bytes.
+// onceFile is a file of a writeOnce batch: its entity, event and bytes,
+// and the event it encodes (nil for a daily report's page).
 type onceFile struct {
 	entity string
 	event  EventName
 	data   []byte
+	ev     *Event
 }
 
 // writeOnce is WriteOnce for encoded files: it records their names under
 // id, then writes them create-only.
-func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*BatchResult, error) {
+func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*WriteResult, error) {
 	if !storage.ValidElement(id) {
 		return nil, fmt.Errorf("%w: batch id %q is not a single valid key element", ErrEntity, id)
 	}
-	for _, f := range files {
+	evs := make([]*Event, len(files))
+	for i, f := range files {
 		if err := w.checkEntity(f.entity); err != nil {
-			return nil, err
+			return nil, writeError(i, f.ev, err)
 		}
+		evs[i] = f.ev
 	}
 	key := w.stateDir + "/batches/" + id + ".json"
 	data, err := storage.ReadAll(ctx, w.store, key)
-	var names []FileName
+	var (
+		names []FileName
+		out   []bool // left out under the rules, as recorded
+	)
 	switch {
 	case err == nil:
 		var entities []string
-		if names, entities, err = decodeBatch(data); err != nil {
+		if names, entities, out, err = decodeBatch(data); err != nil {
 			return nil, fmt.Errorf("sink: %s is damaged: %w", key, err)
 		}
 		if len(names) != len(files) {
@@ -583,21 +840,40 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*B
 		}
 		for i, f := range files {
 			if names[i].Event != f.event || entities[i] != f.entity {
-				return nil, fmt.Errorf("%w: batch %s: file %d was recorded as %s of entity %s", ErrConflict, id, i, names[i].Event, entities[i])
+				return nil, writeError(i, f.ev, fmt.Errorf("%w: batch %s: file %d was recorded as %s of entity %s", ErrConflict, id, i, names[i].Event, entities[i]))
 			}
 		}
+		// The record says which events were left out; the others are
+		// checked again.
+		kept := slices.Clone(evs)
+		for i := range kept {
+			if out[i] {
+				kept[i] = nil
+			}
+		}
+		if err := w.applyRules(ctx, kept, func(int) {}); err != nil {
+			return nil, err
+		}
 	case errors.Is(err, storage.ErrNotExist):
+		out = make([]bool, len(files))
+		if err := w.applyRules(ctx, evs, func(i int) { out[i] = true }); err != nil {
+			return nil, err
+		}
 		// Number the files, then record their names before writing any:
 		// the record is the batch's intent.
 		at := w.now()
-		for _, f := range files {
+		for i, f := range files {
+			if out[i] {
+				names = append(names, FileName{Event: f.event})
+				continue
+			}
 			off, err := w.nextOffset(ctx, f.entity)
 			if err != nil {
-				return nil, err
+				return nil, writeError(i, f.ev, err)
 			}
 			names = append(names, FileName{Namespace: w.ns, Event: f.event, Offset: off, Time: at})
 		}
-		rec, err := encodeBatch(files, names)
+		rec, err := encodeBatch(files, names, out)
 		if err != nil {
 			return nil, err
 		}
@@ -610,41 +886,65 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*B
 	default:
 		return nil, err
 	}
-	objs := make([]storage.BatchObject, len(files))
+	res := &WriteResult{Files: make([]FileResult, len(files))}
+	objs := make([]storage.BatchObject, 0, len(files))
+	idx := make([]int, 0, len(files))
 	for i, f := range files {
-		objs[i] = storage.BatchObject{Key: Key(f.entity, names[i]), Data: f.data}
+		if out[i] {
+			res.Files[i].Status = WriteOutOfScope
+			continue
+		}
+		res.Files[i].Name = names[i]
+		objs = append(objs, storage.BatchObject{Key: Key(f.entity, names[i]), Data: f.data})
+		idx = append(idx, i)
 	}
-	created, err := w.putAll(ctx, objs)
-	return &BatchResult{Names: names, Created: created}, err
+	return res, w.put(ctx, evs, res, objs, idx)
 }
 
-// batchEntry is one event of a WriteOnce record: its entity and file name.
+// batchEntry is one event of a WriteOnce record: its entity and file name,
+// or, for an event left out under the rules, its entity and event name.
 type batchEntry struct {
-	Entity string `json:"entity"`
-	File   string `json:"file"`
+	Entity string    `json:"entity"`
+	File   string    `json:"file,omitempty"`
+	Event  EventName `json:"event,omitempty"`
 }
 
-func encodeBatch(files []onceFile, names []FileName) ([]byte, error) {
+func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error) {
 	entries := make([]batchEntry, len(files))
 	for i, f := range files {
+		if out[i] {
+			entries[i] = batchEntry{Entity: f.entity, Event: f.event}
+			continue
+		}
 		entries[i] = batchEntry{Entity: f.entity, File: names[i].String()}
 	}
 	return json.Marshal(entries)
 }
 
-func decodeBatch(data []byte) ([]FileName, []string, error) {
+// decodeBatch decodes a WriteOnce record: per event, its file name (only
+// the event name for an event left out), its entity, and whether it was
+// left out.
+func decodeBatch(data []byte) ([]FileName, []string, []bool, error) {
 	var entries []batchEntry
 	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	names := make([]FileName, len(entries))
 	entities := make([]string, len(entries))
+	out := make([]bool, len(entries))
 	for i, e := range entries {
+		if e.File == "" {
+			if !e.Event.Valid() {
+				return nil, nil, nil, fmt.Errorf("entry %d has neither a file nor an event", i)
+			}
+			names[i], entities[i], out[i] = FileName{Event: e.Event}, e.Entity, true
+			continue
+		}
 		n, err := ParseFileName(e.File)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		names[i], entities[i] = n, e.Entity
 	}
-	return names, entities, nil
+	return names, entities, out, nil
 }

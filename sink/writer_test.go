@@ -29,6 +29,52 @@ func clock() func() time.Time {
 	}
 }
 
+// writeOne writes ev with w.Write and returns the name of its file.
+func writeOne(t testing.TB, w *Writer, ev *Event) FileName {
+	t.Helper()
+	res, err := w.Write(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Status != WriteCreated {
+		t.Fatalf("Write = %+v, want one file created", res.Files)
+	}
+	return res.Files[0].Name
+}
+
+// statuses returns the status of each file of res (nil for a nil res).
+func statuses(res *WriteResult) []WriteStatus {
+	if res == nil {
+		return nil
+	}
+	var out []WriteStatus
+	for _, f := range res.Files {
+		out = append(out, f.Status)
+	}
+	return out
+}
+
+// failedEvents returns the indexes of the events that the *WriteError
+// values in err name, in order.
+func failedEvents(err error) []int {
+	var out []int
+	var walk func(error)
+	walk = func(err error) {
+		if we, ok := err.(*WriteError); ok {
+			out = append(out, we.Index)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	slices.Sort(out)
+	return out
+}
+
 func accountEvent(entity, id, number string) *Event {
 	return &Event{
 		Name:     AccountInserted,
@@ -60,10 +106,7 @@ func TestWriterWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := accountEvent("ent-1", "acc-1", "411000")
-	name, err := w.Write(ctx, ev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	name := writeOne(t, w, ev)
 	want := "ent-1/queuing.cpa.comptabilite-fr.cegid.loop.comptaCompteInserted-0-2024-01-30T15:17:21.186Z.json"
 	if got := Key("ent-1", name); got != want {
 		t.Errorf("key = %q, want %q", got, want)
@@ -76,15 +119,14 @@ func TestWriterWrite(t *testing.T) {
 		t.Errorf("stored %s, want %s", got, b)
 	}
 	// The next event of the entity takes the next offset; another entity starts at 0.
-	n2, _ := w.Write(ctx, accountEvent("ent-1", "acc-2", "401000"))
-	n3, _ := w.Write(ctx, accountEvent("ent-2", "acc-3", "512000"))
+	n2 := writeOne(t, w, accountEvent("ent-1", "acc-2", "401000"))
+	n3 := writeOne(t, w, accountEvent("ent-2", "acc-3", "512000"))
 	if n2.Offset != 1 || n3.Offset != 0 {
 		t.Errorf("offsets %d and %d, want 1 and 0", n2.Offset, n3.Offset)
 	}
 }
 
 func TestWriterOffsetsSurviveRestart(t *testing.T) {
-	ctx := context.Background()
 	store := memstore.New(nil)
 	var last int64 = -1
 	for run := range 3 {
@@ -93,10 +135,7 @@ func TestWriterOffsetsSurviveRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 6 {
-			name, err := w.Write(ctx, accountEvent("ent", "acc", "1"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			name := writeOne(t, w, accountEvent("ent", "acc", "1"))
 			if name.Offset <= last {
 				t.Fatalf("run %d write %d: offset %d after %d: offsets must increase strictly across restarts", run, i, name.Offset, last)
 			}
@@ -154,13 +193,13 @@ func TestWriteAtIsIdempotent(t *testing.T) {
 	w, _ := NewWriter(store, nil)
 	name := FileName{Event: AccountInserted, Offset: 7, Time: time.Date(2024, 1, 30, 0, 0, 0, 0, time.UTC)}
 	ev := accountEvent("ent", "acc", "411000")
-	created, err := w.WriteAt(ctx, name, ev)
-	if err != nil || !created {
-		t.Fatalf("first WriteAt = %v, %v; want created", created, err)
+	res, err := w.WriteAt(ctx, name, ev)
+	if got := statuses(res); err != nil || !slices.Equal(got, []WriteStatus{WriteCreated}) || res.Files[0].Name != name {
+		t.Fatalf("first WriteAt = %v, %v; want created", got, err)
 	}
-	created, err = w.WriteAt(ctx, name, ev)
-	if err != nil || created {
-		t.Fatalf("retried WriteAt = %v, %v; want success without creating", created, err)
+	res, err = w.WriteAt(ctx, name, ev)
+	if got := statuses(res); err != nil || !slices.Equal(got, []WriteStatus{WriteExisting}) {
+		t.Fatalf("retried WriteAt = %v, %v; want success without creating", got, err)
 	}
 	before, _ := storage.ReadAll(ctx, store, Key("ent", name))
 	_, err = w.WriteAt(ctx, name, accountEvent("ent", "acc", "999999"))
@@ -231,12 +270,9 @@ func TestWriteRetryAfterLostAck(t *testing.T) {
 	if _, err := w.Write(ctx, ev); err == nil {
 		t.Fatal("the lost answer was not reported")
 	}
-	name, err := w.Write(ctx, ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if created, err := w.WriteAt(ctx, name, ev); err != nil || created {
-		t.Fatalf("retry of a stored file = %v, %v; want success, not created", created, err)
+	name := writeOne(t, w, ev)
+	if res, err := w.WriteAt(ctx, name, ev); err != nil || res.Files[0].Status != WriteExisting {
+		t.Fatalf("retry of a stored file = %v, %v; want success, not created", statuses(res), err)
 	}
 	if got := sinkKeys(t, base); len(got) != 1 {
 		t.Errorf("files %v, want exactly one", got)
@@ -252,10 +288,14 @@ func TestWriteBatchConcurrentAndDurable(t *testing.T) {
 		for i := range 50 {
 			evs = append(evs, accountEvent([]string{"e1", "e2"}[i%2], "acc", "1"))
 		}
-		names, err := w.WriteBatch(ctx, evs)
+		res, err := w.WriteBatch(ctx, evs)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if n := res.Count(WriteCreated); n != 50 {
+			t.Errorf("durable=%v: %d files created, want 50", durable, n)
+		}
+		names := res.Names()
 		for i, n := range names {
 			if want := int64(i / 2); n.Offset != want {
 				t.Errorf("durable=%v: event %d got offset %d, want %d (offsets follow the batch order per entity)", durable, i, n.Offset, want)
@@ -267,8 +307,8 @@ func TestWriteBatchConcurrentAndDurable(t *testing.T) {
 		}
 		// The whole batch again, under the same names: every file is already there.
 		for i, ev := range evs {
-			if created, err := w.WriteAt(ctx, names[i], ev); err != nil || created {
-				t.Fatalf("rewrite %d = %v, %v", i, created, err)
+			if res, err := w.WriteAt(ctx, names[i], ev); err != nil || res.Files[0].Status != WriteExisting {
+				t.Fatalf("rewrite %d = %v, %v", i, statuses(res), err)
 			}
 		}
 	}
@@ -306,9 +346,13 @@ func TestWriteAtBatch(t *testing.T) {
 			// And a store failure on one key, struck once.
 			faults.Add(faultstore.Rule{Op: faultstore.OpPut, Key: Key("e2", ps[3].Name), Times: 1})
 
-			created, err := w.WriteAtBatch(ctx, ps)
-			if want := []bool{true, false, true, false, false, true}; !slices.Equal(created, want) {
-				t.Errorf("created %v, want %v", created, want)
+			res, err := w.WriteAtBatch(ctx, ps)
+			want := []WriteStatus{WriteCreated, WriteExisting, WriteCreated, WriteFailed, WriteFailed, WriteCreated}
+			if got := statuses(res); !slices.Equal(got, want) {
+				t.Errorf("statuses %v, want %v", got, want)
+			}
+			if got := failedEvents(err); !slices.Equal(got, []int{3, 4}) {
+				t.Errorf("the error names events %v, want [3 4]: %v", got, err)
 			}
 			var ce *ConflictError
 			if !errors.As(err, &ce) || ce.Key != Key("e1", ps[4].Name) || !errors.Is(err, faultstore.ErrInjected) {
@@ -320,9 +364,10 @@ func TestWriteAtBatch(t *testing.T) {
 
 			// Again, without the conflicting event: only the failed file is new.
 			ps = slices.Delete(ps, 4, 5)
-			created, err = w.WriteAtBatch(ctx, ps)
-			if want := []bool{false, false, false, true, false}; err != nil || !slices.Equal(created, want) {
-				t.Errorf("retry = %v, %v; want %v, nil", created, err, want)
+			res, err = w.WriteAtBatch(ctx, ps)
+			want = []WriteStatus{WriteExisting, WriteExisting, WriteExisting, WriteCreated, WriteExisting}
+			if got := statuses(res); err != nil || !slices.Equal(got, want) {
+				t.Errorf("retry = %v, %v; want %v, nil", got, err, want)
 			}
 			if got := len(sinkKeys(t, faults)); got != 6 {
 				t.Errorf("%d files, want 6", got)
@@ -331,24 +376,28 @@ func TestWriteAtBatch(t *testing.T) {
 	}
 	t.Run("bad input", func(t *testing.T) {
 		tests := []struct {
-			name string
-			edit func([]Placed) []Placed
-			want error
+			name  string
+			edit  func([]Placed) []Placed
+			want  error
+			index int // the event the error names
 		}{
-			{"repeated name", func(ps []Placed) []Placed { ps[3].Name = ps[1].Name; return ps }, ErrFileName},
-			{"name of another event", func(ps []Placed) []Placed { ps[2].Name.Event = AccountDeleted; return ps }, ErrFileName},
-			{"invalid name", func(ps []Placed) []Placed { ps[2].Name.Offset = -1; return ps }, ErrFileName},
-			{"invalid payload", func(ps []Placed) []Placed { ps[2].Event.Data = nil; return ps }, ErrPayload},
-			{"bad entity", func(ps []Placed) []Placed { ps[2].Event.EntityID = "a/b"; return ps }, ErrEntity},
-			{"nil event", func(ps []Placed) []Placed { ps[2].Event = nil; return ps }, nil},
+			{"repeated name", func(ps []Placed) []Placed { ps[3].Name = ps[1].Name; return ps }, ErrFileName, 3},
+			{"name of another event", func(ps []Placed) []Placed { ps[2].Name.Event = AccountDeleted; return ps }, ErrFileName, 2},
+			{"invalid name", func(ps []Placed) []Placed { ps[2].Name.Offset = -1; return ps }, ErrFileName, 2},
+			{"invalid payload", func(ps []Placed) []Placed { ps[2].Event.Data = nil; return ps }, ErrPayload, 2},
+			{"bad entity", func(ps []Placed) []Placed { ps[2].Event.EntityID = "a/b"; return ps }, ErrEntity, 2},
+			{"nil event", func(ps []Placed) []Placed { ps[2].Event = nil; return ps }, nil, 2},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				store := memstore.New(nil)
 				w, _ := NewWriter(store, nil)
-				created, err := w.WriteAtBatch(ctx, tt.edit(placed(4)))
-				if err == nil || created != nil || (tt.want != nil && !errors.Is(err, tt.want)) {
-					t.Errorf("WriteAtBatch = %v, %v; want nil and %v", created, err, tt.want)
+				res, err := w.WriteAtBatch(ctx, tt.edit(placed(4)))
+				if err == nil || res != nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+					t.Errorf("WriteAtBatch = %v, %v; want nil and %v", statuses(res), err, tt.want)
+				}
+				if got := failedEvents(err); !slices.Equal(got, []int{tt.index}) {
+					t.Errorf("the error names events %v, want [%d]: %v", got, tt.index, err)
 				}
 				if keys := sinkKeys(t, store); len(keys) != 0 {
 					t.Errorf("bad input wrote %q", keys)
@@ -388,24 +437,24 @@ func TestWriteOnce(t *testing.T) {
 	evs := []*Event{accountEvent("ent", "a1", "1"), accountEvent("ent", "a2", "2"), accountEvent("other", "a3", "3")}
 	w, _ := NewWriter(store, &WriterOptions{Now: clock()})
 	first, err := w.WriteOnce(ctx, "changes-1", evs)
-	if err != nil || first.Created != 3 {
+	if err != nil || first.Count(WriteCreated) != 3 {
 		t.Fatalf("first WriteOnce = %+v, %v", first, err)
 	}
 	// Again, from a new writer (a new process): nothing new, the same names.
 	w2, _ := NewWriter(store, &WriterOptions{Now: clock()})
 	again, err := w2.WriteOnce(ctx, "changes-1", evs)
-	if err != nil || again.Created != 0 || !slices.Equal(again.Names, first.Names) {
+	if err != nil || again.Count(WriteExisting) != 3 || !slices.Equal(again.Names(), first.Names()) {
 		t.Fatalf("second WriteOnce = %+v, %v; want the same names, nothing created", again, err)
 	}
 	if got := len(sinkKeys(t, store)); got != 3 {
 		t.Errorf("%d files, want 3", got)
 	}
 	// A file lost since is written again under its name.
-	if err := store.Delete(ctx, Key("ent", first.Names[1])); err != nil {
+	if err := store.Delete(ctx, Key("ent", first.Files[1].Name)); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := w2.WriteOnce(ctx, "changes-1", evs); err != nil || res.Created != 1 {
-		t.Errorf("WriteOnce after a loss = %+v, %v; want 1 created", res, err)
+	if res, err := w2.WriteOnce(ctx, "changes-1", evs); err != nil || !slices.Equal(statuses(res), []WriteStatus{WriteExisting, WriteCreated, WriteExisting}) {
+		t.Errorf("WriteOnce after a loss = %v, %v; want the second created", statuses(res), err)
 	}
 	// Other events under the same id are a conflict.
 	for _, changed := range [][]*Event{
@@ -436,12 +485,12 @@ func TestWriterEntitiesConcurrently(t *testing.T) {
 		wg.Go(func() {
 			entity := fmt.Sprintf("ent-%d", e)
 			for i := range 30 {
-				name, err := w.Write(ctx, accountEvent(entity, "acc", "1"))
+				res, err := w.Write(ctx, accountEvent(entity, "acc", "1"))
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if name.Offset != int64(i) {
+				if name := res.Files[0].Name; name.Offset != int64(i) {
 					t.Errorf("%s: write %d got offset %d", entity, i, name.Offset)
 				}
 			}
@@ -505,10 +554,7 @@ func TestStaleReservationListing(t *testing.T) {
 	}
 	stale := &staleOffsets{Store: mem, stale: before}
 	late, _ := NewWriter(stale, &WriterOptions{Now: clock(), OffsetBlock: 1})
-	name, err := late.Write(ctx, accountEvent("ent", "acc-late", "2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	name := writeOne(t, late, accountEvent("ent", "acc-late", "2"))
 	if name.Offset != 450 {
 		t.Errorf("the late writer got offset %d, want 450: it reused a block given out long ago", name.Offset)
 	}
@@ -521,7 +567,6 @@ func TestStaleReservationListing(t *testing.T) {
 // turn's offsets are above the previous turns', although each writer holds
 // a block reserved before the others wrote.
 func TestReleaseOrdersTurns(t *testing.T) {
-	ctx := context.Background()
 	store := memstore.New(nil)
 	a, _ := NewWriter(store, &WriterOptions{Now: clock()})
 	b, _ := NewWriter(store, &WriterOptions{Now: clock()})
@@ -530,10 +575,7 @@ func TestReleaseOrdersTurns(t *testing.T) {
 		w := []*Writer{a, b}[turn%2]
 		w.Release("ent")
 		for i := range 3 {
-			name, err := w.Write(ctx, accountEvent("ent", fmt.Sprint("acc-", turn, "-", i), "1"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			name := writeOne(t, w, accountEvent("ent", fmt.Sprint("acc-", turn, "-", i), "1"))
 			if name.Offset <= last {
 				t.Fatalf("turn %d: offset %d after %d", turn, name.Offset, last)
 			}
@@ -545,15 +587,15 @@ func TestReleaseOrdersTurns(t *testing.T) {
 	store2 := memstore.New(nil)
 	x, _ := NewWriter(store2, &WriterOptions{Now: clock()})
 	y, _ := NewWriter(store2, &WriterOptions{Now: clock()})
-	n1, _ := x.Write(ctx, accountEvent("ent", "a", "1"))
-	n2, _ := y.Write(ctx, accountEvent("ent", "b", "1"))
-	n3, _ := x.Write(ctx, accountEvent("ent", "c", "1"))
+	n1 := writeOne(t, x, accountEvent("ent", "a", "1"))
+	n2 := writeOne(t, y, accountEvent("ent", "b", "1"))
+	n3 := writeOne(t, x, accountEvent("ent", "c", "1"))
 	if !(n1.Offset < n2.Offset && n3.Offset < n2.Offset) {
 		t.Errorf("offsets %d, %d, %d: the test no longer shows the problem Release solves", n1.Offset, n2.Offset, n3.Offset)
 	}
 	x.Release("ent")
 	x.Release("other") // an entity never written: nothing to give up
-	if n4, _ := x.Write(ctx, accountEvent("ent", "d", "1")); n4.Offset <= n2.Offset {
+	if n4 := writeOne(t, x, accountEvent("ent", "d", "1")); n4.Offset <= n2.Offset {
 		t.Errorf("after Release, offset %d, want above %d", n4.Offset, n2.Offset)
 	}
 }
@@ -564,10 +606,7 @@ func TestReservationsArePruned(t *testing.T) {
 	w, _ := NewWriter(store, &WriterOptions{Now: clock(), OffsetBlock: 1})
 	seen := map[int64]bool{}
 	for range 450 {
-		name, err := w.Write(ctx, accountEvent("ent", "acc", "1"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		name := writeOne(t, w, accountEvent("ent", "acc", "1"))
 		if seen[name.Offset] {
 			t.Fatalf("offset %d given twice", name.Offset)
 		}
@@ -582,7 +621,7 @@ func TestReservationsArePruned(t *testing.T) {
 	}
 	// A new writer continues after the newest one.
 	w2, _ := NewWriter(store, &WriterOptions{Now: clock()})
-	if name, _ := w2.Write(ctx, accountEvent("ent", "acc", "1")); name.Offset != 450 {
+	if name := writeOne(t, w2, accountEvent("ent", "acc", "1")); name.Offset != 450 {
 		t.Errorf("restarted writer gave offset %d, want 450", name.Offset)
 	}
 }

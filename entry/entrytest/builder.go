@@ -2,8 +2,6 @@ package entrytest
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -197,7 +195,7 @@ func (b *Builder) Build() (entry.Entry, error) {
 	if b.err != nil {
 		return entry.Entry{}, b.err
 	}
-	e := Clone(b.e)
+	e := *b.e.Clone()
 	if err := e.Validate(nil); err != nil {
 		return entry.Entry{}, fmt.Errorf("entrytest: the built entry is not valid: %w", err)
 	}
@@ -250,60 +248,4 @@ func (b *Builder) checkSign(method string, d decimal.Decimal) bool {
 		return false
 	}
 	return true
-}
-
-// Clone returns a deep copy of e: no slice, map or pointer of the result is
-// shared with e, so either can be modified without changing the other.
-func Clone(e entry.Entry) entry.Entry {
-	e.Attachments = maps.Clone(e.Attachments)
-	e.DueDate = clonePtr(e.DueDate)
-	e.Validation = clonePtr(e.Validation)
-	e.Currency.Rate = clonePtr(e.Currency.Rate)
-	e.Movements = slices.Clone(e.Movements)
-	for i := range e.Movements {
-		m := &e.Movements[i]
-		m.DueDate = clonePtr(m.DueDate)
-		m.FreeNumber = clonePtr(m.FreeNumber)
-		m.InvoiceNumber = clonePtr(m.InvoiceNumber)
-		m.Attachments = maps.Clone(m.Attachments)
-		if m.Account != nil {
-			a := *m.Account
-			a.Number, a.Name = clonePtr(a.Number), clonePtr(a.Name)
-			m.Account = &a
-		}
-		if m.Payment != nil {
-			p := *m.Payment
-			p.Name, p.Code = clonePtr(p.Name), clonePtr(p.Code)
-			m.Payment = &p
-		}
-		m.Analytics = slices.Clone(m.Analytics)
-		for j := range m.Analytics {
-			m.Analytics[j].Sections = slices.Clone(m.Analytics[j].Sections)
-		}
-		m.AdditionalProducerProperties = clonePtr(m.AdditionalProducerProperties)
-	}
-	if p := e.AdditionalProducerProperties; p != nil {
-		c := *p
-		c.AccountedAt = clonePtr(c.AccountedAt)
-		c.Source.PartnerApp = clonePtr(c.Source.PartnerApp)
-		if c.PartnerMetadata != nil {
-			pm := *c.PartnerMetadata
-			pm.JSON = clonePtr(pm.JSON)
-			c.PartnerMetadata = &pm
-		}
-		c.PublishingDestination = clonePtr(c.PublishingDestination)
-		c.Comment = clonePtr(c.Comment)
-		c.Comments = slices.Clone(c.Comments)
-		c.ValidationDate = clonePtr(c.ValidationDate)
-		e.AdditionalProducerProperties = &c
-	}
-	return e
-}
-
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
 }

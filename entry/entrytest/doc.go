@@ -14,8 +14,8 @@
 // [Builder.Build], which returns the error instead.
 //
 // Every entry this package returns passes [entry.Entry.Validate] with nil
-// options; tests of invalid input start from one and break it. [Clone]
-// deep-copies an entry for that purpose.
+// options; tests of invalid input start from one and break it
+// ([entry.Entry.Clone] deep-copies an entry for that purpose).
 //
 // Random entries come from a caller-seeded *rand.Rand, so a failing property
 // test reproduces from its seed:

@@ -86,13 +86,13 @@ func run(ctx context.Context, out io.Writer, args []string, now func() time.Time
 	if err != nil {
 		return err
 	}
-	if batch.Created == 0 {
+	if created := batch.Count(sink.WriteCreated); created == 0 {
 		fmt.Fprintln(out, "  already written: nothing new")
 	} else {
-		fmt.Fprintf(out, "  %d files written\n", batch.Created)
+		fmt.Fprintf(out, "  %d files written\n", created)
 	}
-	for _, n := range batch.Names {
-		fmt.Fprintf(out, "    %s\n", n)
+	for _, f := range batch.Files {
+		fmt.Fprintf(out, "    %s\n", f.Name)
 	}
 
 	day := period.DateOf(time.UnixMilli(sinktest.ChangedAt).UTC())

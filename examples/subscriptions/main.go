@@ -148,8 +148,11 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	if err := statuses(); err != nil {
 		return err
 	}
-	late := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{
-		Timestamp: sink.Millis(clk.t), ApplicationID: sinktest.DemoApplicationID, EntityID: entityB, ID: "acc-467000"}}
+	late, err := sink.NewDeleted(sink.Envelope{
+		Timestamp: sink.Millis(clk.t), ApplicationID: sinktest.DemoApplicationID, EntityID: entityB, ID: "acc-467000"}, sink.ObjectAccount)
+	if err != nil {
+		return err
+	}
 	d, err := disp.Dispatch(ctx, late)
 	if err != nil {
 		return err

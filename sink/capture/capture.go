@@ -69,7 +69,8 @@ type Result struct {
 	Generation int64
 	// Counts of documents, by what happened to them.
 	Inserted, Updated, Deleted, Retyped, Unchanged int
-	// Events counts the events written (an entry update is two events).
+	// Events counts the events written (an entry update is two events),
+	// not those the writer left out (entries outside the period scope).
 	Events int
 	// Resumed is set when the sync first completed a sync that had been
 	// interrupted after its snapshot was recorded.

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/entry/entrycmp"
+	"github.com/ledgersink/ledgersink/period"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
 	"github.com/ledgersink/ledgersink/sink/document"
@@ -326,10 +327,12 @@ func TestSyncReadErrorIsNotEmpty(t *testing.T) {
 			if _, err := c.Sync(ctx, seq(first()...), nil); !errors.Is(err, faultstore.ErrInjected) {
 				t.Fatalf("Sync: %v, want the injected error", err)
 			}
+			var errs []error
 			for _, err := range c.Documents(ctx) {
-				if !errors.Is(err, faultstore.ErrInjected) {
-					t.Fatalf("Documents: %v, want the injected error", err)
-				}
+				errs = append(errs, err)
+			}
+			if len(errs) != 1 || !errors.Is(errs[0], faultstore.ErrInjected) {
+				t.Fatalf("Documents: %v, want the injected error, once and alone", errs)
 			}
 		})
 	}
@@ -605,4 +608,62 @@ func TestBackAfterDeletion(t *testing.T) {
 		t.Errorf("e3's events are dated %v, want 3 increasing timestamps", stamps)
 	}
 	checkReplica(t, mem, c)
+}
+
+// A document the writer would refuse (an unbalanced entry) fails the sync
+// before anything is recorded, as the writer's rules say; the writer's
+// Skip lets it through.
+func TestSyncAppliesTheWriterRules(t *testing.T) {
+	ctx := context.Background()
+	bad := entryDoc("e9", 1, "1")
+	e := bad.Data.(*entry.Entry)
+	e.Movements = e.Movements[:2] // the VAT line lost
+	mem := memstore.New(nil)
+	_, err := newCapture(t, mem, nil).Sync(ctx, seq(append(first(), bad)...), nil)
+	var de *capture.DocError
+	if !errors.As(err, &de) || de.ID != "e9" || !errors.Is(err, capture.ErrDocument) || !errors.Is(err, entry.ErrUnbalanced) {
+		t.Fatalf("Sync with an unbalanced entry = %v, want a *DocError for e9 matching ErrDocument and entry.ErrUnbalanced", err)
+	}
+	for obj, err := range mem.List(ctx, "") {
+		t.Errorf("the refused sync left %s (%v)", obj.Key, err)
+	}
+
+	w, err := sink.NewWriter(mem, &sink.WriterOptions{Now: fixedNow, Skip: []sink.WriteRule{sink.RuleEntryValidation}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := capture.New(capture.Config{Store: mem, Writer: w, EntityID: entity, ApplicationID: sinktest.DemoApplicationID}, &capture.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Sync(ctx, seq(append(first(), bad)...), nil); err != nil || res.Events != 7 {
+		t.Fatalf("Sync with the rule skipped = %+v, %v; want 7 events", res, err)
+	}
+}
+
+// With a writer that knows the calendar, an entry outside the period scope
+// is kept in the snapshot but gives no event, as the writer's rules say.
+func TestSyncLeavesOutEntriesOutOfScope(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	cal := sinktest.Calendar()
+	w, err := sink.NewWriter(mem, &sink.WriterOptions{Now: fixedNow,
+		Calendar: func(context.Context, string) (*period.Calendar, error) { return &cal, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := capture.New(capture.Config{Store: mem, Writer: w, EntityID: entity, ApplicationID: sinktest.DemoApplicationID}, &capture.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &document.Doc{Type: "purchase_invoice", ID: "e2022", Version: "1", Data: sinktest.Entry("e2022", 2022, 1), Changed: clock}
+	res, err := c.Sync(ctx, seq(append(first(), old)...), nil)
+	if err != nil || res.Inserted != 7 || res.Events != 6 {
+		t.Fatalf("Sync = %+v, %v; want 7 documents, 6 events", res, err)
+	}
+	for _, ev := range readEvents(t, mem) {
+		if ev.ID == "e2022" {
+			t.Errorf("the entry of 2022 was written: %+v", ev)
+		}
+	}
 }

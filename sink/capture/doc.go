@@ -10,12 +10,19 @@
 //
 //   - a new document: Inserted;
 //   - a document whose version, type or content changed: Updated with the
-//     changed fields (sink.Changes), or for an entry, which has no Updated
-//     event, EntryDeleted with miseAJour followed by EntryInserted; nothing
+//     changed fields (sink.NewUpdated), or for an entry, which has no Updated
+//     event, EntryDeleted with miseAJour followed by EntryInserted
+//     (sink.NewEntryUpdate); nothing
 //     when only the version or the type changed and the content did not;
 //   - a document whose object changed (re-typed from an account to a
 //     journal, say): the old object's Deleted, then the new one's Inserted;
 //   - a stored document missing from the snapshot: Deleted.
+//
+// The events follow the writer's rules (see sink.WriterOptions): a
+// document the writer would refuse (an unbalanced entry) fails the sync
+// with a *DocError before anything is recorded, and an entry outside its
+// entity's period scope, with a writer that knows the calendar, is left out
+// of the events but kept in the snapshot.
 //
 // Every event is dated after the version it replaces, so that consumers, who
 // drop events not newer than what they hold, never miss one; the stored

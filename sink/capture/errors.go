@@ -10,7 +10,9 @@ var (
 	// ErrConfig is returned by New for an unusable Config or Options.
 	ErrConfig = errors.New("capture: invalid configuration")
 	// ErrDocument is matched by a *DocError for a document that cannot be
-	// captured: no id, or data that is not a sink payload.
+	// captured: no id, data that is not a sink payload, or an entry that
+	// the writer would refuse (sink.Writer.Check: the business rules, with
+	// the entry's *entry.ValidationError).
 	ErrDocument = errors.New("capture: invalid document")
 	// ErrDuplicate is matched by a *DocError for an id found twice in one
 	// snapshot.

@@ -72,15 +72,15 @@ func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
 	if d.ID == "" {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: empty id", ErrDocument)}
 	}
-	obj, ok := sink.ObjectOf(d.Data)
-	if !ok {
-		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: data of type %T is not a sink payload", ErrDocument, d.Data)}
-	}
-	name, err := sink.NameOf(obj, sink.Inserted)
+	ev, err := sink.NewInserted(sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}, d.Data)
 	if err != nil {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
-	ev := &sink.Event{Name: name, Envelope: sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}, Data: d.Data}
+	// The writer's rules, now: a document it would refuse must not enter
+	// the snapshot, whose events are written after it is recorded.
+	if err := c.w.Check(ev); err != nil {
+		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
+	}
 	payload, err := ev.Encode()
 	if err != nil {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
@@ -89,7 +89,7 @@ func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
 	sum := sha256.Sum256(payload)
 	r := &record{
 		ID: d.ID, Type: d.Type, Version: d.Version, Hash: hex.EncodeToString(sum[:16]),
-		Status: d.Status, Changed: sink.Millis(now), Event: name, Payload: payload,
+		Status: d.Status, Changed: sink.Millis(now), Event: ev.Name, Payload: payload,
 	}
 	if !d.Changed.IsZero() {
 		r.Changed = sink.Millis(d.Changed)

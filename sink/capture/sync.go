@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
@@ -31,6 +32,10 @@ import (
 // document whose object changed, a deletion of the old object and an insertion
 // of the new one); a stored document missing from docs a Deleted event.
 // Documents whose type, version and content are unchanged give nothing.
+//
+// Rules: those of the writer (see sink.WriterOptions): a document it would
+// refuse fails the sync with a *DocError before anything is recorded; an
+// entry it leaves out (outside the period scope) gives no event.
 //
 // The order of the work is what makes Sync safe to interrupt: the snapshot
 // is sorted into new parts (in runs of SortBuffer documents, so memory does
@@ -164,11 +169,12 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 			continue // until the goroutine, told by cancel, stops
 		}
 		n++
-		if _, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+		var res *sink.WriteResult
+		if res, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
 			cancel()
 			continue
 		}
-		events += len(batch)
+		events += len(batch) - res.Count(sink.WriteOutOfScope)
 	}
 	if err == nil {
 		err = makeErr
@@ -329,21 +335,24 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		ev.Timestamp = at(r.Changed)
 		return ev, nil
 	}
-	deleted := func(r *record, at int64, update bool) []*sink.Event {
-		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
-		if err != nil { // a reconciliation is never deleted
-			return nil
+	deleted := func(r *record, at int64) ([]*sink.Event, error) {
+		if r.Event.Object() == sink.ObjectReconciliation {
+			return nil, nil // a reconciliation is never deleted
 		}
-		return []*sink.Event{{Name: name, Envelope: env(r, at), Update: update && name == sink.EntryDeleted}}
+		ev, err := sink.NewDeleted(env(r, at), r.Event.Object())
+		if err != nil {
+			return nil, err
+		}
+		return []*sink.Event{ev}, nil
 	}
 	if !changed(o, n) {
 		return nil, nil
 	}
 	switch {
 	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
-		return deleted(o, n.Changed, false), nil
+		return deleted(o, n.Changed)
 	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt), false), nil
+		return deleted(o, o.deletedAt(deletedAt))
 	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ev, err := decode(n)
 		if err != nil {
@@ -355,28 +364,31 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		return append(deleted(o, n.Changed, false), ins), nil
+		del, err := deleted(o, n.Changed)
+		if err != nil {
+			return nil, err
+		}
+		return append(del, ins), nil
 	}
 	ins, err := decode(n)
 	if err != nil {
 		return nil, err
 	}
-	upd, err := sink.NameOf(n.Event.Object(), sink.Updated)
-	if err != nil { // an entry: deletion marked miseAJour, then insertion
-		return append(deleted(o, n.Changed, true), ins), nil
+	if e, ok := ins.Data.(*entry.Entry); ok { // an entry: deletion marked miseAJour, then insertion
+		return sink.NewEntryUpdate(env(n, n.Changed), e)
 	}
 	old, err := decode(o)
 	if err != nil {
 		return nil, err
 	}
-	fields, err := sink.Changes(old.Data, ins.Data)
+	upd, err := sink.NewUpdated(env(n, n.Changed), old.Data, ins.Data)
+	if errors.Is(err, sink.ErrUnchanged) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if len(fields) == 0 {
-		return nil, nil
-	}
-	return []*sink.Event{{Name: upd, Envelope: env(n, n.Changed), Data: ins.Data, Changed: fields}}, nil
+	return []*sink.Event{upd}, nil
 }
 
 // changed reports whether the records o and n of a document, from the

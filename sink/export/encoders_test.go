@@ -188,9 +188,9 @@ func TestFECChecks(t *testing.T) {
 	base := func() []*document.Doc { return fixture(t)[:1] }
 	editDoc := func(i int, f func(e *entry.Entry)) []*document.Doc {
 		docs := fixture(t)[i : i+1]
-		e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
-		f(&e)
-		docs[0].Data = &e
+		e := docs[0].Data.(*entry.Entry).Clone()
+		f(e)
+		docs[0].Data = e
 		return docs
 	}
 	edit := func(f func(e *entry.Entry)) []*document.Doc { return editDoc(0, f) }
@@ -539,10 +539,10 @@ func fecDoc(p *export.FECProblem) string {
 // (from 0).
 func TestFECProblemPath(t *testing.T) {
 	docs := fixture(t)[:1]
-	e := entrytest.Clone(*docs[0].Data.(*entry.Entry))
+	e := docs[0].Data.(*entry.Entry).Clone()
 	e.Movements[1].Account.Number = ptr("9AB")
 	e.Journal.Name = ""
-	docs[0].Data = &e
+	docs[0].Data = e
 	err := newFEC(t).Encode(io.Discard, docs)
 	var fe *export.FECError
 	if !errors.As(err, &fe) {

@@ -177,10 +177,15 @@ func TestConsumerConflict(t *testing.T) {
 	if got, _ := storage.ReadAll(context.Background(), store, key); string(got) != "{}\n" {
 		t.Errorf("the existing file was changed to %q", got)
 	}
+	letters := 0
 	for d, err := range kafkasink.DeadLetters(context.Background(), store, "") {
+		letters++
 		if err != nil || d.Reason != kafkasink.ReasonConflict || d.Offset != 0 {
 			t.Errorf("dead letter %+v, %v; want a conflict at offset 0", d, err)
 		}
+	}
+	if letters != 1 {
+		t.Errorf("%d dead letters stored, want 1", letters)
 	}
 	if p := r.c.Progress(); p.DeadLetters != 1 || p.Created != 1 {
 		t.Errorf("progress %+v, want 1 dead letter and 1 file", p)

@@ -84,6 +84,11 @@ type ConsumerOptions struct {
 	// StateDir is the sink writer's state directory (see
 	// sink.WriterOptions). "" means sink.DefaultStateDir.
 	StateDir string
+	// Skip lists the write rules the consumer's writer does not apply (see
+	// sink.WriterOptions.Skip): by default an entry that fails the business
+	// rules goes to the dead letters (ReasonPayload); with
+	// sink.RuleEntryValidation it is written as received.
+	Skip []sink.WriteRule
 	// DeadLetters is the store of the dead letters. Nil means the sink's
 	// store.
 	DeadLetters storage.Store
@@ -270,7 +275,7 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 	if ws == nil {
 		ws = nopStore{} // only to check the writer's options
 	}
-	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, Durable: o.Durable})
+	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, Durable: o.Durable, Skip: o.Skip})
 	if err != nil {
 		bad("%v", err)
 	}
@@ -690,23 +695,23 @@ func (c *Consumer) writeGroup(ctx context.Context, recs []*kgo.Record) map[*kgo.
 	if len(batch) == 0 {
 		return nil
 	}
-	created, err := c.w.WriteAtBatch(ctx, batch)
+	res, err := c.w.WriteAtBatch(ctx, batch)
 	if err != nil {
 		c.log.Warn("kafkasink: group commit failed, writing its messages one by one",
 			"messages", len(batch), "error", err)
 	}
-	if created == nil {
+	if res == nil {
 		return nil
 	}
 	written := make(map[*kgo.Record]bool, len(of))
 	for i, r := range of {
-		switch {
-		case created[i]:
+		switch res.Files[i].Status {
+		case sink.WriteCreated:
 			c.created.Add(1)
-		case err == nil:
+		case sink.WriteExisting:
 			c.existing.Add(1)
 		default:
-			continue // written already, or failed: handle tells
+			continue // failed, or left out (a writer without calendar leaves nothing out): handle tells
 		}
 		written[r] = true
 	}
@@ -796,7 +801,7 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 			return c.deadLetter(ctx, r, ReasonEntityMismatch, fmt.Errorf("the key %q is not the payload's entite_id %q", key, ev.EntityID))
 		}
 		write = func() (bool, error) {
-			created, err := c.w.WriteAt(ctx, name, ev)
+			res, err := c.w.WriteAt(ctx, name, ev)
 			switch {
 			case errors.Is(err, sink.ErrConflict):
 				return false, &permanentError{ReasonConflict, err}
@@ -807,7 +812,10 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 			case errors.Is(err, sink.ErrPayload):
 				return false, &permanentError{ReasonPayload, err}
 			}
-			return created, err
+			if err != nil {
+				return false, err
+			}
+			return res.Files[0].Status == sink.WriteCreated, nil
 		}
 	}
 	created, err := c.retry(ctx, r, write)

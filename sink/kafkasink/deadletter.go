@@ -27,7 +27,8 @@ const (
 	ReasonUnknownTopic Reason = "unknown-topic"
 	// ReasonPayload: the value does not decode as the payload of the
 	// topic's event (sink.DecodeEvent, or report.DecodeDaily for daily
-	// reports).
+	// reports), or it is an entry that fails the business rules the sink
+	// writer applies (see ConsumerOptions.Skip).
 	ReasonPayload Reason = "payload"
 	// ReasonEntityMismatch: the message key is not the payload's
 	// entite_id, or is not a usable entity id (empty, or not one valid

@@ -39,10 +39,19 @@ func ExampleConsumer() {
 	env := func(id string) sink.Envelope {
 		return sink.Envelope{Timestamp: 1706627839000, ApplicationID: "1999353e-52d1-4598-b76e-6fcbd15620fe", EntityID: entity, ID: id}
 	}
+	purchases := &sink.Account{Number: "60100000", Label: "Achats", Type: 6}
+	renamed := *purchases
+	renamed.Label = "Achats de marchandises"
+	must := func(ev *sink.Event, err error) *sink.Event {
+		if err != nil {
+			panic(err)
+		}
+		return ev
+	}
 	err = pub.Publish(ctx,
-		&sink.Event{Name: sink.AccountInserted, Envelope: env("acc-1"), Data: &sink.Account{Number: "60100000", Label: "Achats", Type: 6}},
-		&sink.Event{Name: sink.AccountInserted, Envelope: env("acc-2"), Data: &sink.Account{Number: "40100000", Label: "Fournisseurs", Type: 4}},
-		&sink.Event{Name: sink.AccountUpdated, Envelope: env("acc-1"), Data: &sink.Account{Label: "Achats de marchandises"}, Changed: []string{"libelle"}},
+		must(sink.NewInserted(env("acc-1"), purchases)),
+		must(sink.NewInserted(env("acc-2"), &sink.Account{Number: "40100000", Label: "Fournisseurs", Type: 4})),
+		must(sink.NewUpdated(env("acc-1"), purchases, &renamed)),
 	)
 	if err != nil {
 		panic(err)
@@ -86,8 +95,11 @@ func ExamplePublisher_Record() {
 	cl, _ := kgo.NewClient(kgo.SeedBrokers("127.0.0.1:9092")) // connects lazily
 	defer cl.Close()
 	pub, _ := kafkasink.NewPublisher(cl, nil)
-	ev := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{Timestamp: 1706627839000,
-		ApplicationID: "1999353e-52d1-4598-b76e-6fcbd15620fe", EntityID: "ae9c6905-0035-4ce6-9d27-2c26b317035e", ID: "acc-1"}}
+	ev, err := sink.NewDeleted(sink.Envelope{Timestamp: 1706627839000,
+		ApplicationID: "1999353e-52d1-4598-b76e-6fcbd15620fe", EntityID: "ae9c6905-0035-4ce6-9d27-2c26b317035e", ID: "acc-1"}, sink.ObjectAccount)
+	if err != nil {
+		panic(err)
+	}
 	r, err := pub.Record(ev, time.Date(2024, 1, 30, 15, 17, 20, 0, time.UTC))
 	if err != nil {
 		panic(err)

@@ -7,12 +7,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ledgersink/ledgersink/sink"
+	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
@@ -150,4 +152,49 @@ func FuzzHandle(f *testing.F) {
 			t.Fatalf("outcome %v", out)
 		}
 	})
+}
+
+// TestHandleInvalidEntry: an entry that fails the business rules goes to
+// the dead letters, as the sink writer refuses it; with the rule skipped
+// (ConsumerOptions.Skip) it is written as received.
+func TestHandleInvalidEntry(t *testing.T) {
+	e := sinktest.Entry("ecr-1", 2024, 1)
+	e.Movements = e.Movements[:2] // the VAT line lost: unbalanced
+	ev, err := sink.NewInserted(sink.Envelope{Timestamp: 1, ApplicationID: "a", EntityID: "e1", ID: "ecr-1"}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &kgo.Record{Topic: sink.DefaultNamespace + "." + string(sink.EntryInserted), Key: []byte("e1"), Value: value,
+		Timestamp: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), Offset: 3}
+	for _, tt := range []struct {
+		skip []sink.WriteRule
+		want outcome
+	}{
+		{nil, outDead},
+		{[]sink.WriteRule{sink.RuleEntryValidation}, outCreated},
+	} {
+		store := memstore.New(nil)
+		c, err := NewConsumer(store, &ConsumerOptions{Brokers: []string{"127.0.0.1:1"}, Skip: tt.skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.handleOne(context.Background(), r)
+		if err != nil || out != tt.want {
+			t.Fatalf("skip %v: handleOne = %v, %v; want %v", tt.skip, out, err, tt.want)
+		}
+		letters := 0
+		for d, err := range DeadLetters(context.Background(), store, "") {
+			letters++
+			if err != nil || d.Reason != ReasonPayload || !strings.Contains(d.Error, "[balanced]") {
+				t.Errorf("dead letter %+v, %v; want the payload reason and the rule", d, err)
+			}
+		}
+		if want := map[outcome]int{outDead: 1}[tt.want]; letters != want {
+			t.Errorf("skip %v: %d dead letters, want %d", tt.skip, letters, want)
+		}
+	}
 }

@@ -16,6 +16,7 @@ package sinktest
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
@@ -70,15 +71,15 @@ func Company(opts *CompanyOptions) *sink.Initialization {
 		ApplicationID: DemoApplicationID,
 		Calendar:      Calendar(),
 		Sources: sink.Sources{
-			Journals:        records(journals()),
-			VATs:            records(vats()),
-			Branches:        records(branches()),
-			Accounts:        records(accounts(o.AfterChanges)),
-			Sections:        records(sections()),
-			ThirdParties:    records(thirdParties()),
-			Parameters:      records(parameters()),
+			Journals:        sink.SliceSource(journals()),
+			VATs:            sink.SliceSource(vats()),
+			Branches:        sink.SliceSource(branches()),
+			Accounts:        sink.SliceSource(accounts(o.AfterChanges)),
+			Sections:        sink.SliceSource(sections()),
+			ThirdParties:    sink.SliceSource(thirdParties()),
+			Parameters:      sink.SliceSource(parameters()),
 			Entries:         entries(o.EntriesPerExercise, o.AfterChanges),
-			BankAccounts:    records(bankAccounts()),
+			BankAccounts:    sink.SliceSource(bankAccounts()),
 			Reconciliations: nil,
 		},
 	}
@@ -86,16 +87,6 @@ func Company(opts *CompanyOptions) *sink.Initialization {
 
 // Timestamp is the instant every demo object last changed, in epoch milliseconds.
 var Timestamp = sink.Millis(time.Date(2024, 1, 30, 15, 17, 19, 0, time.UTC))
-
-func records[T any](rs []sink.Record[T]) iter.Seq2[sink.Record[T], error] {
-	return func(yield func(sink.Record[T], error) bool) {
-		for _, r := range rs {
-			if !yield(r, nil) {
-				return
-			}
-		}
-	}
-}
 
 func rec[T any](id string, data T) sink.Record[T] {
 	return sink.Record[T]{ID: id, Timestamp: Timestamp, Data: data}
@@ -275,20 +266,19 @@ func Changes(entity string) ([]*sink.Event, error) {
 		return sink.Envelope{Timestamp: ChangedAt, ApplicationID: DemoApplicationID, EntityID: entity, ID: id}
 	}
 	old, renamed := renamedAccount()
-	changed, err := sink.Changes(old, renamed)
+	rename, err := sink.NewUpdated(envelope("acc-601000"), old, renamed)
 	if err != nil {
 		return nil, err
 	}
-	updated := updatedEntry()
-	if err := updated.Validate(nil); err != nil {
+	update, err := sink.NewEntryUpdate(envelope("ecr-2024-000001"), updatedEntry())
+	if err != nil {
 		return nil, err
 	}
-	return []*sink.Event{
-		{Name: sink.AccountUpdated, Envelope: envelope("acc-601000"), Data: renamed, Changed: changed},
-		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2024-000001"), Update: true},
-		{Name: sink.EntryInserted, Envelope: envelope("ecr-2024-000001"), Data: updated},
-		{Name: sink.EntryDeleted, Envelope: envelope("ecr-2023-000002")},
-	}, nil
+	deletion, err := sink.NewDeleted(envelope("ecr-2023-000002"), sink.ObjectEntry)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat([]*sink.Event{rename}, update, []*sink.Event{deletion}), nil
 }
 
 // renamedAccount returns account 601000 before and after the demo's rename.

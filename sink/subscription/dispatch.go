@@ -26,7 +26,10 @@ type Source func(ctx context.Context, entity string) (*sink.Initialization, erro
 // DispatcherOptions configures a [Dispatcher]. Nil means the defaults.
 type DispatcherOptions struct {
 	// Writer configures the writers of the destinations (namespace,
-	// clock, concurrency). Nil means sink's defaults.
+	// clock, concurrency) and the rules they apply: with Writer.Calendar,
+	// live entries dated outside their entity's period scope are not
+	// delivered; Writer.Skip and Writer.EntryValidation say how entries
+	// are validated. Nil means sink's defaults.
 	Writer *sink.WriterOptions
 }
 
@@ -81,8 +84,9 @@ func (d *Dispatcher) writer(s *Subscription) (*sink.Writer, error) {
 
 // Delivery says what [Dispatcher.Dispatch] did with an event.
 type Delivery struct {
-	Delivered []string // subscriptions that wrote it, by id
-	Held      []string // subscriptions that hold it until the entity is ready
+	Delivered  []string // subscriptions that wrote it, by id
+	Held       []string // subscriptions that hold it until the entity is ready
+	OutOfScope []string // subscriptions whose writer left it out: an entry outside the period scope
 }
 
 // Dispatch delivers a live event to every subscription that wants its
@@ -91,6 +95,13 @@ type Delivery struct {
 // initialization is done if it is newer than the initialization's snapshot
 // (older changes are in the snapshot). Removed entities and other
 // subscriptions get nothing.
+//
+// Rules: those of the sink writer (see sink.WriterOptions), checked before
+// anything is done: an entry that fails the business rules fails the call
+// with a *sink.WriteError, and nothing is delivered nor held. An entry
+// dated outside its entity's period scope, when DispatcherOptions.Writer
+// has a Calendar, is not written (Delivery.OutOfScope), nor when it was
+// held.
 //
 // Holding is safe against a concurrent initialization: the event is stored
 // before the entity's status is read again, so either the initialization's
@@ -112,22 +123,23 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev *sink.Event) (*Delivery, e
 	return &ds[0], err
 }
 
-// DispatchBatch delivers events as [Dispatcher.Dispatch] does, reading the
-// registry once for all of them: each subscription's events are written in
-// the order of evs with one [sink.Writer.WriteBatch]. It returns what was
-// done with each event, in the order of evs. Every event is encoded before
-// anything is done: an invalid one fails the call, which delivers nothing.
-// On another error, the deliveries so far are returned with it; retrying
-// the batch is safe, as readers drop re-deliveries.
+// DispatchBatch delivers events as [Dispatcher.Dispatch] does, with its
+// rules, reading the registry once for all of them: each subscription's
+// events are written in the order of evs with one [sink.Writer.WriteBatch].
+// It returns what was done with each event, in the order of evs. Every
+// event is checked and encoded before anything is done: an invalid one
+// fails the call with a *sink.WriteError naming it, and nothing is
+// delivered. On another error, the deliveries so far are returned with it;
+// retrying the batch is safe, as readers drop re-deliveries.
 func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]Delivery, error) {
 	datas := make([][]byte, len(evs))
 	for i, ev := range evs {
-		if ev == nil {
-			return nil, fmt.Errorf("subscription: DispatchBatch: event %d is nil", i)
+		if err := sink.CheckEvent(ev, &d.opts); err != nil {
+			return nil, writeError(i, ev, err)
 		}
 		data, err := ev.Encode()
 		if err != nil {
-			return nil, err
+			return nil, writeError(i, ev, err)
 		}
 		datas[i] = data
 	}
@@ -161,11 +173,16 @@ func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]De
 			if err != nil {
 				return res, err
 			}
-			if _, err := w.WriteBatch(ctx, ready); err != nil {
+			written, err := w.WriteBatch(ctx, ready)
+			if err != nil {
 				return res, fmt.Errorf("subscription %s: %w", s.ID, err)
 			}
-			for _, i := range readyAt {
-				res[i].Delivered = append(res[i].Delivered, s.ID)
+			for j, i := range readyAt {
+				if written.Files[j].Status == sink.WriteOutOfScope {
+					res[i].OutOfScope = append(res[i].OutOfScope, s.ID)
+				} else {
+					res[i].Delivered = append(res[i].Delivered, s.ID)
+				}
 			}
 		}
 		if len(waiting) == 0 {
@@ -185,6 +202,15 @@ func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]De
 		}
 	}
 	return res, nil
+}
+
+// writeError names the event i of evs in err, as the sink writer does.
+func writeError(i int, ev *sink.Event, err error) error {
+	we := &sink.WriteError{Index: i, Err: err}
+	if ev != nil {
+		we.Event, we.Entity, we.ID = ev.Name, ev.EntityID, ev.ID
+	}
+	return we
 }
 
 // held is a live event kept for an entity that is not ready.
@@ -208,7 +234,9 @@ func (d *Dispatcher) hold(ctx context.Context, sub string, ev *sink.Event, paylo
 }
 
 // flush delivers the events held for a ready entity that are newer than
-// its snapshot, each exactly once, then forgets them all.
+// its snapshot and that the subscription still wants, each exactly once
+// (the writer leaves out those outside the period scope), then forgets
+// them all.
 func (d *Dispatcher) flush(ctx context.Context, s *Subscription, entity string) error {
 	e, _ := s.Entity(entity)
 	w, err := d.writer(s)
@@ -234,7 +262,7 @@ func (d *Dispatcher) flush(ctx context.Context, s *Subscription, entity string) 
 		if err != nil {
 			return fmt.Errorf("subscription: %s: %w", key, err)
 		}
-		if ev.Timestamp > snapshot {
+		if ev.Timestamp > snapshot && s.Wants(ev.Name) {
 			sum := sha256.Sum256([]byte(key))
 			if _, err := w.WriteOnce(ctx, "held-"+hex.EncodeToString(sum[:16]), []*sink.Event{ev}); err != nil {
 				return err
@@ -251,6 +279,10 @@ func (d *Dispatcher) flush(ctx context.Context, s *Subscription, entity string) 
 // it marks the entity initializing (recording the snapshot instant), runs
 // the sink's initialization with the sources source returns, marks it ready
 // once the report is written, then delivers the events held meanwhile.
+//
+// Rules: those of sink.Writer.Initialize, and the subscription's events:
+// only the events it wants are written, and the report lists only them
+// (opts.Events, when set, narrows them further). opts is not modified.
 //
 // After a crash the entity stays initializing; calling Initialize again
 // resumes the sink's initialization and finishes. On a ready entity it
@@ -286,7 +318,7 @@ func (d *Dispatcher) Initialize(ctx context.Context, sub, entity string, source 
 	if in.EntityID != entity {
 		return nil, fmt.Errorf("%w: the source returned entity %q for %q", ErrInvalid, in.EntityID, entity)
 	}
-	res, err := w.Initialize(ctx, in, opts)
+	res, err := w.Initialize(ctx, in, initOptions(s, opts))
 	if err != nil {
 		return nil, err
 	}
@@ -303,6 +335,9 @@ func (d *Dispatcher) Initialize(ctx context.Context, sub, entity string, source 
 // re-sends, with fresh offsets, every object changed in the last days days
 // (from 1 to sink.MaxReinitDays; anything else fails with ErrDays). Use
 // [sink.DaysFor] to pick days from what a daily report says is missing.
+//
+// Rules: those of sink.Writer.Resend, and the subscription's events: only
+// the events it wants are re-sent.
 func (d *Dispatcher) Reinitialize(ctx context.Context, sub, entity string, days int, source Source) (*sink.ResendResult, error) {
 	if days < 1 || days > sink.MaxReinitDays {
 		return nil, fmt.Errorf("%w: %d days", ErrDays, days)
@@ -327,7 +362,31 @@ func (d *Dispatcher) Reinitialize(ctx context.Context, sub, entity string, days 
 		return nil, err
 	}
 	since := d.reg.now().Add(-time.Duration(days) * 24 * time.Hour)
-	return w.Resend(ctx, in, since, nil)
+	return w.Resend(ctx, in, since, initOptions(s, nil))
+}
+
+// initOptions returns a copy of opts whose Events are those the
+// subscription wants among opts.Events.
+func initOptions(s *Subscription, opts *sink.InitOptions) *sink.InitOptions {
+	var o sink.InitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if len(s.Events) == 0 {
+		return &o
+	}
+	if o.Events == nil {
+		o.Events = slices.Clone(s.Events)
+		return &o
+	}
+	both := []sink.EventName{} // not nil: possibly none in common
+	for _, n := range o.Events {
+		if s.Wants(n) {
+			both = append(both, n)
+		}
+	}
+	o.Events = both
+	return &o
 }
 
 // prefixStore is a view of a store under a key prefix.

@@ -23,6 +23,16 @@
 // snapshot), each exactly once. [Dispatcher.DispatchBatch] does the same
 // for many events with one reading of the registry.
 //
+// # Rules
+//
+// A subscription receives only the events it wants (Subscription.Events):
+// its initialization writes only those, and its report lists only them;
+// live events, held events and partial re-initializations likewise. Every
+// path applies the sink writer's rules (see sink.WriterOptions): an entry
+// that fails the business rules is refused before anything is delivered or
+// held, and, when DispatcherOptions.Writer has a Calendar, an entry dated
+// outside its entity's period scope is not delivered (Delivery.OutOfScope).
+//
 // # Repair
 //
 // When a daily report says changes are missing (sink.CheckDaily),

@@ -75,9 +75,12 @@ func ExampleDispatcher_DispatchBatch() {
 		panic(err)
 	}
 	live := func(entity string) *sink.Event {
-		return &sink.Event{Name: sink.ThirdPartyInserted,
-			Envelope: sink.Envelope{Timestamp: sink.Millis(now().Add(time.Hour)), ApplicationID: "app", EntityID: entity, ID: "tp-9"},
-			Data:     &sink.ThirdParty{Code: "C9", Kind: sink.Customer, Name: "Client 9", Active: true}}
+		ev, err := sink.NewInserted(sink.Envelope{Timestamp: sink.Millis(now().Add(time.Hour)), ApplicationID: "app", EntityID: entity, ID: "tp-9"},
+			&sink.ThirdParty{Code: "C9", Kind: sink.Customer, Name: "Client 9", Active: true})
+		if err != nil {
+			panic(err)
+		}
+		return ev
 	}
 	ds, err := disp.DispatchBatch(ctx, []*sink.Event{live("ent-ready"), live("ent-new")})
 	if err != nil {
