@@ -1,5 +1,5 @@
-// Package entry holds the accounting entry model of seed 001 (MyUnisoft
-// MAD 1.0.0): [Entry], [Movement], [Journal], [Currency],
+// Package entry holds the accounting entry model of MyUnisoft's public
+// API (MAD 1.0.0): [Entry], [Movement], [Journal], [Currency],
 // [SimplifiedAccount], [Attachment], [MovementAnalytics], [Payment] and
 // [EntryAdditionalProducerProps]; their exact JSON encoding; and their
 // validation.
@@ -17,7 +17,7 @@
 //
 // # Encoding
 //
-// Keys are written in the order of seed 001 (producerId, attachments, date,
+// Keys are written in the order of MyUnisoft's documentation (producerId, attachments, date,
 // dueDate, journal, currency, movements, additionalProducerProperties; for
 // a movement: producerId, description, value, dueDate, lettering,
 // freeNumber, invoiceNumber, attachments, account, payment, analytics).

@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// encoder appends JSON to a buffer, keys in the order of seed 001, amounts
+// encoder appends JSON to a buffer, keys in the order of MyUnisoft's documentation, amounts
 // as plain numbers with their digits. The first error (an invalid date, an
 // amount beyond the limits) is kept and stops nothing; the caller checks it
 // at the end.

@@ -10,7 +10,7 @@ import (
 
 // An Entry is an accounting entry (écriture comptable): a dated group of
 // movements in one journal and one currency, whose debits and credits
-// balance. Its JSON form is the Entry of seed 001 (MyUnisoft MAD), with the
+// balance. Its JSON form is the Entry of MyUnisoft's public API (MAD), with the
 // keys in this order: producerId, attachments, date, dueDate, journal,
 // currency, movements, additionalProducerProperties; the fields of a sink's
 // entry event (etablissement_id, type, validation) come first when set.

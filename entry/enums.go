@@ -112,7 +112,7 @@ func (t EntryType) String() string {
 // (additionalProducerProperties.source.name).
 type SourceCode string
 
-// The 29 entry sources of seed 001, with their labels in comments.
+// The 29 entry sources of MyUnisoft's entry model, with their labels in comments.
 const (
 	SourceEntry          SourceCode = "E"          // Saisie
 	SourceManual         SourceCode = "M"          // Manuel
@@ -180,7 +180,8 @@ var sources = []struct {
 	{SourceAPI, "API"},
 }
 
-// SourceCodes returns the 29 known source codes in the order of seed 001.
+// SourceCodes returns the 29 known source codes in the order of MyUnisoft's
+// documentation.
 // The caller owns the returned slice.
 func SourceCodes() []SourceCode {
 	out := make([]SourceCode, len(sources))

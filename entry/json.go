@@ -3,11 +3,11 @@ package entry
 // This file holds the encoding/json methods. They all share one hand-written
 // decoder and encoder (decode.go, encode.go): no reflection, amounts parsed
 // straight from the JSON number text into decimals that keep their digits,
-// and keys written in the order of seed 001.
+// and keys written in the order of MyUnisoft's documentation.
 
 import "encoding/json"
 
-// MarshalJSON implements [encoding/json.Marshaler]: the seed 001 shape, keys
+// MarshalJSON implements [encoding/json.Marshaler]: MyUnisoft's shape, keys
 // in order, amounts as plain JSON numbers with their digits, nil maps and
 // slices written as {} and [], nil nullable fields as null. It fails only
 // when a date is invalid (a *[period.DateError]; the zero Date is invalid)

@@ -5,7 +5,7 @@
 // # Values
 //
 // A [Lettering] is one of three states ([State]), written on the wire as in
-// MyUnisoft's entry model (seed 001):
+// MyUnisoft's entry model:
 //
 //	{"state":"none","value":null}        None()            not lettered
 //	{"state":"partial","value":"*AB"}    Partial("*AB")    group does not balance yet
@@ -30,7 +30,8 @@
 //
 // # Schema
 //
-// [Schema] returns the seed's JSON Schema with one fix: the seed's version
+// [Schema] returns MyUnisoft's published JSON Schema with one fix: the
+// published version
 // rejects every document (see [Schema]). [CompileSchema] compiles it without
 // loading any URL; callers cache the result:
 //

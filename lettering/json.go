@@ -8,7 +8,7 @@ import (
 	"github.com/ledgersink/ledgersink/internal/jsonlex"
 )
 
-// MarshalJSON encodes l as seed 001's object: {"state":"none","value":null},
+// MarshalJSON encodes l as MyUnisoft's lettering object: {"state":"none","value":null},
 // {"state":"partial","value":"*A"} or {"state":"complete","value":"A"}. It
 // never returns an error.
 func (l Lettering) MarshalJSON() ([]byte, error) {
@@ -56,8 +56,8 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// UnmarshalJSON decodes seed 001's lettering object into l. It accepts exactly
-// the documents the seed's JSON Schema ([Schema]) accepts, with these
+// UnmarshalJSON decodes MyUnisoft's lettering object into l. It accepts
+// exactly the documents the published JSON Schema ([Schema]) accepts, with these
 // deliberate tightenings:
 //
 //   - a complete code must be non-empty and must not start with '*';

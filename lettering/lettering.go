@@ -5,7 +5,7 @@ import "unicode/utf8"
 // State is the lettering state of a movement, as written on the wire.
 type State string
 
-// The three states of seed 001.
+// The three states of MyUnisoft's entry model.
 const (
 	// StateNone: the movement is not lettered; its value is null.
 	StateNone State = "none"

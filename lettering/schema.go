@@ -9,7 +9,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// schemaJSON is the seed's Lettering JSON Schema with one fix, see [Schema].
+// schemaJSON is MyUnisoft's Lettering JSON Schema with one fix, see [Schema].
 //
 //go:embed schema/lettering.schema.json
 var schemaJSON []byte
@@ -26,12 +26,13 @@ var errNoLoad = errors.New("lettering: schema compiler may not load URLs (no net
 // Schema returns the JSON Schema (draft-07) of a lettering object, as a new
 // slice the caller owns.
 //
-// It is seed 001's schema, byte for byte, except for one line: the seed's
+// It is the JSON Schema of MyUnisoft's published entry model, byte for
+// byte, except for one line: the published
 // root object also says "additionalProperties": false while declaring no
-// "properties", which makes every member "additional", so the seed's schema
+// "properties", which makes every member "additional", so the published schema
 // rejects every lettering, {"state":"none","value":null} included. The fix
 // removes that line; each branch of the "oneOf" still forbids members other
-// than "state" and "value". The seed's text is kept verbatim in
+// than "state" and "value". The published text is kept verbatim in
 // schema/lettering.seed.json, and a test pins the difference.
 //
 // [Lettering.UnmarshalJSON] accepts exactly what this schema accepts, minus

@@ -21,7 +21,7 @@ import (
 type Envelope struct {
 	// Timestamp is the instant the data changed, in milliseconds since the
 	// Unix epoch (not the instant the file was produced, which is in the
-	// file name). The seed's example is 1706627839000.
+	// file name). The platform's documentation gives 1706627839000.
 	Timestamp int64
 	// ApplicationID identifies the application at the origin of the change.
 	ApplicationID string

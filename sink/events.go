@@ -11,7 +11,7 @@ import (
 // wire format uses inside event names ("Compte" in "comptaCompteInserted").
 type Object string
 
-// The objects of the sink, in the order of the seed's event table.
+// The objects of the sink, in the order of the platform's event table.
 const (
 	ObjectAccount        Object = "Compte"         // accounts (comptes)
 	ObjectBankAccount    Object = "CompteBancaire" // bank accounts (comptes bancaires)
@@ -31,7 +31,7 @@ var objects = []Object{
 	ObjectSection, ObjectThirdParty, ObjectVAT, ObjectBranch, ObjectReconciliation,
 }
 
-// Objects returns every object of the sink, in the order of the seed's event
+// Objects returns every object of the sink, in the order of the platform's event
 // table. The caller owns the returned slice.
 func Objects() []Object { return slices.Clone(objects) }
 
@@ -107,7 +107,7 @@ const (
 	DailyReport EventName = "comptaDailyReport"
 )
 
-// changeEvents lists every change event in the order of the seed's table.
+// changeEvents lists every change event in the order of the platform's table.
 var changeEvents = []EventName{
 	AccountInserted, AccountUpdated, AccountDeleted,
 	BankAccountInserted, BankAccountUpdated, BankAccountDeleted,
@@ -123,7 +123,7 @@ var changeEvents = []EventName{
 }
 
 // EventNames returns every change event name (not DailyReport) in the order
-// of the seed's event table. The caller owns the returned slice.
+// of the platform's event table. The caller owns the returned slice.
 func EventNames() []EventName { return slices.Clone(changeEvents) }
 
 // Errors about event names.

@@ -1,5 +1,5 @@
 // Package entrytest builds valid [entry.Entry] values for tests: a fluent
-// [Builder] whose entries balance by construction, the seed entry of
+// [Builder] whose entries balance by construction, the example entry of
 // MyUnisoft's documentation ([Seed]), and a generator of random valid
 // entries ([Random]) for property tests.
 //

@@ -8,10 +8,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Seed returns the example entry of seed 001 (MyUnisoft's "Écriture et
-// Mouvements" page) as a Go value: a purchase of 1200 EUR on 6010000000
+// Seed returns the example entry of MyUnisoft's "Écriture et Mouvements"
+// documentation page as a Go value: a purchase of 1200 EUR on 6010000000
 // against 4551200000, with one analytical axis, from the API source (third
-// party Evoliz). Amounts have the seed's digits (1200, exponent 0); empty
+// party Evoliz). Amounts have the example's digits (1200, exponent 0); empty
 // attachment maps and analytics slices are non-nil, as decoding gives them.
 // Each call returns a new value the caller owns.
 func Seed() entry.Entry {

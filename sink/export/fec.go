@@ -83,7 +83,7 @@ type FECOptions struct {
 	// is a warning.
 	Result *decimal.Decimal
 	// Warn, when set, receives the findings that do not stop the export
-	// (level WARN of french-accounting-rules §8): a validation date before
+	// (warnings, where the DGFiP's FEC checks only warn): a validation date before
 	// the entry date (ECR-09), an entry left out (FEC-10), classes 6 and 7
 	// not giving FECOptions.Result (FEC-12). Nil drops them.
 	Warn func(*FECProblem)
@@ -177,7 +177,8 @@ func accountNumber(m *entry.Movement) string {
 // FECOptions.Exclude names, are left out (FEC-10) and reported as warnings.
 //
 // Before writing anything, Encode checks the rules of
-// french-accounting-rules §1 and §8 that apply to an export, and returns a
+// FEC (article A47 A-1 of the Livre des procédures fiscales and the DGFiP's
+// test rules) that apply to an export, and returns a
 // *FECError listing every problem: at least two lines (ECR-01); balance per
 // entry, after conversion (ECR-02); per line, amounts not negative and exactly
 // one of debit and credit non-zero (ECR-03); journal code and label, account

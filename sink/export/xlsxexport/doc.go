@@ -1,5 +1,5 @@
 // Package xlsxexport writes export files as XLSX workbooks, one row per
-// movement as mb-export's purchase export does, with
+// movement, as a purchase export to a spreadsheet usually is, with
 // github.com/xuri/excelize/v2. It is a nested module, so that the core SDK
 // does not depend on a spreadsheet library.
 //
