@@ -27,10 +27,10 @@ var errNoLoad = errors.New("lettering: schema compiler may not load URLs (no net
 // slice the caller owns.
 //
 // It is the JSON Schema of MyUnisoft's published entry model, byte for
-// byte, except for one line: the published
-// root object also says "additionalProperties": false while declaring no
-// "properties", which makes every member "additional", so the published schema
-// rejects every lettering, {"state":"none","value":null} included. The fix
+// byte, except for one line: the published root object also says
+// "additionalProperties": false while declaring no "properties", which
+// makes every member "additional", so the published schema rejects every
+// lettering, {"state":"none","value":null} included. The fix
 // removes that line; each branch of the "oneOf" still forbids members other
 // than "state" and "value". The published text is kept verbatim in
 // schema/lettering.seed.json, and a test pins the difference.

@@ -176,10 +176,9 @@ func accountNumber(m *entry.Movement) string {
 // Validated entries that close classes 6 and 7 into the result, or that
 // FECOptions.Exclude names, are left out (FEC-10) and reported as warnings.
 //
-// Before writing anything, Encode checks the rules of
-// FEC (article A47 A-1 of the Livre des procédures fiscales and the DGFiP's
-// test rules) that apply to an export, and returns a
-// *FECError listing every problem: at least two lines (ECR-01); balance per
+// Before writing anything, Encode checks the rules of the FEC (article A47
+// A-1 of the Livre des procédures fiscales, and the DGFiP's test rules)
+// that apply to an export, and returns a *FECError listing every problem: at least two lines (ECR-01); balance per
 // entry, after conversion (ECR-02); per line, amounts not negative and exactly
 // one of debit and credit non-zero (ECR-03); journal code and label, account
 // number and label, label, piece reference and validation date present
