@@ -167,34 +167,45 @@ func (t *Tracker) summaries(ctx context.Context, st *state) ([]Summary, error) {
 // Again is ignored. A nil sel lists every pending document. Errors: the
 // source's and the store's.
 func (t *Tracker) Pending(ctx context.Context, sel *Selection) ([]Summary, error) {
+	var out []Summary
+	err := t.eachPending(ctx, sel, func(d *document.Doc, ix index) {
+		out = append(out, summarize(d, ix))
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Summary) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// eachPending calls fn with each pending document sel keeps (see Pending),
+// in the source's order, and the state's index.
+func (t *Tracker) eachPending(ctx context.Context, sel *Selection, fn func(*document.Doc, index)) error {
 	var s Selection
 	if sel != nil {
 		s = *sel
 	}
 	v, err := t.load(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ix := v.st.index()
 	var only map[string]bool
 	if len(s.IDs) > 0 {
-		only = map[string]bool{}
+		only = make(map[string]bool, len(s.IDs))
 		for _, id := range s.IDs {
 			only[id] = true
 		}
 	}
-	var out []Summary
 	for d, err := range t.headers(ctx) {
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if (only != nil && !only[d.ID]) || !s.inRange(d) || !ix.pending(d) {
-			continue
+		if (only == nil || only[d.ID]) && s.inRange(d) && ix.pending(d) {
+			fn(d, ix)
 		}
-		out = append(out, summarize(d, ix))
 	}
-	slices.SortFunc(out, func(a, b Summary) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return nil
 }
 
 // Mutations returns the mutations of one document since its last live logged
@@ -297,31 +308,12 @@ func (c *Counts) add(created time.Time, invoice period.Date, mutated bool) {
 // nothing per document. Errors: the source's and the store's, ErrDamaged.
 func (t *Tracker) PendingCount(ctx context.Context, sel *Selection) (Counts, error) {
 	var c Counts
-	var s Selection
-	if sel != nil {
-		s = *sel
-	}
-	v, err := t.load(ctx)
-	if err != nil {
-		return c, err
-	}
-	ix := v.st.index()
-	var only map[string]bool
-	if len(s.IDs) > 0 {
-		only = map[string]bool{}
-		for _, id := range s.IDs {
-			only[id] = true
-		}
-	}
-	for d, err := range t.headers(ctx) {
-		if err != nil {
-			return Counts{}, err
-		}
-		if (only != nil && !only[d.ID]) || !s.inRange(d) || !ix.pending(d) {
-			continue
-		}
+	err := t.eachPending(ctx, sel, func(d *document.Doc, ix index) {
 		_, exported := ix.lastLogged(d.ID)
 		c.add(d.Created, d.InvoiceDate, exported)
+	})
+	if err != nil {
+		return Counts{}, err
 	}
 	return c, nil
 }
