@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/ledgersink/ledgersink/report"
@@ -29,16 +30,25 @@ type InitCheck struct {
 	Report string    // the key of the report checked
 	At     time.Time // the time in its name
 	Rows   []InitRowCheck
+	// UnknownKind counts the third parties received whose kind the
+	// received items did not give (a database replica no longer knows the
+	// kind of one deleted since): the rows by kind do not count them.
+	UnknownKind int64
 }
 
 // Missing returns how many objects the report counts that were not
-// received, all rows together.
+// received, all rows together. Third parties of unknown kind make up for
+// those missing from the rows of the kinds.
 func (c *InitCheck) Missing() int64 {
-	var n int64
+	var n, tiers int64
 	for _, r := range c.Rows {
-		n += r.Missing()
+		if r.Kind != nil {
+			tiers += r.Missing()
+		} else {
+			n += r.Missing()
+		}
 	}
-	return n
+	return n + max(0, tiers-c.UnknownKind)
 }
 
 // ErrNoInitialization is returned by [Reader.CheckInitialization] for an
@@ -59,39 +69,29 @@ var ErrNoInitialization = errors.New("sink: no initialization report")
 // they held. Errors: ErrNoInitialization, ErrReport for a report that does
 // not decode, and the errors of the store and of [Stream.All].
 func (r *Reader) CheckInitialization(ctx context.Context, entity string) (*InitCheck, error) {
-	if !storage.ValidElement(entity) {
-		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
-	}
-	ic, err := r.initCounter(ctx, entity)
+	rep, err := r.InitReport(ctx, entity)
 	if err != nil {
 		return nil, err
 	}
-	for it, err := range r.Read(ctx, entity, &ReadOptions{ProducedSince: ic.since}).All() {
-		if err != nil {
-			return nil, err
-		}
-		ic.add(it)
+	return CheckInit(rep, r.Read(ctx, entity, &ReadOptions{ProducedSince: rep.Since}).All())
+}
+
+// InitReport is the newest initialization report of an entity, as found in
+// its folder by [Reader.InitReport].
+type InitReport struct {
+	Key    string       // the report's key
+	At     time.Time    // the time in its name: the initialization's files were produced no later
+	Since  time.Time    // just after the previous report's time, if any: its files were produced no earlier
+	Report *report.Init // its content
+}
+
+// InitReport finds and reads the newest initialization report of entity.
+// Errors: ErrEntity, ErrNoInitialization, ErrReport for a report that does
+// not decode or names another entity, and the store's.
+func (r *Reader) InitReport(ctx context.Context, entity string) (*InitReport, error) {
+	if !storage.ValidElement(entity) {
+		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
-	return ic.check(), nil
-}
-
-// initCounter counts the objects of an initialization, to compare them with
-// its report.
-type initCounter struct {
-	key         string
-	rep         *report.Init
-	since, last time.Time // the window of the initialization's files
-	found       map[initObject]bool
-	kinds       map[string]ThirdPartyKind
-}
-
-type initObject struct {
-	name EventName
-	id   string
-}
-
-// initCounter finds and reads the newest initialization report of entity.
-func (r *Reader) initCounter(ctx context.Context, entity string) (*initCounter, error) {
 	var last, prev time.Time
 	var key string
 	for k, err := range storage.Keys(ctx, r.store, entity+"/"+initReportPrefix) {
@@ -122,21 +122,56 @@ func (r *Reader) initCounter(ctx context.Context, entity string) (*initCounter, 
 	if rep.EntityID != entity {
 		return nil, fmt.Errorf("%w: %s is the report of entity %q", ErrReport, key, rep.EntityID)
 	}
-	ic := &initCounter{key: key, rep: rep, last: last, found: map[initObject]bool{}, kinds: map[string]ThirdPartyKind{}}
+	ir := &InitReport{Key: key, At: last, Report: rep}
 	if !prev.IsZero() {
-		ic.since = prev.Add(time.Millisecond)
+		ir.Since = prev.Add(time.Millisecond)
 	}
-	return ic, nil
+	return ir, nil
+}
+
+// CheckInit compares an initialization report with the events received,
+// each with the file it came from (the file's production time tells
+// whether it belongs to the initialization: from rep.Since to rep.At), as
+// [Reader.CheckInitialization] does with the events of the entity's
+// folder: pass the items of another record of what arrived, such as a
+// database replica's. A third party's Data must give its Kind. It returns
+// received's first error.
+func CheckInit(rep *InitReport, received iter.Seq2[*Item, error]) (*InitCheck, error) {
+	ic := newInitCounter(rep)
+	for it, err := range received {
+		if err != nil {
+			return nil, err
+		}
+		ic.add(it)
+	}
+	return ic.check(), nil
+}
+
+// initCounter counts the objects of an initialization, to compare them with
+// its report.
+type initCounter struct {
+	rep   *InitReport
+	found map[initObject]bool
+	kinds map[string]ThirdPartyKind
+}
+
+type initObject struct {
+	name EventName
+	id   string
+}
+
+func newInitCounter(rep *InitReport) *initCounter {
+	return &initCounter{rep: rep, found: map[initObject]bool{}, kinds: map[string]ThirdPartyKind{}}
 }
 
 // add counts it if it is an event of the initialization.
 func (ic *initCounter) add(it *Item) {
 	ev := it.Event
-	if it.File.Time.Before(ic.since) || it.File.Time.After(ic.last) || ev.Name.Action() != Inserted && ev.Name != ParameterUpdated {
+	if it.File.Time.Before(ic.rep.Since) || it.File.Time.After(ic.rep.At) || ev.Name.Action() != Inserted && ev.Name != ParameterUpdated {
 		return
 	}
 	ic.found[initObject{ev.Name, ev.ID}] = true
-	if tp, ok := ev.Data.(*ThirdParty); ok {
+	if tp, ok := ev.Data.(*ThirdParty); ok && tp != nil {
 		ic.kinds[ev.ID] = tp.Kind
 	}
 }
@@ -144,15 +179,19 @@ func (ic *initCounter) add(it *Item) {
 func (ic *initCounter) check() *InitCheck {
 	counts := map[EventName]int64{}
 	byKind := map[ThirdPartyKind]int64{}
+	c := &InitCheck{Report: ic.rep.Key, At: ic.rep.At}
 	for o := range ic.found {
 		counts[o.name]++
 		if o.name == ThirdPartyInserted {
-			byKind[ic.kinds[o.id]]++
+			if k, ok := ic.kinds[o.id]; ok {
+				byKind[k]++
+			} else {
+				c.UnknownKind++
+			}
 		}
 	}
-	c := &InitCheck{Report: ic.key, At: ic.last}
 	tiers := 0
-	for _, row := range ic.rep.Rows {
+	for _, row := range ic.rep.Report.Rows {
 		rc := InitRowCheck{Schema: EventName(row.Schema), Expected: row.Count, Found: counts[EventName(row.Schema)]}
 		if rc.Schema == ThirdPartyInserted {
 			if kinds := ThirdPartyKinds(); tiers < len(kinds) {
@@ -209,8 +248,12 @@ func (r *Reader) Check(ctx context.Context, entity string, now time.Time) (*Enti
 		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
 	}
 	c := &EntityCheck{Entity: entity}
-	ic, err := r.initCounter(ctx, entity)
-	if err != nil && !errors.Is(err, ErrNoInitialization) {
+	var ic *initCounter
+	rep, err := r.InitReport(ctx, entity)
+	switch {
+	case err == nil:
+		ic = newInitCounter(rep)
+	case !errors.Is(err, ErrNoInitialization):
 		return nil, err
 	}
 	c.InitErr = err

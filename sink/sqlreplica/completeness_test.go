@@ -59,3 +59,56 @@ func testCompleteness(t *testing.T, b backend) {
 		}
 	}
 }
+
+// testInitCompleteness: the initialization check runs against the files the
+// replica applied: complete after a full sync, one account missing when
+// one file of the initialization never arrived.
+func testInitCompleteness(t *testing.T, b backend) {
+	ctx := context.Background()
+	for _, lose := range []bool{false, true} {
+		store := quickstartSink(t)
+		if lose {
+			for o, err := range store.List(ctx, sinktest.DemoEntityID+"/") {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(o.Key, string(sink.AccountInserted)) {
+					if err := store.Delete(ctx, o.Key); err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+		}
+		rd, err := sink.NewReader(store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := b.open(t)
+		if _, err := r.Sync(ctx, rd, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := rd.InitReport(ctx, sinktest.DemoEntityID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check, err := sink.CheckInit(rep, r.Items(ctx, sinktest.DemoEntityID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0)
+		if lose {
+			want = 1
+		}
+		if check.Missing() != want || check.UnknownKind != 0 {
+			t.Errorf("lose=%v: %d missing, %d of unknown kind; want %d and 0: %+v", lose, check.Missing(), check.UnknownKind, want, check.Rows)
+		}
+		direct, err := rd.CheckInitialization(ctx, sinktest.DemoEntityID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if direct.Missing() != check.Missing() {
+			t.Errorf("lose=%v: the replica's check says %d missing, the folder's %d", lose, check.Missing(), direct.Missing())
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -542,6 +543,65 @@ type File struct {
 	Timestamp int64  // the event's, epoch milliseconds
 	Outcome   string // "applied", "unchanged", "conflict" or "rejected"
 	Reason    string // why it was rejected
+}
+
+// Items yields the files applied to the replica of entity (rejected files
+// left out) as [sink.Item] values: the file's key and parsed name, and an
+// event with its name, entity, id and timestamp; a third party's insertion
+// also carries a *sink.ThirdParty giving its kind, when the replica still
+// holds it. It is what [sink.CheckInit] compares with the initialization
+// report:
+//
+//	rep, err := reader.InitReport(ctx, entity)
+//	check, err := sink.CheckInit(rep, replica.Items(ctx, entity))
+func (r *Replica) Items(ctx context.Context, entity string) iter.Seq2[*sink.Item, error] {
+	return func(yield func(*sink.Item, error) bool) {
+		kinds := map[string]sink.ThirdPartyKind{}
+		rows, err := r.db.QueryContext(ctx, r.d.rebind("SELECT id, type FROM third_parties WHERE entite_id = ?"), entity)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for rows.Next() {
+			var id string
+			var kind sql.NullInt64
+			if err := rows.Scan(&id, &kind); err != nil {
+				rows.Close()
+				yield(nil, err)
+				return
+			}
+			if kind.Valid {
+				kinds[id] = sink.ThirdPartyKind(kind.Int64)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for f, err := range r.Files(ctx, entity) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if f.Outcome == "rejected" {
+				continue
+			}
+			name, err := sink.ParseFileName(path.Base(f.Key))
+			if err != nil {
+				yield(nil, fmt.Errorf("sqlreplica: applied file %s: %w", f.Key, err))
+				return
+			}
+			ev := &sink.Event{Name: f.Event, Envelope: sink.Envelope{Timestamp: f.Timestamp, EntityID: entity, ID: f.ID}}
+			if k, ok := kinds[f.ID]; ok && f.Event == sink.ThirdPartyInserted {
+				ev.Data = &sink.ThirdParty{Kind: k}
+			}
+			if !yield(&sink.Item{Key: f.Key, File: name, Event: ev}, nil) {
+				return
+			}
+		}
+	}
 }
 
 // Received yields the events applied to the replica of entity (rejected

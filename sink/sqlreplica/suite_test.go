@@ -34,6 +34,7 @@ func runSuite(t *testing.T, b backend) {
 		{"Order", testOrder},
 		{"SameAsReplica", testSameAsReplica},
 		{"Completeness", testCompleteness},
+		{"InitCompleteness", testInitCompleteness},
 		{"Crash", testCrash},
 		{"OpenCrash", testOpenCrash},
 	}
