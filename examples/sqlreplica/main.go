@@ -154,6 +154,20 @@ func replicate(ctx context.Context, out io.Writer, dir, file, pgURL, only string
 		if err != nil {
 			return err
 		}
+		switch rep, err := rd.InitReport(ctx, e); {
+		case errors.Is(err, sink.ErrNoInitialization):
+			fmt.Fprintf(out, "initialization: no report\n")
+			missing = true
+		case err != nil:
+			return err
+		default:
+			ic, err := sink.CheckInit(rep, replica.Items(ctx, e))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "initialization: %d objects reported, %d missing\n", rep.Report.Total(), ic.Missing())
+			missing = missing || ic.Missing() > 0
+		}
 		check, err := sink.CheckDaily("", pages, replica.Received(ctx, e), now())
 		if err != nil {
 			return err
