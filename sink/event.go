@@ -253,13 +253,76 @@ func (ev *Event) payloadMembers() ([]member, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := splitObject(data)
-	if err != nil {
-		return nil, &PayloadError{Event: ev.Name, Err: err}
+	members, ok := splitEncoded(data)
+	if !ok {
+		if members, err = splitObject(data); err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: err}
+		}
 	}
 	return slices.DeleteFunc(members, func(m member) bool {
 		return isEnvelopeKey(m.key) || m.key == keyUpdate
 	}), nil
+}
+
+// splitEncoded splits the members of data, a JSON object as Encode writes
+// it (compact, valid, its keys unique), without checking it again. It
+// reports false for anything else it meets, such as an escaped key, for
+// splitObject to handle.
+func splitEncoded(data []byte) ([]member, bool) {
+	data = bytes.TrimRight(data, "\n")
+	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+		return nil, false
+	}
+	out := make([]member, 0, 20)
+	i := 1
+	if data[i] == '}' {
+		return out, i == len(data)-1
+	}
+	for {
+		if data[i] != '"' {
+			return nil, false
+		}
+		k := i + 1
+		for k < len(data) && data[k] != '"' && data[k] != '\\' {
+			k++
+		}
+		if k+1 >= len(data) || data[k] != '"' || data[k+1] != ':' {
+			return nil, false
+		}
+		key := string(data[i+1 : k])
+		start := k + 2
+		depth, j := 0, start
+	value:
+		for ; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				for j++; j < len(data) && data[j] != '"'; j++ {
+					if data[j] == '\\' {
+						j++
+					}
+				}
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 {
+					break value
+				}
+				depth--
+			case ',':
+				if depth == 0 {
+					break value
+				}
+			}
+		}
+		if j >= len(data) || j == start {
+			return nil, false
+		}
+		out = append(out, member{key, data[start:j]})
+		if data[j] == '}' {
+			return out, j == len(data)-1
+		}
+		i = j + 1
+	}
 }
 
 // marshalData encodes a payload: with its own MarshalJSON when it has one

@@ -161,3 +161,34 @@ func TestIssue13RepeatedNamesAtAnyDepth(t *testing.T) {
 		}
 	}
 }
+
+// splitEncoded splits what Encode writes as splitObject does.
+func TestSplitEncoded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, ev := range samples(t) {
+		data, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range [][]byte{data, withUnknown(data, rng, 3)} {
+			got, ok := splitEncoded(in)
+			want, err := splitObject(in)
+			if err != nil || !ok {
+				t.Fatalf("%s: split %v, %v", ev.Name, ok, err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s: %d members, want %d", ev.Name, len(got), len(want))
+			}
+			for i := range got {
+				if got[i].key != want[i].key || !bytes.Equal(got[i].value, want[i].value) {
+					t.Errorf("%s: member %d = %s:%s, want %s:%s", ev.Name, i, got[i].key, got[i].value, want[i].key, want[i].value)
+				}
+			}
+		}
+	}
+	for _, bad := range []string{``, `{`, `{"a\\"b":1}`, `{"a":1,}`, `[1]`, `{"a":}`, `{"a"1}`} {
+		if _, ok := splitEncoded([]byte(bad)); ok {
+			t.Errorf("splitEncoded(%s) accepted", bad)
+		}
+	}
+}
