@@ -10,7 +10,9 @@
 // creates the next and the other finds it taken, reads it and tries again.
 // Old records are pruned; a process whose read is so old that it re-creates
 // a pruned record sees, after creating it, that at least Keep newer records
-// exist, and tries again on top of them.
+// exist, and tries again on top of them. A protocol that picks the numbers
+// itself (change capture records snapshot n as an intent, then as a head)
+// creates its records with Create.
 //
 // Records are bookkeeping: the store's owner may delete or roll them back.
 // Callers that must not act twice on lost records check the record they
