@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
+	"github.com/ledgersink/ledgersink/sink/internal/generation"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -93,6 +93,9 @@ type Capture struct {
 	sortN  int
 	partN  int
 	batchN int
+	// The records of the snapshots: intent n from the moment its parts
+	// are written, head n once its events are.
+	intents, heads *generation.Log
 }
 
 // New returns a Capture. It does no I/O. It fails, with an error matching
@@ -132,6 +135,7 @@ func New(cfg Config, opts *Options) (*Capture, error) {
 		store: cfg.Store, w: cfg.Writer, entity: cfg.EntityID, app: cfg.ApplicationID, dir: o.Dir,
 		now: o.Now, rand: o.Rand, maxDel: o.MaxDeletePercent, sortN: o.SortBuffer, partN: o.PartSize, batchN: o.BatchSize,
 	}
+	c.intents, c.heads = c.records("intents"), c.records("heads")
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -182,48 +186,62 @@ type changeParts struct {
 	New []string `json:"new"`
 }
 
-func (c *Capture) genKey(kind string, n int64) string {
-	return fmt.Sprintf("%s/%s/%020d.json", c.dir, kind, n)
+// records returns the log of the snapshot records of kind:
+// "<dir>/<kind>/<generation, 20 digits>.json". They are never pruned.
+func (c *Capture) records(kind string) *generation.Log {
+	return &generation.Log{Store: c.store, Dir: c.dir + "/" + kind + "/", Ext: ".json", ContentType: "application/json"}
 }
 
-// last returns the last generation recorded under kind ("heads" or
-// "intents"), 0 when none. A listing error is returned, never taken as
-// "no snapshot".
-func (c *Capture) last(ctx context.Context, kind string) (int64, error) {
-	var n int64
-	for key, err := range storage.Keys(ctx, c.store, c.dir+"/"+kind+"/") {
-		if err != nil {
-			return 0, fmt.Errorf("capture: listing %s: %w", kind, err)
-		}
-		base := key[strings.LastIndexByte(key, '/')+1:]
-		g, err := strconv.ParseInt(strings.TrimSuffix(base, ".json"), 10, 64)
-		if err != nil || !strings.HasSuffix(base, ".json") {
-			return 0, fmt.Errorf("%w: unexpected key %s", ErrDamaged, key)
-		}
-		n = max(n, g)
+// last returns the last generation recorded in log, 0 when none. A listing
+// error is returned, never taken as "no snapshot"; a key that is not a
+// record's matches ErrDamaged.
+func (c *Capture) last(ctx context.Context, log *generation.Log) (int64, error) {
+	n, err := log.Last(ctx)
+	if errors.Is(err, generation.ErrDamaged) {
+		return 0, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("capture: listing %s: %w", log.Dir, err)
 	}
 	return n, nil
 }
 
-func (c *Capture) readSnapshot(ctx context.Context, kind string, n int64) (*snapshot, error) {
+// readSnapshot reads record n of log; the empty snapshot for 0.
+func (c *Capture) readSnapshot(ctx context.Context, log *generation.Log, n int64) (*snapshot, error) {
 	if n == 0 {
 		return &snapshot{}, nil
 	}
-	data, err := storage.ReadAll(ctx, c.store, c.genKey(kind, n))
+	data, err := log.Read(ctx, n)
 	if err != nil {
 		return nil, fmt.Errorf("capture: reading snapshot %d: %w", n, err)
 	}
 	s := new(snapshot)
 	if err := json.Unmarshal(data, s); err != nil || s.Generation != n {
-		return nil, fmt.Errorf("%w: snapshot record %d", ErrDamaged, n)
+		return nil, fmt.Errorf("%w: snapshot record %s", ErrDamaged, log.Key(n))
 	}
 	return s, nil
+}
+
+// recordSnapshot records s in log, create-only: the same record found
+// there is a retry's, and a success; another one was recorded by another
+// sync, an error matching ErrBusy.
+func (c *Capture) recordSnapshot(ctx context.Context, log *generation.Log, s *snapshot) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if _, err := log.Create(ctx, s.Generation, data); errors.Is(err, storage.ErrConflict) {
+		return fmt.Errorf("%w: written by another sync: %w", ErrBusy, err)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // Generation returns the number of the stored snapshot: 0 before the first
 // sync. Errors are the store's.
 func (c *Capture) Generation(ctx context.Context) (int64, error) {
-	return c.last(ctx, "heads")
+	return c.last(ctx, c.heads)
 }
 
 // Documents streams the documents of the stored snapshot in id order, each
@@ -256,12 +274,12 @@ func (c *Capture) Headers(ctx context.Context) iter.Seq2[*document.Doc, error] {
 // their data when data is set.
 func (c *Capture) docs(ctx context.Context, keep func(*document.Doc) bool, data bool) iter.Seq2[*document.Doc, error] {
 	return func(yield func(*document.Doc, error) bool) {
-		n, err := c.last(ctx, "heads")
+		n, err := c.last(ctx, c.heads)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		s, err := c.readSnapshot(ctx, "heads", n)
+		s, err := c.readSnapshot(ctx, c.heads, n)
 		if err != nil {
 			yield(nil, err)
 			return
@@ -301,14 +319,4 @@ func (c *Capture) runID() (string, error) {
 		return "", fmt.Errorf("capture: random run id: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
-}
-
-// putNew writes data under key create-only; an existing object with the same
-// bytes is a success (a retry), other bytes an error matching ErrBusy.
-func (c *Capture) putNew(ctx context.Context, key string, data []byte) (created bool, err error) {
-	created, err = storage.PutOnce(ctx, c.store, key, data, &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
-	if errors.Is(err, storage.ErrConflict) {
-		return false, fmt.Errorf("%w: written by another sync: %w", ErrBusy, err)
-	}
-	return created, err
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ledgersink/ledgersink/sink/capture"
 	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/faultstore"
@@ -68,4 +69,38 @@ func TestResumeIntentWithoutChangeParts(t *testing.T) {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 	checkReplica(t, mem, newCapture(t, mem, nil))
+}
+
+// A key among the snapshot records that is not a record's is damage: the
+// stored snapshot cannot be told, and is never taken for "no snapshot".
+func TestStrayRecordKey(t *testing.T) {
+	ctx := context.Background()
+	for _, kind := range []string{"intents", "heads"} {
+		t.Run(kind, func(t *testing.T) {
+			mem := memstore.New(nil)
+			if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+				t.Fatal(err)
+			}
+			key := "_ledgersink/capture/" + entity + "/" + kind + "/2.json"
+			if err := storage.WriteAll(ctx, mem, key, []byte("{}"), nil); err != nil {
+				t.Fatal(err)
+			}
+			c := newCapture(t, mem, nil)
+			if _, err := c.Sync(ctx, seq(second()...), nil); !errors.Is(err, capture.ErrDamaged) {
+				t.Errorf("Sync: %v, want ErrDamaged", err)
+			}
+			if kind != "heads" {
+				return
+			}
+			if _, err := c.Generation(ctx); !errors.Is(err, capture.ErrDamaged) {
+				t.Errorf("Generation: %v, want ErrDamaged", err)
+			}
+			for _, err := range c.Headers(ctx) {
+				if !errors.Is(err, capture.ErrDamaged) {
+					t.Errorf("Headers: %v, want ErrDamaged", err)
+				}
+				break
+			}
+		})
+	}
 }

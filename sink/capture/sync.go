@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -62,11 +61,11 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 	res := new(Result)
 	// Intents first: an intent n is only ever written once head n-1 exists,
 	// and heads only grow, so the head read next is at least intent-1.
-	intent, err := c.last(ctx, "intents")
+	intent, err := c.last(ctx, c.intents)
 	if err != nil {
 		return nil, err
 	}
-	head, err := c.last(ctx, "heads")
+	head, err := c.last(ctx, c.heads)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 	// newer snapshots meanwhile and pruned the one we read: we are late.
 	busy := func(err error) error {
 		if errors.Is(err, storage.ErrNotExist) {
-			if h, herr := c.last(ctx, "heads"); herr == nil && h > head {
+			if h, herr := c.last(ctx, c.heads); herr == nil && h > head {
 				return fmt.Errorf("%w: snapshot %d was stored meanwhile: %w", ErrBusy, h, err)
 			}
 		}
@@ -82,7 +81,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 	}
 	switch {
 	case intent == head+1: // an interrupted sync: complete it first
-		s, err := c.readSnapshot(ctx, "intents", intent)
+		s, err := c.readSnapshot(ctx, c.intents, intent)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +93,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 	case intent > head+1:
 		return nil, fmt.Errorf("%w: intent %d without head %d", ErrDamaged, intent, intent-1)
 	}
-	base, err := c.readSnapshot(ctx, "heads", head)
+	base, err := c.readSnapshot(ctx, c.heads, head)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +110,7 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 		c.removeScratch(ctx, run)
 		return nil, &DeleteError{Deleted: s.Deleted, Stored: base.Count, MaxPercent: c.maxDel}
 	}
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.putNew(ctx, c.genKey("intents", s.Generation), data); err != nil {
+	if err := c.recordSnapshot(ctx, c.intents, s); err != nil {
 		if errors.Is(err, ErrBusy) {
 			c.removeScratch(ctx, run)
 		}
@@ -182,14 +177,7 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	if err != nil {
 		return events, err
 	}
-	data, err := json.Marshal(s)
-	if err != nil {
-		return events, err
-	}
-	if _, err := c.putNew(ctx, c.genKey("heads", s.Generation), data); err != nil {
-		return events, err
-	}
-	return events, nil
+	return events, c.recordSnapshot(ctx, c.heads, s)
 }
 
 // makeBatches makes the events of the intent s, in id order, and hands them
@@ -708,7 +696,7 @@ func (c *Capture) prune(ctx context.Context, n int64) {
 	if n < 1 {
 		return
 	}
-	s, err := c.readSnapshot(ctx, "heads", n)
+	s, err := c.readSnapshot(ctx, c.heads, n)
 	if err != nil {
 		return
 	}

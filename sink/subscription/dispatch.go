@@ -227,7 +227,7 @@ func (d *Dispatcher) heldDir(sub, entity string) string {
 // event, so holding it twice stores it once.
 func (d *Dispatcher) hold(ctx context.Context, sub string, ev *sink.Event, payload []byte) error {
 	sum := sha256.Sum256([]byte(string(ev.Name) + "\x00" + ev.ID + "\x00" + string(payload)))
-	key := d.heldDir(sub, ev.EntityID) + fmt.Sprintf("%0*d-%s.json", genDigits, ev.Timestamp, hex.EncodeToString(sum[:12]))
+	key := d.heldDir(sub, ev.EntityID) + fmt.Sprintf("%0*d-%s.json", numDigits, ev.Timestamp, hex.EncodeToString(sum[:12]))
 	data, _ := json.Marshal(held{Name: ev.Name, Payload: bytes.TrimSpace(payload)})
 	_, err := storage.PutOnce(ctx, d.reg.store, key, data, nil) // found there: the same event, held already
 	return err

@@ -1,17 +1,16 @@
 package subscription
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ledgersink/ledgersink/sink/internal/generation"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -28,9 +27,11 @@ type RegistryOptions struct {
 	// needed to deliver or initialize; nil resolves nothing.
 	Stores func(name string) (storage.Store, error)
 	// KeepGenerations is how many generations of each subscription are
-	// kept: a change deletes those that many before it, so that reading a
-	// subscription lists a bounded number of files. 0 means 16; a negative
-	// value keeps every generation.
+	// kept at least: changes delete the older ones, in bulk once twice as
+	// many exist, so that reading a subscription lists fewer than twice
+	// KeepGenerations files. It must be well above the number of processes
+	// that change one subscription at once. 0 means 16; a negative value
+	// keeps every generation.
 	KeepGenerations int
 }
 
@@ -47,7 +48,7 @@ type Registry struct {
 	dir    string
 	now    func() time.Time
 	stores func(string) (storage.Store, error)
-	keep   int64 // generations kept; 0: all
+	keep   int // generations kept; 0: all
 }
 
 // NewRegistry returns a registry kept in store. It does no I/O.
@@ -59,7 +60,7 @@ func NewRegistry(store storage.Store, opts *RegistryOptions) (*Registry, error) 
 	if store == nil {
 		return nil, errors.New("subscription: NewRegistry: nil store")
 	}
-	r := &Registry{store: store, dir: o.Dir, now: o.Now, stores: o.Stores, keep: int64(o.KeepGenerations)}
+	r := &Registry{store: store, dir: o.Dir, now: o.Now, stores: o.Stores, keep: o.KeepGenerations}
 	switch {
 	case r.keep == 0:
 		r.keep = 16
@@ -78,43 +79,54 @@ func NewRegistry(store storage.Store, opts *RegistryOptions) (*Registry, error) 
 	return r, nil
 }
 
-const genDigits = 19
+// numDigits is the width of the numbers in the registry's keys (the
+// generations', the held events' timestamps), so that key order is numeric.
+const numDigits = 19
 
-func (r *Registry) subDir(id string) string { return r.dir + "/subscriptions/" + id + "/" }
+// log returns the generations of subscription id:
+// "<dir>/subscriptions/<id>/<generation, 19 digits>.json".
+func (r *Registry) log(id string) *generation.Log {
+	return &generation.Log{
+		Store: r.store, Dir: r.dir + "/subscriptions/" + id + "/", Digits: numDigits, Ext: ".json",
+		Keep: r.keep, Retries: 100, ContentType: "application/json",
+	}
+}
 
-// latest returns the newest generation of subscription id. A generation
-// deleted by compaction between listing and reading means a newer one was
-// written: it lists again.
+// change creates the next generation of subscription id, computed by next
+// from the newest (0 and nil when there is none), as generation.Log.Append
+// does, and maps the log's errors to the package's.
+func (r *Registry) change(ctx context.Context, id string, next func(last int64, data []byte) (int64, []byte, error)) error {
+	if !storage.ValidElement(id) {
+		return fmt.Errorf("%w: subscription id %q", ErrInvalid, id)
+	}
+	_, _, err := r.log(id).Append(ctx, next)
+	if errors.Is(err, generation.ErrContention) {
+		return fmt.Errorf("%w: subscription %s: %w", ErrTooManyConflict, id, err)
+	}
+	return err
+}
+
+// latest returns the newest generation of subscription id.
 func (r *Registry) latest(ctx context.Context, id string) (*Subscription, error) {
 	if !storage.ValidElement(id) {
 		return nil, fmt.Errorf("%w: subscription id %q", ErrInvalid, id)
 	}
-	for {
-		last := ""
-		for key, err := range storage.Keys(ctx, r.store, r.subDir(id)) {
-			if err != nil {
-				return nil, err
-			}
-			last = key
-		}
-		if last == "" {
-			return nil, fmt.Errorf("%w: subscription %s", ErrNotFound, id)
-		}
-		s, err := r.read(ctx, last)
-		if !errors.Is(err, storage.ErrNotExist) {
-			return s, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	log := r.log(id)
+	n, data, err := log.Latest(ctx)
+	if errors.Is(err, generation.ErrContention) {
+		return nil, fmt.Errorf("%w: subscription %s: %w", ErrTooManyConflict, id, err)
 	}
-}
-
-func (r *Registry) read(ctx context.Context, key string) (*Subscription, error) {
-	data, err := storage.ReadAll(ctx, r.store, key)
 	if err != nil {
 		return nil, err
 	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: subscription %s", ErrNotFound, id)
+	}
+	return decode(log.Key(n), data)
+}
+
+// decode decodes the generation stored under key.
+func decode(key string, data []byte) (*Subscription, error) {
 	var s Subscription
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("subscription: %s is damaged: %w", key, err)
@@ -122,17 +134,12 @@ func (r *Registry) read(ctx context.Context, key string) (*Subscription, error) 
 	return &s, nil
 }
 
-// write stores s as its generation, create-only.
-func (r *Registry) write(ctx context.Context, s *Subscription) error {
+// encode validates s and encodes it as a generation.
+func encode(s *Subscription) ([]byte, error) {
 	if err := s.Validate(); err != nil {
-		return err
+		return nil, err
 	}
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	key := r.subDir(s.ID) + fmt.Sprintf("%0*d.json", genDigits, s.Generation)
-	return r.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true, ContentType: "application/json"})
+	return json.MarshalIndent(s, "", "  ")
 }
 
 // Create stores a new subscription. Its entities must all be new (their
@@ -155,18 +162,17 @@ func (r *Registry) Create(ctx context.Context, s *Subscription) (*Subscription, 
 		}
 	}
 	slices.SortFunc(c.Entities, func(a, b Entity) int { return strings.Compare(a.ID, b.ID) })
-	if err := c.Validate(); err != nil {
+	data, err := encode(c)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := r.latest(ctx, c.ID); err == nil {
-		return nil, fmt.Errorf("%w: %s", ErrExists, c.ID)
-	} else if !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if err := r.write(ctx, c); err != nil {
-		if errors.Is(err, storage.ErrExist) {
-			return nil, fmt.Errorf("%w: %s", ErrExists, c.ID)
+	err = r.change(ctx, c.ID, func(last int64, _ []byte) (int64, []byte, error) {
+		if last != 0 {
+			return 0, nil, fmt.Errorf("%w: %s", ErrExists, c.ID)
 		}
+		return 1, data, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return c.clone(), nil
@@ -186,9 +192,13 @@ func (r *Registry) List(ctx context.Context) iter.Seq2[*Subscription, error] {
 			if lastKey == "" {
 				return true
 			}
-			s, err := r.read(ctx, lastKey)
-			if errors.Is(err, storage.ErrNotExist) {
+			data, err := storage.ReadAll(ctx, r.store, lastKey)
+			var s *Subscription
+			switch {
+			case errors.Is(err, storage.ErrNotExist):
 				s, err = r.latest(ctx, lastID) // compacted meanwhile
+			case err == nil:
+				s, err = decode(lastKey, data)
 			}
 			if !yield(s, err) || err != nil {
 				return false
@@ -218,81 +228,34 @@ var errNoChange = errors.New("no change")
 // generation first, it reads the newer version and applies fn again: fn
 // must be a pure function of the subscription it is given, and applying it
 // to a subscription it already changed must change nothing. fn's error is
-// returned as is.
+// returned as is; after 100 generations taken by others, an error matching
+// ErrTooManyConflict.
 func (r *Registry) Update(ctx context.Context, id string, fn func(*Subscription) error) (*Subscription, error) {
-	for range 100 {
-		cur, err := r.latest(ctx, id)
+	var out *Subscription
+	err := r.change(ctx, id, func(last int64, data []byte) (int64, []byte, error) {
+		if last == 0 {
+			return 0, nil, fmt.Errorf("%w: subscription %s", ErrNotFound, id)
+		}
+		cur, err := decode(r.log(id).Key(last), data)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		next := cur.clone()
 		if err := fn(next); errors.Is(err, errNoChange) {
-			return cur, nil
+			out = cur
+			return 0, nil, generation.ErrSkip
 		} else if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
-		next.Generation = cur.Generation + 1
-		err = r.write(ctx, next)
-		if errors.Is(err, storage.ErrExist) {
-			continue // another process took this generation: read it
-		}
-		if err != nil {
-			return nil, err
-		}
-		if won, err := r.compact(ctx, next); err != nil || won {
-			if err != nil {
-				return nil, err
-			}
-			return next.clone(), nil
-		}
+		next.Generation = last + 1
+		out = next
+		data, err = encode(next)
+		return next.Generation, data, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w: subscription %s", ErrTooManyConflict, id)
-}
-
-// compact checks that s, just written, is not a generation deleted long ago
-// and written again by a process that read a state that old: it is then
-// superseded by generations at least KeepGenerations newer, and compact
-// reports false. Otherwise it deletes, best effort, the generations that
-// many before s (and any older one left by an earlier failed deletion) and
-// reports true. A generation less than KeepGenerations below the newest
-// cannot have been deleted, so the newer ones were built on s.
-func (r *Registry) compact(ctx context.Context, s *Subscription) (bool, error) {
-	if r.keep == 0 {
-		return true, nil
-	}
-	var old []string
-	newest := s.Generation
-	for key, err := range storage.Keys(ctx, r.store, r.subDir(s.ID)) {
-		if err != nil {
-			return false, err
-		}
-		gen, ok := generationOf(key)
-		if !ok {
-			continue
-		}
-		newest = max(newest, gen)
-		if gen <= s.Generation-r.keep {
-			old = append(old, key)
-		}
-	}
-	if newest >= s.Generation+r.keep {
-		return false, nil
-	}
-	for _, key := range old {
-		_ = r.store.Delete(ctx, key) // a failure leaves a file the next change deletes
-	}
-	return true, nil
-}
-
-// generationOf parses the generation number of a generation's key.
-func generationOf(key string) (int64, bool) {
-	base := key[strings.LastIndexByte(key, '/')+1:]
-	digits, ok := strings.CutSuffix(base, ".json")
-	if !ok || len(digits) != genDigits {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	return n, err == nil
+	return out.clone(), nil
 }
 
 // setStatus changes the status of entity in s, enforcing the life cycle:

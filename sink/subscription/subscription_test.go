@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -257,8 +258,9 @@ func generations(t *testing.T, store storage.Store) []string {
 	return keys
 }
 
-// Changes delete the generations KeepGenerations before them; concurrent
-// editors with a small window still lose nothing.
+// Changes delete the generations older than the KeepGenerations newest (in
+// bulk, once twice as many exist); concurrent editors with a small window
+// still lose nothing.
 func TestRegistryCompaction(t *testing.T) {
 	ctx := context.Background()
 	t.Run("bounded", func(t *testing.T) {
@@ -343,6 +345,48 @@ func TestRegistryCompaction(t *testing.T) {
 			t.Errorf("the registry holds generation %d with %d entities, want 5 with 4", got.Generation, len(got.Entities))
 		}
 	})
+}
+
+// racingStore lets another process take every generation of sub-1 just
+// before this one writes it.
+type racingStore struct {
+	storage.Store
+	races int
+}
+
+func (s *racingStore) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	if strings.HasPrefix(key, "_subscriptions/subscriptions/sub-1/") {
+		s.races++
+		theirs := fmt.Sprintf(`{"id":"sub-1","domain":"LOOP","destination":{"store":"folder"},"generation":%d}`, s.races+1)
+		if err := storage.WriteAll(ctx, s.Store, key, []byte(theirs), nil); err != nil {
+			return err
+		}
+	}
+	return s.Store.Put(ctx, key, r, opts)
+}
+
+// An edit that other processes keep beating stops, after 100 tries, with
+// ErrTooManyConflict, having written nothing of its own.
+func TestTooManyConflicts(t *testing.T) {
+	ctx := context.Background()
+	mem := memstore.New(nil)
+	reg, _ := subscription.NewRegistry(mem, &subscription.RegistryOptions{KeepGenerations: -1})
+	if _, err := reg.Create(ctx, &subscription.Subscription{ID: "sub-1", Domain: "LOOP", Destination: subscription.Destination{Store: "folder"}}); err != nil {
+		t.Fatal(err)
+	}
+	rs := &racingStore{Store: mem}
+	racing, _ := subscription.NewRegistry(rs, &subscription.RegistryOptions{KeepGenerations: -1})
+	_, err := racing.AddEntity(ctx, "sub-1", "mine")
+	if !errors.Is(err, subscription.ErrTooManyConflict) {
+		t.Fatalf("AddEntity: %v, want ErrTooManyConflict", err)
+	}
+	if rs.races != 100 {
+		t.Errorf("%d tries, want 100", rs.races)
+	}
+	s, err := reg.Get(ctx, "sub-1")
+	if err != nil || s.Generation != 101 || len(s.Entities) != 0 {
+		t.Errorf("Get = %+v, %v; want the other processes' generation 101, without the entity", s, err)
+	}
 }
 
 // TestLiveEventsDuringInitialization interleaves live changes with an

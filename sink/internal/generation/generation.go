@@ -10,7 +10,9 @@
 // creates the next and the other finds it taken, reads it and tries again.
 // Old records are pruned; a process whose read is so old that it re-creates
 // a pruned record sees, after creating it, that at least Keep newer records
-// exist, and tries again on top of them.
+// exist, and tries again on top of them. A protocol that picks the numbers
+// itself (change capture records snapshot n as an intent, then as a head)
+// creates its records with Create.
 //
 // Records are bookkeeping: the store's owner may delete or roll them back.
 // Callers that must not act twice on lost records check the record they
@@ -184,6 +186,21 @@ func (l *Log) Append(ctx context.Context, next func(last int64, data []byte) (in
 		}
 	}
 	return 0, nil, fmt.Errorf("%w: %s", ErrContention, l.Dir)
+}
+
+// Create creates record n with data, create-only, for a caller whose own
+// protocol picks the number rather than reading the newest record: a record
+// that only one content can have, which a retry writes again. A record n
+// that already holds data is no error: created is false (a retry after a
+// lost answer). It neither reads the newest record nor prunes.
+//
+// Errors: an error matching storage.ErrConflict when record n holds other
+// bytes (it is left as it is), an error for n below 1, and the store's.
+func (l *Log) Create(ctx context.Context, n int64, data []byte) (created bool, err error) {
+	if n < 1 {
+		return false, fmt.Errorf("generation: %s: record number %d is below 1", l.Dir, n)
+	}
+	return storage.PutOnce(ctx, l.Store, l.Key(n), data, &storage.PutOptions{IfNotExist: true, ContentType: l.ContentType})
 }
 
 // settle checks that record n, just created, is not a pruned one created

@@ -254,3 +254,44 @@ func TestErrors(t *testing.T) {
 		t.Errorf("contention: %v, want ErrContention", err)
 	}
 }
+
+// Create writes a record at a given number: once, a retry with the same
+// bytes succeeds without writing, other bytes are a conflict.
+func TestCreate(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	l := &generation.Log{Store: store, Dir: "n/", Ext: ".json"}
+	tests := []struct {
+		name        string
+		n           int64
+		data        string
+		wantCreated bool
+		wantErr     error // nil: no error
+		reason      string
+	}{
+		{name: "first", n: 2, data: "two", wantCreated: true},
+		{name: "retry", n: 2, data: "two", reason: "the same bytes: a retry after a lost answer"},
+		{name: "other bytes", n: 2, data: "deux", wantErr: storage.ErrConflict},
+		{name: "below", n: 1, data: "one", wantCreated: true, reason: "a number below the newest is the caller's choice"},
+		{name: "zero", n: 0, data: "zero", wantErr: errAny},
+	}
+	for _, tt := range tests {
+		created, err := l.Create(ctx, tt.n, []byte(tt.data))
+		switch {
+		case tt.wantErr == errAny && err == nil,
+			tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr),
+			tt.wantErr == nil && err != nil,
+			created != tt.wantCreated:
+			t.Errorf("%s: Create(%d, %q) = %v, %v; want %v, %v (%s)", tt.name, tt.n, tt.data, created, err, tt.wantCreated, tt.wantErr, tt.reason)
+		}
+	}
+	if ns, err := l.Numbers(ctx); err != nil || len(ns) != 2 || ns[0] != 1 || ns[1] != 2 {
+		t.Errorf("Numbers = %v, %v; want [1 2]", ns, err)
+	}
+	if data, err := l.Read(ctx, 2); err != nil || string(data) != "two" {
+		t.Errorf("record 2 holds %q, %v; want the first bytes", data, err)
+	}
+}
+
+// errAny is a want of any error.
+var errAny = errors.New("any error")
