@@ -177,7 +177,7 @@ func TestLeftoversByAge(t *testing.T) {
 	clock := func() time.Time { return at }
 	plant := func(t *testing.T) string {
 		root := t.TempDir()
-		plantTemp(t, root, "e/"+tempOf("0badc0de", 1), at.Add(-2*time.Hour))     // tag without a lock file
+		plantTemp(t, root, "e/"+tempOf("0badc0de", 1), at.Add(-2*time.Hour))      // tag without a lock file
 		plantTemp(t, root, "e/"+TempPrefix+"old", at.Add(-2*time.Hour))           // another program's name
 		plantTemp(t, root, "e/"+tempOf("0badc0de", 2), at.Add(-30*time.Minute))   // recent
 		plantTemp(t, root, "e/"+TempPrefix+"0badc0de.lock", at.Add(-2*time.Hour)) // a lock file out of place: never aged
