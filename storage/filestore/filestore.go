@@ -19,7 +19,8 @@ import (
 )
 
 // TempPrefix starts the name of every temporary file the store creates
-// (followed by 24 hex digits). A key with an element starting with
+// (followed by 24 hex digits) and of its lock file in the root (followed by
+// 8 hex digits and ".lock"). A key with an element starting with
 // TempPrefix is rejected with [storage.RuleReserved], and List never yields
 // such names.
 const TempPrefix = ".ledgersink-tmp-"
@@ -83,6 +84,13 @@ type Options struct {
 // Store is a [storage.Store] over a local directory, its root. Create it with
 // [New] and Close it when done; the zero Store is not usable. It is safe
 // for concurrent use, including by several processes sharing the root.
+//
+// The temporary files of a killed Store are removed by the next Store that
+// writes the same folder, never those of a live one: a Store holds a lock
+// file in the root from its first write to Close, and its first write into
+// a folder lists the folder once and removes the temporary files whose
+// owner's lock it can take, or, where the owner cannot be told, those older
+// than [Options.OrphanAge] (see "Leftovers" in the package documentation).
 type Store struct {
 	root    *os.Root
 	rootDir *os.File // the root itself, for syncfs
