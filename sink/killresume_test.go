@@ -106,7 +106,7 @@ func TestInitializeKillResume(t *testing.T) {
 	final := killResumeRun(t, root, perExercise, nil)
 	log = append(log, fmt.Sprintf("final run: %s", final))
 	history := fmt.Sprintf("seed %d, runs:\n%s", seed, strings.Join(log, "\n"))
-	t.Logf("%s\ntotal %v", history, time.Since(start).Round(time.Millisecond))
+	t.Logf("%s\nruns took %v", history, time.Since(start).Round(time.Millisecond))
 	if final.err != "" {
 		t.Fatalf("the final run failed: %s\n%s", final.err, history)
 	}
@@ -114,8 +114,10 @@ func TestInitializeKillResume(t *testing.T) {
 		t.Errorf("only %d runs were killed before they ended, want at least 10\n%s", killed, history)
 	}
 
+	checked := time.Now()
 	compareTrees(t, refRoot, root, history)
 	checkEachEventOnce(t, root, ref.events, history)
+	t.Logf("checks took %v; the whole test %v", time.Since(checked).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
 // killPlan draws the kill points of the runs of an initialization of n
