@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -15,12 +16,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/filestore"
+	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
 // The child role of TestInitializeKillResume, selected by the environment:
@@ -53,9 +58,12 @@ func (k killPoint) String() string {
 // TestInitializeKillResume initializes the demo company with 100,000
 // entries in scope into a filestore, in a child process killed with
 // SIGKILL at random points at least 10 times (from its start, in the
-// middle of a group of writes, after the last event, while the report is
-// written), then lets a last run complete. The end state must be that of
-// an uninterrupted run: the same files with the same bytes, state
+// middle of groups of writes, while it verifies what earlier runs wrote,
+// and, when the kill is fast enough, after the last event while the
+// offsets, the report and its records are written),
+// then lets a last run complete. The end state must be that of an
+// uninterrupted run (made into a memstore: the keys and bytes do not
+// depend on the store): the same files with the same bytes, state
 // included, each event once, one report, and no temporary file (nor lock
 // file) anywhere under the root.
 //
@@ -81,19 +89,23 @@ func TestInitializeKillResume(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 
 	// The reference: one uninterrupted run.
-	refRoot := t.TempDir()
 	start := time.Now()
-	ref := killResumeRun(t, refRoot, perExercise, nil)
-	if ref.err != "" || ref.events == 0 {
-		t.Fatalf("reference run: %+v", ref)
+	ref := memstore.New(nil)
+	w, err := sink.NewWriter(ref, &sink.WriterOptions{Now: killResumeNow})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("reference run: %d events in %v", ref.events, time.Since(start).Round(time.Millisecond))
+	res, err := w.Initialize(t.Context(), sinktest.Company(&sinktest.CompanyOptions{EntriesPerExercise: perExercise}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := res.Created
+	t.Logf("reference run: %d events in %v", events, time.Since(start).Round(time.Millisecond))
 
 	root := t.TempDir()
-	kills := killPlan(rng, ref.events)
 	var log []string
 	killed := 0
-	for i, k := range kills {
+	for i, k := range killPlan(rng, events) {
 		r := killResumeRun(t, root, perExercise, &k)
 		log = append(log, fmt.Sprintf("run %d: kill %v: %s", i+1, k, r))
 		if r.killed {
@@ -113,35 +125,38 @@ func TestInitializeKillResume(t *testing.T) {
 	if killed < 10 {
 		t.Errorf("only %d runs were killed before they ended, want at least 10\n%s", killed, history)
 	}
-
 	checked := time.Now()
-	compareTrees(t, refRoot, root, history)
-	checkEachEventOnce(t, root, ref.events, history)
+	checkKillResumeEnd(t, ref, root, events, history)
 	t.Logf("checks took %v; the whole test %v", time.Since(checked).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
 // killPlan draws the kill points of the runs of an initialization of n
-// events: one from the start of the first run, nine at random points of
-// the events (each run resumes where the one before it was killed, so
-// they are sorted), two on the last event (delays of 0 and up to 1.5 ms:
-// the offsets reservation, the report and its records are being written,
-// if the run has not finished yet), and one from the start of a run that
-// verifies everything written (if none finished).
+// events: one from the start of the first run; nine at random points of
+// the first third of the events, sorted (each run resumes where the one
+// before it was killed), with one more from the start of a run after the
+// fifth (it lands while the run verifies what earlier runs wrote); and two
+// without delay on the last event, while the offsets reservation, the
+// report and its records are written (these miss when the run finishes
+// first). Points later in the events would make the test slower, not
+// different: each run verifies again what the runs before it wrote, and
+// the events there are entries too.
 func killPlan(rng *rand.Rand, n int64) []killPoint {
-	jitter := func(max time.Duration) time.Duration { return time.Duration(rng.Int64N(int64(max))) }
-	plan := []killPoint{{afterEvents: -1, delay: 20*time.Millisecond + jitter(400*time.Millisecond)}}
+	fromStart := func() killPoint {
+		return killPoint{afterEvents: -1, delay: 20*time.Millisecond + time.Duration(rng.Int64N(int64(400*time.Millisecond)))}
+	}
 	points := make([]int64, 9)
 	for i := range points {
-		points[i] = 1 + rng.Int64N(n-1)
+		points[i] = 1 + rng.Int64N(n/3)
 	}
 	slices.Sort(points)
-	for _, p := range points {
-		plan = append(plan, killPoint{afterEvents: p, delay: jitter(40 * time.Millisecond)})
+	plan := []killPoint{fromStart()}
+	for i, p := range points {
+		plan = append(plan, killPoint{afterEvents: p, delay: time.Duration(rng.Int64N(int64(40 * time.Millisecond)))})
+		if i == 4 {
+			plan = append(plan, fromStart())
+		}
 	}
-	return append(plan,
-		killPoint{afterEvents: n},
-		killPoint{afterEvents: n, delay: jitter(1500 * time.Microsecond)},
-		killPoint{afterEvents: -1, delay: 20*time.Millisecond + jitter(400*time.Millisecond)})
+	return append(plan, killPoint{afterEvents: n}, killPoint{afterEvents: n})
 }
 
 // runOutcome is what a child run reported.
@@ -162,7 +177,9 @@ func (r runOutcome) String() string {
 }
 
 // killResumeRun runs an initialization into root in a child process, and
-// kills it at k (nil: lets it end).
+// kills it at k (nil: lets it end). The goroutine reading the child's
+// progress sends the signal itself, so that a kill without delay lands as
+// soon as the child reports.
 func killResumeRun(t *testing.T, root string, perExercise int, k *killPoint) runOutcome {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestInitializeKillResume$", "-test.timeout=10m")
@@ -176,55 +193,34 @@ func killResumeRun(t *testing.T, root string, perExercise int, k *killPoint) run
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
 	var r runOutcome
-	var timer <-chan time.Time
+	var once sync.Once
+	kill := func() { once.Do(func() { cmd.Process.Kill() }) }
 	if k != nil && k.afterEvents < 0 {
-		timer = time.After(k.delay)
+		defer time.AfterFunc(k.delay, kill).Stop()
 	}
-	for open := true; open; {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				open = false
-				break
-			}
-			var events, created int64
-			var done bool
-			switch {
-			case strings.HasPrefix(line, "progress "):
-				fmt.Sscan(strings.TrimPrefix(line, "progress "), &events, &created, &done)
-				r.events, r.created, r.done = events, created, done
-				if k != nil && k.afterEvents >= 0 && events >= k.afterEvents && timer == nil {
-					timer = time.After(k.delay)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "progress "):
+			fmt.Sscan(strings.TrimPrefix(line, "progress "), &r.events, &r.created, &r.done)
+			if k != nil && k.afterEvents >= 0 && r.events >= k.afterEvents {
+				if k.delay == 0 {
+					kill()
+				} else {
+					defer time.AfterFunc(k.delay, kill).Stop()
 				}
-			case strings.HasPrefix(line, "error "):
-				r.err = strings.TrimPrefix(line, "error ")
+				k = nil
 			}
-		case <-timer:
-			timer = nil
-			if cmd.Process.Kill() == nil {
-				r.killed = true
-			}
-			for range lines { // drain what it wrote before dying
-			}
-			open = false
+		case strings.HasPrefix(line, "error "):
+			r.err = strings.TrimPrefix(line, "error ")
 		}
 	}
 	werr := cmd.Wait()
 	r.took = time.Since(start)
-	if r.killed {
-		// It may have ended on its own just before the signal.
-		if ws, ok := cmd.ProcessState.Sys().(interface{ Signaled() bool }); ok && !ws.Signaled() {
-			r.killed = false
-		}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		r.killed = true
 	} else if werr != nil && r.err == "" {
 		r.err = werr.Error()
 	}
@@ -264,114 +260,91 @@ func killResumeChild(t *testing.T, root string) {
 	out.Flush()
 }
 
-// compareTrees checks that root holds the same files as refRoot, with the
-// same bytes, and nothing named with filestore.TempPrefix (a temporary or
-// lock file) anywhere. It reads one file of each at a time.
-func compareTrees(t *testing.T, refRoot, root, history string) {
+// checkKillResumeEnd checks the files under root against the objects of
+// ref, the store of an uninterrupted run: the same keys with the same
+// bytes, nothing named with filestore.TempPrefix (a temporary or lock
+// file) anywhere, n events in the entity folder at offsets 0 to n-1, each
+// (event, object id) once, and one initialization report.
+func checkKillResumeEnd(t *testing.T, ref *memstore.Store, root string, n int64, history string) {
 	t.Helper()
-	files := func(dir string) (map[string]bool, []string) {
-		m := map[string]bool{}
-		var temps []string
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(dir, p)
-			if strings.HasPrefix(d.Name(), filestore.TempPrefix) {
-				temps = append(temps, filepath.ToSlash(rel))
-			} else if d.Type().IsRegular() {
-				m[filepath.ToSlash(rel)] = true
-			}
+	ctx := t.Context()
+	want := map[string]bool{}
+	for k, err := range storage.Keys(ctx, ref, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[k] = true
+	}
+	var temps, extra, differ, reports []string
+	offsets := map[int64]string{}
+	objects := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		key := filepath.ToSlash(rel)
+		if strings.HasPrefix(d.Name(), filestore.TempPrefix) {
+			temps = append(temps, key)
 			return nil
-		})
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		return m, temps
-	}
-	want, refTemps := files(refRoot)
-	got, temps := files(root)
-	if len(refTemps) > 0 {
-		t.Errorf("the uninterrupted run left %d temporary or lock files: %s", len(refTemps), firstFew(refTemps))
-	}
-	if len(temps) > 0 {
-		t.Errorf("%d temporary or lock files left: %s\n%s", len(temps), firstFew(temps), history)
-	}
-	var missing, extra, differ []string
-	for k := range want {
-		if !got[k] {
-			missing = append(missing, k)
-			continue
+		if !want[key] {
+			extra = append(extra, key)
+			return nil
 		}
-		a, err := os.ReadFile(filepath.Join(refRoot, filepath.FromSlash(k)))
+		delete(want, key)
+		if w, err := storage.ReadAll(ctx, ref, key); err != nil || !bytes.Equal(w, data) {
+			differ = append(differ, key)
+		}
+		entity, base, _ := strings.Cut(key, "/")
+		if entity != sinktest.DemoEntityID {
+			return nil
+		}
+		if strings.HasPrefix(base, "initialisation-report-") {
+			reports = append(reports, base)
+			return nil
+		}
+		name, err := sink.ParseFileName(base)
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: %v", key, err)
+			return nil
 		}
-		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(k)))
+		if prev, ok := offsets[name.Offset]; ok {
+			t.Errorf("offset %d twice: %s and %s", name.Offset, prev, base)
+		}
+		offsets[name.Offset] = base
+		ev, err := sink.DecodeEvent(name.Event, data)
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: %v", key, err)
+			return nil
 		}
-		if !bytes.Equal(a, b) {
-			differ = append(differ, k)
+		id := string(name.Event) + " " + ev.ID
+		if prev, ok := objects[id]; ok {
+			t.Errorf("%s written twice: %s and %s", id, prev, base)
 		}
-	}
-	for k := range got {
-		if !want[k] {
-			extra = append(extra, k)
-		}
-	}
-	if len(missing)+len(extra)+len(differ) > 0 {
-		slices.Sort(missing)
-		slices.Sort(extra)
-		slices.Sort(differ)
-		t.Errorf("the end state differs from an uninterrupted run's: %d files missing %s, %d extra %s, %d with other bytes %s\n%s",
-			len(missing), firstFew(missing), len(extra), firstFew(extra), len(differ), firstFew(differ), history)
-	}
-}
-
-// checkEachEventOnce checks the entity folder of root: n events at offsets
-// 0 to n-1, each (event, object id) once, and one initialization report.
-func checkEachEventOnce(t *testing.T, root string, n int64, history string) {
-	t.Helper()
-	dir := filepath.Join(root, sinktest.DemoEntityID)
-	entries, err := os.ReadDir(dir)
+		objects[id] = base
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	offsets := map[int64]string{}
-	objects := map[string]string{}
-	var reports []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "initialisation-report-") {
-			reports = append(reports, e.Name())
-			continue
-		}
-		name, err := sink.ParseFileName(e.Name())
-		if err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-			continue
-		}
-		if prev, ok := offsets[name.Offset]; ok {
-			t.Errorf("offset %d twice: %s and %s", name.Offset, prev, e.Name())
-		}
-		offsets[name.Offset] = e.Name()
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := sink.DecodeEvent(name.Event, data)
-		if err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-			continue
-		}
-		key := string(name.Event) + " " + ev.ID
-		if prev, ok := objects[key]; ok {
-			t.Errorf("%s written twice: %s and %s", key, prev, e.Name())
-		}
-		objects[key] = e.Name()
+	missing := slices.Sorted(maps.Keys(want))
+	if len(temps) > 0 {
+		t.Errorf("%d temporary or lock files left: %s\n%s", len(temps), firstFew(temps), history)
 	}
-	if int64(len(offsets)) != n {
-		t.Errorf("%d events in the entity folder, want %d", len(offsets), n)
+	if len(missing)+len(extra)+len(differ) > 0 {
+		t.Errorf("the end state differs from an uninterrupted run's: %d files missing %s, %d extra %s, %d with other bytes %s\n%s",
+			len(missing), firstFew(missing), len(extra), firstFew(extra), len(differ), firstFew(differ), history)
+	}
+	if int64(len(offsets)) != n || int64(len(objects)) != n {
+		t.Errorf("%d events at %d offsets in the entity folder, want %d", len(objects), len(offsets), n)
 	}
 	for o := range n {
 		if _, ok := offsets[o]; !ok {
