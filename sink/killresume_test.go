@@ -56,7 +56,8 @@ func (k killPoint) String() string {
 }
 
 // TestInitializeKillResume initializes the demo company with 100,000
-// entries in scope into a filestore, in a child process killed with
+// entries in scope (25,000 with the race detector) into a filestore, in a
+// child process killed with
 // SIGKILL at random points at least 10 times (from its start, in the
 // middle of groups of writes, while it verifies what earlier runs wrote,
 // and, when the kill is fast enough, after the last event while the
@@ -75,9 +76,9 @@ func TestInitializeKillResume(t *testing.T) {
 		return
 	}
 	if testing.Short() {
-		t.Skip("kills and resumes a 100,000-entry initialization: not with -short")
+		t.Skip("kills and resumes an initialization of 100,000 entries: not with -short")
 	}
-	const perExercise = 50_000 // 2023 and 2024 in scope: 100,000 entries; 2022's 50,000 are skipped
+	const perExercise = killResumeEntries // 2023 and 2024 are in scope, 2022's entries are skipped
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv(killResumeSeedEnv); s != "" {
 		var err error
@@ -133,27 +134,25 @@ func TestInitializeKillResume(t *testing.T) {
 // killPlan draws the kill points of the runs of an initialization of n
 // events: one from the start of the first run; nine at random points of
 // the first third of the events, sorted (each run resumes where the one
-// before it was killed), with one more from the start of a run after the
-// fifth (it lands while the run verifies what earlier runs wrote); and two
-// without delay on the last event, while the offsets reservation, the
-// report and its records are written (these miss when the run finishes
-// first). Points later in the events would make the test slower, not
+// before it was killed), with one more after the fifth, soon after the
+// run's first group (it lands while the run verifies what earlier runs
+// wrote); and two without delay on the last event, while the offsets
+// reservation, the report and its records are written (these miss when
+// the run finishes first). Points later in the events would make the test slower, not
 // different: each run verifies again what the runs before it wrote, and
 // the events there are entries too.
 func killPlan(rng *rand.Rand, n int64) []killPoint {
-	fromStart := func() killPoint {
-		return killPoint{afterEvents: -1, delay: 20*time.Millisecond + time.Duration(rng.Int64N(int64(400*time.Millisecond)))}
-	}
+	jitter := func(max time.Duration) time.Duration { return time.Duration(rng.Int64N(int64(max))) }
 	points := make([]int64, 9)
 	for i := range points {
 		points[i] = 1 + rng.Int64N(n/3)
 	}
 	slices.Sort(points)
-	plan := []killPoint{fromStart()}
+	plan := []killPoint{{afterEvents: -1, delay: 20*time.Millisecond + jitter(400*time.Millisecond)}}
 	for i, p := range points {
-		plan = append(plan, killPoint{afterEvents: p, delay: time.Duration(rng.Int64N(int64(40 * time.Millisecond)))})
+		plan = append(plan, killPoint{afterEvents: p, delay: jitter(40 * time.Millisecond)})
 		if i == 4 {
-			plan = append(plan, fromStart())
+			plan = append(plan, killPoint{afterEvents: 1, delay: jitter(40 * time.Millisecond)})
 		}
 	}
 	return append(plan, killPoint{afterEvents: n}, killPoint{afterEvents: n})
