@@ -218,7 +218,6 @@ type cleaner struct {
 	byAge  bool
 	owners map[string]ownerState
 	held   map[string]*os.File // dead owners' lock files, locked
-	n      int                 // files removed
 }
 
 func (s *Store) newCleaner(own string) *cleaner {
@@ -319,9 +318,7 @@ func (c *cleaner) cleanFile(d dirHandle, name string, st ownerState) {
 	if err != nil || !regular || !c.removable(st, mtime, true) {
 		return
 	}
-	if d.remove(name) == nil {
-		c.n++
-	}
+	d.remove(name) // an error: another Store removed it first
 }
 
 // removable reports whether a file of an owner in state st, modified at
@@ -372,14 +369,16 @@ func (s *Store) sweep(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if dir == "." || s.markCleaned(dir) {
+			if dir == "." || s.cleaned(dir) {
 				continue
 			}
 			d, err := s.openDir(dir, false, nil)
 			if err != nil {
 				continue // gone, or no longer a directory
 			}
-			c.clean(d)
+			if !s.markCleaned(dir) { // marked only once open: a made-up list adds nothing
+				c.clean(d)
+			}
 			d.close()
 		}
 	}
@@ -410,6 +409,12 @@ func newTag() string {
 	var b [tagLen / 2]byte
 	rand.Read(b[:]) // never fails (crypto/rand)
 	return hex.EncodeToString(b[:])
+}
+
+// cleaned reports whether the Store has cleaned dir.
+func (s *Store) cleaned(dir string) bool {
+	v, ok := s.dirState.Load(dir)
+	return ok && v.(*dirState).cleaned.Load()
 }
 
 // markCleaned records that the Store has cleaned dir, and reports whether
