@@ -57,11 +57,10 @@ func (k killPoint) String() string {
 
 // TestInitializeKillResume initializes the demo company with 100,000
 // entries in scope (25,000 with the race detector) into a filestore, in a
-// child process killed with
-// SIGKILL at random points at least 10 times (from its start, in the
-// middle of groups of writes, while it verifies what earlier runs wrote,
-// and, when the kill is fast enough, after the last event while the
-// offsets, the report and its records are written),
+// child process killed with SIGKILL at random points at least 10 times
+// (from its start, in the middle of groups of writes, while it verifies
+// what earlier runs wrote, and, when the kill is fast enough, after the
+// last event while the offsets, the report and its records are written),
 // then lets a last run complete. The end state must be that of an
 // uninterrupted run (made into a memstore: the keys and bytes do not
 // depend on the store): the same files with the same bytes, state
@@ -138,9 +137,9 @@ func TestInitializeKillResume(t *testing.T) {
 // run's first group (it lands while the run verifies what earlier runs
 // wrote); and two without delay on the last event, while the offsets
 // reservation, the report and its records are written (these miss when
-// the run finishes first). Points later in the events would make the test slower, not
-// different: each run verifies again what the runs before it wrote, and
-// the events there are entries too.
+// the run finishes first). Points later in the events would make the test
+// slower, not different: each run verifies again what the runs before it
+// wrote, and the events there are entries too.
 func killPlan(rng *rand.Rand, n int64) []killPoint {
 	jitter := func(max time.Duration) time.Duration { return time.Duration(rng.Int64N(int64(max))) }
 	points := make([]int64, 9)
@@ -193,6 +192,7 @@ func killResumeRun(t *testing.T, root string, perExercise int, k *killPoint) run
 		t.Fatal(err)
 	}
 	var r runOutcome
+	var other []string // the test framework's lines: its report if the child fails
 	var once sync.Once
 	kill := func() { once.Do(func() { cmd.Process.Kill() }) }
 	if k != nil && k.afterEvents < 0 {
@@ -214,6 +214,8 @@ func killResumeRun(t *testing.T, root string, perExercise int, k *killPoint) run
 			}
 		case strings.HasPrefix(line, "error "):
 			r.err = strings.TrimPrefix(line, "error ")
+		default:
+			other = append(other, line)
 		}
 	}
 	werr := cmd.Wait()
@@ -221,7 +223,7 @@ func killResumeRun(t *testing.T, root string, perExercise int, k *killPoint) run
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		r.killed = true
 	} else if werr != nil && r.err == "" {
-		r.err = werr.Error()
+		r.err = werr.Error() + ": " + strings.Join(other, "\n")
 	}
 	return r
 }
