@@ -166,7 +166,8 @@ type initDone struct {
 // same keys) and continues, so the end result is exactly that of an
 // uninterrupted run. The report is written once, after every event, and a
 // completion mark after it; running Initialize on a completed entity writes
-// nothing and returns AlreadyDone.
+// nothing and returns AlreadyDone. With a filestore, temporary files of a
+// killed run are removed by the next run that writes the folder.
 //
 // Live events must not be written for the entity while it is initialized:
 // Initialize owns its offsets from FirstOffset on, and fails with an error

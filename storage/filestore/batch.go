@@ -73,7 +73,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 			return err
 		}
 		dir, _ := split(o.Key)
-		t, err := s.batchTemp(dirs, &dirOrder, dir, &created)
+		t, err := s.batchTemp(ctx, dirs, &dirOrder, dir, &created)
 		if err != nil {
 			removeTemps()
 			return &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err}
@@ -165,7 +165,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 
 // batchTemp creates a temporary file in dir, opening dir once per batch (and
 // again if a concurrent Delete removed it).
-func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (temp, error) {
+func (s *Store) batchTemp(ctx context.Context, dirs map[string]dirHandle, order *[]string, dir string, created *[]string) (temp, error) {
 	if s.opts.RemoveEmptyDirs {
 		s.dirs.RLock()
 		defer s.dirs.RUnlock()
@@ -177,6 +177,7 @@ func (s *Store) batchTemp(dirs map[string]dirHandle, order *[]string, dir string
 			if d, err = s.openDir(dir, true, created); err != nil {
 				return temp{}, err
 			}
+			s.prepare(ctx, d, dir, slices.Contains(*created, dir))
 			dirs[dir] = d
 			*order = append(*order, dir)
 		}

@@ -338,6 +338,56 @@ func BenchmarkList(b *testing.B) {
 	})
 }
 
+// BenchmarkFirstPut measures a Store's first write into an existing
+// directory of 100,000 files: New, the Put (which creates the lock file,
+// sweeps the root and lists the directory once, names only) and Close.
+// Beside it: a later Put of an open Store into the same directory (no
+// listing), and os.ReadDir of the directory (a listing with types).
+func BenchmarkFirstPut(b *testing.B) {
+	const n = 100_000
+	root := freshDir(b)
+	dir := filepath.Join(root, "e")
+	os.Mkdir(dir, 0o755)
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%06d.json", i)), []byte("x"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b.Run("first", func(b *testing.B) {
+		for b.Loop() {
+			s, err := filestore.New(root, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Put(ctx, "e/x", bytes.NewReader(payload), nil); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+	})
+	b.Run("later", func(b *testing.B) {
+		s, err := filestore.New(root, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		s.Put(ctx, "e/x", bytes.NewReader(payload), nil)
+		for b.Loop() {
+			if err := s.Put(ctx, "e/x", bytes.NewReader(payload), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("readdir-ceiling", func(b *testing.B) {
+		for b.Loop() {
+			if es, err := os.ReadDir(dir); err != nil || len(es) < n {
+				b.Fatal(len(es), err)
+			}
+		}
+	})
+}
+
 // ---- durable batches ----
 
 const batchSize = 100

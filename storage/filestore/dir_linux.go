@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -263,4 +264,36 @@ func ignoringEINTR(f func() error) error {
 			return err
 		}
 	}
+}
+
+// readNames calls fn with the name of each entry of the directory, reading
+// it in chunks (through a descriptor of its own, so that the directory's
+// offset is the chunked read's alone).
+func (d dirHandle) readNames(fn func(name string)) error {
+	fd, err := openat(d.fd, ".", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "openat", Path: ".", Err: err}
+	}
+	f := os.NewFile(uintptr(fd), ".")
+	defer f.Close()
+	return readNamesFrom(f, fn)
+}
+
+// lstat reports whether name is a regular file (not a link to one), and
+// its modification time.
+func (d dirHandle) lstat(name string) (regular bool, mtime time.Time, err error) {
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	const atSymlinkNoFollow = 0x100 // AT_SYMLINK_NOFOLLOW, <fcntl.h>
+	var st syscall.Stat_t
+	err = ignoringEINTR(func() error {
+		_, _, e := syscall.Syscall6(sysFstatat, uintptr(d.fd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&st)), atSymlinkNoFollow, 0, 0)
+		return errnoErr(e)
+	})
+	if err != nil {
+		return false, time.Time{}, &os.PathError{Op: "fstatat", Path: name, Err: err}
+	}
+	return st.Mode&syscall.S_IFMT == syscall.S_IFREG, time.Unix(st.Mtim.Unix()), nil
 }

@@ -5,6 +5,7 @@ package filestore
 import (
 	"io/fs"
 	"os"
+	"time"
 )
 
 // dirHandle is an open directory of the store: the root itself, or a
@@ -76,4 +77,25 @@ func (d dirHandle) syncFile(name string) error {
 // publish by hard link.
 func (d dirHandle) renameNoReplace(oldname, newname string) error {
 	return errNoRenameNoReplace
+}
+
+// readNames calls fn with the name of each entry of the directory, reading
+// it in chunks.
+func (d dirHandle) readNames(fn func(name string)) error {
+	f, err := d.r.Open(".")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return readNamesFrom(f, fn)
+}
+
+// lstat reports whether name is a regular file (not a link to one), and
+// its modification time.
+func (d dirHandle) lstat(name string) (regular bool, mtime time.Time, err error) {
+	fi, err := d.r.Lstat(name)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	return fi.Mode().IsRegular(), fi.ModTime(), nil
 }

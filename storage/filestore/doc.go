@@ -30,8 +30,35 @@
 // using that prefix in any element are rejected with [storage.RuleReserved];
 // List never yields them. They are removed on every error and on
 // cancellation; only a crash of the process (or of the machine) between
-// writing and publishing can leave one behind, hidden from List;
-// [Store.RemoveTemp] removes those older than a given time.
+// writing and publishing can leave one behind, hidden from List, until the
+// next Store that writes the folder removes it (below).
+//
+// # Leftovers
+//
+// The temporary files of a killed run are removed by the next run that
+// writes the same folder, never those of a run still writing. Each Store
+// marks its temporary files with a random tag and, before its first one,
+// creates a lock file in the root (named [TempPrefix], the tag and
+// ".lock": reserved and never listed like the temporary files; created
+// exclusively, never through a symbolic link) on which it holds flock(2)
+// until Close, which removes it. The lock file lists the folders the Store
+// writes into. The system releases the lock when the process dies, however
+// it dies, so a lock that can be taken marks a dead Store.
+//
+// A Store's first write sweeps the root once: for each dead Store's lock
+// file, it lists each folder that Store wrote into, removes the dead
+// Store's temporary files there, then the lock file. Its first write into
+// any other existing folder lists that folder once and removes the
+// temporary files of dead Stores found there. A temporary file whose owner
+// cannot be told (no lock file: left by an older version of this package,
+// or on a system without flock(2), such as Windows, where every leftover is
+// judged this way) is removed once older than [Options.OrphanAge], an hour
+// by default. After that, writes list nothing: each folder is listed at
+// most once per Store, a folder the Store creates not at all. Removal is
+// best effort and never fails a write. [Options.NoCleanup] turns it off,
+// as a root shared between machines needs when the network file system
+// does not share flock(2) locks between them; [Store.RemoveTemp] removes
+// leftovers in every folder on request.
 //
 // # Durability
 //
@@ -67,7 +94,12 @@
 // only regular files; Get and Put follow a link only while it stays inside
 // the root; Delete removes a link, never its target; Put
 // over a link replaces the link. Names that no valid key can produce (left
-// by other programs) are not listed.
+// by other programs) are not listed. Lock files are created in the root
+// only, exclusively (a link in the way makes the Store draw another name);
+// another Store's lock file counts only if it is a regular file, not a
+// link, and the folders it lists are opened as a key's folder is, each a
+// valid key's folder, so removing leftovers never reaches outside the
+// root.
 //
 // # Listing
 //

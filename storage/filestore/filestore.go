@@ -2,23 +2,25 @@ package filestore
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/ledgersink/ledgersink/storage"
 )
 
 // TempPrefix starts the name of every temporary file the store creates
-// (followed by 24 hex digits). A key with an element starting with
+// (followed by 24 hex digits) and of its lock file in the root (followed by
+// 8 hex digits and ".lock"). A key with an element starting with
 // TempPrefix is rejected with [storage.RuleReserved], and List never yields
 // such names.
 const TempPrefix = ".ledgersink-tmp-"
@@ -60,19 +62,51 @@ type Options struct {
 	// means 0o644. Directories get Perm plus the matching execute bits
 	// (0o755 by default).
 	Perm fs.FileMode
+	// OrphanAge is how old a temporary file must be for a Store to remove
+	// it as a leftover when it cannot tell whether its owner is alive: no
+	// lock file names the owner (a file of an older version of this
+	// package, or of a system without flock(2), such as Windows, where
+	// every leftover is judged this way), or the lock file cannot be
+	// opened. Zero means one hour; a negative value keeps such files. A
+	// write in progress keeps its file's modification time recent, so only
+	// a write stalled longer than OrphanAge could lose its file (and fail).
+	OrphanAge time.Duration
+	// NoCleanup stops the Store from removing the leftovers of killed
+	// Stores (see "Leftovers" in the package documentation); RemoveTemp
+	// still removes them on request. Set it on every Store sharing a root
+	// between machines through a network file system whose flock(2) locks
+	// the other machines do not see.
+	NoCleanup bool
+	// Now is the clock OrphanAge is measured with. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Store is a [storage.Store] over a local directory, its root. Create it with
 // [New] and Close it when done; the zero Store is not usable. It is safe
 // for concurrent use, including by several processes sharing the root.
+//
+// The temporary files of a killed Store are removed by the next Store that
+// writes the same folder, never those of a live one: a Store holds a lock
+// file in the root from its first write to Close, and its first write into
+// a folder lists the folder once and removes the temporary files whose
+// owner's lock it can take, or, where the owner cannot be told, those older
+// than [Options.OrphanAge] (see "Leftovers" in the package documentation).
 type Store struct {
 	root    *os.Root
 	rootDir *os.File // the root itself, for syncfs
 	opts    Options
 	dirPerm fs.FileMode
 	bufs    sync.Pool // *[]byte copy buffers
-	tag     string    // random, distinguishes this store's temporary files
+	tag     string    // random, distinguishes this store's temporary files; final once owner has run
 	seq     atomic.Uint64
+
+	// owner creates the lock file and sweeps the root, once, before the
+	// first temporary file; lock is the lock file, held until Close (nil
+	// without one). dirState maps each directory the Store wrote into to
+	// a *dirState. See leftovers.go.
+	owner    sync.Once
+	lock     *os.File
+	dirState sync.Map
 
 	// dirs orders, within this process, the removal of empty directories
 	// (Delete with Options.RemoveEmptyDirs, exclusive) against the window
@@ -125,14 +159,14 @@ func New(root string, opts *Options) (*Store, error) {
 	}
 	s.dirPerm = s.opts.Perm | (s.opts.Perm&0o444)>>2
 	s.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
-	var tag [4]byte
-	rand.Read(tag[:]) // never fails (crypto/rand)
-	s.tag = hex.EncodeToString(tag[:])
+	s.tag = newTag()
 	return s, nil
 }
 
-// Close releases the root directory. Calls made after Close fail.
+// Close removes the store's lock file and releases the root directory.
+// Calls made after Close fail.
 func (s *Store) Close() error {
+	s.dropLock()
 	err := s.rootDir.Close()
 	if rerr := s.root.Close(); err == nil {
 		err = rerr
@@ -232,7 +266,7 @@ func (s *Store) createTemp(d dirHandle) (temp, error) {
 // openTemp opens dir (creating it if needed) and creates a temporary file
 // in it, reopening dir if a concurrent Delete removed it in between. The
 // caller closes t.dir.
-func (s *Store) openTemp(dir string, created *[]string) (temp, error) {
+func (s *Store) openTemp(ctx context.Context, dir string, created *[]string) (temp, error) {
 	if s.opts.RemoveEmptyDirs {
 		s.dirs.RLock()
 		defer s.dirs.RUnlock()
@@ -242,6 +276,7 @@ func (s *Store) openTemp(dir string, created *[]string) (temp, error) {
 		if err != nil {
 			return temp{}, err
 		}
+		s.prepare(ctx, d, dir, slices.Contains(*created, dir))
 		t, err := s.createTemp(d)
 		if err == nil {
 			return t, nil
@@ -326,7 +361,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	}
 	dir, name := split(key)
 	var created []string
-	t, err := s.openTemp(dir, &created)
+	t, err := s.openTemp(ctx, dir, &created)
 	if err != nil {
 		return keyErr("put", key, err)
 	}

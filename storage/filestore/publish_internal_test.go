@@ -43,16 +43,16 @@ func newInternalStore(t *testing.T, dir string, opts *Options, forceLink bool) *
 }
 
 // files returns the regular files under dir (slash paths) with their
-// contents, temporary files included.
+// contents, temporary files included, the lock files of open Stores not.
 func files(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
+		rel, _ := filepath.Rel(dir, p)
+		if err != nil || !d.Type().IsRegular() || lockTag(rel) != "" {
 			return err
 		}
 		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
 		m[filepath.ToSlash(rel)] = string(b)
 		return err
 	})
