@@ -510,9 +510,7 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 		}
 		return ev, nil
 	}
-	var obj bytes.Buffer
-	obj.Grow(len(data))
-	obj.WriteByte('{')
+	known := rest[:0:0]
 	for _, m := range rest {
 		if _, ok := modelled[m.key]; !ok {
 			ev.addExtra(m)
@@ -524,7 +522,20 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 			}
 			ev.Changed = append(ev.Changed, m.key)
 		}
-		if obj.Len() > 1 {
+		known = append(known, m)
+	}
+	if d := flatDecoders()[name.Object()]; d != nil {
+		var field string
+		if ev.Data, field, err = d.decode(known); err != nil {
+			return nil, &PayloadError{Event: name, Field: field, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+		return ev, nil
+	}
+	var obj bytes.Buffer
+	obj.Grow(len(data))
+	obj.WriteByte('{')
+	for i, m := range known {
+		if i > 0 {
 			obj.WriteByte(',')
 		}
 		writeString(&obj, m.key)
