@@ -116,7 +116,7 @@ type Writer struct {
 // offsets is the in-memory state of one entity's offsets.
 type offsets struct {
 	mu          sync.Mutex
-	next, limit int64 // offsets in [next, limit) are reserved by this writer
+	next, limit int64    // offsets in [next, limit) are reserved by this writer
 	listed      bool     // the entity's folder was listed: floor and reports are known
 	floor       int64    // the first offset above every file found in the entity's folder
 	reports     []string // the initialization reports found there
