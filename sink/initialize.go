@@ -272,6 +272,12 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 			ErrConflict, in.EntityID, len(rest), Key(in.EntityID, FileName{Namespace: w.ns, Event: rest[0].ev, Offset: rest[0].off, Time: rec.Started}))
 	}
 
+	if plan.rebuild {
+		if err := w.putStarted(ctx, in.EntityID, rec, plan.replace); err != nil && !errors.Is(err, errRaced) {
+			return nil, err
+		}
+	}
+
 	// Offsets from FirstOffset to the last event are the initialization's:
 	// reserve them for the live writer, unless someone else has written.
 	end := rec.FirstOffset + run.n

@@ -123,6 +123,10 @@ type initPlan struct {
 	rec     initRecord
 	resumed bool       // an earlier run began it
 	files   []initFile // its files found in the folder, in offset order
+	// rebuild is set when rec was found in the folder, the record being
+	// missing (or, with replace, wrong): it is written once the run has
+	// verified it, so that a wrong guess never outlives the run.
+	rebuild, replace bool
 }
 
 // errRaced: another run created the initialization record meanwhile.
@@ -156,9 +160,7 @@ func (w *Writer) planInit(ctx context.Context, in *Initialization, o *InitOption
 			if err != nil {
 				return nil, err
 			}
-			if err := w.putStarted(ctx, entity, found, false); err != nil {
-				return nil, err
-			}
+			p.rebuild = true
 			log.Warn("sink: the initialization record was missing: resuming from the files found in the entity folder",
 				"entity", entity, "started", found.Started, "firstOffset", found.FirstOffset, "files", len(p.files))
 			return p, nil
@@ -202,9 +204,7 @@ func (w *Writer) planInit(ctx context.Context, in *Initialization, o *InitOption
 			if err != nil {
 				return nil, err
 			}
-			if err := w.putStarted(ctx, entity, found, true); err != nil {
-				return nil, err
-			}
+			p.rebuild, p.replace = true, true
 			log.Warn("sink: the initialization record disagreed with the entity folder: resuming from the files found there",
 				"entity", entity, "recordStarted", rec.Started, "recordFirstOffset", rec.FirstOffset,
 				"started", found.Started, "firstOffset", found.FirstOffset, "files", len(p.files))
@@ -248,14 +248,20 @@ func (w *Writer) liveWritesError(entity string, rec initRecord, key string) erro
 		w.initKey(entity, "started.json"), rec.Started.Format(report.TimeLayout))
 }
 
+// maxProbeReads bounds the files findInit reads.
+const maxProbeReads = 16
+
 // findInit tells whether the newest files of the folder scanned by sc (the
-// files with the highest offset and its production time) are those of an
-// initialization of in that was interrupted: the first of them must be one
-// of the initialization's first events, byte for byte, as the
-// initialization gives them when it begins at their production time (a
-// crash in the first batch can leave its first files unwritten). It
-// returns the initialization's start and first offset. An event with the
-// same id and other bytes is an error matching ErrConflict: the sources
+// files produced at the production time of the highest offset) hold an
+// initialization of in that was interrupted, and returns its start and
+// first offset. The initialization's first events are computed as it
+// gives them when it begins at that time; a file of the group that is one
+// of them byte for byte, with the other files of the group around it named
+// as the initialization names them, places the initialization (a crash in
+// the first batch can leave its first files unwritten, and live events
+// written before may share the production time). A file that is one of
+// them by event and id but not by bytes, among files named as the
+// initialization names them, is an error matching ErrConflict: the sources
 // changed since the initialization began.
 func (w *Writer) findInit(ctx context.Context, in *Initialization, o *InitOptions, sc *folderScan) (initRecord, bool, error) {
 	if sc.newest.Time.IsZero() {
@@ -269,40 +275,130 @@ func (w *Writer) findInit(ctx context.Context, in *Initialization, o *InitOption
 			return initRecord{}, false, err
 		}
 	}
-	if len(sc.group) == 0 {
-		return initRecord{}, false, nil
-	}
-	g := sc.group[0]
-	name := FileName{Namespace: w.ns, Event: g.ev, Offset: g.off, Time: sc.at}
-	key := Key(in.EntityID, name)
-	data, err := storage.ReadAtMost(ctx, w.store, key, DefaultMaxFileSize)
-	if errors.Is(err, storage.ErrNotExist) {
-		return initRecord{}, false, nil // deleted since the listing
-	}
-	if err != nil {
-		return initRecord{}, false, fmt.Errorf("sink: reading %s: %w", key, err)
-	}
-	found, err := DecodeEvent(g.ev, data)
-	if err != nil {
-		return initRecord{}, false, nil // not an event the initialization wrote
-	}
-	evs, err := w.probeInit(ctx, in, o, sc.at, max(o.BatchSize, 64))
-	if err != nil {
+	probe, err := w.probeInit(ctx, in, o, sc.at, max(o.BatchSize, 64))
+	if err != nil || len(probe) == 0 {
 		return initRecord{}, false, err
 	}
-	for i, ev := range evs {
-		if ev.Name != g.ev || ev.ID != found.ID || int64(i) > g.off {
+	names := map[EventName]bool{}
+	for _, ev := range probe {
+		names[ev.Name] = true
+	}
+	// namesFit reports whether the files of the group from first on, as far
+	// as the probe goes, are named as the initialization names its events,
+	// and how many there are.
+	namesFit := func(first int64) (bool, int) {
+		n := 0
+		for _, f := range sc.group {
+			if i := f.off - first; i >= 0 && i < int64(len(probe)) {
+				if f.ev != probe[i].Name {
+					return false, n
+				}
+				n++
+			}
+		}
+		return true, n
+	}
+	reads := 0
+	for _, g := range sc.group {
+		if !names[g.ev] {
+			continue // a live event: the initialization writes none of these first
+		}
+		if reads++; reads > maxProbeReads {
+			break
+		}
+		key := Key(in.EntityID, FileName{Namespace: w.ns, Event: g.ev, Offset: g.off, Time: sc.at})
+		data, err := storage.ReadAtMost(ctx, w.store, key, DefaultMaxFileSize)
+		if errors.Is(err, storage.ErrNotExist) {
+			continue // deleted since the listing
+		}
+		if err != nil {
+			return initRecord{}, false, fmt.Errorf("sink: reading %s: %w", key, err)
+		}
+		found, err := DecodeEvent(g.ev, data)
+		if err != nil {
+			continue // not an event the initialization wrote
+		}
+		for i, ev := range probe {
+			if ev.Name != g.ev || ev.ID != found.ID || int64(i) > g.off {
+				continue
+			}
+			first := g.off - int64(i)
+			fit, around := namesFit(first)
+			if !fit {
+				continue
+			}
+			enc, err := ev.Encode()
+			if err != nil {
+				return initRecord{}, false, err
+			}
+			if bytes.Equal(enc, data) {
+				return initRecord{Started: sc.at, FirstOffset: first}, true, nil
+			}
+			if around > 1 {
+				return initRecord{}, false, fmt.Errorf("%w: entity %s: %s is event %d of an initialization begun at %s from offset %d, but holds other bytes than the sources give: the sources changed since it began (%w)",
+					ErrInitialization, in.EntityID, key, i, sc.at.Format(report.TimeLayout), first, &ConflictError{Key: key})
+			}
+		}
+	}
+	return w.findInitBelow(ctx, in, o, probe[0].Name, sc.at)
+}
+
+// findInitBelow looks for an interrupted initialization of in below the
+// newest files (live events written during it would hide it): among the
+// files named as its first event, newest first, one that is its first
+// event byte for byte, as the initialization gives it when it begins at
+// that file's production time, followed by a file named as its second.
+// skip is a production time examined already.
+func (w *Writer) findInitBelow(ctx context.Context, in *Initialization, o *InitOptions, first EventName, skip time.Time) (initRecord, bool, error) {
+	prefix := in.EntityID + "/" + w.ns + "." + string(first) + "-"
+	var cands []FileName
+	for key, err := range storage.ScanKeys(ctx, w.store, prefix) {
+		if err != nil {
+			return initRecord{}, false, fmt.Errorf("sink: listing the folder of entity %q: %w", in.EntityID, err)
+		}
+		name := key[len(in.EntityID)+1:]
+		f, perr := ParseFileName(name)
+		if perr != nil || f.Namespace != w.ns || f.Event != first || f.Time.Equal(skip) {
 			continue
 		}
-		enc, err := ev.Encode()
+		cands = append(cands, FileName{Offset: f.Offset, Time: f.Time})
+	}
+	// Newest production time first; per time, its lowest offset.
+	slices.SortFunc(cands, func(a, b FileName) int { return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.Offset, b.Offset)) })
+	reads := 0
+	for i, c := range cands {
+		if i > 0 && cands[i-1].Time.Equal(c.Time) {
+			continue
+		}
+		if reads++; reads > maxProbeReads {
+			break
+		}
+		probe, err := w.probeInit(ctx, in, o, c.Time, 2)
+		if err != nil {
+			return initRecord{}, false, err
+		}
+		if len(probe) < 2 || probe[0].Name != first {
+			continue
+		}
+		key := Key(in.EntityID, FileName{Namespace: w.ns, Event: first, Offset: c.Offset, Time: c.Time})
+		data, err := storage.ReadAtMost(ctx, w.store, key, DefaultMaxFileSize)
+		if errors.Is(err, storage.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return initRecord{}, false, fmt.Errorf("sink: reading %s: %w", key, err)
+		}
+		enc, err := probe[0].Encode()
 		if err != nil {
 			return initRecord{}, false, err
 		}
 		if !bytes.Equal(enc, data) {
-			return initRecord{}, false, fmt.Errorf("%w: entity %s: %s looks like event %d of an initialization begun at %s, but holds other bytes than the sources give: the sources changed since it began (%w)",
-				ErrInitialization, in.EntityID, key, i, sc.at.Format(report.TimeLayout), &ConflictError{Key: key})
+			continue
 		}
-		return initRecord{Started: sc.at, FirstOffset: g.off - int64(i)}, true, nil
+		next := Key(in.EntityID, FileName{Namespace: w.ns, Event: probe[1].Name, Offset: c.Offset + 1, Time: c.Time})
+		if ok, err := storage.Exists(ctx, w.store, next); err != nil || ok {
+			return initRecord{Started: c.Time, FirstOffset: c.Offset}, ok, err
+		}
 	}
 	return initRecord{}, false, nil
 }
