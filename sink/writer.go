@@ -732,6 +732,11 @@ func (w *Writer) list(ctx context.Context, entity string, st *offsets) error {
 			}
 			continue
 		}
+		// Only a name that would raise the floor needs parsing in full:
+		// in a listing in no order, few do.
+		if off, ok := offsetOf(name); !ok || off < floor {
+			continue
+		}
 		f, err := ParseFileName(name)
 		if err != nil || f.Namespace != w.ns {
 			continue
@@ -743,6 +748,24 @@ func (w *Writer) list(ctx context.Context, entity string, st *offsets) error {
 	}
 	st.floor, st.reports, st.listed = floor, reports, true
 	return nil
+}
+
+// offsetOf returns the offset a file name gives, if it has the shape of a
+// sink file name: "<topic>-<offset>-<time>.json". It checks no more: the
+// name is a sink file name only if ParseFileName accepts it.
+func offsetOf(name string) (int64, bool) {
+	rest, ok := strings.CutSuffix(name, fileExt)
+	if !ok || len(rest) < len(report.TimeLayout)+1 {
+		return 0, false
+	}
+	rest = rest[:len(rest)-len(report.TimeLayout)]
+	rest, ok = strings.CutSuffix(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	digits := rest[strings.LastIndexByte(rest, '-')+1:]
+	off, err := strconv.ParseInt(digits, 10, 64)
+	return off, err == nil
 }
 
 // reservationDir is where the offset reservations of entity are kept: one
