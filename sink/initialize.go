@@ -263,7 +263,11 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 	run := &initRun{w: w, in: in, opts: o, rules: w.initRules(&o), rec: rec, found: plan.files, res: &InitResult{
 		Scope: scope, Started: rec.Started, FirstOffset: rec.FirstOffset,
 	}}
+	defer run.drain()
 	rows, err := run.stream(ctx, scope)
+	if err == nil {
+		err = run.collect()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -455,6 +459,11 @@ type initRun struct {
 	// probe, when positive, collects the first probe events in batch
 	// and stops the stream with errProbed, writing nothing.
 	probe int
+	// inflight receives the outcome of the batch being written in the
+	// background, nil when none is; written counts the events of the
+	// batches written.
+	inflight chan batchDone
+	written  int64
 	// resend is set by Resend: objects changed before since are left out,
 	// and events are written with fresh offsets by WriteBatch.
 	resend bool
@@ -639,36 +648,86 @@ func (r *initRun) flush(ctx context.Context) error {
 		r.batch = r.batch[:0]
 		return nil
 	}
-	objs := make([]storage.BatchObject, 0, len(r.batch))
-	var found int64
-	for i, ev := range r.batch {
+	// The batch is encoded, checked and written in the background while
+	// the next one is streamed: one batch in flight.
+	if err := r.collect(); err != nil {
+		return err
+	}
+	evs, names := r.batch, r.names
+	r.batch, r.names = make([]*Event, 0, r.opts.BatchSize), make([]FileName, 0, r.opts.BatchSize)
+	done := make(chan batchDone, 1)
+	r.inflight = done
+	go func() { done <- r.write(ctx, evs, names) }()
+	return nil
+}
+
+// batchDone is what writing a batch of an initialization did.
+type batchDone struct {
+	created, existing, events int64
+	schema                    EventName // the last event's
+	err                       error
+}
+
+// write encodes the events of a batch, leaves out those a previous run
+// wrote (see InitOptions.VerifyExisting), and puts the others.
+func (r *initRun) write(ctx context.Context, evs []*Event, names []FileName) batchDone {
+	d := batchDone{events: int64(len(evs)), schema: evs[len(evs)-1].Name}
+	objs := make([]storage.BatchObject, 0, len(evs))
+	for i, ev := range evs {
 		data, err := ev.Encode()
 		if err != nil {
-			return err
+			d.err = err
+			return d
 		}
-		f, ok, err := r.existing(r.names[i])
+		f, ok, err := r.existing(names[i])
 		if err != nil {
-			return err
+			d.err = err
+			return d
 		}
 		if ok && !r.opts.VerifyExisting && f.size == int64(len(data)) {
-			found++ // listed with its size: written by a previous run
+			d.existing++ // listed with its size: written by a previous run
 			continue
 		}
 		// Missing, or to be compared byte for byte: a create-only put
 		// creates it, or finds the same bytes, or fails with a
 		// *ConflictError.
-		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, r.names[i]), Data: data})
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: data})
 	}
 	created, err := r.w.putAll(ctx, objs)
-	r.res.Created += int64(created)
+	d.created = int64(created)
 	if err != nil {
-		return err
+		d.err = err
+		return d
 	}
-	r.res.Existing += found + int64(len(objs)-created)
-	schema := r.batch[len(r.batch)-1].Name
-	r.batch, r.names = r.batch[:0], r.names[:0]
-	r.progress(schema, false)
+	d.existing += int64(len(objs) - created)
+	return d
+}
+
+// collect waits for the batch in flight, if any, and reports its
+// progress.
+func (r *initRun) collect() error {
+	if r.inflight == nil {
+		return nil
+	}
+	d := <-r.inflight
+	r.inflight = nil
+	r.res.Created += d.created
+	r.res.Existing += d.existing
+	if d.err != nil {
+		return d.err
+	}
+	r.written += d.events
+	r.progress(d.schema, false)
 	return nil
+}
+
+// drain waits for the batch in flight, if any, so that nothing is written
+// after Initialize returns.
+func (r *initRun) drain() {
+	if r.inflight != nil {
+		<-r.inflight
+		r.inflight = nil
+	}
 }
 
 // existing returns the file a previous run wrote at name's offset, if
@@ -694,7 +753,7 @@ func (r *initRun) existing(name FileName) (initFile, bool, error) {
 
 func (r *initRun) progress(schema EventName, done bool) {
 	if r.opts.Progress != nil {
-		r.opts.Progress(InitProgress{EntityID: r.in.EntityID, Schema: schema, Events: r.n,
+		r.opts.Progress(InitProgress{EntityID: r.in.EntityID, Schema: schema, Events: r.written,
 			Created: r.res.Created, Done: done})
 	}
 }

@@ -103,10 +103,14 @@ func BenchmarkFirstUse(b *testing.B) {
 
 // BenchmarkInitializeResume resumes an initialization of 100,025 events
 // into a filestore, half of them written by an interrupted run, beside
-// what it must not exceed: writing the missing half (a fresh
-// initialization of 50,025 events) plus one listing of the folder of
-// 100,025 files. Each resume starts from a fresh copy of the interrupted
-// run's files, made with the timer stopped.
+// what it must not exceed: writing the missing half plus one listing of
+// the folder. The missing half is written by a fresh initialization of
+// 50,025 events into a folder that already holds the 50,012 files of the
+// first half under another namespace (so that the directory is as large),
+// and the listing is a List of the complete folder. Each iteration runs
+// the three in turn, so that they see the same load, each on a fresh copy
+// of the files (made untimed), and reports their times and the ratio
+// resume / (write + list).
 //
 //	go test -run '^$' -bench 'InitializeResume' -benchtime 3x -count 1 ./sink/
 func BenchmarkInitializeResume(b *testing.B) {
@@ -150,86 +154,85 @@ func BenchmarkInitializeResume(b *testing.B) {
 		}
 		written = append(written, file{key, data})
 	}
-	interrupted := func(b *testing.B) string {
+	const otherNS = "other.namespace"
+	// copyFirstHalf copies the interrupted run's files to a fresh folder;
+	// with other, its events under another namespace and without the
+	// record.
+	copyFirstHalf := func(b *testing.B, other bool) string {
 		dir, err := os.MkdirTemp(root, "run-")
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, f := range written {
 			path := filepath.Join(dir, filepath.FromSlash(f.key))
+			name := filepath.Base(path)
+			if other {
+				if !strings.HasPrefix(name, sink.DefaultNamespace+".") {
+					continue
+				}
+				name = otherNS + strings.TrimPrefix(name, sink.DefaultNamespace)
+			}
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				b.Fatal(err)
 			}
-			writeFile(b, filepath.Dir(path), filepath.Base(path), f.data)
+			writeFile(b, filepath.Dir(path), name, f.data)
 		}
 		return dir
 	}
-	var complete string // a folder of 100,025 files, for the listing
-	b.Run("resume-half", func(b *testing.B) {
-		var created int64
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			dir := interrupted(b)
-			store, err := filestore.New(dir, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: clock})
-			b.StartTimer()
-			res, err := w.Initialize(ctx, company(perExercise), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res.Existing != int64(len(written)-1) || res.Created+res.Existing != full.Created {
-				b.Fatalf("resume created %d, found %d; want %d found", res.Created, res.Existing, len(written)-1)
-			}
-			created += res.Created
-			store.Close()
-			complete = dir
-		}
-		b.ReportMetric(float64(created)/b.Elapsed().Seconds(), "created/s")
-	})
-	b.Run("write-half", func(b *testing.B) {
-		var created int64
-		for i := 0; i < b.N; i++ {
-			dir, err := os.MkdirTemp(root, "run-")
-			if err != nil {
-				b.Fatal(err)
-			}
-			store, err := filestore.New(dir, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: clock})
-			res, err := w.Initialize(ctx, company(perExercise/2), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			created += res.Created
-			store.Close()
-		}
-		b.ReportMetric(float64(created)/b.Elapsed().Seconds(), "created/s")
-	})
-	b.Run("list-full", func(b *testing.B) {
-		if complete == "" {
-			b.Skip("resume-half did not run")
-		}
-		store, err := filestore.New(complete, nil)
+	open := func(b *testing.B, dir string) *filestore.Store {
+		store, err := filestore.New(dir, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer store.Close()
-		for b.Loop() {
-			n := 0
-			for _, err := range store.List(ctx, sinktest.DemoEntityID+"/") {
-				if err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			if int64(n) != full.Created+1 {
-				b.Fatalf("%d files listed, want %d", n, full.Created+1)
-			}
+		return store
+	}
+	var resume, write, list time.Duration
+	var created int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		resumeDir, writeDir := copyFirstHalf(b, false), copyFirstHalf(b, true)
+		b.StartTimer()
+
+		store := open(b, resumeDir)
+		w, _ := sink.NewWriter(store, &sink.WriterOptions{Now: clock})
+		t0 := time.Now()
+		res, err := w.Initialize(ctx, company(perExercise), nil)
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
+		resume += time.Since(t0)
+		if res.Existing != int64(len(written)-1) || res.Created+res.Existing != full.Created {
+			b.Fatalf("resume created %d, found %d; want %d found", res.Created, res.Existing, len(written)-1)
+		}
+		created += res.Created
+
+		t0 = time.Now()
+		n := 0
+		for _, err := range store.List(ctx, sinktest.DemoEntityID+"/") {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		list += time.Since(t0)
+		if int64(n) != full.Created+1 {
+			b.Fatalf("%d files listed, want %d", n, full.Created+1)
+		}
+		store.Close()
+
+		store = open(b, writeDir)
+		w, _ = sink.NewWriter(store, &sink.WriterOptions{Now: clock})
+		t0 = time.Now()
+		if _, err := w.Initialize(ctx, company(perExercise/2), nil); err != nil {
+			b.Fatal(err)
+		}
+		write += time.Since(t0)
+		store.Close()
+	}
+	secs := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+	b.ReportMetric(secs(resume), "resume-s")
+	b.ReportMetric(secs(write), "write-half-s")
+	b.ReportMetric(secs(list), "list-s")
+	b.ReportMetric(float64(resume)/float64(write+list), "resume/(write+list)")
+	b.ReportMetric(float64(created)/resume.Seconds(), "resume-created/s")
 }
