@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,38 +58,50 @@ func (w *Writer) scanFolder(ctx context.Context, entity string, at time.Time, fr
 	}
 	events[string(DailyReport)] = DailyReport
 	nsDot := w.ns + "."
+	atStamp := ""
+	if !at.IsZero() {
+		atStamp = at.UTC().Format(report.TimeLayout)
+	}
+	latest := "" // the latest production time seen, as the names write it (at zero)
+	// Names are split without parsing their time, which is parsed only
+	// when it matters: a time equal to a valid one is valid.
 	visit := func(key string, size int64) error {
 		name := key[len(prefix):]
 		if strings.Contains(name, "/") {
 			return nil
 		}
-		if report.IsInitFileName(name) {
-			sc.reports = append(sc.reports, key)
-			return nil
-		}
 		if !strings.HasPrefix(name, nsDot) {
+			if report.IsInitFileName(name) {
+				sc.reports = append(sc.reports, key)
+			}
 			return nil
 		}
-		f, err := ParseFileName(name)
-		if err != nil || f.Namespace != w.ns {
+		ev, off, stamp, ok := splitName(name[len(nsDot):], events)
+		if !ok {
 			return nil
 		}
-		if sc.newest.Time.IsZero() || f.Offset > sc.newest.Offset {
-			sc.newest = f
-			sc.newest.Event = events[string(f.Event)]
-			sc.newest.Namespace = w.ns
+		if off >= sc.next {
+			t, ok := parseStamp(stamp)
+			if !ok {
+				return nil
+			}
+			sc.next = off + 1
+			sc.newest = FileName{Namespace: w.ns, Event: ev, Offset: off, Time: t}
 		}
-		sc.next = max(sc.next, f.Offset+1)
-		file := initFile{off: f.Offset, size: size, ev: events[string(f.Event)]}
+		file := initFile{off: off, size: size, ev: ev}
 		switch {
-		case !at.IsZero() && f.Offset >= from && f.Time.Equal(at):
+		case atStamp != "" && off >= from && stamp == atStamp:
 			sc.group = append(sc.group, file)
-		case !at.IsZero() && f.Offset >= from && sc.foreign == "":
-			sc.foreign = key
-		case !at.IsZero():
-		case sc.at.IsZero() || f.Time.After(sc.at):
-			sc.at, sc.group = f.Time, append(sc.group[:0], file)
-		case f.Time.Equal(sc.at):
+		case atStamp != "" && off >= from && sc.foreign == "":
+			if _, ok := parseStamp(stamp); ok {
+				sc.foreign = key
+			}
+		case atStamp != "":
+		case stamp > latest:
+			if t, ok := parseStamp(stamp); ok {
+				latest, sc.at, sc.group = stamp, t, append(sc.group[:0], file)
+			}
+		case stamp == latest:
 			sc.group = append(sc.group, file)
 		}
 		return nil
@@ -114,6 +127,37 @@ func (w *Writer) scanFolder(ctx context.Context, entity string, at time.Time, fr
 	}
 	slices.SortFunc(sc.group, func(a, b initFile) int { return cmp.Compare(a.off, b.off) })
 	return sc, nil
+}
+
+// splitName splits "<event>-<offset>-<time>.json", the name of a sink file
+// after its namespace and dot, into its event (one of events), offset and
+// time stamp, checking all but the time: the name is a sink file name
+// exactly when parseStamp accepts the stamp.
+func splitName(rest string, events map[string]EventName) (EventName, int64, string, bool) {
+	body, ok := strings.CutSuffix(rest, fileExt)
+	n := len(report.TimeLayout)
+	if !ok || len(body) < n+1 || body[len(body)-n-1] != '-' {
+		return "", 0, "", false
+	}
+	stamp := body[len(body)-n:]
+	body = body[:len(body)-n-1]
+	dash := strings.LastIndexByte(body, '-')
+	if dash < 0 {
+		return "", 0, "", false
+	}
+	ev, ok := events[body[:dash]]
+	digits := body[dash+1:]
+	if !ok || digits == "" || digits[0] < '0' || digits[0] > '9' || digits[0] == '0' && len(digits) > 1 {
+		return "", 0, "", false
+	}
+	off, err := strconv.ParseInt(digits, 10, 64)
+	return ev, off, stamp, err == nil
+}
+
+// parseStamp parses the time of a sink file name, as ParseFileName does.
+func parseStamp(stamp string) (time.Time, bool) {
+	t, err := time.Parse(report.TimeLayout, stamp)
+	return t, err == nil && t.Format(report.TimeLayout) == stamp
 }
 
 // initPlan is how an initialization proceeds, as its records and the

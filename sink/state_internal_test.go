@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,11 +20,37 @@ func FuzzOffsetOf(f *testing.F) {
 	f.Add("initialisation-report-2024-01-30T15:17:20.186Z.json")
 	f.Add("x.comptaCompteInserted-007-2024-01-30T15:17:20.186Z.json")
 	f.Add("-1-2024-01-30T15:17:20.186Z.json")
+	f.Add(DefaultNamespace + ".comptaCompteInserted-0-2024-02-30T15:17:20.186Z.json")
+	f.Add(DefaultNamespace + ".comptaDailyReport-12-2024-01-30T15:17:20.186Z.json")
+	f.Add(DefaultNamespace + ".x.comptaCompteInserted-1-2024-01-30T15:17:20.186Z.json")
+	f.Add(DefaultNamespace + ".comptaCompteInserted-+1-2024-01-30T15:17:20.186Z.json")
+	events := map[string]EventName{string(DailyReport): DailyReport}
+	for _, n := range EventNames() {
+		events[string(n)] = n
+	}
 	f.Fuzz(func(t *testing.T, name string) {
 		fn, err := ParseFileName(name)
 		off, ok := offsetOf(name)
 		if err == nil && (!ok || off != fn.Offset) {
 			t.Errorf("offsetOf(%q) = %d, %v; ParseFileName gives offset %d", name, off, ok, fn.Offset)
+		}
+		// The folder scan's split, for the default namespace, accepts
+		// exactly what ParseFileName accepts, with the same parts.
+		var (
+			ev    EventName
+			stamp string
+			at    time.Time
+		)
+		rest, ok := strings.CutPrefix(name, DefaultNamespace+".")
+		if ok {
+			ev, off, stamp, ok = splitName(rest, events)
+		}
+		if ok {
+			at, ok = parseStamp(stamp)
+		}
+		want := err == nil && fn.Namespace == DefaultNamespace
+		if ok != want || ok && (ev != fn.Event || off != fn.Offset || !at.Equal(fn.Time)) {
+			t.Errorf("splitName(%q) = %s %d %v, %v; ParseFileName = %+v, %v", name, ev, off, at, ok, fn, err)
 		}
 	})
 }
