@@ -190,8 +190,13 @@ type initDone struct {
 //
 // Live events must not be written for the entity while it is initialized:
 // Initialize owns its offsets from FirstOffset on, and fails with an error
-// matching ErrInitialization if it finds that a writer reserved offsets in
-// the meantime.
+// matching ErrInitialization if it finds that a writer reserved offsets or
+// wrote files at or above them in the meantime.
+//
+// A resumed run holds an index of the files found (about 32 bytes per
+// file of the initialization), and the store's listing of the folder while
+// it is read; a run that starts afresh lists the folder without holding
+// it. Memory otherwise does not grow with the number of objects.
 //
 // Errors: ErrInitialization (bad input: empty ids, an invalid calendar with
 // its *period.ValidationError, an invalid entry with its
