@@ -66,8 +66,10 @@ var ErrNoInitialization = errors.New("sink: no initialization report")
 // entity must be initialized again.
 //
 // Event files that cannot be read are errors: the check cannot tell what
-// they held. Errors: ErrNoInitialization, ErrReport for a report that does
-// not decode, and the errors of the store and of [Stream.All].
+// they held. Errors: ErrEntity for an id that is not a single key element
+// or is the writer's state directory (ReaderOptions.StateDir),
+// ErrNoInitialization, ErrReport for a report that does not decode, and
+// the errors of the store and of [Stream.All].
 func (r *Reader) CheckInitialization(ctx context.Context, entity string) (*InitCheck, error) {
 	rep, err := r.InitReport(ctx, entity)
 	if err != nil {
@@ -89,8 +91,8 @@ type InitReport struct {
 // Errors: ErrEntity, ErrNoInitialization, ErrReport for a report that does
 // not decode or names another entity, and the store's.
 func (r *Reader) InitReport(ctx context.Context, entity string) (*InitReport, error) {
-	if !storage.ValidElement(entity) {
-		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
+	if err := checkEntity(entity, r.stateDir); err != nil {
+		return nil, err
 	}
 	var last, prev time.Time
 	var key string
@@ -241,11 +243,11 @@ func (c *EntityCheck) Complete() bool {
 // in the result rather than returned as errors.
 //
 // Errors: ErrEntity for an entity the store holds no sink file of (a
-// mistyped id), ErrReport for a report that does not decode, and the
-// store's errors.
+// mistyped id) or the writer's state directory, ErrReport for a report
+// that does not decode, and the store's errors.
 func (r *Reader) Check(ctx context.Context, entity string, now time.Time) (*EntityCheck, error) {
-	if !storage.ValidElement(entity) {
-		return nil, fmt.Errorf("%w: %q", ErrEntity, entity)
+	if err := checkEntity(entity, r.stateDir); err != nil {
+		return nil, err
 	}
 	c := &EntityCheck{Entity: entity}
 	var ic *initCounter

@@ -47,8 +47,9 @@
 // event, its offset and its production time, so a retried write lands on
 // the same key: the same bytes there is a success, other bytes a
 // [*ConflictError], and nothing is ever overwritten. Offsets increase
-// strictly per entity and are reserved in blocks in the store, so a
-// restarted writer, or one in another process, does not reuse one.
+// strictly per entity and are reserved in blocks in the writer's state
+// (see State), above every file of the entity's folder, so a restarted
+// writer, or one in another process, does not reuse one.
 // [Writer.WriteBatch] writes many events concurrently, or as one durable
 // group commit when the store supports it; [Writer.WriteAt] and
 // [Writer.WriteAtBatch] write events under names given elsewhere (a Kafka
@@ -68,8 +69,9 @@
 // scope under the period rules (see package period), streamed from
 // iterators ([SliceSource] makes one of a slice) in bounded memory, then
 // the initialization report, last. It
-// resumes after a crash or a cancellation and ends with exactly the files
-// of an uninterrupted run.
+// resumes after a crash or a cancellation, writing only the files that
+// are missing, and ends with exactly the files of an uninterrupted run,
+// even when its records were lost (see State).
 //
 // # Reading
 //
@@ -97,11 +99,83 @@
 //
 // # State
 //
-// The writer keeps its state in the store, under a directory of its own
-// ([DefaultStateDir] unless [WriterOptions.StateDir] names another): offset
-// reservations, initialization records, WriteOnce records. Entities'
-// directories hold only sink files and reports. Data is always written
-// before the state that says it is done.
+// The entity folders are the truth. Everything else the SDK keeps is
+// bookkeeping, which the store's owner may delete or roll back (a
+// lifecycle rule, a restore from a backup, a clean-up by hand): it is
+// checked against the folders and rebuilt from them where they tell, and
+// where they cannot tell, this section says so. Data is always written
+// before the state that says it is done. Readers never take a state
+// directory for an entity: [Reader.Entities] yields only folders that
+// directly hold sink files, and [Reader.Check], [Reader.CheckInitialization]
+// and the writer refuse the state directory as an entity id.
+//
+// A [Writer] keeps its state under [DefaultStateDir] (or
+// [WriterOptions.StateDir]) of its state store: the sink's store, or
+// [WriterOptions.StateStore], a store of its own, so that the sink's store
+// (a customer's bucket) holds nothing but entity folders. Every writer of
+// a sink must use the same state store.
+//
+//	offsets/<entity>/<end>       a block of offsets reserved: empty, named after the block's end (19 digits); the newest 100 are kept
+//	init/<entity>/started.json   an initialization's start instant and first offset, written when it begins
+//	init/<entity>/report.json    the name of its report, chosen before the report is written
+//	init/<entity>/done.json      the mark of a completed initialization, naming its report
+//	batches/<id>.json            a WriteOnce record: the file names given to the batch's events
+//
+// What happens when they are deleted, rolled back or rewritten:
+//
+//   - offsets/: nothing, as long as no writer of the entity runs. A writer
+//     numbering its first event of an entity lists the entity's folder once
+//     and starts above every file there (event files and daily reports of
+//     its namespace) and above every reservation left. A running writer
+//     holds a reserved block in memory, which a writer started after the
+//     deletion cannot see: delete reservations only while the entity's
+//     writers are stopped.
+//   - init/<entity>/, or any file of it: the next [Writer.Initialize] goes
+//     by the folder. An initialization report there means it is complete:
+//     it returns AlreadyDone and writes the records again. Otherwise the
+//     initialization's files there (the newest, sharing one production
+//     time, its start, and beginning with the first events its sources
+//     give) tell where to resume, and the record is rebuilt once the run
+//     has verified it. A started.json rewritten or rolled back is checked
+//     against the folder the same way, and the folder wins. What the folder
+//     cannot settle (sources changed meanwhile, live events written during
+//     the initialization) is an error naming the file found; no event is
+//     written twice and no second report is written. Meanwhile, live
+//     writes with [WriterOptions.Calendar] take the initialization's start
+//     from the folder.
+//   - batches/<id>.json: cannot be detected. The files of a batch carry no
+//     trace of its id, so a later [Writer.WriteOnce] with the id writes the
+//     batch again under fresh offsets, and so do [Writer.WriteDailyReport]
+//     for the same entity and day and change capture's retry of an
+//     interrupted sync, which use it. Readers of this package drop the
+//     second copies as re-deliveries (same event, id, timestamp and
+//     content), other readers may not. The writer never prunes these
+//     records; a StateStore of the writer's own keeps them out of reach of
+//     the clean-ups of the customer's bucket.
+//
+// Other packages keep their state beside the writer's:
+//
+//	<state dir>/capture/<entity>/    change capture's stored snapshot (package capture), in its Config.Store:
+//	                                 pass Writer.StateStore to keep it with the writer's state
+//	<state dir>/export/              export tracking's files, manifests and state (package export), in the
+//	                                 Tracker's store; its documentation says what each deletion does
+//	<state dir>/deadletters/         the Kafka consumer's dead letters (package kafkasink), in
+//	                                 ConsumerOptions.DeadLetters, by default its StateStore
+//	_subscriptions/                  the subscription registry (package subscription), in the registry's store:
+//	                                 each subscription's generations and the events held for entities not ready
+//
+// Change capture's stored snapshot deleted whole, the next sync takes
+// every document for new and writes its Inserted event again (second
+// copies, as above); deleted in part, syncs fail with an error matching
+// capture.ErrDamaged.
+// Dead letters deleted are lost; nothing depends on them. The registry's
+// files deleted, their subscriptions, or the events held, are lost. A
+// subscription dispatcher given a StateStore keeps each destination's
+// writer state in it under "destinations/<store>/<prefix>".
+//
+// The filestore writes each file through a temporary file in the file's
+// folder, named with filestore.TempPrefix, which listings never yield; a
+// killed process can leave one behind (see package filestore).
 //
 // # Concurrency
 //

@@ -91,9 +91,16 @@ type InitOptions struct {
 	// every event.
 	Events []EventName
 	// Logger receives one line when the initialization starts, resumes or
-	// finishes, and a warning when the calendar has no exercise. Nil means
-	// no logging.
+	// finishes, and a warning when the calendar has no exercise or a
+	// record of the initialization was missing or wrong and was rebuilt
+	// from the entity's folder. Nil means no logging.
 	Logger *slog.Logger
+	// VerifyExisting makes a resumed initialization read back every file
+	// an earlier run wrote and compare it byte for byte with its event.
+	// By default a file listed with the size of its event counts as
+	// written, unread; only a file of another size is read back (and is
+	// a *ConflictError when its bytes differ).
+	VerifyExisting bool
 }
 
 // InitProgress reports how far an initialization has come.
@@ -161,18 +168,34 @@ type initDone struct {
 // Initialize streams its sources in batches of InitOptions.BatchSize, so
 // memory does not grow with the number of objects. It is resumable: the
 // first run records its start instant and first offset in the writer's
-// state directory; a run after a crash or a cancellation streams the
-// sources again, finds the files already written (same bytes under the
-// same keys) and continues, so the end result is exactly that of an
-// uninterrupted run. The report is written once, after every event, and a
-// completion mark after it; running Initialize on a completed entity writes
-// nothing and returns AlreadyDone. With a filestore, temporary files of a
-// killed run are removed by the next run that writes the folder.
+// state; a run after a crash or a cancellation lists the entity's folder
+// once, streams the sources again, writes only the files that are missing
+// and verifies the others (see InitOptions.VerifyExisting), so the end
+// result is exactly that of an uninterrupted run. The report is written
+// once, after every event, and a completion mark after it; running
+// Initialize on a completed entity writes nothing and returns AlreadyDone.
+//
+// The entity's folder is the truth, the records in the state only speed
+// things up: an initialization report in the folder means the
+// initialization is complete, whatever the records say (they are
+// restored); when the start record is missing, or disagrees with the
+// folder, the initialization's files found there (the newest files, which
+// share one production time, the start, and begin with the first events
+// the sources give) tell where to resume, and the record is rebuilt. A
+// lost record therefore never makes Initialize write a second report or a
+// second copy of an event; what the folder cannot settle is an error
+// naming what was found. With a filestore, temporary files of a killed
+// run are removed by the next run that writes the folder.
 //
 // Live events must not be written for the entity while it is initialized:
 // Initialize owns its offsets from FirstOffset on, and fails with an error
-// matching ErrInitialization if it finds that a writer reserved offsets in
-// the meantime.
+// matching ErrInitialization if it finds that a writer reserved offsets or
+// wrote files at or above them in the meantime.
+//
+// A resumed run holds an index of the files found (about 32 bytes per
+// file of the initialization), and the store's listing of the folder while
+// it is read; a run that starts afresh lists the folder without holding
+// it. Memory otherwise does not grow with the number of objects.
 //
 // Errors: ErrInitialization (bad input: empty ids, an invalid calendar with
 // its *period.ValidationError, an invalid entry with its
@@ -205,16 +228,28 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 		return nil, err
 	}
 
-	if done, err := w.readDone(ctx, in.EntityID); err != nil || done != nil {
-		if err != nil {
+	if done, err := w.readDone(ctx, in.EntityID); err != nil {
+		return nil, err
+	} else if done != nil {
+		return w.completed(ctx, in, done.Report, false, log)
+	}
+	var plan *initPlan
+	for attempt := 0; plan == nil; attempt++ {
+		p, err := w.planInit(ctx, in, &o, log)
+		switch {
+		case errors.Is(err, errRaced) && attempt < 3:
+			continue // another run started at the same moment: follow its record
+		case errors.Is(err, errRaced):
+			return nil, fmt.Errorf("%w: %s: cannot read nor create the initialization record", ErrInitialization, in.EntityID)
+		case err != nil:
 			return nil, err
 		}
-		return w.completed(ctx, in, done, log)
+		plan = p
 	}
-	rec, resumed, err := w.startInit(ctx, in.EntityID)
-	if err != nil {
-		return nil, err
+	if plan.report != "" {
+		return w.completed(ctx, in, plan.report, true, log)
 	}
+	rec, resumed := plan.rec, plan.resumed
 	// Offsets this writer holds in memory for the entity predate the
 	// initialization: forget them, so that its next live event is numbered
 	// after the initialization's.
@@ -227,30 +262,35 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 		return nil, fmt.Errorf("%w: entity %s: %w", ErrInitialization, in.EntityID, err)
 	}
 	log.Info("sink: initialization", "entity", in.EntityID, "resumed", resumed,
-		"started", rec.Started, "firstOffset", rec.FirstOffset, "scope", scope.String())
+		"started", rec.Started, "firstOffset", rec.FirstOffset, "found", len(plan.files), "scope", scope.String())
 
-	run := &initRun{w: w, in: in, opts: o, rules: w.initRules(&o), rec: rec, res: &InitResult{
+	run := &initRun{w: w, in: in, opts: o, rules: w.initRules(&o), rec: rec, found: plan.files, res: &InitResult{
 		Scope: scope, Started: rec.Started, FirstOffset: rec.FirstOffset,
 	}}
+	defer run.drain()
 	rows, err := run.stream(ctx, scope)
+	if err == nil {
+		err = run.collect()
+	}
 	if err != nil {
 		return nil, err
+	}
+	if rest := run.found[run.cur:]; len(rest) > 0 {
+		return nil, fmt.Errorf("%w: entity %s: the folder holds %d files of the initialization after its last event, from %s: the sources changed since it began",
+			ErrConflict, in.EntityID, len(rest), Key(in.EntityID, FileName{Namespace: w.ns, Event: rest[0].ev, Offset: rest[0].off, Time: rec.Started}))
+	}
+
+	if plan.rebuild {
+		if err := w.putStarted(ctx, in.EntityID, rec, plan.replace); err != nil && !errors.Is(err, errRaced) {
+			return nil, err
+		}
 	}
 
 	// Offsets from FirstOffset to the last event are the initialization's:
 	// reserve them for the live writer, unless someone else has written.
 	end := rec.FirstOffset + run.n
-	if top, err := w.reserved(ctx, in.EntityID); err != nil {
+	if err := w.reserveInit(ctx, in.EntityID, rec.FirstOffset, end); err != nil {
 		return nil, err
-	} else if top != rec.FirstOffset && top != end {
-		return nil, fmt.Errorf("%w: entity %s: offsets up to %d were reserved while it was initialized from offset %d: live events were written during the initialization",
-			ErrInitialization, in.EntityID, top, rec.FirstOffset)
-	}
-	if end > rec.FirstOffset {
-		key := w.reservationDir(in.EntityID) + fmt.Sprintf("%0*d", offsetDigits, end)
-		if err := w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true}); err != nil && !errors.Is(err, storage.ErrExist) {
-			return nil, err
-		}
 	}
 
 	rep := &report.Init{EntityID: in.EntityID, Rows: rows}
@@ -259,7 +299,7 @@ func (w *Writer) Initialize(ctx context.Context, in *Initialization, opts *InitO
 		return nil, err
 	}
 	doneData, _ := json.Marshal(initDone{Report: key})
-	if err := w.store.Put(ctx, w.initKey(in.EntityID, "done.json"), bytes.NewReader(doneData), &storage.PutOptions{IfNotExist: true}); err != nil && !errors.Is(err, storage.ErrExist) {
+	if err := w.state.Put(ctx, w.initKey(in.EntityID, "done.json"), bytes.NewReader(doneData), &storage.PutOptions{IfNotExist: true}); err != nil && !errors.Is(err, storage.ErrExist) {
 		return nil, err
 	}
 	run.res.Report, run.res.ReportKey = rep, key
@@ -279,42 +319,8 @@ func (w *Writer) initKey(entity, name string) string {
 	return w.stateDir + "/init/" + entity + "/" + name
 }
 
-// startInit reads the initialization record of entity, or creates it with
-// the current instant and the first unreserved offset.
-func (w *Writer) startInit(ctx context.Context, entity string) (initRecord, bool, error) {
-	key := w.initKey(entity, "started.json")
-	for range 3 {
-		var rec initRecord
-		data, err := storage.ReadAll(ctx, w.store, key)
-		if err == nil {
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return rec, false, fmt.Errorf("%w: %s is damaged: %w", ErrInitialization, key, err)
-			}
-			return rec, true, nil
-		}
-		if !errors.Is(err, storage.ErrNotExist) {
-			return rec, false, err
-		}
-		first, err := w.reserved(ctx, entity)
-		if err != nil {
-			return rec, false, err
-		}
-		rec = initRecord{Started: w.now().UTC().Truncate(time.Millisecond), FirstOffset: first}
-		data, _ = json.Marshal(rec)
-		err = w.store.Put(ctx, key, bytes.NewReader(data), &storage.PutOptions{IfNotExist: true})
-		if err == nil {
-			return rec, false, nil
-		}
-		if !errors.Is(err, storage.ErrExist) {
-			return rec, false, err
-		}
-		// Another run started at the same moment: use its record.
-	}
-	return initRecord{}, false, fmt.Errorf("%w: %s: cannot read nor create the initialization record", ErrInitialization, entity)
-}
-
 func (w *Writer) readDone(ctx context.Context, entity string) (*initDone, error) {
-	data, err := storage.ReadAll(ctx, w.store, w.initKey(entity, "done.json"))
+	data, err := storage.ReadAll(ctx, w.state, w.initKey(entity, "done.json"))
 	if errors.Is(err, storage.ErrNotExist) {
 		return nil, nil
 	}
@@ -328,27 +334,54 @@ func (w *Writer) readDone(ctx context.Context, entity string) (*initDone, error)
 	return &d, nil
 }
 
-// completed returns the result of an initialization finished earlier.
-func (w *Writer) completed(ctx context.Context, in *Initialization, done *initDone, log *slog.Logger) (*InitResult, error) {
-	data, err := storage.ReadAll(ctx, w.store, done.Report)
+// completed returns the result of an initialization finished earlier,
+// whose report is reportKey. With restore, the report was found in the
+// entity's folder without the records that say the initialization is
+// complete: they are written again. A start record that disagrees with the
+// folder is rebuilt from it.
+func (w *Writer) completed(ctx context.Context, in *Initialization, reportKey string, restore bool, log *slog.Logger) (*InitResult, error) {
+	entity := in.EntityID
+	data, err := storage.ReadAll(ctx, w.store, reportKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: entity %s is initialized but its report %s cannot be read: %w", ErrInitialization, in.EntityID, done.Report, err)
+		return nil, fmt.Errorf("%w: entity %s is initialized but its report %s cannot be read: %w; restore the report, or delete %s to write it again",
+			ErrInitialization, entity, reportKey, err, w.initKey(entity, "done.json"))
 	}
 	rep, err := report.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	rec, _, err := w.startInit(ctx, in.EntityID)
+	rec, hasRec, err := w.readStarted(ctx, entity)
 	if err != nil {
 		return nil, err
 	}
-	scope, err := in.Calendar.Scope(rec.Started)
+	start, known, err := w.startOf(ctx, entity, rep, reportKey, rec, hasRec)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case known && (!hasRec || start != rec):
+		if err := w.putStarted(ctx, entity, start, hasRec); err != nil && !errors.Is(err, errRaced) {
+			return nil, err
+		}
+		log.Warn("sink: the initialization record was missing or disagreed with the entity folder: rebuilt from the folder",
+			"entity", entity, "started", start.Started, "firstOffset", start.FirstOffset)
+	case !known:
+		log.Warn("sink: the start of the initialization is not recorded and the entity folder does not tell it", "entity", entity, "report", reportKey)
+	}
+	if restore {
+		if err := w.restoreDone(ctx, entity, reportKey); err != nil {
+			return nil, err
+		}
+		log.Warn("sink: the initialization records were missing: its report is in the entity folder, so it is complete; records restored",
+			"entity", entity, "report", reportKey)
+	}
+	scope, err := in.Calendar.Scope(start.Started)
 	if err != nil && !errors.Is(err, period.ErrNoExercise) {
 		return nil, err
 	}
-	log.Info("sink: entity already initialized", "entity", in.EntityID, "report", done.Report)
-	return &InitResult{Report: rep, ReportKey: done.Report, Scope: scope, Started: rec.Started,
-		FirstOffset: rec.FirstOffset, Existing: rep.Total(), AlreadyDone: true}, nil
+	log.Info("sink: entity already initialized", "entity", entity, "report", reportKey)
+	return &InitResult{Report: rep, ReportKey: reportKey, Scope: scope, Started: start.Started,
+		FirstOffset: start.FirstOffset, Existing: rep.Total(), AlreadyDone: true}, nil
 }
 
 // writeReport writes rep once. Its name is chosen by the first run and
@@ -363,7 +396,7 @@ func (w *Writer) writeReport(ctx context.Context, rep *report.Init) (string, err
 	recKey := w.initKey(rep.EntityID, "report.json")
 	var rec initDone
 	for range 3 {
-		raw, err := storage.ReadAll(ctx, w.store, recKey)
+		raw, err := storage.ReadAll(ctx, w.state, recKey)
 		if err == nil {
 			if err := json.Unmarshal(raw, &rec); err != nil || rec.Report == "" {
 				return "", fmt.Errorf("%w: %s is damaged", ErrInitialization, recKey)
@@ -375,7 +408,7 @@ func (w *Writer) writeReport(ctx context.Context, rep *report.Init) (string, err
 		}
 		rec = initDone{Report: rep.EntityID + "/" + report.InitFileName(w.now())}
 		raw, _ = json.Marshal(rec)
-		err = w.store.Put(ctx, recKey, bytes.NewReader(raw), &storage.PutOptions{IfNotExist: true})
+		err = w.state.Put(ctx, recKey, bytes.NewReader(raw), &storage.PutOptions{IfNotExist: true})
 		if err == nil {
 			break
 		}
@@ -423,6 +456,18 @@ type initRun struct {
 	n     int64 // events so far: the next one's offset is rec.FirstOffset + n
 	batch []*Event
 	names []FileName
+	// found are the files of the initialization a previous run wrote, in
+	// offset order; found[cur:] are those not reached yet.
+	found []initFile
+	cur   int
+	// probe, when positive, collects the first probe events in batch
+	// and stops the stream with errProbed, writing nothing.
+	probe int
+	// inflight receives the outcome of the batch being written in the
+	// background, nil when none is; written counts the events of the
+	// batches written.
+	inflight chan batchDone
+	written  int64
 	// resend is set by Resend: objects changed before since are left out,
 	// and events are written with fresh offsets by WriteBatch.
 	resend bool
@@ -568,6 +613,12 @@ func (r *initRun) add(ctx context.Context, ev *Event) error {
 		return err
 	}
 	r.batch = append(r.batch, ev)
+	if r.probe > 0 {
+		if r.n++; len(r.batch) >= r.probe {
+			return errProbed
+		}
+		return nil
+	}
 	if r.resend {
 		r.n++
 		if len(r.batch) >= r.opts.BatchSize {
@@ -584,7 +635,7 @@ func (r *initRun) add(ctx context.Context, ev *Event) error {
 }
 
 func (r *initRun) flush(ctx context.Context) error {
-	if len(r.batch) == 0 {
+	if len(r.batch) == 0 || r.probe > 0 {
 		return nil
 	}
 	if r.resend {
@@ -601,29 +652,112 @@ func (r *initRun) flush(ctx context.Context) error {
 		r.batch = r.batch[:0]
 		return nil
 	}
-	objs := make([]storage.BatchObject, len(r.batch))
-	for i, ev := range r.batch {
-		data, err := ev.Encode()
-		if err != nil {
-			return err
-		}
-		objs[i] = storage.BatchObject{Key: Key(ev.EntityID, r.names[i]), Data: data}
-	}
-	created, err := r.w.putAll(ctx, objs)
-	r.res.Created += int64(created)
-	if err != nil {
+	// The batch is encoded, checked and written in the background while
+	// the next one is streamed: one batch in flight.
+	if err := r.collect(); err != nil {
 		return err
 	}
-	r.res.Existing += int64(len(objs) - created)
-	schema := r.batch[len(r.batch)-1].Name
-	r.batch, r.names = r.batch[:0], r.names[:0]
-	r.progress(schema, false)
+	evs, names := r.batch, r.names
+	r.batch, r.names = make([]*Event, 0, r.opts.BatchSize), make([]FileName, 0, r.opts.BatchSize)
+	done := make(chan batchDone, 1)
+	r.inflight = done
+	go func() { done <- r.write(ctx, evs, names) }()
 	return nil
+}
+
+// batchDone is what writing a batch of an initialization did.
+type batchDone struct {
+	created, existing, events int64
+	schema                    EventName // the last event's
+	err                       error
+}
+
+// write encodes the events of a batch, leaves out those a previous run
+// wrote (see InitOptions.VerifyExisting), and puts the others.
+func (r *initRun) write(ctx context.Context, evs []*Event, names []FileName) batchDone {
+	d := batchDone{events: int64(len(evs)), schema: evs[len(evs)-1].Name}
+	objs := make([]storage.BatchObject, 0, len(evs))
+	for i, ev := range evs {
+		data, err := ev.Encode()
+		if err != nil {
+			d.err = err
+			return d
+		}
+		f, ok, err := r.existing(names[i])
+		if err != nil {
+			d.err = err
+			return d
+		}
+		if ok && !r.opts.VerifyExisting && f.size == int64(len(data)) {
+			d.existing++ // listed with its size: written by a previous run
+			continue
+		}
+		// Missing, or to be compared byte for byte: a create-only put
+		// creates it, or finds the same bytes, or fails with a
+		// *ConflictError.
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: data})
+	}
+	created, err := r.w.putAll(ctx, objs)
+	d.created = int64(created)
+	if err != nil {
+		d.err = err
+		return d
+	}
+	d.existing += int64(len(objs) - created)
+	return d
+}
+
+// collect waits for the batch in flight, if any, and reports its
+// progress.
+func (r *initRun) collect() error {
+	if r.inflight == nil {
+		return nil
+	}
+	d := <-r.inflight
+	r.inflight = nil
+	r.res.Created += d.created
+	r.res.Existing += d.existing
+	if d.err != nil {
+		return d.err
+	}
+	r.written += d.events
+	r.progress(d.schema, false)
+	return nil
+}
+
+// drain waits for the batch in flight, if any, so that nothing is written
+// after Initialize returns.
+func (r *initRun) drain() {
+	if r.inflight != nil {
+		<-r.inflight
+		r.inflight = nil
+	}
+}
+
+// existing returns the file a previous run wrote at name's offset, if
+// any. A file of another event there means the sources changed: an error
+// matching ErrConflict.
+func (r *initRun) existing(name FileName) (initFile, bool, error) {
+	for r.cur < len(r.found) && r.found[r.cur].off < name.Offset {
+		r.cur++ // cannot happen: offsets are given in order from the first
+	}
+	if r.cur == len(r.found) || r.found[r.cur].off != name.Offset {
+		return initFile{}, false, nil
+	}
+	f := r.found[r.cur]
+	r.cur++
+	if f.ev != name.Event {
+		got := name
+		got.Event = f.ev
+		return f, false, fmt.Errorf("%w: entity %s: %s holds offset %d, where the initialization writes a %s event: the sources changed since it began",
+			ErrConflict, r.in.EntityID, Key(r.in.EntityID, got), name.Offset, name.Event)
+	}
+	return f, true, nil
 }
 
 func (r *initRun) progress(schema EventName, done bool) {
 	if r.opts.Progress != nil {
-		r.opts.Progress(InitProgress{EntityID: r.in.EntityID, Schema: schema, Events: r.n,
+		r.opts.Progress(InitProgress{EntityID: r.in.EntityID, Schema: schema, Events: r.written,
 			Created: r.res.Created, Done: done})
 	}
 }

@@ -2,7 +2,6 @@ package sink
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
-	"github.com/ledgersink/ledgersink/storage"
 )
 
 // WriteRule names a rule that every write path applies and that
@@ -174,8 +172,10 @@ func (w *Writer) scopeOf(ctx context.Context, entity string) (*period.Scope, err
 }
 
 // initStarted returns the instant entity's initialization began, or zero
-// when it was not initialized by a writer of this store. A found instant is
-// kept: it never changes.
+// when it was not initialized by a writer of this sink. Its record says it;
+// when the record is missing, the entity's folder tells it (its
+// initialization report and files, as the writer's first listing of the
+// folder found them). A found instant is kept: it never changes.
 func (w *Writer) initStarted(ctx context.Context, entity string) (time.Time, error) {
 	w.mu.Lock()
 	t, ok := w.started[entity]
@@ -183,17 +183,14 @@ func (w *Writer) initStarted(ctx context.Context, entity string) (time.Time, err
 	if ok {
 		return t, nil
 	}
-	key := w.initKey(entity, "started.json")
-	data, err := storage.ReadAll(ctx, w.store, key)
-	if errors.Is(err, storage.ErrNotExist) {
-		return time.Time{}, nil
-	}
+	rec, ok, err := w.readStarted(ctx, entity)
 	if err != nil {
 		return time.Time{}, err
 	}
-	var rec initRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return time.Time{}, fmt.Errorf("%w: %s is damaged: %w", ErrInitialization, key, err)
+	if !ok {
+		if rec.Started, err = w.startedFromFolder(ctx, entity); err != nil || rec.Started.IsZero() {
+			return time.Time{}, err
+		}
 	}
 	w.setStarted(entity, rec.Started)
 	return rec.Started, nil

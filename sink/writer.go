@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/period"
+	"github.com/ledgersink/ledgersink/report"
+	"github.com/ledgersink/ledgersink/sink/internal/generation"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -25,10 +28,17 @@ type WriterOptions struct {
 	// Now is the clock that dates the files produced (the time in their
 	// names). Nil means time.Now.
 	Now func() time.Time
-	// StateDir is the top-level directory of the store where the writer
-	// keeps its state (offset reservations, initialization records). It
-	// must not be an entity id. "" means DefaultStateDir.
+	// StateDir is the top-level directory of the state store where the
+	// writer keeps its state (offset reservations, initialization and
+	// WriteOnce records; see the package documentation's State section).
+	// It must not be an entity id. "" means DefaultStateDir.
 	StateDir string
+	// StateStore, when set, is the store that holds the writer's state
+	// (under StateDir), so that the sink's store holds nothing but entity
+	// folders: a customer's bucket whose clean-up rules cannot reach the
+	// writer's records. Every writer of a sink must use the same state
+	// store. Nil keeps the state in the sink's store.
+	StateStore storage.Store
 	// OffsetBlock is how many offsets the writer reserves for an entity at
 	// once. A restarted writer continues after the last reserved block, so
 	// offsets increase strictly but leave a gap of at most OffsetBlock after
@@ -73,16 +83,22 @@ type WriterOptions struct {
 // it was given; writing the same bytes under an existing key succeeds (a
 // retry), writing other bytes fails with a *ConflictError and changes
 // nothing. Offsets of an entity increase strictly; they are reserved in
-// blocks in the store (see [WriterOptions.OffsetBlock]), so that a
-// restarted writer, or another process, does not reuse one. (The newest 100
-// reservations are kept; a writer whose listing was so stale that it claims
-// a pruned block again sees the newer ones after its claim and moves on.)
+// blocks in the state store (see [WriterOptions.OffsetBlock]), so that a
+// restarted writer, or another process, does not reuse one. The first time
+// a writer numbers an event of an entity it also lists the entity's folder
+// once: its first offset is above every offset found there (event files
+// and daily reports of its namespace) as well as above every reservation,
+// so that reservations deleted or rolled back never make it reuse an
+// offset already on disk. (The newest 100 reservations are kept; a writer
+// whose listing was so stale that it claims a pruned block again sees the
+// newer ones after its claim and moves on.)
 //
 // A Writer is safe for concurrent use. Writers for different entities do not
 // wait for each other; events of one entity are given their offsets in the
 // order of the calls.
 type Writer struct {
 	store       storage.Store
+	state       storage.Store // the state store: store unless WriterOptions.StateStore is set
 	ns          string
 	now         func() time.Time
 	stateDir    string
@@ -100,7 +116,10 @@ type Writer struct {
 // offsets is the in-memory state of one entity's offsets.
 type offsets struct {
 	mu          sync.Mutex
-	next, limit int64 // offsets in [next, limit) are reserved by this writer
+	next, limit int64    // offsets in [next, limit) are reserved by this writer
+	listed      bool     // the entity's folder was listed: floor and reports are known
+	floor       int64    // the first offset above every file found in the entity's folder
+	reports     []string // the initialization reports found there
 }
 
 // Errors of the writer.
@@ -136,6 +155,7 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 	}
 	w := &Writer{
 		store:       store,
+		state:       o.StateStore,
 		ns:          cmpOr(o.Namespace, DefaultNamespace),
 		now:         o.Now,
 		stateDir:    cmpOr(o.StateDir, DefaultStateDir),
@@ -149,6 +169,9 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	if w.state == nil {
+		w.state = store
 	}
 	if w.block == 0 {
 		w.block = 1000
@@ -186,6 +209,11 @@ func (w *Writer) Namespace() string { return w.ns }
 // writer's (change capture, export tracking) put it under this directory,
 // which readers never take for an entity.
 func (w *Writer) StateDir() string { return w.stateDir }
+
+// StateStore returns the store that holds the writer's state: the
+// [WriterOptions.StateStore], or the sink's store when it is nil. Packages
+// that keep state beside the writer's keep it in this store.
+func (w *Writer) StateStore() storage.Store { return w.state }
 
 // Key returns the storage key of a file of entity: "<entity>/<name>".
 func Key(entity string, name FileName) string { return entity + "/" + name.String() }
@@ -641,20 +669,19 @@ func (w *Writer) Release(entity string) {
 }
 
 // nextOffset returns the next offset of entity, reserving a new block in
-// the store when the current one is used up.
+// the state store when the current one is used up. The first reservation
+// of an entity lists its folder first.
 func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
-	w.mu.Lock()
-	st, ok := w.entities[entity]
-	if !ok {
-		st = &offsets{}
-		w.entities[entity] = st
-	}
-	w.mu.Unlock()
-
+	st := w.offsetsOf(entity)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.next == st.limit {
-		start, err := w.reserve(ctx, entity, w.block)
+		if err := w.list(ctx, entity, st); err != nil {
+			return 0, err
+		}
+		// Above the folder, and above this writer's own blocks should the
+		// reservations have been deleted meanwhile.
+		start, err := w.reserve(ctx, entity, w.block, max(st.floor, st.limit))
 		if err != nil {
 			return 0, err
 		}
@@ -663,6 +690,82 @@ func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
 	off := st.next
 	st.next++
 	return off, nil
+}
+
+// offsetsOf returns the in-memory state of entity's offsets.
+func (w *Writer) offsetsOf(entity string) *offsets {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, ok := w.entities[entity]
+	if !ok {
+		st = &offsets{}
+		w.entities[entity] = st
+	}
+	return st
+}
+
+// list lists entity's folder into st, unless it was listed already (st.mu
+// held): the first offset above every file of the writer's namespace
+// (event files and daily reports), 0 when it holds none, and the
+// initialization reports. One listing, in no order, without holding it.
+func (w *Writer) list(ctx context.Context, entity string, st *offsets) error {
+	if st.listed {
+		return nil
+	}
+	prefix := entity + "/"
+	nsDot := w.ns + "."
+	var (
+		floor   int64
+		reports []string
+	)
+	for key, err := range storage.ScanKeys(ctx, w.store, prefix) {
+		if err != nil {
+			return fmt.Errorf("sink: listing the folder of entity %q: %w", entity, err)
+		}
+		name := key[len(prefix):]
+		if strings.Contains(name, "/") {
+			continue
+		}
+		if !strings.HasPrefix(name, nsDot) {
+			if strings.HasPrefix(name, initReportPrefix) && report.IsInitFileName(name) {
+				reports = append(reports, key)
+			}
+			continue
+		}
+		// Only a name that would raise the floor needs parsing in full:
+		// in a listing in no order, few do.
+		if off, ok := offsetOf(name); !ok || off < floor {
+			continue
+		}
+		f, err := ParseFileName(name)
+		if err != nil || f.Namespace != w.ns {
+			continue
+		}
+		if f.Offset == math.MaxInt64 {
+			return fmt.Errorf("sink: offsets of entity %q exhausted: %s", entity, key)
+		}
+		floor = max(floor, f.Offset+1)
+	}
+	st.floor, st.reports, st.listed = floor, reports, true
+	return nil
+}
+
+// offsetOf returns the offset a file name gives, if it has the shape of a
+// sink file name: "<topic>-<offset>-<time>.json". It checks no more: the
+// name is a sink file name only if ParseFileName accepts it.
+func offsetOf(name string) (int64, bool) {
+	rest, ok := strings.CutSuffix(name, fileExt)
+	if !ok || len(rest) < len(report.TimeLayout)+1 {
+		return 0, false
+	}
+	rest = rest[:len(rest)-len(report.TimeLayout)]
+	rest, ok = strings.CutSuffix(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	digits := rest[strings.LastIndexByte(rest, '-')+1:]
+	off, err := strconv.ParseInt(digits, 10, 64)
+	return off, err == nil
 }
 
 // reservationDir is where the offset reservations of entity are kept: one
@@ -678,93 +781,48 @@ const offsetDigits = 19 // the digits of the largest int64
 // Reservations kept per entity: older ones are pruned. A writer whose
 // listing is stale could only claim a pruned block again if more than this
 // many reservations were made between its listing and its claim; it then
-// sees them after its claim (claimedAgain) and claims the next free block.
+// sees them after its claim and claims the next free block.
 const keptReservations = 100
 
-// reserve claims n offsets of entity and returns the first: it creates,
-// create-only, the reservation named after the end of the block following
-// the highest one, and tries again after the next one when another writer
-// got there first. It then prunes all but the newest keptReservations.
-func (w *Writer) reserve(ctx context.Context, entity string, n int64) (int64, error) {
-	dir := w.reservationDir(entity)
-	for attempt := 0; attempt < 100; attempt++ {
-		start, keys, err := w.reservations(ctx, entity)
-		if err != nil {
-			return 0, err
-		}
-		end := start + n
-		if end < start {
-			return 0, fmt.Errorf("sink: offsets of entity %q exhausted", entity)
-		}
-		key := dir + fmt.Sprintf("%0*d", offsetDigits, end)
-		err = w.store.Put(ctx, key, strings.NewReader(""), &storage.PutOptions{IfNotExist: true})
-		if err == nil {
-			stale, err := w.claimedAgain(ctx, entity, end)
-			if err != nil {
-				return 0, err
-			}
-			if stale {
-				continue // the block was given out and pruned long ago
-			}
-			if len(keys) >= 2*keptReservations {
-				for _, old := range keys[:len(keys)-keptReservations] {
-					// Best effort: a key left behind is pruned next time.
-					_ = w.store.Delete(ctx, old)
-				}
-			}
-			return start, nil
-		}
-		if !errors.Is(err, storage.ErrExist) {
-			return 0, fmt.Errorf("sink: reserving offsets of entity %q: %w", entity, err)
-		}
-	}
-	return 0, fmt.Errorf("sink: reserving offsets of entity %q: too much contention", entity)
+// offsetLog returns the log of entity's offset reservations: each record is
+// empty, and its number is the end of the block it reserves.
+func (w *Writer) offsetLog(entity string) *generation.Log {
+	return &generation.Log{Store: w.state, Dir: w.reservationDir(entity), Digits: offsetDigits, Keep: keptReservations}
 }
 
-// claimedAgain reports whether the reservation ending at end, just
-// created, re-created one pruned long ago, by a writer whose listing was
-// stale: keptReservations or more reservations above it then exist, while
-// a reservation that was never pruned has fewer above it (a legitimate
-// successor would have to reserve that many blocks between our claim and
-// this check).
-func (w *Writer) claimedAgain(ctx context.Context, entity string, end int64) (bool, error) {
-	_, keys, err := w.reservations(ctx, entity)
+var errOffsetsExhausted = errors.New("offsets exhausted")
+
+// reserve claims n offsets of entity, none below floor, and returns the
+// first: it appends to the reservations the end of the block that starts
+// at the highest reservation or at floor, whichever is higher.
+func (w *Writer) reserve(ctx context.Context, entity string, n, floor int64) (int64, error) {
+	end, _, err := w.offsetLog(entity).Append(ctx, func(last int64, _ []byte) (int64, []byte, error) {
+		start := max(last, floor)
+		if start > math.MaxInt64-n {
+			return 0, nil, errOffsetsExhausted
+		}
+		return start + n, nil, nil
+	})
+	if errors.Is(err, generation.ErrDamaged) {
+		return 0, fmt.Errorf("sink: offset reservations of entity %q: %w: the state directory is damaged", entity, err)
+	}
 	if err != nil {
-		return false, err
+		return 0, fmt.Errorf("sink: reserving offsets of entity %q: %w", entity, err)
 	}
-	key := w.reservationDir(entity) + fmt.Sprintf("%0*d", offsetDigits, end)
-	above := len(keys) - 1 - slices.Index(keys, key)
-	return slices.Contains(keys, key) && above >= keptReservations, nil
+	return end - n, nil
 }
 
-// reserved returns the first offset of entity that no block covers.
+// reserved returns the first offset of entity that no reservation covers:
+// the end of the highest, or 0.
 func (w *Writer) reserved(ctx context.Context, entity string) (int64, error) {
-	last, _, err := w.reservations(ctx, entity)
-	return last, err
-}
-
-// reservations returns the first offset of entity that no block covers
-// (the end of the highest reservation, or 0) and the reservations' keys in
-// ascending order.
-func (w *Writer) reservations(ctx context.Context, entity string) (int64, []string, error) {
-	dir := w.reservationDir(entity)
-	var (
-		last int64
-		keys []string
-	)
-	for key, err := range storage.Keys(ctx, w.store, dir) {
-		if err != nil {
-			return 0, nil, fmt.Errorf("sink: listing offset reservations of entity %q: %w", entity, err)
-		}
-		digits := strings.TrimPrefix(key, dir)
-		v, perr := strconv.ParseInt(digits, 10, 64)
-		if perr != nil || len(digits) != offsetDigits || v < 0 {
-			return 0, nil, fmt.Errorf("sink: %s is not an offset reservation: the state directory is damaged", key)
-		}
-		last = max(last, v)
-		keys = append(keys, key)
+	last, err := w.offsetLog(entity).Last(ctx)
+	if errors.Is(err, generation.ErrDamaged) {
+		return 0, fmt.Errorf("sink: offset reservations of entity %q: %w: the state directory is damaged", entity, err)
 	}
-	return last, keys, nil
+	if err != nil {
+		return 0, fmt.Errorf("sink: listing offset reservations of entity %q: %w", entity, err)
+	}
+	return last, nil
 }
 
 // WriteOnce writes a batch of events exactly once, however many times it is
@@ -772,13 +830,24 @@ func (w *Writer) reservations(ctx context.Context, entity string) (int64, []stri
 // be duplicated when a process retries after a crash or runs again.
 //
 // The first call applies the rules, gives the events their offsets and
-// time, and records them under id in the writer's state directory
-// (create-only) before writing any file. Every later call with the same id
-// writes the same events under the recorded names, creating only the files
-// that are missing (the events left out stay out); it fails with an error
-// matching ErrConflict if the events differ from the recorded ones (other
-// events, or another count). The id is a single key element chosen by the
-// caller: a change-set id, a source cursor, a date.
+// time, and records them under id, create-only, as
+// "<state dir>/batches/<id>.json" in the state store (see
+// [WriterOptions.StateStore]), before writing any file. Every later call
+// with the same id writes the same events under the recorded names,
+// creating only the files that are missing (the events left out stay
+// out); it fails with an error matching ErrConflict if the events differ
+// from the recorded ones (other events, or another count). The id is a
+// single key element chosen by the caller: a change-set id, a source
+// cursor, a date.
+//
+// The record is the only trace of the id: the files carry no batch id.
+// If the record is deleted or rolled back, the next call with the id
+// cannot tell the batch was written, and writes it again under fresh
+// offsets, as second copies; nothing in the entity folders can detect
+// this. The writer therefore never prunes these records, and keeps them in
+// the state store: give the writer a StateStore of its own (not the
+// customer's bucket, where lifecycle rules and clean-ups apply) to keep
+// them out of reach.
 //
 // Rules: those of every write path (see [WriterOptions]): an invalid entry
 // fails the call, an entry outside its entity's period scope is left out
@@ -800,6 +869,9 @@ func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*Write
 	}
 	return w.writeOnce(ctx, id, files)
 }
+
+// batchKey is the key of the WriteOnce record of id in the state store.
+func (w *Writer) batchKey(id string) string { return w.stateDir + "/batches/" + id + ".json" }
 
 // onceFile is a file of a writeOnce batch: its entity, event and bytes,
 // and the event it encodes (nil for a daily report's page).
@@ -823,8 +895,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		}
 		evs[i] = f.ev
 	}
-	key := w.stateDir + "/batches/" + id + ".json"
-	data, err := storage.ReadAll(ctx, w.store, key)
+	key := w.batchKey(id)
+	data, err := storage.ReadAll(ctx, w.state, key)
 	var (
 		names []FileName
 		out   []bool // left out under the rules, as recorded
@@ -877,7 +949,7 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		if err != nil {
 			return nil, err
 		}
-		if err := w.store.Put(ctx, key, bytes.NewReader(rec), &storage.PutOptions{IfNotExist: true}); err != nil {
+		if err := w.state.Put(ctx, key, bytes.NewReader(rec), &storage.PutOptions{IfNotExist: true}); err != nil {
 			if errors.Is(err, storage.ErrExist) {
 				return w.writeOnce(ctx, id, files) // another call recorded it first: follow its record
 			}

@@ -28,7 +28,7 @@ const (
 	DefaultGroup = "ledgersink"
 	// DefaultDeadLetterPrefix is where dead letters are stored: inside
 	// the sink writer's default state directory, which readers of the sink
-	// leave out.
+	// leave out (in ConsumerOptions.DeadLetters, or StateStore).
 	DefaultDeadLetterPrefix = sink.DefaultStateDir + "/deadletters"
 )
 
@@ -84,13 +84,18 @@ type ConsumerOptions struct {
 	// StateDir is the sink writer's state directory (see
 	// sink.WriterOptions). "" means sink.DefaultStateDir.
 	StateDir string
+	// StateStore is the sink writer's state store (see
+	// sink.WriterOptions.StateStore), and the store of the dead letters
+	// unless DeadLetters is set: with it, the sink's store holds nothing
+	// but entity folders. Nil means the sink's store.
+	StateStore storage.Store
 	// Skip lists the write rules the consumer's writer does not apply (see
 	// sink.WriterOptions.Skip): by default an entry that fails the business
 	// rules goes to the dead letters (ReasonPayload); with
 	// sink.RuleEntryValidation it is written as received.
 	Skip []sink.WriteRule
-	// DeadLetters is the store of the dead letters. Nil means the sink's
-	// store.
+	// DeadLetters is the store of the dead letters. Nil means StateStore,
+	// or the sink's store when that is nil too.
 	DeadLetters storage.Store
 	// DeadLetterPrefix is the directory of the dead letters in their
 	// store. "" means DefaultDeadLetterPrefix.
@@ -275,7 +280,7 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 	if ws == nil {
 		ws = nopStore{} // only to check the writer's options
 	}
-	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, Durable: o.Durable, Skip: o.Skip})
+	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, StateStore: o.StateStore, Durable: o.Durable, Skip: o.Skip})
 	if err != nil {
 		bad("%v", err)
 	}
@@ -310,6 +315,9 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 		events: map[string]sink.EventName{},
 		log:    o.Logger,
 		parts:  map[topicPartition]*partition{},
+	}
+	if c.dls == nil {
+		c.dls = o.StateStore
 	}
 	if c.dls == nil {
 		c.dls = store

@@ -29,7 +29,11 @@ type DispatcherOptions struct {
 	// clock, concurrency) and the rules they apply: with Writer.Calendar,
 	// live entries dated outside their entity's period scope are not
 	// delivered; Writer.Skip and Writer.EntryValidation say how entries
-	// are validated. Nil means sink's defaults.
+	// are validated. With Writer.StateStore, each destination keeps its
+	// writer's state there, under "destinations/<store>/<prefix>" (the
+	// store's name when it is a single key element, else a hash of it),
+	// so that destination stores hold nothing but entity folders. Nil
+	// means sink's defaults.
 	Writer *sink.WriterOptions
 }
 
@@ -74,12 +78,30 @@ func (d *Dispatcher) writer(s *Subscription) (*sink.Writer, error) {
 	if s.Destination.Prefix != "" {
 		store = &prefixStore{inner: store, prefix: s.Destination.Prefix}
 	}
-	w, err := sink.NewWriter(store, &d.opts)
+	opts := d.opts
+	if opts.StateStore != nil {
+		// One state store for every destination: each its own part, or
+		// the records of an entity in one destination would say it is
+		// initialized in all.
+		opts.StateStore = &prefixStore{inner: opts.StateStore, prefix: stateDirOf(s.Destination)}
+	}
+	w, err := sink.NewWriter(store, &opts)
 	if err != nil {
 		return nil, err
 	}
 	d.writers[s.Destination] = w
 	return w, nil
+}
+
+// stateDirOf returns the part of a shared state store that holds the
+// writer state of destination d.
+func stateDirOf(d Destination) string {
+	name := d.Store
+	if !storage.ValidElement(name) || strings.HasPrefix(name, "sha256-") {
+		sum := sha256.Sum256([]byte(d.Store))
+		name = "sha256-" + hex.EncodeToString(sum[:16])
+	}
+	return "destinations/" + name + "/" + d.Prefix
 }
 
 // Delivery says what [Dispatcher.Dispatch] did with an event.
