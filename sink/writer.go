@@ -487,6 +487,7 @@ type Placed struct {
 // error otherwise), and calling again with the same events is safe.
 func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, error) {
 	events := make([]*Event, len(evs))
+	names := make([]FileName, len(evs))
 	ps := make([]prepared, len(evs))
 	seen := make(map[string]bool, len(evs))
 	for i, p := range evs {
@@ -498,24 +499,30 @@ func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, 
 			return nil, writeError(i, p.Event, fmt.Errorf("%w: %s is given twice", ErrFileName, o.Key))
 		}
 		seen[o.Key] = true
-		events[i], ps[i].data = p.Event, o.Data
+		events[i], names[i], ps[i].data = p.Event, p.Name, o.Data
 	}
-	if err := w.applyRules(ctx, events, func(i int) { ps[i].out = true }); err != nil {
+	return w.writePlaced(ctx, events, names, ps)
+}
+
+// writePlaced applies the rules to evs, checked and encoded (ps), and
+// writes each one that is not left out under its name.
+func (w *Writer) writePlaced(ctx context.Context, evs []*Event, names []FileName, ps []prepared) (*WriteResult, error) {
+	if err := w.applyRules(ctx, evs, func(i int) { ps[i].out = true }); err != nil {
 		return nil, err
 	}
 	res := &WriteResult{Files: make([]FileResult, len(evs))}
 	objs := make([]storage.BatchObject, 0, len(evs))
 	idx := make([]int, 0, len(evs))
-	for i, p := range evs {
+	for i, ev := range evs {
 		if ps[i].out {
 			res.Files[i].Status = WriteOutOfScope
 			continue
 		}
-		res.Files[i].Name = p.Name
-		objs = append(objs, storage.BatchObject{Key: Key(p.Event.EntityID, p.Name), Data: ps[i].data})
+		res.Files[i].Name = names[i]
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: ps[i].data})
 		idx = append(idx, i)
 	}
-	return res, w.put(ctx, events, res, objs, idx)
+	return res, w.put(ctx, evs, res, objs, idx)
 }
 
 // placed checks p and encodes it into the object to store.

@@ -1,0 +1,467 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/jsonlex"
+)
+
+// Encoded is an event in its wire form: the payload of an event named Name
+// of entity Entity, as [Event.Encode] writes it or as received from the
+// platform. The writer's encoded entry points ([Writer.WriteEncoded],
+// [Writer.WriteEncodedAt], [Writer.WriteEncodedOnce]) check it in one pass
+// and write Data as it is: what was received, or produced once, is what is
+// stored, without decoding it to encode it again.
+type Encoded struct {
+	Name   EventName
+	Entity string // the payload's entite_id
+	Data   []byte
+}
+
+// PlacedEncoded is an encoded event and the name it is written under, for
+// [Writer.WriteEncodedAt].
+type PlacedEncoded struct {
+	Name  FileName
+	Event Encoded
+}
+
+// CheckEncoded checks ev as the writer's encoded entry points do before
+// writing anything, and returns its envelope. The payload must be what
+// [DecodeEvent] decodes and [Event.Encode] encodes again: one JSON object,
+// no key repeated at any depth, the envelope complete, each field the SDK
+// models of its JSON type (an entry decoded as [entry.Decode] does), an
+// Updated event changing at least one field, miseAJour only on an entry's
+// deletion; members the SDK does not model are kept as they are. The
+// payload's entite_id must be ev.Entity, a valid entity id, and, unless the
+// writer skips [RuleEntryValidation], an entry must pass the business
+// rules. The period scope is not checked (see [CheckEvent]).
+//
+// Errors: a *PayloadError matching ErrPayload, or an error matching
+// ErrEntity.
+func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
+	e, err := w.checkEncoded(ev)
+	if err != nil {
+		return Envelope{}, err
+	}
+	if err := w.rules.checkEntry(e); err != nil {
+		return Envelope{}, err
+	}
+	return e.Envelope, nil
+}
+
+// checkEncoded checks ev, but for the rules, and returns what the rules
+// read of it: its name, envelope and miseAJour, and, for an entry, the
+// entry. The returned event carries no other data: it is never encoded.
+func (w *Writer) checkEncoded(ev Encoded) (*Event, error) {
+	e, err := scanEncoded(ev.Name, ev.Data)
+	if err != nil {
+		return nil, err
+	}
+	if e.EntityID != ev.Entity {
+		return e, fmt.Errorf("%w: %q: the payload's entite_id is %q", ErrEntity, ev.Entity, e.EntityID)
+	}
+	return e, w.checkEntity(ev.Entity)
+}
+
+// WriteEncoded is [Writer.WriteBatch] for encoded events: each is checked
+// (see [Writer.CheckEncoded]) before anything is written, given the next
+// offset of its entity and one production time, and its Data is written as
+// it is. Rules, result and errors are those of WriteBatch; the entity of an
+// encoded event whose payload names another one is an error matching
+// ErrEntity.
+func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult, error) {
+	events := make([]*Event, len(evs))
+	ps := make([]prepared, len(evs))
+	for i, ev := range evs {
+		e, err := w.checkEncoded(ev)
+		if err != nil {
+			return nil, writeError(i, e, err)
+		}
+		events[i], ps[i].data = e, ev.Data
+	}
+	if err := w.applyRules(ctx, events, func(i int) { ps[i].out = true }); err != nil {
+		return nil, err
+	}
+	return w.writeNew(ctx, events, ps)
+}
+
+// WriteEncodedAt is [Writer.WriteAtBatch] for encoded events: each is
+// checked (see [Writer.CheckEncoded]) and its name with it before anything
+// is written, then its Data is written as it is under its name. Rules,
+// result and errors are those of WriteAtBatch; the entity of an encoded
+// event whose payload names another one is an error matching ErrEntity.
+func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*WriteResult, error) {
+	events := make([]*Event, len(evs))
+	names := make([]FileName, len(evs))
+	ps := make([]prepared, len(evs))
+	var seen map[string]bool
+	if len(evs) > 1 {
+		seen = make(map[string]bool, len(evs))
+	}
+	for i, p := range evs {
+		e, err := w.checkEncoded(p.Event)
+		if err == nil {
+			err = checkPlacedName(p.Name, p.Event.Name)
+		}
+		if err != nil {
+			return nil, writeError(i, e, err)
+		}
+		if seen != nil {
+			key := Key(p.Event.Entity, p.Name)
+			if seen[key] {
+				return nil, writeError(i, e, fmt.Errorf("%w: %s is given twice", ErrFileName, key))
+			}
+			seen[key] = true
+		}
+		events[i], names[i], ps[i].data = e, p.Name, p.Event.Data
+	}
+	return w.writePlaced(ctx, events, names, ps)
+}
+
+// checkPlacedName checks the name an event named event is written under.
+func checkPlacedName(name FileName, event EventName) error {
+	if name.Event != event {
+		return &FileNameError{Name: name.String(), Part: "event",
+			Err: fmt.Errorf("%w: the name says %s, the event is %s", ErrFileName, name.Event, event)}
+	}
+	return name.Validate()
+}
+
+// WriteEncodedOnce is [Writer.WriteOnce] for encoded events: each is checked
+// (see [Writer.CheckEncoded]) before anything is recorded or written, and
+// its Data is written as it is. A batch written by WriteOnce can be
+// completed by WriteEncodedOnce with the same id and the events' encodings,
+// and the other way round. Rules, result and errors are those of
+// WriteOnce; the entity of an encoded event whose payload names another one
+// is an error matching ErrEntity.
+func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded) (*WriteResult, error) {
+	files := make([]onceFile, len(evs))
+	for i, ev := range evs {
+		e, err := w.checkEncoded(ev)
+		if err != nil {
+			return nil, writeError(i, e, err)
+		}
+		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: e}
+	}
+	return w.writeOnce(ctx, id, files)
+}
+
+// scanEncoded checks the payload data of an event named name, in one scan,
+// as DecodeEvent then Event.Encode would: what the typed path refuses, it
+// refuses (TestEncodedAgreesWithTypedPath holds the two together). It
+// returns the event's name, envelope and miseAJour, and, for an entry, the
+// entry.
+func scanEncoded(name EventName, data []byte) (*Event, error) {
+	if name == DailyReport || !name.Valid() {
+		return nil, payloadError(name, "", "%q is not a change event", string(name))
+	}
+	ev := &Event{Name: name}
+	act := name.Action()
+	fields := objectFields(name.Object())
+	var check *payloadCheck
+	if act != Deleted && name != EntryInserted {
+		check = payloadChecks()[name.Object()]
+	}
+	var (
+		l        jsonlex.Lexer
+		names    jsonlex.Names
+		seen     [4]bool // the envelope's members
+		changed  bool    // an Updated event sets a field
+		modelled []member
+	)
+	l.Reset(data)
+	if l.Peek() != jsonlex.Object {
+		return nil, payloadError(name, "", "not a JSON object")
+	}
+	more, err := l.ObjectStart()
+	for err == nil && more {
+		var k []byte
+		var repeated bool
+		if k, repeated, err = l.Member(&names); err != nil {
+			break
+		}
+		if repeated {
+			return nil, payloadError(name, string(k), "field %q appears twice", k)
+		}
+		// What the member is, decided before its value is read (which
+		// may overwrite k).
+		what, rank := memberExtra, -1
+		switch string(k) {
+		case keyTimestamp:
+			what = memberTimestamp
+		case keyApplication:
+			what = memberApplication
+		case keyEntity:
+			what = memberEntity
+		case keyID:
+			what = memberID
+		case keyUpdate, keyUpdateOld:
+			if name == EntryDeleted {
+				what = memberUpdate
+				break
+			}
+			if string(k) == keyUpdate { // Encode refuses it as an unmodelled member
+				return nil, payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
+			}
+		default:
+			if r, ok := fields.rank[string(k)]; ok {
+				if act == Deleted { // Encode refuses a modelled field as an unmodelled member
+					return nil, payloadError(name, string(k), "a Deleted event carries no data")
+				}
+				what, rank = memberField, r
+			}
+		}
+		var raw []byte
+		if raw, err = l.Raw(); err != nil {
+			break
+		}
+		switch what {
+		case memberTimestamp:
+			seen[0] = true
+			ts, ok := parseMillis(raw)
+			if !ok {
+				return nil, payloadError(name, keyTimestamp, "%s is not an integer number of milliseconds >= 0", raw)
+			}
+			ev.Timestamp = ts
+		case memberApplication, memberEntity, memberID:
+			key := envelopeKeys[what]
+			if len(raw) <= 2 || raw[0] != '"' { // "" is the only empty string: an escape is never empty
+				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+			}
+			s, err := jsonString(raw)
+			if err != nil {
+				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+			}
+			seen[what] = true
+			switch what {
+			case memberApplication:
+				ev.ApplicationID = s
+			case memberEntity:
+				ev.EntityID = s
+			default:
+				ev.ID = s
+			}
+		case memberUpdate:
+			switch string(raw) {
+			case "true":
+				ev.Update = true
+			case "false":
+			default:
+				return nil, payloadError(name, keyUpdate, "%s is not a boolean", raw)
+			}
+		case memberExtra:
+			if act == Updated && string(raw) != "null" {
+				changed = true
+			}
+		case memberField:
+			if act == Updated {
+				if string(raw) == "null" {
+					break // unchanged: not decoded
+				}
+				changed = true
+			}
+			key := fields.names[rank]
+			switch {
+			case check == nil: // an entry, decoded whole below
+			case check.whole:
+				modelled = append(modelled, member{key, raw})
+			default:
+				if err := check.fields[rank](raw); err != nil {
+					return nil, &PayloadError{Event: name, Field: key, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+				}
+			}
+		}
+		more, err = l.ObjectNext()
+	}
+	if err == nil {
+		err = l.End()
+	}
+	if err != nil {
+		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+	}
+	for i, k := range envelopeKeys {
+		if !seen[i] {
+			return nil, payloadError(name, k, "missing")
+		}
+	}
+	if act == Updated && !changed {
+		return nil, payloadError(name, "", "an Updated event names at least one changed field")
+	}
+	switch {
+	case name == EntryInserted:
+		e, err := entry.Decode(data) // the envelope and the members it does not model are skipped
+		if err != nil {
+			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+		ev.Data = &e
+	case check != nil && check.whole:
+		var obj bytes.Buffer
+		obj.Grow(len(data))
+		obj.WriteByte('{')
+		for i, m := range modelled {
+			if i > 0 {
+				obj.WriteByte(',')
+			}
+			writeString(&obj, m.key)
+			obj.WriteByte(':')
+			obj.Write(m.value)
+		}
+		obj.WriteByte('}')
+		if _, err := decodePayload(name.Object(), obj.Bytes()); err != nil {
+			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+	}
+	return ev, nil
+}
+
+// What a member of a payload is, for scanEncoded.
+const (
+	memberTimestamp = iota // the envelope's, as in envelopeKeys
+	memberApplication
+	memberEntity
+	memberID
+	memberUpdate // miseAJour, of an entry's deletion
+	memberField  // a field the SDK models
+	memberExtra  // a member it does not model
+)
+
+// envelopeKeys are the envelope's members, in the order of Encode.
+var envelopeKeys = [...]string{keyTimestamp, keyApplication, keyEntity, keyID}
+
+// parseMillis reads the JSON number raw as DecodeEvent reads a timestamp:
+// an integer (strconv.ParseInt) that is not negative.
+func parseMillis(raw []byte) (int64, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:] // "-0" is 0
+	}
+	if len(digits) == 0 || len(digits) > 19 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if v > (1<<63-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if v != 0 && len(digits) != len(raw) {
+		return 0, false
+	}
+	return v, true
+}
+
+// payloadCheck checks the fields of an object's payload as decoding it into
+// its Go type would, without building the value.
+type payloadCheck struct {
+	// whole: the type decodes itself (its own UnmarshalJSON reads the
+	// members together): the payload is decoded.
+	whole bool
+	// fields checks each field's JSON value, by its rank in the object's
+	// fields (see objectFields).
+	fields []func(raw []byte) error
+}
+
+var payloadChecks = sync.OnceValue(func() map[Object]*payloadCheck {
+	t := map[Object]*payloadCheck{}
+	for _, o := range Objects() {
+		if o != ObjectEntry {
+			t[o] = newPayloadCheck(reflect.TypeOf(newData(o)).Elem(), objectFields(o).names)
+		}
+	}
+	return t
+})
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// newPayloadCheck derives the checks of the struct type t, whose fields
+// are named on the wire as in names. encoding/json decodes a field from a
+// JSON value in a way that depends only on the field's type: a field of a
+// type with its own UnmarshalJSON gets it (null included, unless the field
+// is a pointer); a string, a bool, or a pointer to either, accepts its JSON
+// type or null. Fields of any other type are decoded alone, by
+// encoding/json, which is what decoding the struct does with their value.
+// A type that decodes itself, or whose fields do not match names, is
+// decoded whole.
+func newPayloadCheck(t reflect.Type, names []string) *payloadCheck {
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return &payloadCheck{whole: true}
+	}
+	byName := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous || !f.IsExported() || tag == "" || tag == "-" || opts != "" {
+			return &payloadCheck{whole: true}
+		}
+		byName[tag] = f.Type
+	}
+	c := &payloadCheck{fields: make([]func([]byte) error, len(names))}
+	for i, n := range names {
+		ft, ok := byName[n]
+		if !ok || len(byName) != len(names) {
+			return &payloadCheck{whole: true}
+		}
+		c.fields[i] = fieldCheck(ft)
+	}
+	return c
+}
+
+// fieldCheck returns the check of a JSON value decoded into a field of type
+// t, as encoding/json decodes it.
+func fieldCheck(t reflect.Type) func([]byte) error {
+	plain := func(t reflect.Type, k reflect.Kind) bool {
+		return t.Kind() == k && !reflect.PointerTo(t).Implements(jsonUnmarshaler) && !reflect.PointerTo(t).Implements(textUnmarshaler)
+	}
+	nullable := t.Kind() == reflect.Pointer
+	if nullable {
+		t = t.Elem()
+	}
+	switch {
+	case plain(t, reflect.String):
+		return kindCheck(jsonlex.String)
+	case plain(t, reflect.Bool):
+		return kindCheck(jsonlex.Bool)
+	case !nullable && reflect.PointerTo(t).Implements(jsonUnmarshaler):
+		return func(raw []byte) error {
+			return reflect.New(t).Interface().(json.Unmarshaler).UnmarshalJSON(raw)
+		}
+	}
+	if nullable {
+		t = reflect.PointerTo(t)
+	}
+	return func(raw []byte) error { return json.Unmarshal(raw, reflect.New(t).Interface()) }
+}
+
+// kindCheck accepts a JSON value of kind k, or null. raw is one valid
+// value, without white space around it.
+func kindCheck(k jsonlex.Kind) func([]byte) error {
+	return func(raw []byte) error {
+		if got := kindOf(raw); got != k && got != jsonlex.Null {
+			return fmt.Errorf("expected %s, got %s", k, got)
+		}
+		return nil
+	}
+}
+
+// kindOf returns the kind of the valid JSON value raw.
+func kindOf(raw []byte) jsonlex.Kind {
+	var l jsonlex.Lexer
+	l.Reset(raw[:1])
+	return l.Peek()
+}

@@ -1,0 +1,176 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ledgersink/ledgersink/storage/memstore"
+)
+
+// typedCheck is what the typed write path makes of a payload received for
+// entity: DecodeEvent, the entity, Encode and the writer's checks.
+func typedCheck(w *Writer, name EventName, entity string, data []byte) error {
+	ev, err := DecodeEvent(name, data)
+	if err != nil {
+		return err
+	}
+	if ev.EntityID != entity {
+		return fmt.Errorf("%w: entite_id %q", ErrEntity, ev.EntityID)
+	}
+	if _, err := ev.Encode(); err != nil {
+		return err
+	}
+	return w.Check(ev)
+}
+
+// agree fails t unless the encoded path accepts the payload exactly when the
+// typed path does, with an error of the same kind when both refuse it.
+func agree(t *testing.T, w *Writer, name EventName, entity string, data []byte) {
+	t.Helper()
+	typed := typedCheck(w, name, entity, data)
+	_, enc := w.CheckEncoded(Encoded{Name: name, Entity: entity, Data: data})
+	if (typed == nil) != (enc == nil) {
+		t.Fatalf("%s %s:\ntyped path: %v\nencoded path: %v", name, data, typed, enc)
+	}
+	if enc != nil && !errors.Is(enc, ErrPayload) && !errors.Is(enc, ErrEntity) {
+		t.Fatalf("%s %s: error %v matches neither ErrPayload nor ErrEntity", name, data, enc)
+	}
+}
+
+// mutations returns payload with each member's value replaced by values of
+// every JSON type, each member removed, and members added.
+func mutations(t testing.TB, payload []byte) [][]byte {
+	values := []string{`null`, `true`, `false`, `0`, `-0`, `1`, `-1`, `3`, `9`, `1.5`, `1e3`, `12.50`,
+		`123456789012345678901234567890`, `""`, `"x"`, `"2024-01-31"`, `"situation"`, `"exercise"`, `"open"`,
+		`"\u0041"`, `[]`, `["a",null]`, `[1]`, `{}`, `{"a":1}`, `{"a":1,"a":2}`, `[{"b":[{"c":1,"c":2}]}]`}
+	ms, err := splitObject(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := func(ms []member) []byte {
+		b := []byte{'{'}
+		for i, m := range ms {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k, _ := json.Marshal(m.key)
+			b = append(append(append(b, k...), ':'), m.value...)
+		}
+		return append(b, '}', '\n')
+	}
+	var out [][]byte
+	for i := range ms {
+		for _, v := range values {
+			c := slices.Clone(ms)
+			c[i].value = json.RawMessage(v)
+			out = append(out, encode(c))
+		}
+		out = append(out, encode(slices.Delete(slices.Clone(ms), i, i+1)))
+	}
+	for _, add := range []member{{"miseAJour", json.RawMessage(`true`)}, {"miseAjour", json.RawMessage(`false`)},
+		{"miseAJour", json.RawMessage(`1`)}, {"nouveau", json.RawMessage(`null`)}, {"nouveau", json.RawMessage(`{"x":[]}`)},
+		{"numero", json.RawMessage(`"401"`)}, {"id", json.RawMessage(`"other"`)}, {"", json.RawMessage(`1`)}} {
+		out = append(out, encode(append(slices.Clone(ms), add)))
+	}
+	// Updated events with nothing changed but unknown members.
+	var envelope []member
+	for _, m := range ms {
+		if isEnvelopeKey(m.key) {
+			envelope = append(envelope, m)
+		}
+	}
+	out = append(out, encode(envelope), encode(append(slices.Clone(envelope), member{"nouveau", json.RawMessage(`null`)})),
+		encode(append(slices.Clone(envelope), member{"nouveau", json.RawMessage(`0`)})))
+	return out
+}
+
+// TestEncodedAgreesWithTypedPath: for a payload of every event name, and
+// many variations of each (every member with values of every JSON type,
+// removed, repeated, unknown members added), the encoded path refuses what
+// the typed path refuses, and nothing else.
+func TestEncodedAgreesWithTypedPath(t *testing.T) {
+	w, err := NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range samples(t) {
+		data, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mutations(t, data) {
+			for _, name := range []EventName{ev.Name, EntryInserted, AccountUpdated} {
+				agree(t, w, name, ev.EntityID, m)
+				n++
+			}
+		}
+		agree(t, w, ev.Name, "another", data)
+		agree(t, w, ev.Name, DefaultStateDir, data)
+	}
+	if n < 1000 {
+		t.Errorf("only %d payloads tried", n)
+	}
+}
+
+// TestEncodedEntryRules: an entry that fails the business rules is refused
+// by the encoded path as by the typed one, with the entry's problem; with
+// the rule skipped it passes.
+func TestEncodedEntryRules(t *testing.T) {
+	e := seedEntry(t)
+	e.Movements = e.Movements[:len(e.Movements)-1] // unbalanced
+	ev := &Event{Name: EntryInserted, Envelope: env, Data: e}
+	data, err := ev.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, skip := range []bool{false, true} {
+		opts := &WriterOptions{}
+		if skip {
+			opts.Skip = []WriteRule{RuleEntryValidation}
+		}
+		w, err := NewWriter(memstore.New(nil), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.CheckEncoded(Encoded{Name: EntryInserted, Entity: env.EntityID, Data: data})
+		if skip != (err == nil) {
+			t.Errorf("skip %v: CheckEncoded = %v", skip, err)
+		}
+		if !skip {
+			if pe, ok := errors.AsType[*PayloadError](err); !ok || !errors.Is(err, ErrPayload) || !bytes.Contains([]byte(pe.Error()), []byte("balanced")) {
+				t.Errorf("CheckEncoded = %v, want a *PayloadError naming the rule", err)
+			}
+		}
+		agree(t, w, EntryInserted, env.EntityID, data)
+	}
+}
+
+// FuzzEncoded: on any payload, the encoded path agrees with the typed one.
+func FuzzEncoded(f *testing.F) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, ev := range samples(f) {
+		data, err := ev.Encode()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(ev.Name), data)
+		f.Add(string(ev.Name), withUnknown(data, rng, 2))
+	}
+	w, err := NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		entity := env.EntityID
+		if ev, err := DecodeEvent(EventName(name), data); err == nil {
+			entity = ev.EntityID
+		}
+		agree(t, w, EventName(name), entity, data)
+	})
+}
