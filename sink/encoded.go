@@ -83,7 +83,7 @@ func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult,
 	for i, ev := range evs {
 		e, err := w.checkEncoded(ev)
 		if err != nil {
-			return nil, writeError(i, e, err)
+			return nil, encodedError(i, ev, e, err)
 		}
 		events[i], ps[i].data = e, ev.Data
 	}
@@ -112,18 +112,28 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 			err = checkPlacedName(p.Name, p.Event.Name)
 		}
 		if err != nil {
-			return nil, writeError(i, e, err)
+			return nil, encodedError(i, p.Event, e, err)
 		}
 		if seen != nil {
 			key := Key(p.Event.Entity, p.Name)
 			if seen[key] {
-				return nil, writeError(i, e, fmt.Errorf("%w: %s is given twice", ErrFileName, key))
+				return nil, encodedError(i, p.Event, e, fmt.Errorf("%w: %s is given twice", ErrFileName, key))
 			}
 			seen[key] = true
 		}
 		events[i], names[i], ps[i].data = e, p.Name, p.Event.Data
 	}
 	return w.writePlaced(ctx, events, names, ps)
+}
+
+// encodedError is the *WriteError of the encoded event ev, the i-th of a
+// call, and e what its check found of it (nil when its payload is bad).
+func encodedError(i int, ev Encoded, e *Event, err error) *WriteError {
+	we := &WriteError{Index: i, Event: ev.Name, Entity: ev.Entity, Err: err}
+	if e != nil {
+		we.ID = e.ID
+	}
+	return we
 }
 
 // checkPlacedName checks the name an event named event is written under.
@@ -147,7 +157,7 @@ func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded)
 	for i, ev := range evs {
 		e, err := w.checkEncoded(ev)
 		if err != nil {
-			return nil, writeError(i, e, err)
+			return nil, encodedError(i, ev, e, err)
 		}
 		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: e}
 	}
