@@ -182,9 +182,11 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 	}
 	var (
 		l        jsonlex.Lexer
-		names    jsonlex.Names
-		seen     [4]bool // the envelope's members
-		changed  bool    // an Updated event sets a field
+		seen     [memberUpdate + 2]bool // the envelope's members and miseAJour's two spellings
+		fieldSet uint64                 // the modelled fields met, by rank (below 64)
+		next     int                    // the rank of the field expected next
+		extras   map[string]bool        // the other members met
+		changed  bool                   // an Updated event sets a field
 		modelled []member
 	)
 	l.Reset(data)
@@ -194,16 +196,13 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 	more, err := l.ObjectStart()
 	for err == nil && more {
 		var k []byte
-		var repeated bool
-		if k, repeated, err = l.Member(&names); err != nil {
+		if k, err = l.Key(); err != nil {
 			break
 		}
-		if repeated {
-			return nil, payloadError(name, string(k), "field %q appears twice", k)
-		}
 		// What the member is, decided before its value is read (which
-		// may overwrite k).
-		what, rank := memberExtra, -1
+		// may overwrite k), and whether it was met before: names are
+		// compared unescaped, a flag per known name, a map for the others.
+		what, rank, repeated := memberExtra, -1, false
 		switch string(k) {
 		case keyTimestamp:
 			what = memberTimestamp
@@ -222,12 +221,36 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 				return nil, payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
 			}
 		default:
-			if r, ok := fields.rank[string(k)]; ok {
+			// Members usually come in the order of the fields (Encode's):
+			// try the one after the last field met before the map.
+			r, ok := next, next < len(fields.names) && fields.names[next] == string(k)
+			if !ok {
+				r, ok = fields.rank[string(k)]
+			}
+			if ok {
+				next = r + 1
 				if act == Deleted { // Encode refuses a modelled field as an unmodelled member
 					return nil, payloadError(name, string(k), "a Deleted event carries no data")
 				}
 				what, rank = memberField, r
 			}
+		}
+		switch {
+		case what == memberUpdate && string(k) == keyUpdateOld:
+			repeated, seen[memberUpdate+1] = seen[memberUpdate+1], true
+		case what <= memberUpdate:
+			repeated, seen[what] = seen[what], true
+		case what == memberField && rank < 64:
+			repeated = fieldSet&(1<<rank) != 0
+			fieldSet |= 1 << rank
+		default:
+			if extras == nil {
+				extras = map[string]bool{}
+			}
+			repeated, extras[string(k)] = extras[string(k)], true
+		}
+		if repeated {
+			return nil, payloadError(name, string(k), "field %q appears twice", k)
 		}
 		var raw []byte
 		if raw, err = l.Raw(); err != nil {
@@ -235,7 +258,6 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 		}
 		switch what {
 		case memberTimestamp:
-			seen[0] = true
 			ts, ok := parseMillis(raw)
 			if !ok {
 				return nil, payloadError(name, keyTimestamp, "%s is not an integer number of milliseconds >= 0", raw)
@@ -250,7 +272,6 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 			if err != nil {
 				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
 			}
-			seen[what] = true
 			switch what {
 			case memberApplication:
 				ev.ApplicationID = s

@@ -174,3 +174,41 @@ func FuzzEncoded(f *testing.F) {
 		agree(t, w, EventName(name), entity, data)
 	})
 }
+
+// BenchmarkCheckEncoded checks the seed's account payload as the writer's
+// encoded entry points do, beside the typed path it replaces (DecodeEvent,
+// then Encode and the writer's checks) and the ceiling of BenchmarkDecodeEvent
+// (json.Unmarshal into a map).
+func BenchmarkCheckEncoded(b *testing.B) {
+	data := readTestdata(b, "seed-account.json")
+	w, err := NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := Encoded{Name: AccountInserted, Entity: "a1ee3b15-24ef-45a5-8ff2-2b1f45440c7c", Data: data}
+	b.Run("encoded", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.checkEncoded(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("typed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := typedCheck(w, ev.Name, ev.Entity, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ceiling", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

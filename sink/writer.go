@@ -188,7 +188,7 @@ func (w *Writer) Namespace() string { return w.ns }
 func (w *Writer) StateDir() string { return w.stateDir }
 
 // Key returns the storage key of a file of entity: "<entity>/<name>".
-func Key(entity string, name FileName) string { return entity + "/" + name.String() }
+func Key(entity string, name FileName) string { return name.under(entity) }
 
 // checkEntity accepts entity ids that are one valid key element and are not
 // the state directory.
@@ -568,11 +568,16 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 // error it got; err is an error of the whole batch, which wrote nothing.
 func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (created []bool, errs []error, err error) {
 	errs = make([]error, len(objs))
+	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
+	if len(objs) == 1 {
+		created = make([]bool, 1)
+		created[0], errs[0] = w.putOne(ctx, objs[0], create)
+		return created, errs, nil
+	}
 	pos := make(map[string]int, len(objs)) // keys are unique in a batch
 	for i, o := range objs {
 		pos[o.Key] = i
 	}
-	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
 	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
 		created, err := storage.PutBatchOnce(ctx, w.store, objs, create)
 		if len(created) != len(objs) {
@@ -588,10 +593,6 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		return created, errs, nil
 	}
 	created = make([]bool, len(objs))
-	if len(objs) == 1 {
-		created[0], errs[0] = w.putOne(ctx, objs[0], create)
-		return created, errs, nil
-	}
 	err = storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
 		i := pos[o.Key] // each goroutine its own elements
 		created[i], errs[i] = w.putOne(ctx, o, create)
