@@ -93,6 +93,8 @@ type Store struct {
 	// each file. flushFS is syncfs, replaced by tests.
 	noSyncfs atomic.Bool
 	flushFS  func(*os.File) error
+
+	handles dirCache // open directory handles (Linux)
 }
 
 var (
@@ -131,8 +133,10 @@ func New(root string, opts *Options) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the root directory. Calls made after Close fail.
+// Close releases the root directory and the directory handles the store
+// keeps open. Calls made after Close fail.
 func (s *Store) Close() error {
+	s.handles.closeAll()
 	err := s.rootDir.Close()
 	if rerr := s.root.Close(); err == nil {
 		err = rerr
