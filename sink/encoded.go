@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -496,3 +498,159 @@ func kindOf(raw []byte) jsonlex.Kind {
 	l.Reset(raw[:1])
 	return l.Peek()
 }
+
+// WithTimestamp returns ev with its payload's timestamp replaced by ts:
+// the payload [Event.Encode] writes for the event ev encodes, dated ts,
+// without decoding ev to encode it again. ev.Data must be as Encode writes
+// it (white space at its end aside): its envelope first, in Encode's order;
+// the rest is kept as it is.
+//
+// Errors: a *PayloadError matching ErrPayload when ts is negative or
+// ev.Data does not start with an envelope.
+func (ev Encoded) WithTimestamp(ts int64) (Encoded, error) {
+	if ts < 0 {
+		return Encoded{}, payloadError(ev.Name, keyTimestamp, "negative timestamp %d", ts)
+	}
+	ends, err := envelopeEnds(ev.Name, ev.Data)
+	if err != nil {
+		return Encoded{}, err
+	}
+	rest := bytes.TrimRight(ev.Data[ends[0]:], " \t\r\n")
+	b := make([]byte, 0, len(`{"timestamp":`)+20+len(rest)+1)
+	b = strconv.AppendInt(append(b, `{"timestamp":`...), ts, 10)
+	ev.Data = append(append(b, rest...), '\n')
+	return ev, nil
+}
+
+// WithEnvelope returns ev with its payload's envelope replaced by env (and
+// its Entity by env.EntityID), as [Encoded.WithTimestamp] replaces its
+// timestamp: the payload Event.Encode writes for the event with env.
+//
+// Errors: a *PayloadError matching ErrPayload when env is incomplete (see
+// [Event.Validate]) or ev.Data does not start with an envelope.
+func (ev Encoded) WithEnvelope(env Envelope) (Encoded, error) {
+	if err := env.check(ev.Name); err != nil {
+		return Encoded{}, err
+	}
+	ends, err := envelopeEnds(ev.Name, ev.Data)
+	if err != nil {
+		return Encoded{}, err
+	}
+	rest := bytes.TrimRight(ev.Data[ends[len(ends)-1]:], " \t\r\n")
+	b := appendEnvelope(make([]byte, 0, 160+len(rest)), env)
+	ev.Entity, ev.Data = env.EntityID, append(append(b, rest...), '\n')
+	return ev, nil
+}
+
+// envelopeEnds returns where the values of the envelope's members end in
+// data, which must start with them, in Encode's order.
+func envelopeEnds(name EventName, data []byte) ([len(envelopeKeys)]int, error) {
+	var ends [len(envelopeKeys)]int
+	var l jsonlex.Lexer
+	l.Reset(data)
+	more, err := l.ObjectStart()
+	for i, want := range envelopeKeys {
+		var k []byte
+		if err == nil && !more {
+			err = fmt.Errorf("the object ends before %q", want)
+		}
+		if err == nil {
+			k, err = l.Key()
+		}
+		if err == nil && string(k) != want {
+			err = fmt.Errorf("member %q where Encode writes %q", k, want)
+		}
+		if err == nil {
+			_, err = l.Raw()
+		}
+		ends[i] = l.Offset()
+		if err == nil && i < len(envelopeKeys)-1 {
+			more, err = l.ObjectNext()
+		}
+	}
+	if err != nil {
+		return ends, &PayloadError{Event: name, Err: fmt.Errorf("%w: not an envelope as Encode writes it: %w", ErrPayload, err)}
+	}
+	return ends, nil
+}
+
+// NewUpdatedEncoded is [NewUpdated] for encoded events: old and new are
+// Inserted events of one object (of the same name), as Event.Encode writes
+// them, and it returns what NewUpdated(env, oldData, newData) then Encode
+// would give, without decoding either: the fields whose JSON values
+// differ, as [Changes] compares them, with new's value, the others null.
+// A field a payload lacks has its zero value; members the SDK does not
+// model are left out, as NewUpdated leaves them.
+//
+// Errors: ErrUnchanged when no field differs; an error matching
+// ErrNoSuchEvent for an entry or a reconciliation; a *PayloadError
+// matching ErrPayload when old and new are not Inserted events of one
+// object that split into members, or env is incomplete.
+func NewUpdatedEncoded(env Envelope, old, new Encoded) (Encoded, error) {
+	if old.Name != new.Name || new.Name.Action() != Inserted {
+		return Encoded{}, payloadError(new.Name, "", "cannot compare a %s with a %s", old.Name, new.Name)
+	}
+	o := new.Name.Object()
+	name, err := NameOf(o, Updated)
+	if err != nil {
+		return Encoded{}, err
+	}
+	if err := env.check(name); err != nil {
+		return Encoded{}, err
+	}
+	fields, zeros := objectFields(o), zeroFields()[o]
+	var values [2][]json.RawMessage // by rank, old's and new's
+	for i, ev := range []Encoded{old, new} {
+		members, err := splitObject(ev.Data)
+		if err != nil {
+			return Encoded{}, &PayloadError{Event: ev.Name, Err: err}
+		}
+		values[i] = slices.Clone(zeros)
+		for _, m := range members {
+			if r, ok := fields.rank[m.key]; ok {
+				values[i][r] = m.value
+			}
+		}
+	}
+	b := appendEnvelope(make([]byte, 0, 160+len(new.Data)), env)
+	changed := false
+	for r, key := range fields.names {
+		b = appendString(append(b, ','), key)
+		b = append(b, ':')
+		if bytes.Equal(values[0][r], values[1][r]) {
+			b = append(b, "null"...)
+			continue
+		}
+		changed = true
+		b = append(b, values[1][r]...)
+	}
+	if !changed {
+		return Encoded{}, fmt.Errorf("%w: %s %s", ErrUnchanged, o, env.ID)
+	}
+	return Encoded{Name: name, Entity: env.EntityID, Data: append(b, '}', '\n')}, nil
+}
+
+// zeroFields holds, for each object but entries, the JSON values of its
+// fields in a zero payload, by rank.
+var zeroFields = sync.OnceValue(func() map[Object][]json.RawMessage {
+	t := map[Object][]json.RawMessage{}
+	for _, o := range Objects() {
+		if o == ObjectEntry {
+			continue
+		}
+		data, err := marshalData(newData(o))
+		if err != nil {
+			panic("sink: the zero payload of " + string(o) + " does not encode: " + err.Error()) // a bug of this package, found by every test
+		}
+		members, err := splitObject(data)
+		if err != nil {
+			panic("sink: the zero payload of " + string(o) + " does not split: " + err.Error())
+		}
+		zeros := make([]json.RawMessage, len(objectFields(o).names))
+		for _, m := range members {
+			zeros[objectFields(o).rank[m.key]] = m.value
+		}
+		t[o] = zeros
+	}
+	return t
+})

@@ -212,3 +212,141 @@ func BenchmarkCheckEncoded(b *testing.B) {
 		}
 	})
 }
+
+// WithTimestamp and WithEnvelope give the bytes the typed path gives:
+// DecodeEvent, a new timestamp or envelope, Encode.
+func TestEncodedWithEnvelope(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	other := Envelope{Timestamp: 42, ApplicationID: "autre <app>", EntityID: "entité-2", ID: "x\"y"}
+	for _, ev := range samples(t) {
+		data, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range [][]byte{data, bytes.TrimSpace(data), withUnknown(data, rng, 2)} {
+			dec, err := DecodeEvent(ev.Name, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc := Encoded{Name: ev.Name, Entity: ev.EntityID, Data: in}
+			dec.Timestamp = 1234567890123
+			want, err := dec.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := enc.WithTimestamp(dec.Timestamp)
+			if err != nil || string(got.Data) != string(want) || got.Entity != ev.EntityID {
+				t.Errorf("%s: WithTimestamp = %s, %v\nwant %s", ev.Name, got.Data, err, want)
+			}
+			dec.Envelope = other
+			if want, err = dec.Encode(); err != nil {
+				t.Fatal(err)
+			}
+			got, err = enc.WithEnvelope(other)
+			if err != nil || string(got.Data) != string(want) || got.Entity != other.EntityID {
+				t.Errorf("%s: WithEnvelope = %s, %v\nwant %s", ev.Name, got.Data, err, want)
+			}
+		}
+	}
+	bad := Encoded{Name: AccountInserted, Entity: "e", Data: []byte(`{"application_id":"a","timestamp":1,"entite_id":"e","id":"x"}`)}
+	if _, err := bad.WithTimestamp(1); !errors.Is(err, ErrPayload) {
+		t.Errorf("WithTimestamp of an envelope out of order = %v, want ErrPayload", err)
+	}
+	if _, err := (Encoded{Name: AccountInserted, Data: []byte(`{}`)}).WithEnvelope(other); !errors.Is(err, ErrPayload) {
+		t.Errorf("WithEnvelope of {} = %v, want ErrPayload", err)
+	}
+	if _, err := (Encoded{Name: AccountInserted, Data: []byte(`{}`)}).WithTimestamp(-1); !errors.Is(err, ErrPayload) {
+		t.Errorf("WithTimestamp(-1) = %v, want ErrPayload", err)
+	}
+}
+
+// NewUpdatedEncoded gives the bytes NewUpdated then Encode give, on the
+// decoded payloads: for every object with an Updated event, between its
+// sample, the sample with one field zeroed or missing, and the zero payload.
+func TestNewUpdatedEncodedAgrees(t *testing.T) {
+	upd := Envelope{Timestamp: 99, ApplicationID: "a", EntityID: "e", ID: "i"}
+	for _, ev := range samples(t) {
+		if ev.Name.Action() != Inserted || ev.Name == EntryInserted || ev.Name == ReconciliationInserted {
+			continue
+		}
+		data, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		zero, err := (&Event{Name: ev.Name, Envelope: ev.Envelope, Data: newData(ev.Name.Object())}).Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := splitObject(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zms, err := splitObject(zero)
+		if err != nil {
+			t.Fatal(err)
+		}
+		variants := [][]byte{data, zero}
+		for i := range ms {
+			if isEnvelopeKey(ms[i].key) {
+				continue
+			}
+			zeroed := slices.Clone(ms)
+			zeroed[i].value = zms[i].value
+			variants = append(variants, encodeMembers(zeroed), encodeMembers(slices.Delete(slices.Clone(ms), i, i+1)))
+		}
+		for _, a := range variants {
+			for _, b := range variants {
+				oldEv, err := DecodeEvent(ev.Name, a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				newEv, err := DecodeEvent(ev.Name, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []byte
+				typed, werr := NewUpdated(upd, oldEv.Data, newEv.Data)
+				if werr == nil {
+					want, werr = typed.Encode()
+				}
+				got, err := NewUpdatedEncoded(upd, Encoded{Name: ev.Name, Data: a}, Encoded{Name: ev.Name, Data: b})
+				switch {
+				case errors.Is(werr, ErrUnchanged):
+					if !errors.Is(err, ErrUnchanged) {
+						t.Errorf("%s: NewUpdatedEncoded(%s, %s) = %s, %v; want ErrUnchanged", ev.Name, a, b, got.Data, err)
+					}
+				case werr != nil:
+					t.Fatal(werr)
+				case err != nil || string(got.Data) != string(want) || got.Name != typed.Name || got.Entity != upd.EntityID:
+					t.Errorf("%s: NewUpdatedEncoded(%s, %s) = %s, %v\nwant %s", ev.Name, a, b, got.Data, err, want)
+				}
+			}
+		}
+	}
+	acc := Encoded{Name: AccountInserted, Data: []byte(`{}`)}
+	for _, tc := range []struct {
+		old, new Encoded
+		want     error
+	}{
+		{acc, Encoded{Name: JournalInserted, Data: []byte(`{}`)}, ErrPayload},
+		{Encoded{Name: EntryInserted}, Encoded{Name: EntryInserted}, ErrNoSuchEvent},
+		{acc, Encoded{Name: AccountInserted, Data: []byte(`{"a":1,"a":2}`)}, ErrPayload},
+	} {
+		if _, err := NewUpdatedEncoded(upd, tc.old, tc.new); !errors.Is(err, tc.want) {
+			t.Errorf("NewUpdatedEncoded(%s, %s) = %v, want %v", tc.old.Name, tc.new.Name, err, tc.want)
+		}
+	}
+}
+
+// encodeMembers writes members as one JSON object.
+func encodeMembers(ms []member) []byte {
+	b := []byte{'{'}
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, m.key)
+		b = append(append(b, ':'), m.value...)
+	}
+	return append(b, '}')
+}
