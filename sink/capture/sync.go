@@ -133,12 +133,12 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 
 // complete writes the events of the recorded intent s, then records it as
 // the stored snapshot. It is idempotent: its batches are written with
-// WriteOnce under ids derived from s, and its head record is create-only.
+// WriteEncodedOnce under ids derived from s, and its head record is
+// create-only.
 //
-// The events are made (read, joined and decoded, see makeBatches) by a
-// goroutine while this one writes the previous batch: the two halves take
-// about as long. The batches, and the order they are written in, are those
-// of a single goroutine.
+// The events are made (read, joined and dated, see makeBatches) by a
+// goroutine while this one writes the previous batch. The batches, and the
+// order they are written in, are those of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	// This sync's turn: its events must get offsets above those of every
 	// earlier sync, which other processes' writers may have written since
@@ -226,8 +226,8 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 	}
 	work := make(chan *pairChunk)
 	var wg sync.WaitGroup
-	decoders := min(runtime.GOMAXPROCS(0), maxDecoders)
-	for range decoders {
+	makers := min(runtime.GOMAXPROCS(0), maxMakers)
+	for range makers {
 		wg.Go(func() {
 			for ch := range work {
 				ch.evs, ch.err = c.chunkEvents(ch.pairs, s.At)
@@ -237,7 +237,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 	}
 	defer wg.Wait()
 	defer close(work)
-	var pending []*pairChunk  // sent to the decoders, in order
+	var pending []*pairChunk  // sent to the makers, in order
 	collect := func() error { // the events of the oldest chunk, into batches
 		ch := pending[0]
 		pending = pending[1:]
@@ -264,7 +264,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		}
 		pending = append(pending, chunk)
 		chunk = newPairChunk()
-		if len(pending) > 2*decoders {
+		if len(pending) > 2*makers {
 			return collect()
 		}
 		return nil
@@ -291,10 +291,10 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 	return err
 }
 
-// maxDecoders bounds the goroutines that make events; pairChunkSize is how
+// maxMakers bounds the goroutines that make events; pairChunkSize is how
 // many pairs of records they are given at once.
 const (
-	maxDecoders   = 4
+	maxMakers     = 4
 	pairChunkSize = 64
 )
 
