@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,14 +81,13 @@ func (w *Writer) checkEncoded(ev Encoded) (*Event, error) {
 // encoded event whose payload names another one is an error matching
 // ErrEntity.
 func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult, error) {
-	events := make([]*Event, len(evs))
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	if err != nil {
+		return nil, encodedError(bad, evs[bad], events[bad], err)
+	}
 	ps := make([]prepared, len(evs))
 	for i, ev := range evs {
-		e, err := w.checkEncoded(ev)
-		if err != nil {
-			return nil, encodedError(i, ev, e, err)
-		}
-		events[i], ps[i].data = e, ev.Data
+		ps[i].data = ev.Data
 	}
 	if err := w.applyRules(ctx, events, func(i int) { ps[i].out = true }); err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult,
 // result and errors are those of WriteAtBatch; the entity of an encoded
 // event whose payload names another one is an error matching ErrEntity.
 func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*WriteResult, error) {
-	events := make([]*Event, len(evs))
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i].Event })
 	names := make([]FileName, len(evs))
 	ps := make([]prepared, len(evs))
 	var seen map[string]bool
@@ -109,11 +109,11 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 		seen = make(map[string]bool, len(evs))
 	}
 	for i, p := range evs {
-		e, err := w.checkEncoded(p.Event)
-		if err == nil {
-			err = checkPlacedName(p.Name, p.Event.Name)
+		e := events[i]
+		if i == bad {
+			return nil, encodedError(i, p.Event, e, err)
 		}
-		if err != nil {
+		if err := checkPlacedName(p.Name, p.Event.Name); err != nil {
 			return nil, encodedError(i, p.Event, e, err)
 		}
 		if seen != nil {
@@ -123,9 +123,53 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 			}
 			seen[key] = true
 		}
-		events[i], names[i], ps[i].data = e, p.Name, p.Event.Data
+		names[i], ps[i].data = p.Name, p.Event.Data
 	}
 	return w.writePlaced(ctx, events, names, ps)
+}
+
+// checkChunk is the fewest events a goroutine of checkAll checks.
+const checkChunk = 64
+
+// checkAll checks n encoded events (at(i) is the i-th), concurrently when
+// they are many, and returns what each check found and, when one failed,
+// the first that did and its error: the result of checking them in order.
+func (w *Writer) checkAll(n int, at func(int) Encoded) (events []*Event, bad int, err error) {
+	events = make([]*Event, n)
+	workers := min(runtime.GOMAXPROCS(0), n/checkChunk)
+	if workers <= 1 {
+		for i := range n {
+			if events[i], err = w.checkEncoded(at(i)); err != nil {
+				return events, i, err
+			}
+		}
+		return events, -1, nil
+	}
+	type failure struct {
+		at  int
+		err error
+	}
+	fails := make([]failure, workers) // by worker: its first failure
+	size := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			for i := k * size; i < min(n, (k+1)*size); i++ {
+				var err error
+				if events[i], err = w.checkEncoded(at(i)); err != nil {
+					fails[k] = failure{i, err}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, f := range fails { // in order: the first worker that failed holds the first failure
+		if f.err != nil {
+			return events, f.at, f.err
+		}
+	}
+	return events, -1, nil
 }
 
 // encodedError is the *WriteError of the encoded event ev, the i-th of a
@@ -155,13 +199,13 @@ func checkPlacedName(name FileName, event EventName) error {
 // WriteOnce; the entity of an encoded event whose payload names another one
 // is an error matching ErrEntity.
 func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded) (*WriteResult, error) {
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	if err != nil {
+		return nil, encodedError(bad, evs[bad], events[bad], err)
+	}
 	files := make([]onceFile, len(evs))
 	for i, ev := range evs {
-		e, err := w.checkEncoded(ev)
-		if err != nil {
-			return nil, encodedError(i, ev, e, err)
-		}
-		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: e}
+		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: events[i]}
 	}
 	return w.writeOnce(ctx, id, files)
 }

@@ -3,6 +3,7 @@ package sink_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -195,5 +196,43 @@ func TestCheckEncoded(t *testing.T) {
 	want := sink.Envelope{Timestamp: 1706627839000, ApplicationID: "app", EntityID: sinktest.DemoEntityID, ID: "acc-1"}
 	if err != nil || env != want {
 		t.Errorf("CheckEncoded = %+v, %v; want %+v", env, err, want)
+	}
+}
+
+// A large batch is checked by several goroutines, and fails on its first
+// bad event, as checked in order.
+func TestWriteEncodedLargeBatchFirstError(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	evs := make([]sink.Encoded, 1000)
+	placed := make([]sink.PlacedEncoded, len(evs))
+	for i := range evs {
+		data := []byte(fmt.Sprintf(`{"timestamp":%d,"application_id":"a","entite_id":"%s","id":"acc-%d","numero":"%d"}`, i, sinktest.DemoEntityID, i, i))
+		if i == 300 || i == 800 {
+			data = []byte(fmt.Sprintf(`{"timestamp":%d,"application_id":"a","entite_id":"%s","id":"acc-%d","numero":%d}`, i, sinktest.DemoEntityID, i, i))
+		}
+		evs[i] = sink.Encoded{Name: sink.AccountInserted, Entity: sinktest.DemoEntityID, Data: data}
+		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Event: sink.AccountInserted, Offset: int64(i), Time: at}, Event: evs[i]}
+	}
+	placed[200].Name.Offset = 100 // a key given twice, before the first bad payload
+	w, _ := sink.NewWriter(memstore.New(nil), nil)
+	for name, tc := range map[string]struct {
+		write func() (*sink.WriteResult, error)
+		index int
+		want  error
+	}{
+		"WriteEncoded":     {func() (*sink.WriteResult, error) { return w.WriteEncoded(ctx, evs) }, 300, sink.ErrPayload},
+		"WriteEncodedOnce": {func() (*sink.WriteResult, error) { return w.WriteEncodedOnce(ctx, "big", evs) }, 300, sink.ErrPayload},
+		"WriteEncodedAt":   {func() (*sink.WriteResult, error) { return w.WriteEncodedAt(ctx, placed) }, 200, sink.ErrFileName},
+	} {
+		_, err := tc.write()
+		we, ok := errors.AsType[*sink.WriteError](err)
+		if !ok || we.Index != tc.index || !errors.Is(err, tc.want) {
+			t.Errorf("%s = %v, want a *WriteError for event %d matching %v", name, err, tc.index, tc.want)
+		}
+	}
+	evs[300], evs[800] = evs[0], evs[0] // now good (acc-0 three times: WriteEncoded numbers each)
+	if res, err := w.WriteEncoded(ctx, evs); err != nil || res.Count(sink.WriteCreated) != len(evs) {
+		t.Errorf("WriteEncoded of a good batch = %v", err)
 	}
 }

@@ -917,16 +917,25 @@ type batchEntry struct {
 	Event  EventName `json:"event,omitempty"`
 }
 
+// encodeBatch writes the record of a WriteOnce batch: the JSON array of its
+// batchEntry values, as encoding/json writes it, by hand (it is written for
+// every batch).
 func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error) {
-	entries := make([]batchEntry, len(files))
+	b := make([]byte, 0, 2+len(files)*(len(`{"entity":"","file":""},`)+40+len(DefaultNamespace)+60))
+	b = append(b, '[')
 	for i, f := range files {
-		if out[i] {
-			entries[i] = batchEntry{Entity: f.entity, Event: f.event}
-			continue
+		if i > 0 {
+			b = append(b, ',')
 		}
-		entries[i] = batchEntry{Entity: f.entity, File: names[i].String()}
+		b = appendString(append(b, `{"entity":`...), f.entity)
+		if out[i] {
+			b = appendString(append(b, `,"event":`...), string(f.event))
+		} else {
+			b = appendString(append(b, `,"file":`...), names[i].String())
+		}
+		b = append(b, '}')
 	}
-	return json.Marshal(entries)
+	return append(b, ']'), nil
 }
 
 // decodeBatch decodes a WriteOnce record: per event, its file name (only
