@@ -54,9 +54,14 @@
 // group commit when the store supports it; [Writer.WriteAt] and
 // [Writer.WriteAtBatch] write events under names given elsewhere (a Kafka
 // offset); [Writer.WriteOnce] writes a batch exactly once however often it
-// is retried. Each returns a [WriteResult] (per event: its file name and
-// whether it was created, found already there, or left out) and, for an
-// event refused or not written, a [*WriteError] naming it.
+// is retried. [Writer.WriteEncoded], [Writer.WriteEncodedAt] and
+// [Writer.WriteEncodedOnce] do the same with events already encoded
+// ([Encoded]: a payload received, or produced once): each is checked in
+// one pass, as the typed path checks it, and its bytes are written as they
+// are, never decoded to be encoded again. Each returns a [WriteResult] (per
+// event: its file name and whether it was created, found already there, or
+// left out) and, for an event refused or not written, a [*WriteError]
+// naming it.
 //
 // Every write path applies the same rules, the initialization's: an entry
 // must pass the business rules (entry.Entry.Validate, balance included;

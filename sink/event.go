@@ -118,13 +118,8 @@ func (ev *Event) Validate() error {
 	if n == DailyReport || !n.Valid() {
 		return payloadError(n, "", "%q is not a change event", string(n))
 	}
-	if ev.Timestamp < 0 {
-		return payloadError(n, keyTimestamp, "negative timestamp %d", ev.Timestamp)
-	}
-	for _, f := range []struct{ key, v string }{{keyApplication, ev.ApplicationID}, {keyEntity, ev.EntityID}, {keyID, ev.ID}} {
-		if f.v == "" {
-			return payloadError(n, f.key, "empty")
-		}
+	if err := ev.Envelope.check(n); err != nil {
+		return err
 	}
 	if ev.Update && n != EntryDeleted {
 		return payloadError(n, keyUpdate, "only an entry deletion can be part of an update")
@@ -158,6 +153,33 @@ func (ev *Event) Validate() error {
 		}
 	}
 	return nil
+}
+
+// check checks the envelope of an event named n: a non-negative timestamp
+// and non-empty ids.
+func (e Envelope) check(n EventName) error {
+	if e.Timestamp < 0 {
+		return payloadError(n, keyTimestamp, "negative timestamp %d", e.Timestamp)
+	}
+	for _, f := range []struct{ key, v string }{{keyApplication, e.ApplicationID}, {keyEntity, e.EntityID}, {keyID, e.ID}} {
+		if f.v == "" {
+			return payloadError(n, f.key, "empty")
+		}
+	}
+	return nil
+}
+
+// appendEnvelope appends the start of a payload as Encode writes it: the
+// object's opening brace and the envelope's members.
+func appendEnvelope(b []byte, e Envelope) []byte {
+	b = append(b, `{"timestamp":`...)
+	b = strconv.AppendInt(b, e.Timestamp, 10)
+	b = append(b, `,"application_id":`...)
+	b = appendString(b, e.ApplicationID)
+	b = append(b, `,"entite_id":`...)
+	b = appendString(b, e.EntityID)
+	b = append(b, `,"id":`...)
+	return appendString(b, e.ID)
 }
 
 // validateExtra checks that each member of Extra is one the SDK does not
@@ -194,12 +216,7 @@ func (ev *Event) Encode() ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Grow(512)
-	b.WriteString(`{"timestamp":`)
-	b.WriteString(strconv.FormatInt(ev.Timestamp, 10))
-	for _, f := range []struct{ key, v string }{{keyApplication, ev.ApplicationID}, {keyEntity, ev.EntityID}, {keyID, ev.ID}} {
-		b.WriteString(`,"` + f.key + `":`)
-		writeString(&b, f.v)
-	}
+	b.Write(appendEnvelope(b.AvailableBuffer(), ev.Envelope))
 	switch ev.Name.Action() {
 	case Deleted:
 		if ev.Name == EntryDeleted {

@@ -63,17 +63,51 @@ func (f FileName) namespace() string {
 
 // String formats f. It does not validate f: call [FileName.Validate] for
 // that, or use the writer, which does.
-func (f FileName) String() string {
-	b := make([]byte, 0, len(f.namespace())+1+len(f.Event)+1+20+1+len(report.TimeLayout)+len(fileExt))
-	b = append(b, f.namespace()...)
-	b = append(b, '.')
-	b = append(b, f.Event...)
-	b = append(b, '-')
-	b = strconv.AppendInt(b, f.Offset, 10)
-	b = append(b, '-')
-	b = f.Time.UTC().AppendFormat(b, report.TimeLayout)
-	b = append(b, fileExt...)
-	return string(b)
+func (f FileName) String() string { return f.format("", false) }
+
+// under returns dir + "/" + f.String() in one allocation: the key of a
+// file (see [Key]).
+func (f FileName) under(dir string) string { return f.format(dir, true) }
+
+func (f FileName) format(dir string, inDir bool) string {
+	var b strings.Builder
+	b.Grow(len(dir) + 1 + len(f.namespace()) + 1 + len(f.Event) + 1 + 20 + 1 + len(report.TimeLayout) + len(fileExt))
+	if inDir {
+		b.WriteString(dir)
+		b.WriteByte('/')
+	}
+	b.WriteString(f.namespace())
+	b.WriteByte('.')
+	b.WriteString(string(f.Event))
+	b.WriteByte('-')
+	var tmp [64]byte
+	b.Write(strconv.AppendInt(tmp[:0], f.Offset, 10))
+	b.WriteByte('-')
+	b.Write(appendFileTime(tmp[:0], f.Time))
+	b.WriteString(fileExt)
+	return b.String()
+}
+
+// appendFileTime appends t in report.TimeLayout, as t.UTC().AppendFormat
+// does, without interpreting the layout for the years a file name holds.
+func appendFileTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, report.TimeLayout)
+	}
+	hour, min, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(two(b, year/100), year%100)
+	b = two(append(b, '-'), int(month))
+	b = two(append(b, '-'), day)
+	b = two(append(b, 'T'), hour)
+	b = two(append(b, ':'), min)
+	b = two(append(b, ':'), sec)
+	b = append(b, '.', byte('0'+ms/100))
+	b = two(b, ms%100)
+	return append(b, 'Z')
 }
 
 // Validate reports whether f formats into a name that [ParseFileName] reads

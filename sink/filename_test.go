@@ -2,11 +2,13 @@ package sink
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ledgersink/ledgersink/internal/golden"
+	"github.com/ledgersink/ledgersink/report"
 )
 
 // The seed's example file name.
@@ -163,5 +165,31 @@ func BenchmarkFileNameString(b *testing.B) {
 	f := FileName{Event: AccountInserted, Offset: 1656233, Time: time.Date(2024, 1, 30, 15, 17, 20, 186e6, time.UTC)}
 	for b.Loop() {
 		_ = f.String()
+	}
+}
+
+// The file time is written as time.Time.AppendFormat writes
+// report.TimeLayout, for every instant (those outside the years 0000-9999
+// too, which no valid name holds).
+func TestAppendFileTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	times := []time.Time{{}, time.Date(2024, 1, 30, 15, 17, 20, 186_999_999, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 1e6, time.UTC),
+		time.Date(2024, 3, 31, 2, 30, 0, 5e8, time.FixedZone("CEST", 2*3600))}
+	for range 10000 {
+		times = append(times, time.Unix(rng.Int64N(400_000_000_000)-62_000_000_000, rng.Int64N(1e9)))
+	}
+	for _, at := range times {
+		want := at.UTC().AppendFormat(nil, report.TimeLayout)
+		if got := appendFileTime(nil, at); string(got) != string(want) {
+			t.Fatalf("appendFileTime(%v) = %s, want %s", at, got, want)
+		}
+	}
+	n := FileName{Event: AccountInserted, Offset: 12, Time: times[1]}
+	if got, want := Key("e1", n), "e1/"+n.String(); got != want {
+		t.Errorf("Key = %s, want %s", got, want)
+	}
+	if got := Key("", n); got != "/"+n.String() {
+		t.Errorf("Key with no entity = %s", got)
 	}
 }

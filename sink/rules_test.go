@@ -45,6 +45,44 @@ var writePaths = []struct {
 	{"WriteOnce", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
 		return w.WriteOnce(ctx, "changes-1", evs)
 	}},
+	{"WriteEncoded", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
+		encs, err := encodeEvents(evs)
+		if err != nil {
+			return nil, err
+		}
+		return w.WriteEncoded(ctx, encs)
+	}},
+	{"WriteEncodedAt", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
+		encs, err := encodeEvents(evs)
+		if err != nil {
+			return nil, err
+		}
+		var ps []sink.PlacedEncoded
+		for i, ev := range evs {
+			ps = append(ps, sink.PlacedEncoded{Name: placedAt(i, ev).Name, Event: encs[i]})
+		}
+		return w.WriteEncodedAt(ctx, ps)
+	}},
+	{"WriteEncodedOnce", func(ctx context.Context, w *sink.Writer, evs []*sink.Event) (*sink.WriteResult, error) {
+		encs, err := encodeEvents(evs)
+		if err != nil {
+			return nil, err
+		}
+		return w.WriteEncodedOnce(ctx, "changes-1", encs)
+	}},
+}
+
+// encodeEvents returns the encoded forms of evs.
+func encodeEvents(evs []*sink.Event) ([]sink.Encoded, error) {
+	encs := make([]sink.Encoded, len(evs))
+	for i, ev := range evs {
+		data, err := ev.Encode()
+		if err != nil {
+			return nil, &sink.WriteError{Index: i, Event: ev.Name, Entity: ev.EntityID, ID: ev.ID, Err: err}
+		}
+		encs[i] = sink.Encoded{Name: ev.Name, Entity: ev.EntityID, Data: data}
+	}
+	return encs, nil
 }
 
 func oneByOne(evs []*sink.Event, write func(int, *sink.Event) (*sink.WriteResult, error)) (*sink.WriteResult, error) {

@@ -216,7 +216,7 @@ func (w *Writer) StateDir() string { return w.stateDir }
 func (w *Writer) StateStore() storage.Store { return w.state }
 
 // Key returns the storage key of a file of entity: "<entity>/<name>".
-func Key(entity string, name FileName) string { return entity + "/" + name.String() }
+func Key(entity string, name FileName) string { return name.under(entity) }
 
 // checkEntity accepts entity ids that are one valid key element and are not
 // the state directory.
@@ -515,6 +515,7 @@ type Placed struct {
 // error otherwise), and calling again with the same events is safe.
 func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, error) {
 	events := make([]*Event, len(evs))
+	names := make([]FileName, len(evs))
 	ps := make([]prepared, len(evs))
 	seen := make(map[string]bool, len(evs))
 	for i, p := range evs {
@@ -526,24 +527,30 @@ func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, 
 			return nil, writeError(i, p.Event, fmt.Errorf("%w: %s is given twice", ErrFileName, o.Key))
 		}
 		seen[o.Key] = true
-		events[i], ps[i].data = p.Event, o.Data
+		events[i], names[i], ps[i].data = p.Event, p.Name, o.Data
 	}
-	if err := w.applyRules(ctx, events, func(i int) { ps[i].out = true }); err != nil {
+	return w.writePlaced(ctx, events, names, ps)
+}
+
+// writePlaced applies the rules to evs, checked and encoded (ps), and
+// writes each one that is not left out under its name.
+func (w *Writer) writePlaced(ctx context.Context, evs []*Event, names []FileName, ps []prepared) (*WriteResult, error) {
+	if err := w.applyRules(ctx, evs, func(i int) { ps[i].out = true }); err != nil {
 		return nil, err
 	}
 	res := &WriteResult{Files: make([]FileResult, len(evs))}
 	objs := make([]storage.BatchObject, 0, len(evs))
 	idx := make([]int, 0, len(evs))
-	for i, p := range evs {
+	for i, ev := range evs {
 		if ps[i].out {
 			res.Files[i].Status = WriteOutOfScope
 			continue
 		}
-		res.Files[i].Name = p.Name
-		objs = append(objs, storage.BatchObject{Key: Key(p.Event.EntityID, p.Name), Data: ps[i].data})
+		res.Files[i].Name = names[i]
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: ps[i].data})
 		idx = append(idx, i)
 	}
-	return res, w.put(ctx, events, res, objs, idx)
+	return res, w.put(ctx, evs, res, objs, idx)
 }
 
 // placed checks p and encodes it into the object to store.
@@ -589,11 +596,16 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 // error it got; err is an error of the whole batch, which wrote nothing.
 func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (created []bool, errs []error, err error) {
 	errs = make([]error, len(objs))
+	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
+	if len(objs) == 1 {
+		created = make([]bool, 1)
+		created[0], errs[0] = w.putOne(ctx, objs[0], create)
+		return created, errs, nil
+	}
 	pos := make(map[string]int, len(objs)) // keys are unique in a batch
 	for i, o := range objs {
 		pos[o.Key] = i
 	}
-	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
 	if _, ok := w.store.(storage.Batcher); ok && w.durable && len(objs) > 1 {
 		created, err := storage.PutBatchOnce(ctx, w.store, objs, create)
 		if len(created) != len(objs) {
@@ -609,10 +621,6 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		return created, errs, nil
 	}
 	created = make([]bool, len(objs))
-	if len(objs) == 1 {
-		created[0], errs[0] = w.putOne(ctx, objs[0], create)
-		return created, errs, nil
-	}
 	err = storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
 		i := pos[o.Key] // each goroutine its own elements
 		created[i], errs[i] = w.putOne(ctx, o, create)
@@ -981,16 +989,25 @@ type batchEntry struct {
 	Event  EventName `json:"event,omitempty"`
 }
 
+// encodeBatch writes the record of a WriteOnce batch: the JSON array of its
+// batchEntry values, as encoding/json writes it, by hand (it is written for
+// every batch).
 func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error) {
-	entries := make([]batchEntry, len(files))
+	b := make([]byte, 0, 2+len(files)*(len(`{"entity":"","file":""},`)+40+len(DefaultNamespace)+60))
+	b = append(b, '[')
 	for i, f := range files {
-		if out[i] {
-			entries[i] = batchEntry{Entity: f.entity, Event: f.event}
-			continue
+		if i > 0 {
+			b = append(b, ',')
 		}
-		entries[i] = batchEntry{Entity: f.entity, File: names[i].String()}
+		b = appendString(append(b, `{"entity":`...), f.entity)
+		if out[i] {
+			b = appendString(append(b, `,"event":`...), string(f.event))
+		} else {
+			b = appendString(append(b, `,"file":`...), names[i].String())
+		}
+		b = append(b, '}')
 	}
-	return json.Marshal(entries)
+	return append(b, ']'), nil
 }
 
 // decodeBatch decodes a WriteOnce record: per event, its file name (only

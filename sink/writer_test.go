@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -623,5 +624,32 @@ func TestReservationsArePruned(t *testing.T) {
 	w2, _ := NewWriter(store, &WriterOptions{Now: clock()})
 	if name := writeOne(t, w2, accountEvent("ent", "acc", "1")); name.Offset != 450 {
 		t.Errorf("restarted writer gave offset %d, want 450", name.Offset)
+	}
+}
+
+// The WriteOnce record is written by hand as encoding/json writes it.
+func TestEncodeBatchAsEncodingJSON(t *testing.T) {
+	at := time.Date(2024, 2, 1, 10, 0, 0, 123e6, time.UTC)
+	files := []onceFile{{entity: "e1", event: AccountInserted}, {entity: "é<&>\"\\", event: EntryDeleted}, {entity: "e\u2028", event: VATUpdated}}
+	names := []FileName{{Event: AccountInserted, Offset: 7, Time: at}, {Namespace: "ns-1.x_y", Event: EntryDeleted, Offset: 1 << 40, Time: at}, {Event: VATUpdated}}
+	for _, out := range [][]bool{{false, false, true}, {true, true, true}, {false, false, false}} {
+		got, err := encodeBatch(files, names, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := make([]batchEntry, len(files))
+		for i, f := range files {
+			entries[i] = batchEntry{Entity: f.entity, File: names[i].String()}
+			if out[i] {
+				entries[i] = batchEntry{Entity: f.entity, Event: f.event}
+			}
+		}
+		want, _ := json.Marshal(entries)
+		if string(got) != string(want) {
+			t.Errorf("encodeBatch = %s\nwant %s", got, want)
+		}
+	}
+	if got, _ := encodeBatch(nil, nil, nil); string(got) != "[]" {
+		t.Errorf("encodeBatch of nothing = %s", got)
 	}
 }

@@ -9,6 +9,7 @@
 package jsonlex
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"unicode/utf16"
@@ -383,9 +384,7 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 	start := i
 	l.start, l.escaped = start, false
 	for {
-		for i < len(d) && plain[d[i]] {
-			i++
-		}
+		i = plainRun(d, i)
 		if i >= len(d) {
 			break
 		}
@@ -411,6 +410,31 @@ func (l *Lexer) StringBytes() ([]byte, error) {
 	}
 	l.pos = i
 	return nil, l.errorf("unterminated string")
+}
+
+// plainRun returns the index of the first byte of d from i on that does not
+// stand for itself in a string (see plain), or len(d). It tests eight bytes
+// at a time: a word holds no such byte when none is below 0x20, none has
+// its high bit set (non-ASCII), and none is a quote or a backslash; the
+// tests may flag a word that holds none (a borrow out of a byte that does),
+// which the byte loop then walks.
+func plainRun(d []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		quote, backslash := x^(ones*'"'), x^(ones*'\\')
+		special := (x - ones*0x20) | x | (quote-ones) & ^quote | (backslash-ones) & ^backslash
+		if special&highs != 0 {
+			break
+		}
+	}
+	for i < len(d) && plain[d[i]] {
+		i++
+	}
+	return i
 }
 
 // plain tells the bytes that stand for themselves in a string: ASCII from

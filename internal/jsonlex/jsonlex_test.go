@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -226,4 +227,29 @@ func FuzzString(f *testing.F) {
 			t.Fatalf("String(%q): %v, but encoding/json accepts it as %q", in, err, want)
 		}
 	})
+}
+
+// plainRun finds, eight bytes at a time, the byte a byte-by-byte walk of
+// the plain table finds.
+func TestPlainRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []byte{'a', 'Z', ' ', '~', '"', '\\', 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0, '!', '#', '[', ']', 0x21, 0x5b, 0x5d}
+	for range 200000 {
+		d := make([]byte, rng.IntN(40))
+		for i := range d {
+			if rng.IntN(4) == 0 {
+				d[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				d[i] = byte(0x20 + rng.IntN(0x5f))
+			}
+		}
+		from := rng.IntN(len(d) + 1)
+		want := from
+		for want < len(d) && plain[d[want]] {
+			want++
+		}
+		if got := plainRun(d, from); got != want {
+			t.Fatalf("plainRun(%q, %d) = %d, want %d", d, from, got, want)
+		}
+	}
 }

@@ -85,8 +85,8 @@
 // A Capture is safe for concurrent use, and several processes may share a
 // store: syncs are serialized by the create-only intent record. A sync
 // works with a few goroutines of its own: one reads and parses each side of
-// a join ahead of it, up to GOMAXPROCS (at most 4) decode the changed
-// documents, one makes the batches of events while the previous batch is
-// written. They all end before Sync returns, and docs is only ever called
+// a join ahead of it, up to GOMAXPROCS (at most 4) make the events of the
+// changed documents, one makes the batches of events while the previous
+// batch is written. They all end before Sync returns, and docs is only ever called
 // from the caller's goroutine. Documents, Headers and Select start none.
 package capture

@@ -24,7 +24,9 @@ var (
 	// ErrBusy is returned when another sync recorded the same generation
 	// first. Nothing of this sync is recorded; call Sync again.
 	ErrBusy = errors.New("capture: another sync is running")
-	// ErrDamaged is returned for stored snapshot data that does not decode.
+	// ErrDamaged is returned for stored snapshot data that does not decode,
+	// or whose events the writer refuses (their payloads are the stored
+	// ones, which it accepted when they were recorded).
 	ErrDamaged = errors.New("capture: stored snapshot is damaged")
 )
 

@@ -25,8 +25,9 @@ import (
 // part, its fields as a JSON object, a tab, then Payload: the document's
 // Inserted event, encoded with a zero timestamp (so that its hash depends on
 // the content only), compact JSON, which never holds a raw tab. Reading a
-// record decodes the small header only; the payload is decoded when an event
-// needs it.
+// record decodes the small header only; an event is made of the payload as
+// it is, dated (see Capture.events), and the payload is decoded only when a
+// document is read back with its data.
 type record struct {
 	ID      string         `json:"id"`
 	Type    string         `json:"type"`

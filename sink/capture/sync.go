@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/ledgersink/ledgersink/entry"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
 	"github.com/ledgersink/ledgersink/storage"
@@ -129,12 +128,12 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 
 // complete writes the events of the recorded intent s, then records it as
 // the stored snapshot. It is idempotent: its batches are written with
-// WriteOnce under ids derived from s, and its head record is create-only.
+// WriteEncodedOnce under ids derived from s, and its head record is
+// create-only.
 //
-// The events are made (read, joined and decoded, see makeBatches) by a
-// goroutine while this one writes the previous batch: the two halves take
-// about as long. The batches, and the order they are written in, are those
-// of a single goroutine.
+// The events are made (read, joined and dated, see makeBatches) by a
+// goroutine while this one writes the previous batch. The batches, and the
+// order they are written in, are those of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	// This sync's turn: its events must get offsets above those of every
 	// earlier sync, which other processes' writers may have written since
@@ -144,11 +143,11 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []*sink.Event)
+	batches := make(chan []sink.Encoded)
 	var makeErr error // set before batches is closed
 	go func() {
 		defer close(batches)
-		makeErr = c.makeBatches(ctx, s, func(batch []*sink.Event) bool {
+		makeErr = c.makeBatches(ctx, s, func(batch []sink.Encoded) bool {
 			select {
 			case batches <- batch:
 				return true
@@ -165,7 +164,8 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 		}
 		n++
 		var res *sink.WriteResult
-		if res, err = c.w.WriteOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+		if res, err = c.w.WriteEncodedOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+			err = damaged(err)
 			cancel()
 			continue
 		}
@@ -180,17 +180,28 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	return events, c.recordSnapshot(ctx, c.heads, s)
 }
 
+// damaged returns err, an error of the writer, as an error matching
+// ErrDamaged when it refuses an event's payload: the events are made from
+// the stored payloads, which the writer accepted when they were recorded.
+func damaged(err error) error {
+	we, ok := errors.AsType[*sink.WriteError](err)
+	if !ok || !errors.Is(err, sink.ErrPayload) && !errors.Is(err, sink.ErrEntity) {
+		return err
+	}
+	return fmt.Errorf("%w: document %s: %w", ErrDamaged, we.ID, err)
+}
+
 // makeBatches makes the events of the intent s, in id order, and hands them
 // to send in batches of BatchSize or a little more (the two events of an
 // entry update go together). It stops with ctx's error when send returns
 // false.
 //
 // The pairs of records to turn into events are read and joined here, and
-// sent in chunks to decoders, goroutines that make their events (decoding
-// payloads is most of the work); the chunks are taken back in order, so
-// that the batches are those of a single goroutine.
-func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sink.Event) bool) error {
-	var batch []*sink.Event
+// sent in chunks to makers, goroutines that make their events from the
+// stored payloads; the chunks are taken back in order, so that the batches
+// are those of a single goroutine.
+func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink.Encoded) bool) error {
+	var batch []sink.Encoded
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -203,8 +214,8 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 	}
 	work := make(chan *pairChunk)
 	var wg sync.WaitGroup
-	decoders := min(runtime.GOMAXPROCS(0), maxDecoders)
-	for range decoders {
+	makers := min(runtime.GOMAXPROCS(0), maxMakers)
+	for range makers {
 		wg.Go(func() {
 			for ch := range work {
 				ch.evs, ch.err = c.chunkEvents(ch.pairs, s.At)
@@ -214,7 +225,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 	}
 	defer wg.Wait()
 	defer close(work)
-	var pending []*pairChunk  // sent to the decoders, in order
+	var pending []*pairChunk  // sent to the makers, in order
 	collect := func() error { // the events of the oldest chunk, into batches
 		ch := pending[0]
 		pending = pending[1:]
@@ -241,7 +252,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 		}
 		pending = append(pending, chunk)
 		chunk = newPairChunk()
-		if len(pending) > 2*decoders {
+		if len(pending) > 2*makers {
 			return collect()
 		}
 		return nil
@@ -268,19 +279,19 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]*sin
 	return err
 }
 
-// maxDecoders bounds the goroutines that make events; pairChunkSize is how
+// maxMakers bounds the goroutines that make events; pairChunkSize is how
 // many pairs of records they are given at once.
 const (
-	maxDecoders   = 4
+	maxMakers     = 4
 	pairChunkSize = 64
 )
 
 // pairChunk is a chunk of pairs of records (stored, new) whose events a
-// decoder makes: evs[i] are those of pairs[i], or err the first error;
+// maker makes: evs[i] are those of pairs[i], or err the first error;
 // done is closed when they are made.
 type pairChunk struct {
 	pairs [][2]*record
-	evs   [][]*sink.Event
+	evs   [][]sink.Encoded
 	err   error
 	done  chan struct{}
 }
@@ -290,8 +301,8 @@ func newPairChunk() *pairChunk {
 }
 
 // chunkEvents returns the events of each pair, stopping at the first error.
-func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]*sink.Event, error) {
-	evs := make([][]*sink.Event, len(pairs))
+func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]sink.Encoded, error) {
+	evs := make([][]sink.Encoded, len(pairs))
 	for i, p := range pairs {
 		var err error
 		if evs[i], err = c.events(p[0], p[1], deletedAt); err != nil {
@@ -301,8 +312,13 @@ func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]*sink.Ev
 	return evs, nil
 }
 
-// events returns the events turning o into n (either may be nil).
-func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
+// events returns the events turning o into n (either may be nil), made
+// from their stored payloads, Inserted events encoded with a zero
+// timestamp, without decoding them: an insertion is n's payload with its
+// timestamp, an update the fields that differ between o's and n's
+// payloads, with n's values. The writer checks every event; the payloads
+// an update compares are checked here, as they are not all written.
+func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) {
 	// A change is dated after the version it replaces, even when the
 	// source's clock says otherwise: consumers drop an event that is not
 	// newer than the version they hold.
@@ -315,68 +331,84 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]*sink.Event, error) {
 	env := func(r *record, t int64) sink.Envelope {
 		return sink.Envelope{Timestamp: at(t), ApplicationID: c.app, EntityID: c.entity, ID: r.ID}
 	}
-	decode := func(r *record) (*sink.Event, error) {
-		ev, err := sink.DecodeEvent(r.Event, r.Payload)
+	stored := func(r *record) sink.Encoded {
+		return sink.Encoded{Name: r.Event, Entity: c.entity, Data: r.Payload}
+	}
+	bad := func(r *record, err error) error {
+		return fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
+	}
+	inserted := func(r *record) (sink.Encoded, error) { // the payload, as stored, dated
+		ev, err := stored(r).WithTimestamp(at(r.Changed))
 		if err != nil {
-			return nil, fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
+			return sink.Encoded{}, bad(r, err)
 		}
-		ev.Timestamp = at(r.Changed)
 		return ev, nil
 	}
-	deleted := func(r *record, at int64) ([]*sink.Event, error) {
+	deleted := func(r *record, at int64, update bool) ([]sink.Encoded, error) {
 		if r.Event.Object() == sink.ObjectReconciliation {
 			return nil, nil // a reconciliation is never deleted
 		}
-		ev, err := sink.NewDeleted(env(r, at), r.Event.Object())
+		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
 		if err != nil {
 			return nil, err
 		}
-		return []*sink.Event{ev}, nil
+		ev := &sink.Event{Name: name, Envelope: env(r, at), Update: update}
+		data, err := ev.Encode()
+		if err != nil {
+			return nil, err
+		}
+		return []sink.Encoded{{Name: name, Entity: c.entity, Data: data}}, nil
 	}
 	if !changed(o, n) {
 		return nil, nil
 	}
 	switch {
 	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
-		return deleted(o, n.Changed)
+		return deleted(o, n.Changed, false)
 	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt))
+		return deleted(o, o.deletedAt(deletedAt), false)
 	case o.live() == nil: // new, or back after a deletion (dated after it)
-		ev, err := decode(n)
+		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		return []*sink.Event{ev}, nil
+		return []sink.Encoded{ins}, nil
 	case o.Event != n.Event: // another object: delete the old one, insert the new one
-		ins, err := decode(n)
+		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		del, err := deleted(o, n.Changed)
+		del, err := deleted(o, n.Changed, false)
 		if err != nil {
 			return nil, err
 		}
 		return append(del, ins), nil
+	case n.Event == sink.EntryInserted: // an entry: deletion marked miseAJour, then insertion, one envelope
+		del, err := deleted(n, n.Changed, true)
+		if err != nil {
+			return nil, err
+		}
+		ins, err := stored(n).WithEnvelope(env(n, n.Changed))
+		if err != nil {
+			return nil, bad(n, err)
+		}
+		return append(del, ins), nil
 	}
-	ins, err := decode(n)
-	if err != nil {
-		return nil, err
+	for _, r := range []*record{n, o} {
+		if _, err := c.w.CheckEncoded(stored(r)); err != nil {
+			return nil, bad(r, err)
+		}
 	}
-	if e, ok := ins.Data.(*entry.Entry); ok { // an entry: deletion marked miseAJour, then insertion
-		return sink.NewEntryUpdate(env(n, n.Changed), e)
-	}
-	old, err := decode(o)
-	if err != nil {
-		return nil, err
-	}
-	upd, err := sink.NewUpdated(env(n, n.Changed), old.Data, ins.Data)
-	if errors.Is(err, sink.ErrUnchanged) {
+	upd, err := sink.NewUpdatedEncoded(env(n, n.Changed), stored(o), stored(n))
+	switch {
+	case errors.Is(err, sink.ErrUnchanged):
 		return nil, nil
-	}
-	if err != nil {
+	case errors.Is(err, sink.ErrPayload):
+		return nil, bad(n, err)
+	case err != nil:
 		return nil, err
 	}
-	return []*sink.Event{upd}, nil
+	return []sink.Encoded{upd}, nil
 }
 
 // changed reports whether the records o and n of a document, from the

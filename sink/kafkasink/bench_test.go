@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,18 +97,7 @@ func BenchmarkConsume(b *testing.B) {
 func BenchmarkConsumeCeiling(b *testing.B) {
 	for _, members := range []int{1, 2} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			dir := benchDir(b)
-			var mkdir sync.Map
-			benchCeiling(b, members, func(entity, name string, value []byte) error {
-				ed := filepath.Join(dir, entity)
-				if _, ok := mkdir.Load(ed); !ok {
-					if err := os.MkdirAll(ed, 0o755); err != nil {
-						return err
-					}
-					mkdir.Store(ed, true)
-				}
-				return os.WriteFile(filepath.Join(ed, name), value, 0o644)
-			})
+			benchCeiling(b, members, ceilingWriter(benchDir(b)))
 		})
 	}
 }
@@ -181,14 +171,7 @@ func BenchmarkConsumeMemstore(b *testing.B) {
 func BenchmarkConsumeMemstoreCeiling(b *testing.B) {
 	for _, members := range []int{1, 2} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			var mu sync.Mutex
-			m := map[string][]byte{}
-			benchCeiling(b, members, func(entity, name string, value []byte) error {
-				mu.Lock()
-				defer mu.Unlock()
-				m[entity+"/"+name] = value
-				return nil
-			})
+			benchCeiling(b, members, ceilingWriter(""))
 		})
 	}
 }
@@ -196,6 +179,17 @@ func BenchmarkConsumeMemstoreCeiling(b *testing.B) {
 // benchConsumer consumes b.N messages into store with a group of members.
 func benchConsumer(b *testing.B, members int, store storage.Store, opts ...func(*kafkasink.ConsumerOptions)) {
 	addrs, n := benchSetup(b)
+	b.ResetTimer()
+	_, cpu := runConsumers(b, addrs, n, members, store, opts...)
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/msg")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// runConsumers runs a group of members consumers into store until they
+// have handled the n messages of the cluster at addrs, and returns the
+// time it took and the CPU time the process used meanwhile.
+func runConsumers(tb testing.TB, addrs []string, n, members int, store storage.Store, opts ...func(*kafkasink.ConsumerOptions)) (wall, cpu time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	cs := make([]*kafkasink.Consumer, members)
@@ -208,14 +202,14 @@ func benchConsumer(b *testing.B, members int, store storage.Store, opts ...func(
 		var err error
 		cs[i], err = kafkasink.NewConsumer(store, o)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
-	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
 	for _, c := range cs {
 		wg.Go(func() {
 			if err := c.Run(ctx); err != nil {
-				b.Error(err)
+				tb.Error(err)
 			}
 		})
 	}
@@ -229,25 +223,46 @@ func benchConsumer(b *testing.B, members int, store storage.Store, opts ...func(
 		}
 		time.Sleep(time.Millisecond)
 	}
-	b.StopTimer()
+	wall, cpu = time.Since(start), cpuTime()-cpu0
 	cancel()
 	wg.Wait()
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+	return wall, cpu
+}
+
+// cpuTime returns the CPU time the process has used, user and system, in
+// nanoseconds: with the in-process Kafka, what a benchmark costs whatever
+// else the machine runs.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchCeiling consumes b.N messages with plain franz-go group consumers,
 // calling write for each and committing after each poll.
 func benchCeiling(b *testing.B, members int, write func(entity, name string, value []byte) error) {
 	addrs, n := benchSetup(b)
+	b.ResetTimer()
+	_, cpu := runCeiling(b, addrs, n, members, write)
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/msg")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// runCeiling is runConsumers for plain franz-go group consumers calling
+// write for each message and committing after each poll.
+func runCeiling(tb testing.TB, addrs []string, n, members int, write func(entity, name string, value []byte) error) (wall, cpu time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var handled atomic.Int64
 	var wg sync.WaitGroup
-	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
 	for range members {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
 			kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		wg.Go(func() {
 			defer cl.Close()
@@ -259,12 +274,12 @@ func benchCeiling(b *testing.B, members int, write func(entity, name string, val
 				for _, r := range fs.Records() {
 					name := sink.FileName{Event: sink.EventName(r.Topic[len(sink.DefaultNamespace)+1:]), Offset: r.Offset, Time: r.Timestamp}
 					if err := write(string(r.Key), name.String(), r.Value); err != nil {
-						b.Error(err)
+						tb.Error(err)
 						return
 					}
 				}
 				if err := cl.CommitUncommittedOffsets(ctx); err != nil && ctx.Err() == nil {
-					b.Error(err)
+					tb.Error(err)
 					return
 				}
 				handled.Add(int64(len(fs.Records())))
@@ -274,8 +289,86 @@ func benchCeiling(b *testing.B, members int, write func(entity, name string, val
 	for handled.Load() < int64(n) {
 		time.Sleep(time.Millisecond)
 	}
-	b.StopTimer()
+	wall, cpu = time.Since(start), cpuTime()-cpu0
 	cancel()
 	wg.Wait()
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+	return wall, cpu
+}
+
+// ceilingWriter returns the ceiling's write into a new folder, or into a
+// map when dir is "": os.WriteFile of the value under the entity's folder,
+// created once.
+func ceilingWriter(dir string) func(entity, name string, value []byte) error {
+	if dir == "" {
+		var mu sync.Mutex
+		m := map[string][]byte{}
+		return func(entity, name string, value []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			m[entity+"/"+name] = value
+			return nil
+		}
+	}
+	var mkdir sync.Map
+	return func(entity, name string, value []byte) error {
+		ed := filepath.Join(dir, entity)
+		if _, ok := mkdir.Load(ed); !ok {
+			if err := os.MkdirAll(ed, 0o755); err != nil {
+				return err
+			}
+			mkdir.Store(ed, true)
+		}
+		return os.WriteFile(filepath.Join(ed, name), value, 0o644)
+	}
+}
+
+// BenchmarkConsumeRatio runs the consumer and its ceiling alternately, in
+// rounds of b.N messages each (a new cluster each time, setup untimed), so
+// that both see the same load on a shared machine, and reports the ratio of
+// their throughputs (consumer msgs/s over ceiling msgs/s: 1 is as fast as
+// the plain loop) and of their CPU times per message, into a memstore and
+// into a filestore (no fsync), with one and two members.
+//
+//	go test -run '^$' -bench ConsumeRatio -benchtime 20000x -count 1 .
+func BenchmarkConsumeRatio(b *testing.B) {
+	const rounds = 3
+	for _, kind := range []string{"memstore", "filestore"} {
+		for _, members := range []int{1, 2} {
+			b.Run(fmt.Sprintf("store=%s/members=%d", kind, members), func(b *testing.B) {
+				var wall, cpu [2]time.Duration // the consumer's, the ceiling's
+				var n [2]int
+				for round := range 2 * rounds {
+					ceiling := round%2 == round/2%2 // sdk first, then ceiling first, ...
+					addrs, m := benchSetup(b)
+					var w, c time.Duration
+					switch {
+					case ceiling:
+						dir := ""
+						if kind == "filestore" {
+							dir = benchDir(b)
+						}
+						w, c = runCeiling(b, addrs, m, members, ceilingWriter(dir))
+					case kind == "memstore":
+						w, c = runConsumers(b, addrs, m, members, memstore.New(nil))
+					default:
+						store, err := filestore.New(benchDir(b), nil)
+						if err != nil {
+							b.Fatal(err)
+						}
+						w, c = runConsumers(b, addrs, m, members, store)
+						store.Close()
+					}
+					i := map[bool]int{false: 0, true: 1}[ceiling]
+					wall[i] += w
+					cpu[i] += c
+					n[i] += m
+				}
+				sdk, ceiling := float64(n[0])/wall[0].Seconds(), float64(n[1])/wall[1].Seconds()
+				b.ReportMetric(sdk, "msgs/s")
+				b.ReportMetric(ceiling, "ceiling-msgs/s")
+				b.ReportMetric(sdk/ceiling, "ratio")
+				b.ReportMetric((cpu[1].Seconds()/float64(n[1]))/(cpu[0].Seconds()/float64(n[0])), "cpu-ratio")
+			})
+		}
+	}
 }

@@ -412,7 +412,8 @@ func (c *Consumer) forget(m map[string][]int32) {
 // ConsumerOptions.ShutdownTimeout), leaves the group, and returns nil.
 //
 // Each message is handled in order within its partition: skipped when its
-// key is not ready, written with sink.Writer.WriteAt as
+// key is not ready, checked and written as received (its value, byte for
+// byte) with sink.Writer.WriteEncodedAt as
 // "<entite_id>/<namespace>.<event>-<offset>-<time>.json" (the offset is
 // the Kafka offset, the time the record's timestamp), or written to the
 // dead letters when it cannot be (see [Reason]). A dead letter never stops
@@ -678,7 +679,7 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 // failed, which are written again there, safely since writes are
 // idempotent.
 func (c *Consumer) writeGroup(ctx context.Context, recs []*kgo.Record) map[*kgo.Record]bool {
-	var batch []sink.Placed
+	var batch []sink.PlacedEncoded
 	var of []*kgo.Record
 	for _, r := range recs {
 		key := string(r.Key)
@@ -690,20 +691,20 @@ func (c *Consumer) writeGroup(ctx context.Context, recs []*kgo.Record) map[*kgo.
 			continue
 		}
 		name := sink.FileName{Namespace: c.ns, Event: event, Offset: r.Offset, Time: recordTime(r)}
-		if name.Validate() != nil || c.checkEntity(key) != nil {
+		ev := sink.Encoded{Name: event, Entity: key, Data: r.Value}
+		if name.Validate() != nil {
 			continue
 		}
-		ev, err := sink.DecodeEvent(event, r.Value)
-		if err != nil || ev.EntityID != key {
+		if _, err := c.w.CheckEncoded(ev); err != nil {
 			continue
 		}
-		batch = append(batch, sink.Placed{Name: name, Event: ev})
+		batch = append(batch, sink.PlacedEncoded{Name: name, Event: ev})
 		of = append(of, r)
 	}
 	if len(batch) == 0 {
 		return nil
 	}
-	res, err := c.w.WriteAtBatch(ctx, batch)
+	res, err := c.w.WriteEncodedAt(ctx, batch)
 	if err != nil {
 		c.log.Warn("kafkasink: group commit failed, writing its messages one by one",
 			"messages", len(batch), "error", err)
@@ -789,10 +790,7 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 		if err := name.Validate(); err != nil {
 			return c.deadLetter(ctx, r, ReasonFileName, err)
 		}
-		data, err := d.MarshalJSON()
-		if err != nil {
-			return c.deadLetter(ctx, r, ReasonPayload, err)
-		}
+		data := r.Value // checked: written as received
 		write = func() (bool, error) {
 			created, err := storage.PutOnce(ctx, c.store, sink.Key(key, name), data, &storage.PutOptions{ContentType: "application/json"})
 			if errors.Is(err, storage.ErrConflict) {
@@ -801,15 +799,10 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 			return created, err
 		}
 	} else {
-		ev, err := sink.DecodeEvent(event, r.Value)
-		if err != nil {
-			return c.deadLetter(ctx, r, ReasonPayload, err)
-		}
-		if ev.EntityID != key {
-			return c.deadLetter(ctx, r, ReasonEntityMismatch, fmt.Errorf("the key %q is not the payload's entite_id %q", key, ev.EntityID))
-		}
+		// The value is checked and written as received, in one call.
+		placed := []sink.PlacedEncoded{{Name: name, Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}}}
 		write = func() (bool, error) {
-			res, err := c.w.WriteAt(ctx, name, ev)
+			res, err := c.w.WriteEncodedAt(ctx, placed)
 			switch {
 			case errors.Is(err, sink.ErrConflict):
 				return false, &permanentError{ReasonConflict, err}

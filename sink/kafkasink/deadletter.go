@@ -25,8 +25,8 @@ const (
 	// event of the sink (a topic subscribed by mistake, or another
 	// namespace's).
 	ReasonUnknownTopic Reason = "unknown-topic"
-	// ReasonPayload: the value does not decode as the payload of the
-	// topic's event (sink.DecodeEvent, or report.DecodeDaily for daily
+	// ReasonPayload: the value is not a payload of the topic's event (as
+	// sink.Writer.CheckEncoded checks it, or report.DecodeDaily for daily
 	// reports), or it is an entry that fails the business rules the sink
 	// writer applies (see ConsumerOptions.Skip).
 	ReasonPayload Reason = "payload"

@@ -146,8 +146,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, ev *sink.Event) (*Delivery, e
 }
 
 // DispatchBatch delivers events as [Dispatcher.Dispatch] does, with its
-// rules, reading the registry once for all of them: each subscription's
-// events are written in the order of evs with one [sink.Writer.WriteBatch].
+// rules, reading the registry once for all of them: each event is encoded
+// once, and each subscription's events are written in the order of evs
+// with one [sink.Writer.WriteEncoded].
 // It returns what was done with each event, in the order of evs. Every
 // event is checked and encoded before anything is done: an invalid one
 // fails the call with a *sink.WriteError naming it, and nothing is
@@ -170,7 +171,7 @@ func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]De
 		if err != nil {
 			return res, err
 		}
-		var ready []*sink.Event
+		var ready []sink.Encoded
 		var readyAt []int
 		var waiting []string // entities with held events, in order
 		for i, ev := range evs {
@@ -179,7 +180,7 @@ func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]De
 				continue
 			}
 			if e.Status == StatusReady {
-				ready, readyAt = append(ready, ev), append(readyAt, i)
+				ready, readyAt = append(ready, sink.Encoded{Name: ev.Name, Entity: ev.EntityID, Data: datas[i]}), append(readyAt, i)
 				continue
 			}
 			if err := d.hold(ctx, s.ID, ev, datas[i]); err != nil {
@@ -195,7 +196,7 @@ func (d *Dispatcher) DispatchBatch(ctx context.Context, evs []*sink.Event) ([]De
 			if err != nil {
 				return res, err
 			}
-			written, err := w.WriteBatch(ctx, ready)
+			written, err := w.WriteEncoded(ctx, ready)
 			if err != nil {
 				return res, fmt.Errorf("subscription %s: %w", s.ID, err)
 			}
@@ -246,12 +247,19 @@ func (d *Dispatcher) heldDir(sub, entity string) string {
 }
 
 // hold stores ev for entity under a key that is a pure function of the
-// event, so holding it twice stores it once.
+// event, so holding it twice stores it once. The payload is kept as
+// ev.Encode wrote it (HTML characters included, which encoding/json would
+// escape), so that its delivery writes those bytes.
 func (d *Dispatcher) hold(ctx context.Context, sub string, ev *sink.Event, payload []byte) error {
 	sum := sha256.Sum256([]byte(string(ev.Name) + "\x00" + ev.ID + "\x00" + string(payload)))
 	key := d.heldDir(sub, ev.EntityID) + fmt.Sprintf("%0*d-%s.json", numDigits, ev.Timestamp, hex.EncodeToString(sum[:12]))
-	data, _ := json.Marshal(held{Name: ev.Name, Payload: bytes.TrimSpace(payload)})
-	_, err := storage.PutOnce(ctx, d.reg.store, key, data, nil) // found there: the same event, held already
+	var data bytes.Buffer
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(held{Name: ev.Name, Payload: bytes.TrimSpace(payload)}); err != nil {
+		return err
+	}
+	_, err := storage.PutOnce(ctx, d.reg.store, key, bytes.TrimSuffix(data.Bytes(), []byte("\n")), nil) // found there: the same event, held already
 	return err
 }
 
@@ -280,13 +288,15 @@ func (d *Dispatcher) flush(ctx context.Context, s *Subscription, entity string) 
 		if err := json.Unmarshal(data, &h); err != nil {
 			return fmt.Errorf("subscription: %s is damaged: %w", key, err)
 		}
-		ev, err := sink.DecodeEvent(h.Name, h.Payload)
+		// The payload Encode wrote, written as it is.
+		ev := sink.Encoded{Name: h.Name, Entity: entity, Data: append(h.Payload, '\n')}
+		env, err := w.CheckEncoded(ev)
 		if err != nil {
 			return fmt.Errorf("subscription: %s: %w", key, err)
 		}
-		if ev.Timestamp > snapshot && s.Wants(ev.Name) {
+		if env.Timestamp > snapshot && s.Wants(ev.Name) {
 			sum := sha256.Sum256([]byte(key))
-			if _, err := w.WriteOnce(ctx, "held-"+hex.EncodeToString(sum[:16]), []*sink.Event{ev}); err != nil {
+			if _, err := w.WriteEncodedOnce(ctx, "held-"+hex.EncodeToString(sum[:16]), []sink.Encoded{ev}); err != nil {
 				return err
 			}
 		}

@@ -678,3 +678,60 @@ func FuzzSubscription(f *testing.F) {
 		}
 	})
 }
+
+// Delivered files hold the bytes Event.Encode writes, whether the event is
+// written at once or held until its entity is ready (characters that
+// encoding/json escapes included).
+func TestDeliveredBytes(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memstore.New(nil))
+	e.create(t)
+	if _, err := e.disp.Initialize(ctx, "sub-1", entA, source, nil); err != nil {
+		t.Fatal(err)
+	}
+	t0 := e.clock.Now()
+	want := map[string]string{}
+	for i, entity := range []string{entA, entB} {
+		id := fmt.Sprintf("live-%d", i)
+		en := sinktest.Entry(id, 2024, i)
+		en.Movements[0].Description = "Fournisseur <Dupont & fils>"
+		ev, err := sink.NewInserted(sink.Envelope{Timestamp: sink.Millis(t0.Add(time.Hour)), ApplicationID: "app", EntityID: entity, ID: id}, en)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := ev.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[entity] = string(data)
+		d, err := e.disp.Dispatch(ctx, ev)
+		if err != nil || len(d.Delivered)+len(d.Held) != 1 {
+			t.Fatalf("Dispatch = %+v, %v", d, err)
+		}
+	}
+	e.clock.Set(t0.Add(time.Minute))
+	if _, err := e.disp.Initialize(ctx, "sub-1", entB, source, nil); err != nil { // delivers the held event
+		t.Fatal(err)
+	}
+	for entity, w := range want {
+		found := false
+		for k, err := range storage.Keys(ctx, e.dest, entity+"/") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := storage.ReadAll(ctx, e.dest, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), `"id":"live-`) {
+				found = true
+				if string(data) != w {
+					t.Errorf("%s holds %s\nwant %s", k, data, w)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no live event delivered to %s", entity)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -34,10 +35,136 @@ import (
 // (which the Root follows, and the store supports everywhere) is opened by
 // the Root instead.
 
-// dirHandle is an open directory of the store, owned by the handle.
+// dirHandle is an open directory of the store, owned by the handle, or
+// lent by the store's cache of directory handles.
 type dirHandle struct {
-	fd int
-	f  *os.File // when the Root opened the directory: it owns fd
+	fd     int
+	f      *os.File   // when the Root opened the directory: it owns fd
+	cached *cachedDir // when the cache lends fd
+}
+
+// The store keeps the directories it opened last open, so that a stream
+// of Puts into one directory (an entity's events) does not walk its path
+// and close it each time: dirCache holds up to maxCachedDirs of them, by
+// path, each lent to any number of operations at once and closed once
+// evicted (or the store closed) and given back by all of them.
+//
+// Confinement is as strong as without the cache. A cached descriptor was
+// opened the way every directory is (one element at a time from the root,
+// following no symbolic link), and names the directory it opened, not a
+// path: when that path is later replaced, by a symbolic link leading out
+// of the root or by anything else, the descriptor still refers to the
+// directory the store opened inside the root, and every operation through
+// it names a single element of a key, relative to it, following no link.
+// This is what an operation in flight relies on between opening its
+// directory and publishing its file; the cache makes that window longer,
+// not different. Two consequences: a directory removed (by Delete with
+// RemoveEmptyDirs or by another program) makes the next create in it fail
+// with ENOENT, which drops its handle, and the path is opened again (and
+// the directory created again); a directory renamed or moved receives the
+// Puts of its former path until its handle leaves the cache, as a Put in
+// flight writes into the directory it opened. Only the directories opened
+// without the Root's help are cached: those reached through a symbolic link
+// inside the root are resolved again by each operation.
+type dirCache struct {
+	mu      sync.Mutex
+	entries map[string]*cachedDir
+	closed  bool
+}
+
+// maxCachedDirs bounds the directory handles a store keeps open.
+const maxCachedDirs = 64
+
+// cachedDir is a directory handle of the cache.
+type cachedDir struct {
+	cache *dirCache
+	dir   string
+	fd    int
+	users int  // operations holding it
+	gone  bool // out of the cache: closed when its last user gives it back
+}
+
+// get lends the cached handle of dir, if any.
+func (c *dirCache) get(dir string) (dirHandle, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[dir]
+	if !ok {
+		return dirHandle{}, false
+	}
+	e.users++
+	return dirHandle{fd: e.fd, cached: e}, true
+}
+
+// add caches fd, the directory dir just opened, and lends it; fd is kept
+// by the caller alone when the cache is closed or full of handles in use.
+func (c *dirCache) add(dir string, fd int) dirHandle {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return dirHandle{fd: fd}
+	}
+	if _, ok := c.entries[dir]; ok { // opened twice at once: the first stays
+		return dirHandle{fd: fd}
+	}
+	if len(c.entries) >= maxCachedDirs {
+		evicted := false
+		for _, e := range c.entries { // an arbitrary one not in use
+			if e.users == 0 {
+				c.evictLocked(e)
+				evicted = true
+				break
+			}
+		}
+		if !evicted {
+			return dirHandle{fd: fd}
+		}
+	}
+	if c.entries == nil {
+		c.entries = map[string]*cachedDir{}
+	}
+	e := &cachedDir{cache: c, dir: dir, fd: fd, users: 1}
+	c.entries[dir] = e
+	return dirHandle{fd: fd, cached: e}
+}
+
+// evictLocked takes e out of the cache, closing it unless it is in use.
+func (c *dirCache) evictLocked(e *cachedDir) {
+	if e.gone {
+		return
+	}
+	e.gone = true
+	delete(c.entries, e.dir)
+	if e.users == 0 {
+		syscall.Close(e.fd)
+	}
+}
+
+// release gives e back.
+func (c *dirCache) release(e *cachedDir) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.users--; e.users == 0 && e.gone {
+		syscall.Close(e.fd)
+	}
+}
+
+// drop takes e out of the cache: its directory is gone.
+func (c *dirCache) drop(e *cachedDir) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evictLocked(e)
+}
+
+// closeAll closes the cached handles (those in use when given back) and
+// caches no more.
+func (c *dirCache) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, e := range c.entries {
+		c.evictLocked(e)
+	}
 }
 
 // tempFile is a temporary file open for writing.
@@ -46,8 +173,12 @@ type tempFile struct {
 	name string
 }
 
-// openDirOnce opens dir (a slash path, "." for the root), which must exist.
+// openDirOnce opens dir (a slash path, "." for the root), which must exist,
+// or lends its cached handle.
 func (s *Store) openDirOnce(dir string) (dirHandle, error) {
+	if d, ok := s.handles.get(dir); ok {
+		return d, nil
+	}
 	rc, err := s.rootDir.SyscallConn()
 	if err != nil {
 		return dirHandle{}, err
@@ -59,7 +190,7 @@ func (s *Store) openDirOnce(dir string) (dirHandle, error) {
 	}
 	switch oerr {
 	case nil:
-		return dirHandle{fd: fd}, nil
+		return s.handles.add(dir, fd), nil
 	case syscall.ENOTDIR, syscall.ELOOP:
 		// A symbolic link on the way, or a file in the way: the Root
 		// follows a link that stays inside the root, and otherwise
@@ -93,18 +224,25 @@ func openDirAt(root int, dir string) (int, error) {
 }
 
 func (d dirHandle) close() {
-	if d.f != nil {
+	switch {
+	case d.cached != nil:
+		d.cached.cache.release(d.cached)
+	case d.f != nil:
 		d.f.Close()
-	} else {
+	default:
 		syscall.Close(d.fd)
 	}
 }
 
 // create creates the file name, failing if it exists (a symbolic link
-// included).
+// included). ENOENT means the directory was removed: its cached handle, if
+// any, is dropped.
 func (d dirHandle) create(name string, perm fs.FileMode) (tempFile, error) {
 	fd, err := openat(d.fd, name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, uint32(perm.Perm()))
 	if err != nil {
+		if err == syscall.ENOENT && d.cached != nil {
+			d.cached.cache.drop(d.cached)
+		}
 		return tempFile{}, &os.PathError{Op: "openat", Path: name, Err: err}
 	}
 	return tempFile{fd: fd, name: name}, nil

@@ -17,6 +17,11 @@ type dirHandle struct {
 	own bool
 }
 
+// dirCache keeps no handle off Linux: each operation opens its directory.
+type dirCache struct{}
+
+func (*dirCache) closeAll() {}
+
 // tempFile is a temporary file open for writing.
 type tempFile = *os.File
 

@@ -127,6 +127,8 @@ type Store struct {
 	// each file. flushFS is syncfs, replaced by tests.
 	noSyncfs atomic.Bool
 	flushFS  func(*os.File) error
+
+	handles dirCache // open directory handles (Linux)
 }
 
 var (
@@ -163,10 +165,11 @@ func New(root string, opts *Options) (*Store, error) {
 	return s, nil
 }
 
-// Close removes the store's lock file and releases the root directory.
-// Calls made after Close fail.
+// Close removes the store's lock file, then releases the directory handles
+// the store keeps open and the root directory. Calls made after Close fail.
 func (s *Store) Close() error {
 	s.dropLock()
+	s.handles.closeAll()
 	err := s.rootDir.Close()
 	if rerr := s.root.Close(); err == nil {
 		err = rerr
