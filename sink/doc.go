@@ -180,7 +180,8 @@
 //
 // The filestore writes each file through a temporary file in the file's
 // folder, named with filestore.TempPrefix, which listings never yield; a
-// killed process can leave one behind (see package filestore).
+// killed process can leave one behind, which the next Store that writes
+// into that folder removes (see package filestore).
 //
 // # Concurrency
 //
