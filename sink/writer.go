@@ -89,9 +89,7 @@ type WriterOptions struct {
 // once: its first offset is above every offset found there (event files
 // and daily reports of its namespace) as well as above every reservation,
 // so that reservations deleted or rolled back never make it reuse an
-// offset already on disk. (The newest 100 reservations are kept; a writer
-// whose listing was so stale that it claims a pruned block again sees the
-// newer ones after its claim and moves on.)
+// offset already on disk.
 //
 // A Writer is safe for concurrent use. Writers for different entities do not
 // wait for each other; events of one entity are given their offsets in the
