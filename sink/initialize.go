@@ -175,27 +175,20 @@ type initDone struct {
 // once, after every event, and a completion mark after it; running
 // Initialize on a completed entity writes nothing and returns AlreadyDone.
 //
-// The entity's folder is the truth, the records in the state only speed
-// things up: an initialization report in the folder means the
-// initialization is complete, whatever the records say (they are
-// restored); when the start record is missing, or disagrees with the
-// folder, the initialization's files found there (the newest files, which
-// share one production time, the start, and begin with the first events
-// the sources give) tell where to resume, and the record is rebuilt. A
-// lost record therefore never makes Initialize write a second report or a
-// second copy of an event; what the folder cannot settle is an error
-// naming what was found. With a filestore, temporary files of a killed
-// run are removed by the next run that writes the folder.
+// The entity's folder is the truth: records deleted, rolled back or
+// rewritten are rebuilt from it (see the package documentation's State
+// section), never a reason to write a second report or a second copy of an
+// event; what the folder cannot settle is an error naming what was found.
+// With a filestore, temporary files of a killed run are removed by the
+// next run that writes the folder.
 //
 // Live events must not be written for the entity while it is initialized:
 // Initialize owns its offsets from FirstOffset on, and fails with an error
 // matching ErrInitialization if it finds that a writer reserved offsets or
 // wrote files at or above them in the meantime.
 //
-// A resumed run holds an index of the files found (about 32 bytes per
-// file of the initialization), and the store's listing of the folder while
-// it is read; a run that starts afresh lists the folder without holding
-// it. Memory otherwise does not grow with the number of objects.
+// Memory does not grow with the number of objects, but for a resumed run's
+// index of the files found (about 32 bytes per file).
 //
 // Errors: ErrInitialization (bad input: empty ids, an invalid calendar with
 // its *period.ValidationError, an invalid entry with its
