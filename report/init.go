@@ -258,6 +258,9 @@ func ParseInitFileName(name string) (time.Time, error) {
 
 // IsInitFileName reports whether name is the name of an initialization report.
 func IsInitFileName(name string) bool {
+	if !strings.HasPrefix(name, initPrefix) {
+		return false // the common case, in a listing of event files: no error built
+	}
 	_, err := ParseInitFileName(name)
 	return err == nil
 }
