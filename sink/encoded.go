@@ -381,19 +381,7 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 		}
 		ev.Data = &e
 	case check != nil && check.whole:
-		var obj bytes.Buffer
-		obj.Grow(len(data))
-		obj.WriteByte('{')
-		for i, m := range modelled {
-			if i > 0 {
-				obj.WriteByte(',')
-			}
-			writeString(&obj, m.key)
-			obj.WriteByte(':')
-			obj.Write(m.value)
-		}
-		obj.WriteByte('}')
-		if _, err := decodePayload(name.Object(), obj.Bytes()); err != nil {
+		if _, err := decodePayload(name.Object(), joinMembers(modelled, len(data))); err != nil {
 			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
 	}

@@ -405,6 +405,24 @@ type member struct {
 	value json.RawMessage
 }
 
+// joinMembers returns the JSON object of the members ms, in order; size is
+// a hint of its length.
+func joinMembers(ms []member, size int) []byte {
+	var obj bytes.Buffer
+	obj.Grow(size)
+	obj.WriteByte('{')
+	for i, m := range ms {
+		if i > 0 {
+			obj.WriteByte(',')
+		}
+		writeString(&obj, m.key)
+		obj.WriteByte(':')
+		obj.Write(m.value)
+	}
+	obj.WriteByte('}')
+	return obj.Bytes()
+}
+
 // splitObject returns the members of the JSON object data in order, their
 // values aliasing data. It rejects anything but one object, and repeated
 // keys.
@@ -548,20 +566,8 @@ func DecodeEvent(name EventName, data []byte) (*Event, error) {
 		}
 		return ev, nil
 	}
-	var obj bytes.Buffer
-	obj.Grow(len(data))
-	obj.WriteByte('{')
-	for i, m := range known {
-		if i > 0 {
-			obj.WriteByte(',')
-		}
-		writeString(&obj, m.key)
-		obj.WriteByte(':')
-		obj.Write(m.value)
-	}
-	obj.WriteByte('}')
 	var nested map[string]json.RawMessage
-	if ev.Data, nested, err = decodePayloadExtra(name.Object(), obj.Bytes(), true); err != nil {
+	if ev.Data, nested, err = decodePayloadExtra(name.Object(), joinMembers(known, len(data)), true); err != nil {
 		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 	}
 	if len(nested) > 0 && ev.Extra == nil {

@@ -387,6 +387,29 @@ func (w *Writer) findInit(ctx context.Context, in *Initialization, o *InitOption
 	return w.findInitBelow(ctx, in, o, probe[0].Name, sc.at)
 }
 
+// startCandidates returns where an initialization of entity whose first
+// event is first may have begun: for each production time of the files of
+// the folder named as that event in the writer's namespace, and that keep
+// accepts, the lowest offset; newest time first, at most limit of them.
+func (w *Writer) startCandidates(ctx context.Context, entity string, first EventName, limit int, keep func(time.Time) bool) ([]FileName, error) {
+	prefix := entity + "/" + w.ns + "." + string(first) + "-"
+	var cands []FileName
+	for key, err := range storage.ScanKeys(ctx, w.store, prefix) {
+		if err != nil {
+			return nil, fmt.Errorf("sink: listing the folder of entity %q: %w", entity, err)
+		}
+		name := key[len(entity)+1:]
+		f, perr := ParseFileName(name)
+		if perr != nil || f.Namespace != w.ns || f.Event != first || strings.Contains(name, "/") || !keep(f.Time) {
+			continue
+		}
+		cands = append(cands, FileName{Offset: f.Offset, Time: f.Time})
+	}
+	slices.SortFunc(cands, func(a, b FileName) int { return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.Offset, b.Offset)) })
+	cands = slices.CompactFunc(cands, func(a, b FileName) bool { return a.Time.Equal(b.Time) })
+	return cands[:min(len(cands), limit)], nil
+}
+
 // findInitBelow looks for an interrupted initialization of in below the
 // newest files (live events written during it would hide it): among the
 // files named as its first event, newest first, one that is its first
@@ -394,29 +417,11 @@ func (w *Writer) findInit(ctx context.Context, in *Initialization, o *InitOption
 // that file's production time, followed by a file named as its second.
 // skip is a production time examined already.
 func (w *Writer) findInitBelow(ctx context.Context, in *Initialization, o *InitOptions, first EventName, skip time.Time) (initRecord, bool, error) {
-	prefix := in.EntityID + "/" + w.ns + "." + string(first) + "-"
-	var cands []FileName
-	for key, err := range storage.ScanKeys(ctx, w.store, prefix) {
-		if err != nil {
-			return initRecord{}, false, fmt.Errorf("sink: listing the folder of entity %q: %w", in.EntityID, err)
-		}
-		name := key[len(in.EntityID)+1:]
-		f, perr := ParseFileName(name)
-		if perr != nil || f.Namespace != w.ns || f.Event != first || f.Time.Equal(skip) {
-			continue
-		}
-		cands = append(cands, FileName{Offset: f.Offset, Time: f.Time})
+	cands, err := w.startCandidates(ctx, in.EntityID, first, maxProbeReads, func(t time.Time) bool { return !t.Equal(skip) })
+	if err != nil {
+		return initRecord{}, false, err
 	}
-	// Newest production time first; per time, its lowest offset.
-	slices.SortFunc(cands, func(a, b FileName) int { return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.Offset, b.Offset)) })
-	reads := 0
-	for i, c := range cands {
-		if i > 0 && cands[i-1].Time.Equal(c.Time) {
-			continue
-		}
-		if reads++; reads > maxProbeReads {
-			break
-		}
+	for _, c := range cands {
 		probe, err := w.probeInit(ctx, in, o, c.Time, 2)
 		if err != nil {
 			return initRecord{}, false, err
@@ -562,28 +567,11 @@ func (w *Writer) findCompleted(ctx context.Context, entity string, rep *report.I
 	if err != nil {
 		return initRecord{}, false, err
 	}
-	prefix := entity + "/" + w.ns + "." + string(first) + "-"
-	var cands []FileName
-	for key, err := range storage.ScanKeys(ctx, w.store, prefix) {
-		if err != nil {
-			return initRecord{}, false, fmt.Errorf("sink: listing the folder of entity %q: %w", entity, err)
-		}
-		f, perr := ParseFileName(key[len(entity)+1:])
-		if perr != nil || f.Namespace != w.ns || f.Event != first || f.Time.After(done) || strings.Contains(key[len(entity)+1:], "/") {
-			continue
-		}
-		cands = append(cands, FileName{Offset: f.Offset, Time: f.Time})
+	cands, err := w.startCandidates(ctx, entity, first, maxStartCandidates, func(t time.Time) bool { return !t.After(done) })
+	if err != nil {
+		return initRecord{}, false, err
 	}
-	// Newest start first; per start, its lowest offset.
-	slices.SortFunc(cands, func(a, b FileName) int { return cmp.Or(b.Time.Compare(a.Time), cmp.Compare(a.Offset, b.Offset)) })
-	tried := 0
-	for i, c := range cands {
-		if i > 0 && cands[i-1].Time.Equal(c.Time) {
-			continue
-		}
-		if tried++; tried > maxStartCandidates {
-			break
-		}
+	for _, c := range cands {
 		ok, err := storage.Exists(ctx, w.store, Key(entity, FileName{Namespace: w.ns, Event: last, Offset: c.Offset + n - 1, Time: c.Time}))
 		if err != nil {
 			return initRecord{}, false, err
