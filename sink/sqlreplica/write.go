@@ -282,12 +282,16 @@ func rebuild(s *sink.ObjectState, o sink.Object, entity, id string, ts int64, pa
 }
 
 // insert inserts rows into table t, many rows per statement; with upsert,
-// a row whose key exists replaces the stored one.
-func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool) error {
+// a row whose key exists replaces the stored one. rows holds the values of
+// each row one after the other, in column order.
+func (w *writer) insert(ctx context.Context, t *table, rows []any, upsert bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	cols := t.colNames()
+	if len(rows)%len(cols) != 0 {
+		return fmt.Errorf("sqlreplica: internal error: %d values for rows of the %d columns of %s", len(rows), len(cols), t.name)
+	}
 	head := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES "
 	tail := ""
 	if upsert {
@@ -301,15 +305,9 @@ func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool
 	}
 	one := placeholders(len(cols))
 	at := 0
-	for _, n := range w.sizes(len(rows), len(cols)) {
-		args := make([]any, 0, n*len(cols))
-		for _, r := range rows[at : at+n] {
-			if len(r) != len(cols) {
-				return fmt.Errorf("sqlreplica: internal error: a row of %d values for the %d columns of %s", len(r), len(cols), t.name)
-			}
-			args = append(args, r...)
-		}
-		at += n
+	for _, n := range w.sizes(len(rows)/len(cols), len(cols)) {
+		args := rows[at : at+n*len(cols)]
+		at += n * len(cols)
 		if err := w.exec(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")+tail, args...); err != nil {
 			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
 		}
@@ -332,13 +330,13 @@ func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids
 }
 
 func (w *writer) writeFiles(ctx context.Context, files []fileRow) error {
-	rows := make([][]any, len(files))
-	for i, f := range files {
+	rows := make([]any, 0, 8*len(files))
+	for _, f := range files {
 		var reason any
 		if f.reason != nil {
 			reason = *f.reason
 		}
-		rows[i] = []any{f.key, f.entity, f.offset, f.event, f.id, f.ts, f.outcome, reason}
+		rows = append(rows, f.key, f.entity, f.offset, f.event, f.id, f.ts, f.outcome, reason)
 	}
 	return w.insert(ctx, tableOf("replica_files"), rows, false)
 }
@@ -363,13 +361,13 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 	slices.SortFunc(dirty, func(a, b ref) int {
 		return cmp.Or(strings.Compare(a.entity, b.entity), strings.Compare(string(a.object), string(b.object)), strings.Compare(a.id, b.id))
 	})
-	states := make([][]any, 0, len(dirty))
+	var states []any
 	type group struct {
 		table, entity string
 	}
 	gone := map[group][]string{}
 	var groups []group
-	rows := map[string][][]any{}
+	rows := map[string][]any{}
 	for _, k := range dirty {
 		t := objects[k]
 		if !t.plain() { // a plain object's row is all there is to keep
@@ -377,7 +375,7 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 			if err != nil {
 				return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
 			}
-			states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
+			states = append(states, k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob)
 		}
 		tbl := objectTableOf(k.object)
 		if tbl == nil {
