@@ -149,6 +149,30 @@ func (d *dialect) objectRows(rows map[string][]any, tbl *table, k ref, t *tracke
 	return nil
 }
 
+// countValues adds to sizes, by table name, the number of values of the
+// rows of the visible object k (but its reconciliation's entries): rows
+// are then allocated once.
+func countValues(sizes map[string]int, k ref, t *tracked) {
+	tbl := objectTableOf(k.object)
+	if tbl == nil {
+		return
+	}
+	sizes[tbl.name] += len(tbl.cols)
+	if data, _ := t.state.Data(); k.object == sink.ObjectEntry {
+		if e, ok := data.(*entry.Entry); ok {
+			sizes["movements"] += len(e.Movements) * movementColumns
+			for _, m := range e.Movements {
+				for _, a := range m.Analytics {
+					sizes["analytics"] += len(a.Sections) * analyticsColumns
+				}
+			}
+		}
+	}
+}
+
+// The number of columns of the movements and analytics tables.
+var movementColumns, analyticsColumns = len(tableOf("movements").cols), len(tableOf("analytics").cols)
+
 func (d *dialect) entryRows(rows map[string][]any, k ref, t *tracked, payload string, e *entry.Entry) error {
 	var currencyRate any
 	if e.Currency.Rate != nil {

@@ -368,6 +368,15 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 	gone := map[group][]string{}
 	var groups []group
 	rows := map[string][]any{}
+	sizes := map[string]int{}
+	for _, k := range dirty {
+		if t := objects[k]; t.state.Exists() {
+			countValues(sizes, k, t)
+		}
+	}
+	for name, n := range sizes {
+		rows[name] = make([]any, 0, n)
+	}
 	for _, k := range dirty {
 		t := objects[k]
 		if !t.plain() { // a plain object's row is all there is to keep
