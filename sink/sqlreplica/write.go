@@ -29,9 +29,38 @@ type writer struct {
 // statement at each execution. Statements of variable length (IN lists,
 // many-row INSERTs) come in power-of-two sizes, so that few are needed.
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db    *sql.DB
+	mu    sync.Mutex
+	m     map[string]*sql.Stmt
+	texts map[textKey]string // the texts of the statements of variable length
+}
+
+// textKey names the text of a statement of variable length: its fixed
+// part (a table's name for an INSERT), its number of rows or values, and
+// whether it is an upsert.
+type textKey struct {
+	head   string
+	n      int
+	upsert bool
+}
+
+// text returns the text of statement k, built once.
+func (c *stmtCache) text(k textKey, build func() string) string {
+	c.mu.Lock()
+	q, ok := c.texts[k]
+	c.mu.Unlock()
+	if !ok {
+		q = build()
+		c.mu.Lock()
+		c.texts[k] = q
+		c.mu.Unlock()
+	}
+	return q
+}
+
+// in returns q followed by an IN list of n values.
+func (w *writer) in(q string, n int) string {
+	return w.cache.text(textKey{head: q, n: n}, func() string { return q + placeholders(n) })
 }
 
 // stmt returns q (with ? placeholders) prepared in the transaction.
@@ -122,7 +151,7 @@ func (w *writer) existing(ctx context.Context, q string, values []string) (map[s
 	for _, n := range w.sizes(len(values), 1) {
 		args := toAny(values[at : at+n])
 		at += n
-		rows, err := w.query(ctx, q+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in(q, n), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -162,8 +191,8 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		rows, err := w.query(ctx, "SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
-			"WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in("SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
+			"WHERE entite_id = ? AND id IN ", n), args...)
 		if err != nil {
 			return err
 		}
@@ -219,8 +248,8 @@ func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		rows, err := w.query(ctx, "SELECT id, timestamp, file_key, file_offset, payload FROM "+tbl.name+
-			" WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in("SELECT id, timestamp, file_key, file_offset, payload FROM "+tbl.name+
+			" WHERE entite_id = ? AND id IN ", n), args...)
 		if err != nil {
 			return err
 		}
@@ -288,11 +317,26 @@ func (w *writer) insert(ctx context.Context, t *table, rows []any, upsert bool) 
 	if len(rows) == 0 {
 		return nil
 	}
-	cols := t.colNames()
-	if len(rows)%len(cols) != 0 {
-		return fmt.Errorf("sqlreplica: internal error: %d values for rows of the %d columns of %s", len(rows), len(cols), t.name)
+	cols := len(t.cols)
+	if len(rows)%cols != 0 {
+		return fmt.Errorf("sqlreplica: internal error: %d values for rows of the %d columns of %s", len(rows), cols, t.name)
 	}
-	head := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES "
+	at := 0
+	for _, n := range w.sizes(len(rows)/cols, cols) {
+		args := rows[at : at+n*cols]
+		at += n * cols
+		q := w.cache.text(textKey{t.name, n, upsert}, func() string { return insertText(t, n, upsert) })
+		if err := w.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// insertText returns the statement that inserts n rows into t, or
+// replaces them with upsert.
+func insertText(t *table, n int, upsert bool) string {
+	cols := t.colNames()
 	tail := ""
 	if upsert {
 		var set []string
@@ -304,15 +348,7 @@ func (w *writer) insert(ctx context.Context, t *table, rows []any, upsert bool) 
 		tail = " ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	one := placeholders(len(cols))
-	at := 0
-	for _, n := range w.sizes(len(rows)/len(cols), len(cols)) {
-		args := rows[at : at+n*len(cols)]
-		at += n * len(cols)
-		if err := w.exec(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")+tail, args...); err != nil {
-			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
-		}
-	}
-	return nil
+	return "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail
 }
 
 // deleteWhere deletes the rows of table whose column col is one of ids,
@@ -322,7 +358,7 @@ func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		if err := w.exec(ctx, "DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN "+placeholders(n), args...); err != nil {
+		if err := w.exec(ctx, w.in("DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN ", n), args...); err != nil {
 			return fmt.Errorf("sqlreplica: deleting from %s: %w", table, err)
 		}
 	}
