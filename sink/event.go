@@ -263,8 +263,19 @@ func (ev *Event) Encode() ([]byte, error) {
 }
 
 // payloadMembers returns the members of ev's payload but the envelope's
-// (and miseAJour), as Encode writes them.
+// (and miseAJour), as Encode writes them. ev is valid (see Event.Validate).
 func (ev *Event) payloadMembers() ([]member, error) {
+	if ev.Name.Action() == Inserted && len(ev.Extra) == 0 {
+		// Encode writes the object's members after the envelope as they
+		// are marshalled: split them without writing the event.
+		if data, err := marshalData(ev.Data); err == nil {
+			if members, ok := splitEncoded(data); ok {
+				return slices.DeleteFunc(members, func(m member) bool {
+					return isEnvelopeKey(m.key) || m.key == keyUpdate
+				}), nil
+			}
+		}
+	}
 	data, err := ev.Encode()
 	if err != nil {
 		return nil, err
