@@ -27,7 +27,8 @@ type writer struct {
 // database and then in each transaction's connection (which database/sql
 // does once per connection): SQLite's driver would otherwise compile each
 // statement at each execution. Statements of variable length (IN lists,
-// many-row INSERTs) come in power-of-two sizes, so that few are needed.
+// many-row INSERTs) come in power-of-two sizes, so that few are needed, and
+// their texts are built once.
 type stmtCache struct {
 	db    *sql.DB
 	mu    sync.Mutex
