@@ -214,8 +214,15 @@ func (ev *Event) Encode() ([]byte, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}
+	var data []byte
+	if ev.Name.Action() != Deleted {
+		var err error
+		if data, err = marshalData(ev.Data); err != nil {
+			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		}
+	}
 	var b bytes.Buffer
-	b.Grow(512)
+	b.Grow(256 + len(data)) // the envelope, the data, and room for Updated's nulls
 	b.Write(appendEnvelope(b.AvailableBuffer(), ev.Envelope))
 	switch ev.Name.Action() {
 	case Deleted:
@@ -223,10 +230,6 @@ func (ev *Event) Encode() ([]byte, error) {
 			b.WriteString(`,"miseAJour":` + strconv.FormatBool(ev.Update))
 		}
 	case Inserted:
-		data, err := marshalData(ev.Data)
-		if err != nil {
-			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
-		}
 		// The payload types are this package's (Validate checked it), and
 		// none has a field named like the envelope's (see
 		// TestPayloadFieldsAvoidTheEnvelope): the object's members follow
@@ -239,10 +242,6 @@ func (ev *Event) Encode() ([]byte, error) {
 			b.Write(inner)
 		}
 	case Updated:
-		data, err := marshalData(ev.Data)
-		if err != nil {
-			return nil, &PayloadError{Event: ev.Name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
-		}
 		if err := appendFields(&b, data, ev.Changed); err != nil {
 			return nil, &PayloadError{Event: ev.Name, Err: err}
 		}
@@ -264,8 +263,19 @@ func (ev *Event) Encode() ([]byte, error) {
 }
 
 // payloadMembers returns the members of ev's payload but the envelope's
-// (and miseAJour), as Encode writes them.
+// (and miseAJour), as Encode writes them. ev is valid (see Event.Validate).
 func (ev *Event) payloadMembers() ([]member, error) {
+	if ev.Name.Action() == Inserted && len(ev.Extra) == 0 {
+		// Encode writes the object's members after the envelope as they
+		// are marshalled: split them without writing the event.
+		if data, err := marshalData(ev.Data); err == nil {
+			if members, ok := splitEncoded(data); ok {
+				return slices.DeleteFunc(members, func(m member) bool {
+					return isEnvelopeKey(m.key) || m.key == keyUpdate
+				}), nil
+			}
+		}
+	}
 	data, err := ev.Encode()
 	if err != nil {
 		return nil, err

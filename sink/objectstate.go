@@ -130,6 +130,11 @@ func (s *ObjectState) Payload() []byte {
 }
 
 func (s *ObjectState) appendPayload(b []byte) []byte {
+	n := 2
+	for _, f := range s.fields {
+		n += len(f.key) + len(f.value) + 4 // quotes, colon, comma
+	}
+	b = slices.Grow(b, n)
 	b = append(b, '{')
 	for i, f := range s.fields {
 		if i > 0 {
@@ -240,6 +245,7 @@ func (s *ObjectState) apply(ev *Event, members []member) (out Outcome, changed b
 		return out, changed
 	}
 	set := false
+	s.fields = slices.Grow(s.fields, len(members))
 	for _, m := range members {
 		if string(m.value) == "null" {
 			continue // an Updated event's unchanged field

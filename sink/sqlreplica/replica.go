@@ -69,7 +69,7 @@ func Open(ctx context.Context, db *sql.DB, opts *Options) (*Replica, error) {
 	if err := prepareSchema(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &Replica{db: db, d: d, cache: &stmtCache{db: db, m: map[string]*sql.Stmt{}}}, nil
+	return &Replica{db: db, d: d, cache: &stmtCache{db: db, m: map[string]*sql.Stmt{}, texts: map[textKey]string{}}}, nil
 }
 
 // Close releases the statements the replica prepared. It does not close

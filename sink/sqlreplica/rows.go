@@ -26,6 +26,16 @@ func (d *dialect) amount(v decimal.Decimal) (any, error) {
 	if d.name == PostgreSQL {
 		return numberString(v), nil
 	}
+	n, err := cents(v)
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// cents returns v as an integer number of hundredths, as SQLite stores
+// amounts, or an error matching ErrAmount.
+func cents(v decimal.Decimal) (int64, error) {
 	// Most amounts: at most 2 decimals and 16 digits, an int64 at once.
 	if exp := v.Exponent(); exp >= -2 && exp <= 2 && v.NumDigits() <= 16 {
 		n := v.CoefficientInt64()
@@ -36,10 +46,10 @@ func (d *dialect) amount(v decimal.Decimal) (any, error) {
 	}
 	c := v.Shift(2)
 	if !c.IsInteger() {
-		return nil, fmt.Errorf("%w: %s has more than 2 decimals (SQLite stores hundredths)", ErrAmount, numberString(v))
+		return 0, fmt.Errorf("%w: %s has more than 2 decimals (SQLite stores hundredths)", ErrAmount, numberString(v))
 	}
 	if c.BigInt().BitLen() > 63 {
-		return nil, fmt.Errorf("%w: %s is too large for SQLite's integers", ErrAmount, numberString(v))
+		return 0, fmt.Errorf("%w: %s is too large for SQLite's integers", ErrAmount, numberString(v))
 	}
 	return c.IntPart(), nil
 }
@@ -62,33 +72,30 @@ func (d *dialect) checkAmounts(ev *sink.Event) error {
 	if d.name == PostgreSQL {
 		return nil
 	}
-	check := func(path string, v decimal.Decimal) error {
-		if _, err := d.amount(v); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return nil
-	}
+	// The path of an amount is built for the error only.
 	switch data := ev.Data.(type) {
 	case *entry.Entry:
 		for i, m := range data.Movements {
-			for _, f := range []struct {
+			for _, f := range [...]struct {
 				name string
 				v    decimal.Decimal
 			}{{"credit", m.Value.Credit}, {"debit", m.Value.Debit}, {"amount", m.Value.Amount}} {
-				if err := check(fmt.Sprintf("/movements/%d/value/%s", i, f.name), f.v); err != nil {
-					return err
+				if _, err := cents(f.v); err != nil {
+					return fmt.Errorf("/movements/%d/value/%s: %w", i, f.name, err)
 				}
 			}
 			for j, a := range m.Analytics {
 				for k, s := range a.Sections {
-					if err := check(fmt.Sprintf("/movements/%d/analytics/%d/sections/%d/amount", i, j, k), s.Amount); err != nil {
-						return err
+					if _, err := cents(s.Amount); err != nil {
+						return fmt.Errorf("/movements/%d/analytics/%d/sections/%d/amount: %w", i, j, k, err)
 					}
 				}
 			}
 		}
 	case *sink.Reconciliation:
-		return check("/montant", data.Amount)
+		if _, err := cents(data.Amount); err != nil {
+			return fmt.Errorf("/montant: %w", err)
+		}
 	}
 	return nil
 }
@@ -108,41 +115,65 @@ func nullDate(p *period.Date) any {
 }
 
 // objectRows appends the rows of the visible object k to rows, by table
-// name: its row in tbl, and the rows of its lines for entries and
-// reconciliations.
-func (d *dialect) objectRows(rows map[string][][]any, tbl *table, k ref, t *tracked) error {
-	payload := t.state.Payload()
-	tail := []any{t.ts, t.key, t.offset, string(payload)}
-	head := []any{k.entity, k.id}
+// name, each row's values one after the other in column order: its row in
+// tbl, and the rows of its lines for entries and reconciliations.
+func (d *dialect) objectRows(rows map[string][]any, tbl *table, k ref, t *tracked) error {
+	raw := t.state.Payload()
+	payload := string(raw)
 	if k.object == sink.ObjectEntry {
 		data, _ := t.state.Data()
 		e, ok := data.(*entry.Entry)
 		if !ok {
 			return fmt.Errorf("entry data of type %T", data)
 		}
-		return d.entryRows(rows, head, tail, e)
+		return d.entryRows(rows, k, t, payload, e)
 	}
-	fields, err := d.fieldValues(tbl, payload)
+	fields, err := d.fieldValues(tbl, raw)
 	if err != nil {
 		return err
 	}
-	row := append(append(head, fields...), tail...)
-	rows[tbl.name] = append(rows[tbl.name], row)
+	row := append(rows[tbl.name], k.entity, k.id)
+	row = append(row, fields...)
+	rows[tbl.name] = append(row, t.ts, t.key, t.offset, payload)
 	if k.object == sink.ObjectReconciliation {
 		var rec struct {
 			EntryIDs []string `json:"ecriture_ids"`
 		}
-		if err := json.Unmarshal(payload, &rec); err != nil {
+		if err := json.Unmarshal(raw, &rec); err != nil {
 			return err
 		}
 		for i, id := range rec.EntryIDs {
-			rows["reconciliation_entries"] = append(rows["reconciliation_entries"], []any{k.entity, k.id, int64(i), id})
+			rows["reconciliation_entries"] = append(rows["reconciliation_entries"], k.entity, k.id, int64(i), id)
 		}
 	}
 	return nil
 }
 
-func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.Entry) error {
+// countValues adds to sizes, by table name, the number of values of the
+// rows of the visible object k (but its reconciliation's entries): rows
+// are then allocated once.
+func countValues(sizes map[string]int, k ref, t *tracked) {
+	tbl := objectTableOf(k.object)
+	if tbl == nil {
+		return
+	}
+	sizes[tbl.name] += len(tbl.cols)
+	if data, _ := t.state.Data(); k.object == sink.ObjectEntry {
+		if e, ok := data.(*entry.Entry); ok {
+			sizes["movements"] += len(e.Movements) * movementColumns
+			for _, m := range e.Movements {
+				for _, a := range m.Analytics {
+					sizes["analytics"] += len(a.Sections) * analyticsColumns
+				}
+			}
+		}
+	}
+}
+
+// The number of columns of the movements and analytics tables.
+var movementColumns, analyticsColumns = len(tableOf("movements").cols), len(tableOf("analytics").cols)
+
+func (d *dialect) entryRows(rows map[string][]any, k ref, t *tracked, payload string, e *entry.Entry) error {
 	var currencyRate any
 	if e.Currency.Rate != nil {
 		currencyRate = rate(*e.Currency.Rate)
@@ -157,11 +188,13 @@ func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.
 	if e.Validation != nil {
 		validation = int64(*e.Validation)
 	}
-	row := append(head,
+	// The ids are boxed once for all the rows.
+	entity, id := any(k.entity), any(k.id)
+	rows["entries"] = append(rows["entries"], entity, id,
 		e.ProducerID, nullDate(&e.Date), nullDate(e.DueDate), e.Journal.ProducerID, e.Journal.CustomerReferenceCode,
-		e.Journal.Name, string(e.Journal.Type), e.Currency.Code, currencyRate, typ, branch, validation)
-	rows["entries"] = append(rows["entries"], append(row, tail...))
-	entity, id := head[0], head[1]
+		e.Journal.Name, string(e.Journal.Type), e.Currency.Code, currencyRate, typ, branch, validation,
+		t.ts, t.key, t.offset, payload)
+	movements, analytics := rows["movements"], rows["analytics"]
 	for i, m := range e.Movements {
 		credit, err := d.amount(m.Value.Credit)
 		if err != nil {
@@ -189,24 +222,25 @@ func (d *dialect) entryRows(rows map[string][][]any, head, tail []any, e *entry.
 				payCode = string(*p.Code)
 			}
 		}
-		rows["movements"] = append(rows["movements"], []any{
+		movements = append(movements,
 			entity, id, int64(i), m.ProducerID, m.Description, credit, debit, amount, nullDate(m.DueDate),
 			string(m.Lettering.State()), letterValue, nullString(m.FreeNumber), nullString(m.InvoiceNumber),
 			accID, accNumber, accName, payID, payName, payCode,
-		})
+		)
 		for j, a := range m.Analytics {
 			for k, s := range a.Sections {
 				amount, err := d.amount(s.Amount)
 				if err != nil {
 					return err
 				}
-				rows["analytics"] = append(rows["analytics"], []any{
+				analytics = append(analytics,
 					entity, id, int64(i), int64(j), int64(k), a.ProducerID, a.Code, a.Name,
 					s.ProducerID, s.Code, s.Name, amount, rate(s.Rate),
-				})
+				)
 			}
 		}
 	}
+	rows["movements"], rows["analytics"] = movements, analytics
 	return nil
 }
 

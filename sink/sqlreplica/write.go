@@ -27,11 +27,41 @@ type writer struct {
 // database and then in each transaction's connection (which database/sql
 // does once per connection): SQLite's driver would otherwise compile each
 // statement at each execution. Statements of variable length (IN lists,
-// many-row INSERTs) come in power-of-two sizes, so that few are needed.
+// many-row INSERTs) come in power-of-two sizes, so that few are needed, and
+// their texts are built once.
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db    *sql.DB
+	mu    sync.Mutex
+	m     map[string]*sql.Stmt
+	texts map[textKey]string // the texts of the statements of variable length
+}
+
+// textKey names the text of a statement of variable length: its fixed
+// part (a table's name for an INSERT), its number of rows or values, and
+// whether it is an upsert.
+type textKey struct {
+	head   string
+	n      int
+	upsert bool
+}
+
+// text returns the text of statement k, built once.
+func (c *stmtCache) text(k textKey, build func() string) string {
+	c.mu.Lock()
+	q, ok := c.texts[k]
+	c.mu.Unlock()
+	if !ok {
+		q = build()
+		c.mu.Lock()
+		c.texts[k] = q
+		c.mu.Unlock()
+	}
+	return q
+}
+
+// in returns q followed by an IN list of n values.
+func (w *writer) in(q string, n int) string {
+	return w.cache.text(textKey{head: q, n: n}, func() string { return q + placeholders(n) })
 }
 
 // stmt returns q (with ? placeholders) prepared in the transaction.
@@ -122,7 +152,7 @@ func (w *writer) existing(ctx context.Context, q string, values []string) (map[s
 	for _, n := range w.sizes(len(values), 1) {
 		args := toAny(values[at : at+n])
 		at += n
-		rows, err := w.query(ctx, q+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in(q, n), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -162,8 +192,8 @@ func (w *writer) loadStates(ctx context.Context, entity string, ids []string, ob
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		rows, err := w.query(ctx, "SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
-			"WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in("SELECT object, id, timestamp, file_key, file_offset, state FROM replica_states "+
+			"WHERE entite_id = ? AND id IN ", n), args...)
 		if err != nil {
 			return err
 		}
@@ -219,8 +249,8 @@ func (w *writer) rebuildStates(ctx context.Context, entity string, o sink.Object
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		rows, err := w.query(ctx, "SELECT id, timestamp, file_key, file_offset, payload FROM "+tbl.name+
-			" WHERE entite_id = ? AND id IN "+placeholders(n), args...)
+		rows, err := w.query(ctx, w.in("SELECT id, timestamp, file_key, file_offset, payload FROM "+tbl.name+
+			" WHERE entite_id = ? AND id IN ", n), args...)
 		if err != nil {
 			return err
 		}
@@ -282,13 +312,32 @@ func rebuild(s *sink.ObjectState, o sink.Object, entity, id string, ts int64, pa
 }
 
 // insert inserts rows into table t, many rows per statement; with upsert,
-// a row whose key exists replaces the stored one.
-func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool) error {
+// a row whose key exists replaces the stored one. rows holds the values of
+// each row one after the other, in column order.
+func (w *writer) insert(ctx context.Context, t *table, rows []any, upsert bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	cols := len(t.cols)
+	if len(rows)%cols != 0 {
+		return fmt.Errorf("sqlreplica: internal error: %d values for rows of the %d columns of %s", len(rows), cols, t.name)
+	}
+	at := 0
+	for _, n := range w.sizes(len(rows)/cols, cols) {
+		args := rows[at : at+n*cols]
+		at += n * cols
+		q := w.cache.text(textKey{t.name, n, upsert}, func() string { return insertText(t, n, upsert) })
+		if err := w.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// insertText returns the statement that inserts n rows into t, or
+// replaces them with upsert.
+func insertText(t *table, n int, upsert bool) string {
 	cols := t.colNames()
-	head := "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES "
 	tail := ""
 	if upsert {
 		var set []string
@@ -300,21 +349,7 @@ func (w *writer) insert(ctx context.Context, t *table, rows [][]any, upsert bool
 		tail = " ON CONFLICT (" + strings.Join(t.key, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	one := placeholders(len(cols))
-	at := 0
-	for _, n := range w.sizes(len(rows), len(cols)) {
-		args := make([]any, 0, n*len(cols))
-		for _, r := range rows[at : at+n] {
-			if len(r) != len(cols) {
-				return fmt.Errorf("sqlreplica: internal error: a row of %d values for the %d columns of %s", len(r), len(cols), t.name)
-			}
-			args = append(args, r...)
-		}
-		at += n
-		if err := w.exec(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")+tail, args...); err != nil {
-			return fmt.Errorf("sqlreplica: writing %s: %w", t.name, err)
-		}
-	}
-	return nil
+	return "INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail
 }
 
 // deleteWhere deletes the rows of table whose column col is one of ids,
@@ -324,7 +359,7 @@ func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids
 	for _, n := range w.sizes(len(ids), 1) {
 		args := append([]any{entity}, toAny(ids[at:at+n])...)
 		at += n
-		if err := w.exec(ctx, "DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN "+placeholders(n), args...); err != nil {
+		if err := w.exec(ctx, w.in("DELETE FROM "+table+" WHERE entite_id = ? AND "+col+" IN ", n), args...); err != nil {
 			return fmt.Errorf("sqlreplica: deleting from %s: %w", table, err)
 		}
 	}
@@ -332,13 +367,13 @@ func (w *writer) deleteWhere(ctx context.Context, table, col, entity string, ids
 }
 
 func (w *writer) writeFiles(ctx context.Context, files []fileRow) error {
-	rows := make([][]any, len(files))
-	for i, f := range files {
+	rows := make([]any, 0, 8*len(files))
+	for _, f := range files {
 		var reason any
 		if f.reason != nil {
 			reason = *f.reason
 		}
-		rows[i] = []any{f.key, f.entity, f.offset, f.event, f.id, f.ts, f.outcome, reason}
+		rows = append(rows, f.key, f.entity, f.offset, f.event, f.id, f.ts, f.outcome, reason)
 	}
 	return w.insert(ctx, tableOf("replica_files"), rows, false)
 }
@@ -363,13 +398,22 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 	slices.SortFunc(dirty, func(a, b ref) int {
 		return cmp.Or(strings.Compare(a.entity, b.entity), strings.Compare(string(a.object), string(b.object)), strings.Compare(a.id, b.id))
 	})
-	states := make([][]any, 0, len(dirty))
+	var states []any
 	type group struct {
 		table, entity string
 	}
 	gone := map[group][]string{}
 	var groups []group
-	rows := map[string][][]any{}
+	rows := map[string][]any{}
+	sizes := map[string]int{}
+	for _, k := range dirty {
+		if t := objects[k]; t.state.Exists() {
+			countValues(sizes, k, t)
+		}
+	}
+	for name, n := range sizes {
+		rows[name] = make([]any, 0, n)
+	}
 	for _, k := range dirty {
 		t := objects[k]
 		if !t.plain() { // a plain object's row is all there is to keep
@@ -377,7 +421,7 @@ func (w *writer) writeObjects(ctx context.Context, objects map[ref]*tracked) err
 			if err != nil {
 				return fmt.Errorf("sqlreplica: encoding the state of %s %s: %w", k.object, k.id, err)
 			}
-			states = append(states, []any{k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob})
+			states = append(states, k.entity, string(k.object), k.id, t.ts, t.key, t.offset, blob)
 		}
 		tbl := objectTableOf(k.object)
 		if tbl == nil {
