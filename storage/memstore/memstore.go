@@ -36,14 +36,11 @@ type Store struct {
 }
 
 // slot holds a key's current object; the map and the sorted slice share it,
-// so that an overwrite touches neither.
+// so that an overwrite touches neither. Its fields change under the store's
+// write lock; the bytes of data never change once stored: Put replaces the
+// slice, never the bytes.
 type slot struct {
-	key string
-	obj *object
-}
-
-// object is immutable once stored: Put replaces the pointer, never the bytes.
-type object struct {
+	key     string
 	data    []byte
 	modTime time.Time
 }
@@ -75,7 +72,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+	data, err := readAll(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err
@@ -97,15 +94,46 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	return nil
 }
 
+// readAll reads r to its end, stopping when ctx is done. A reader that
+// tells its length (a *bytes.Reader, *bytes.Buffer, *strings.Reader) is read
+// into a buffer of that size, with one allocation.
+func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	lr, ok := r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+	}
+	data := make([]byte, lr.Len())
+	if _, err := io.ReadFull(r, data); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // Len promised bytes Read did not give
+		}
+		return nil, err
+	}
+	// The object is what r holds to its end: read the rest, if any, as
+	// io.ReadAll would (a Len that counts less than Read gives).
+	var one [1]byte
+	if n, err := r.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		rest, err := io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+		if err != nil {
+			return nil, err
+		}
+		data = append(append(data, one[0]), rest...)
+	}
+	return data, nil
+}
+
 // store commits data under key; s.mu must be held for writing. data must
 // be owned by the store.
 func (s *Store) store(key string, data []byte) {
-	o := &object{data: data, modTime: s.now()}
+	now := s.now()
 	if sl, ok := s.slots[key]; ok {
-		sl.obj = o
+		sl.data, sl.modTime = data, now
 		return
 	}
-	sl := &slot{key: key, obj: o}
+	sl := &slot{key: key, data: data, modTime: now}
 	s.slots[key] = sl
 	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
 		s.dirty = true // appended out of order: sort on the next List
@@ -166,9 +194,9 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	s.mu.RLock()
 	sl, ok := s.slots[key]
-	var o *object
+	var data []byte
 	if ok {
-		o = sl.obj
+		data = sl.data
 	}
 	s.mu.RUnlock()
 	if !ok {
@@ -176,7 +204,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	// The stored bytes are never modified, and a bytes.Reader only copies
 	// out of them, so sharing them with the reader aliases nothing.
-	return io.NopCloser(bytes.NewReader(o.data)), nil
+	return io.NopCloser(bytes.NewReader(data)), nil
 }
 
 // Delete implements [storage.Store.Delete]. It returns a *storage.KeyError
@@ -260,7 +288,7 @@ func (s *Store) snapshot(prefix string) []storage.Object {
 	})
 	objs := make([]storage.Object, hi-lo)
 	for i, sl := range s.order[lo:hi] {
-		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.obj.data)), ModTime: sl.obj.modTime}
+		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.data)), ModTime: sl.modTime}
 	}
 	return objs
 }
