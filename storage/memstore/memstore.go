@@ -85,12 +85,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	ifNotExist := opts != nil && opts.IfNotExist
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ifNotExist {
-		if _, ok := s.slots[key]; ok {
-			return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
-		}
+	sl := s.slots[key]
+	if sl != nil && ifNotExist {
+		return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 	}
-	s.store(key, data)
+	s.store(sl, key, data)
 	return nil
 }
 
@@ -125,15 +124,16 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// store commits data under key; s.mu must be held for writing. data must
-// be owned by the store.
-func (s *Store) store(key string, data []byte) {
+// store commits data under key, whose slot is sl (nil when key has none:
+// the caller looked it up already); s.mu must be held for writing. data
+// must be owned by the store.
+func (s *Store) store(sl *slot, key string, data []byte) {
 	now := s.now()
-	if sl, ok := s.slots[key]; ok {
+	if sl != nil {
 		sl.data, sl.modTime = data, now
 		return
 	}
-	sl := &slot{key: key, data: data, modTime: now}
+	sl = &slot{key: key, data: data, modTime: now}
 	s.slots[key] = sl
 	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
 		s.dirty = true // appended out of order: sort on the next List
@@ -168,11 +168,12 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return err
 	}
 	for i, o := range objs {
-		if _, ok := s.slots[o.Key]; ok && ifNotExist {
+		sl := s.slots[o.Key]
+		if sl != nil && ifNotExist {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
 		}
-		s.store(o.Key, copies[i])
+		s.store(sl, o.Key, copies[i])
 	}
 	if len(failed) > 0 {
 		return &storage.BatchError{Errs: failed}
