@@ -607,39 +607,53 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 		failed *kgo.Record
 		err    error
 	}
-	type groupKey struct {
-		topicPartition
-		key string
-	}
 	var written map[*kgo.Record]bool
 	if c.batcher {
 		written = c.writeGroup(ctx, recs)
 	}
-	groups := map[groupKey]*group{}
+	// By partition, then key: looking a key up does not copy it.
+	groups := map[topicPartition]map[string]*group{}
 	var order []*group
 	for _, r := range recs {
 		if written[r] {
 			continue
 		}
-		k := groupKey{topicPartition{r.Topic, r.Partition}, string(r.Key)}
-		g := groups[k]
+		tp := topicPartition{r.Topic, r.Partition}
+		byKey := groups[tp]
+		if byKey == nil {
+			byKey = map[string]*group{}
+			groups[tp] = byKey
+		}
+		g := byKey[string(r.Key)]
 		if g == nil {
 			g = &group{}
-			groups[k] = g
+			byKey[string(r.Key)] = g
 			order = append(order, g)
 		}
 		g.recs = append(g.recs, r)
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, c.o.Concurrency)
-	for _, g := range order {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
+	// A few workers take the groups in order, rather than a goroutine per
+	// group: each worker's stack grows once.
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(order) {
+				return
+			}
+			g := order[i]
 			g.failed, g.err = c.handleGroup(ctx, g.recs)
-		})
+		}
 	}
-	wg.Wait()
+	if workers := min(c.o.Concurrency, len(order)); workers <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(work)
+		}
+		wg.Wait()
+	}
 
 	// The first failure of each partition bounds its commit.
 	firstFail := map[topicPartition]int64{}
