@@ -113,7 +113,7 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 		offset, millis    int64
 	}
 	var seen map[placedKey]bool
-	if len(evs) > 1 {
+	if len(evs) > 1 && !increasingOffsets(evs) { // otherwise no two names are alike
 		seen = make(map[placedKey]bool, len(evs))
 	}
 	for i, p := range evs {
@@ -134,6 +134,17 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 		names[i], ps[i].data = p.Name, p.Event.Data
 	}
 	return w.writePlaced(ctx, events, names, ps)
+}
+
+// increasingOffsets reports whether the offsets of the names of evs
+// increase strictly, as those of a run of messages of a partition do.
+func increasingOffsets(evs []PlacedEncoded) bool {
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Name.Offset <= evs[i-1].Name.Offset {
+			return false
+		}
+	}
+	return true
 }
 
 // checkChunk is the fewest events a goroutine of checkAll checks.

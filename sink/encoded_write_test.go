@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,5 +272,52 @@ func TestWriteEncodedAtKeyTwice(t *testing.T) {
 				t.Errorf("WriteEncodedAt = %v, want both written", err)
 			}
 		})
+	}
+}
+
+// putOrder is a store that records the keys of its puts, in order.
+type putOrder struct {
+	storage.Store
+	mu   sync.Mutex
+	keys []string
+}
+
+func (s *putOrder) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	s.mu.Lock()
+	s.keys = append(s.keys, key)
+	s.mu.Unlock()
+	return s.Store.Put(ctx, key, r, opts)
+}
+
+// With WriterOptions.Concurrency 1, a batch is put one file at a time, in
+// the order of the batch; once ctx is done, the files left get its error.
+func TestWriteEncodedAtOneAtATime(t *testing.T) {
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	placed := make([]sink.PlacedEncoded, 50)
+	var want []string
+	for i := range placed {
+		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Event: sink.AccountInserted, Offset: int64(100 - i), Time: at}, Event: receivedEvent()}
+		want = append(want, sink.Key(sinktest.DemoEntityID, placed[i].Name))
+	}
+	store := &putOrder{Store: memstore.New(nil)}
+	w, err := sink.NewWriter(store, &sink.WriterOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.WriteEncodedAt(context.Background(), placed)
+	if err != nil || res.Count(sink.WriteCreated) != len(placed) {
+		t.Fatalf("WriteEncodedAt = %v", err)
+	}
+	if !slices.Equal(store.keys, want) {
+		t.Errorf("put in the order %v, want %v", store.keys, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range placed {
+		placed[i].Name.Offset += 1000
+	}
+	res, err = w.WriteEncodedAt(ctx, placed)
+	if !errors.Is(err, context.Canceled) || res == nil || res.Count(sink.WriteFailed) != len(placed) {
+		t.Errorf("WriteEncodedAt with ctx done = %v, want every file failed with ctx's error", err)
 	}
 }
