@@ -798,8 +798,11 @@ func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key strin
 		}
 		return c.handleAlone(ctx, recs[0], nil)
 	}
-	failed := make(map[int]error)
+	var failed map[int]error // by index, what the call could not write
 	for _, e := range unjoin(werr) {
+		if failed == nil {
+			failed = make(map[int]error)
+		}
 		if we, ok := errors.AsType[*sink.WriteError](e); ok {
 			failed[we.Index] = we
 		}
