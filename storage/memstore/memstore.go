@@ -83,13 +83,14 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		return err
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
+	fresh := &slot{key: key, data: data, modTime: s.now()} // made before the lock, held the shorter
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sl := s.slots[key]
 	if sl != nil && ifNotExist {
 		return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 	}
-	s.store(sl, key, data)
+	s.store(sl, fresh)
 	return nil
 }
 
@@ -124,16 +125,15 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// store commits data under key, whose slot is sl (nil when key has none:
-// the caller looked it up already); s.mu must be held for writing. data
-// must be owned by the store.
-func (s *Store) store(sl *slot, key string, data []byte) {
-	now := s.now()
+// store commits the object of fresh, a new slot, under its key, whose
+// slot is sl (nil when the key has none: the caller looked it up already);
+// s.mu must be held for writing. fresh's data must be owned by the store.
+func (s *Store) store(sl, fresh *slot) {
 	if sl != nil {
-		sl.data, sl.modTime = data, now
+		sl.data, sl.modTime = fresh.data, fresh.modTime
 		return
 	}
-	sl = &slot{key: key, data: data, modTime: now}
+	sl, key := fresh, fresh.key
 	s.slots[key] = sl
 	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
 		s.dirty = true // appended out of order: sort on the next List
@@ -153,12 +153,14 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	copies := make([][]byte, len(objs))
+	fresh := make([]slot, len(objs))
+	now := s.now()
 	for i, o := range objs {
-		copies[i] = bytes.Clone(o.Data)
-		if copies[i] == nil {
-			copies[i] = []byte{}
+		data := bytes.Clone(o.Data)
+		if data == nil {
+			data = []byte{}
 		}
+		fresh[i] = slot{key: o.Key, data: data, modTime: now}
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	var failed []*storage.KeyError
@@ -173,7 +175,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
 		}
-		s.store(sl, o.Key, copies[i])
+		s.store(sl, &fresh[i])
 	}
 	if len(failed) > 0 {
 		return &storage.BatchError{Errs: failed}
