@@ -236,15 +236,15 @@ func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded)
 // entry. entity is the entity expected: the payload's entite_id, when it
 // spells it without escapes, is returned as entity itself, not a copy.
 func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
-	if name == DailyReport || !name.Valid() {
+	obj, act := name.split() // "" for a daily report or an unknown name
+	if obj == "" {
 		return nil, payloadError(name, "", "%q is not a change event", string(name))
 	}
 	ev := &Event{Name: name}
-	act := name.Action()
-	fields := objectFields(name.Object())
+	fields := objectFields(obj)
 	var check *payloadCheck
 	if act != Deleted && name != EntryInserted {
-		check = payloadChecks()[name.Object()]
+		check = payloadChecks()[obj]
 	}
 	var (
 		l        jsonlex.Lexer
@@ -403,19 +403,19 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 		}
 		ev.Data = &e
 	case check != nil && check.whole:
-		var obj bytes.Buffer
-		obj.Grow(len(data))
-		obj.WriteByte('{')
+		var b bytes.Buffer
+		b.Grow(len(data))
+		b.WriteByte('{')
 		for i, m := range modelled {
 			if i > 0 {
-				obj.WriteByte(',')
+				b.WriteByte(',')
 			}
-			writeString(&obj, m.key)
-			obj.WriteByte(':')
-			obj.Write(m.value)
+			writeString(&b, m.key)
+			b.WriteByte(':')
+			b.Write(m.value)
 		}
-		obj.WriteByte('}')
-		if _, err := decodePayload(name.Object(), obj.Bytes()); err != nil {
+		b.WriteByte('}')
+		if _, err := decodePayload(obj, b.Bytes()); err != nil {
 			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
 	}
