@@ -65,7 +65,7 @@ func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
 // read of it: its name, envelope and miseAJour, and, for an entry, the
 // entry. The returned event carries no other data: it is never encoded.
 func (w *Writer) checkEncoded(ev Encoded) (*Event, error) {
-	e, err := scanEncoded(ev.Name, ev.Data)
+	e, err := scanEncoded(ev.Name, ev.Data, ev.Entity)
 	if err != nil {
 		return nil, err
 	}
@@ -105,9 +105,16 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i].Event })
 	names := make([]FileName, len(evs))
 	ps := make([]prepared, len(evs))
-	var seen map[string]bool
-	if len(evs) > 1 {
-		seen = make(map[string]bool, len(evs))
+	// The names given, to refuse one given twice: what makes the key, the
+	// time to the millisecond, without formatting it.
+	type placedKey struct {
+		entity, namespace string
+		event             EventName
+		offset, millis    int64
+	}
+	var seen map[placedKey]bool
+	if len(evs) > 1 && !increasingOffsets(evs) { // otherwise no two names are alike
+		seen = make(map[placedKey]bool, len(evs))
 	}
 	for i, p := range evs {
 		e := events[i]
@@ -118,15 +125,26 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 			return nil, encodedError(i, p.Event, e, err)
 		}
 		if seen != nil {
-			key := Key(p.Event.Entity, p.Name)
-			if seen[key] {
-				return nil, encodedError(i, p.Event, e, fmt.Errorf("%w: %s is given twice", ErrFileName, key))
+			k := placedKey{p.Event.Entity, p.Name.namespace(), p.Name.Event, p.Name.Offset, p.Name.Time.UnixMilli()}
+			if seen[k] {
+				return nil, encodedError(i, p.Event, e, fmt.Errorf("%w: %s is given twice", ErrFileName, Key(p.Event.Entity, p.Name)))
 			}
-			seen[key] = true
+			seen[k] = true
 		}
 		names[i], ps[i].data = p.Name, p.Event.Data
 	}
 	return w.writePlaced(ctx, events, names, ps)
+}
+
+// increasingOffsets reports whether the offsets of the names of evs
+// increase strictly, as those of a run of messages of a partition do.
+func increasingOffsets(evs []PlacedEncoded) bool {
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Name.Offset <= evs[i-1].Name.Offset {
+			return false
+		}
+	}
+	return true
 }
 
 // checkChunk is the fewest events a goroutine of checkAll checks.
@@ -215,17 +233,18 @@ func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded)
 // as DecodeEvent then Event.Encode would: what the typed path refuses, it
 // refuses (TestEncodedAgreesWithTypedPath holds the two together). It
 // returns the event's name, envelope and miseAJour, and, for an entry, the
-// entry.
-func scanEncoded(name EventName, data []byte) (*Event, error) {
-	if name == DailyReport || !name.Valid() {
+// entry. entity is the entity expected: the payload's entite_id, when it
+// spells it without escapes, is returned as entity itself, not a copy.
+func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
+	obj, act := name.split() // "" for a daily report or an unknown name
+	if obj == "" {
 		return nil, payloadError(name, "", "%q is not a change event", string(name))
 	}
 	ev := &Event{Name: name}
-	act := name.Action()
-	fields := objectFields(name.Object())
+	fields := objectFields(obj)
 	var check *payloadCheck
 	if act != Deleted && name != EntryInserted {
-		check = payloadChecks()[name.Object()]
+		check = payloadChecks()[obj]
 	}
 	var (
 		l        jsonlex.Lexer
@@ -315,9 +334,12 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 			if len(raw) <= 2 || raw[0] != '"' { // "" is the only empty string: an escape is never empty
 				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
 			}
-			s, err := jsonString(raw)
-			if err != nil {
-				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+			s := entity
+			if what != memberEntity || !plainString(raw, entity) {
+				var err error
+				if s, err = jsonString(raw); err != nil {
+					return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+				}
 			}
 			switch what {
 			case memberApplication:
@@ -381,11 +403,26 @@ func scanEncoded(name EventName, data []byte) (*Event, error) {
 		}
 		ev.Data = &e
 	case check != nil && check.whole:
-		if _, err := decodePayload(name.Object(), joinMembers(modelled, len(data))); err != nil {
+		if _, err := decodePayload(obj, joinMembers(modelled, len(data))); err != nil {
 			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
 	}
 	return ev, nil
+}
+
+// plainString reports whether the JSON string raw is want written as it
+// is: printable ASCII, without escapes, so that decoding raw gives want.
+func plainString(raw []byte, want string) bool {
+	inner := raw[1 : len(raw)-1]
+	if string(inner) != want {
+		return false
+	}
+	for _, c := range inner {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // What a member of a payload is, for scanEncoded.

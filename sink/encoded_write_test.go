@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,5 +237,87 @@ func TestWriteEncodedLargeBatchFirstError(t *testing.T) {
 	evs[300], evs[800] = evs[0], evs[0] // now good (acc-0 three times: WriteEncoded numbers each)
 	if res, err := w.WriteEncoded(ctx, evs); err != nil || res.Count(sink.WriteCreated) != len(evs) {
 		t.Errorf("WriteEncoded of a good batch = %v", err)
+	}
+}
+
+// WriteEncodedAt refuses a key given twice: names that format alike (the
+// default namespace spelled or not, times within one millisecond) are one
+// key; names a millisecond apart are two.
+func TestWriteEncodedAtKeyTwice(t *testing.T) {
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	ev := receivedEvent()
+	other := ev
+	other.Data = []byte(strings.Replace(string(ev.Data), `"acc-1"`, `"acc-2"`, 1))
+	for _, tc := range []struct {
+		name   string
+		second sink.FileName
+		twice  bool
+	}{
+		{"same name", sink.FileName{Event: ev.Name, Offset: 7, Time: at}, true},
+		{"namespace spelled", sink.FileName{Namespace: sink.DefaultNamespace, Event: ev.Name, Offset: 7, Time: at}, true},
+		{"within the millisecond", sink.FileName{Event: ev.Name, Offset: 7, Time: at.Add(999 * time.Microsecond)}, true},
+		{"in another zone", sink.FileName{Event: ev.Name, Offset: 7, Time: at.In(time.FixedZone("x", 3600))}, true},
+		{"a millisecond later", sink.FileName{Event: ev.Name, Offset: 7, Time: at.Add(time.Millisecond)}, false},
+		{"another offset", sink.FileName{Event: ev.Name, Offset: 8, Time: at}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := sink.NewWriter(memstore.New(nil), nil)
+			_, err := w.WriteEncodedAt(context.Background(), []sink.PlacedEncoded{
+				{Name: sink.FileName{Event: ev.Name, Offset: 7, Time: at}, Event: ev}, {Name: tc.second, Event: other}})
+			we, ok := errors.AsType[*sink.WriteError](err)
+			switch {
+			case tc.twice && (!ok || we.Index != 1 || !errors.Is(err, sink.ErrFileName)):
+				t.Errorf("WriteEncodedAt = %v, want a *WriteError for event 1 matching ErrFileName", err)
+			case !tc.twice && err != nil:
+				t.Errorf("WriteEncodedAt = %v, want both written", err)
+			}
+		})
+	}
+}
+
+// putOrder is a store that records the keys of its puts, in order.
+type putOrder struct {
+	storage.Store
+	mu   sync.Mutex
+	keys []string
+}
+
+func (s *putOrder) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	s.mu.Lock()
+	s.keys = append(s.keys, key)
+	s.mu.Unlock()
+	return s.Store.Put(ctx, key, r, opts)
+}
+
+// With WriterOptions.Concurrency 1, a batch is put one file at a time, in
+// the order of the batch; once ctx is done, the files left get its error.
+func TestWriteEncodedAtOneAtATime(t *testing.T) {
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	placed := make([]sink.PlacedEncoded, 50)
+	var want []string
+	for i := range placed {
+		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Event: sink.AccountInserted, Offset: int64(100 - i), Time: at}, Event: receivedEvent()}
+		want = append(want, sink.Key(sinktest.DemoEntityID, placed[i].Name))
+	}
+	store := &putOrder{Store: memstore.New(nil)}
+	w, err := sink.NewWriter(store, &sink.WriterOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.WriteEncodedAt(context.Background(), placed)
+	if err != nil || res.Count(sink.WriteCreated) != len(placed) {
+		t.Fatalf("WriteEncodedAt = %v", err)
+	}
+	if !slices.Equal(store.keys, want) {
+		t.Errorf("put in the order %v, want %v", store.keys, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range placed {
+		placed[i].Name.Offset += 1000
+	}
+	res, err = w.WriteEncodedAt(ctx, placed)
+	if !errors.Is(err, context.Canceled) || res == nil || res.Count(sink.WriteFailed) != len(placed) {
+		t.Errorf("WriteEncodedAt with ctx done = %v, want every file failed with ctx's error", err)
 	}
 }

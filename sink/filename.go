@@ -192,6 +192,14 @@ func ParseFileName(name string) (FileName, error) {
 // digits, '-' and '_': topic names as Kafka allows them, minus the characters
 // that would make a file name ambiguous or unsafe as a storage key.
 func checkNamespace(ns string) error {
+	if ns == DefaultNamespace {
+		return nil // the usual one, valid (TestDefaultNamespaceValid): no need to scan it
+	}
+	return scanNamespace(ns)
+}
+
+// scanNamespace is checkNamespace for any namespace.
+func scanNamespace(ns string) error {
 	if ns == "" {
 		return fmt.Errorf("%w: empty namespace", ErrFileName)
 	}

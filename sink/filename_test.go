@@ -193,3 +193,11 @@ func TestAppendFileTime(t *testing.T) {
 		t.Errorf("Key with no entity = %s", got)
 	}
 }
+
+// TestDefaultNamespaceValid: checkNamespace takes DefaultNamespace without
+// scanning it; the scan accepts it.
+func TestDefaultNamespaceValid(t *testing.T) {
+	if err := scanNamespace(DefaultNamespace); err != nil {
+		t.Errorf("DefaultNamespace: %v", err)
+	}
+}

@@ -600,6 +600,18 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		created[0], errs[0] = w.putOne(ctx, objs[0], create)
 		return created, errs, nil
 	}
+	if _, ok := w.store.(storage.Batcher); !(ok && w.durable) && w.concurrency == 1 {
+		// One at a time, in order, as PutConcurrently with one worker.
+		created = make([]bool, len(objs))
+		for i, o := range objs {
+			if err := ctx.Err(); err != nil {
+				errs[i] = &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err}
+				continue
+			}
+			created[i], errs[i] = w.putOne(ctx, o, create)
+		}
+		return created, errs, nil
+	}
 	pos := make(map[string]int, len(objs)) // keys are unique in a batch
 	for i, o := range objs {
 		pos[o.Key] = i

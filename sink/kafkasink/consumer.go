@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -210,6 +211,9 @@ type Consumer struct {
 	events  map[string]sink.EventName // topic → event
 	log     *slog.Logger
 	running atomic.Bool
+	// batcher: Durable, into a store that commits batches; the messages
+	// writeGroup leaves are handled one by one.
+	batcher bool
 
 	created, existing, skipped, dead, commitFailures atomic.Int64
 
@@ -276,11 +280,14 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 	if err := storage.CheckKey("", o.DeadLetterPrefix); err != nil {
 		bad("dead-letter prefix %q: %v", o.DeadLetterPrefix, err)
 	}
-	ws := store
-	if ws == nil {
-		ws = nopStore{} // only to check the writer's options
+	var ws storage.Store = nopStore{} // only to check the writer's options
+	if store != nil {
+		ws = orderedStore(store)
 	}
-	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, StateStore: o.StateStore, Durable: o.Durable, Skip: o.Skip})
+	// One put at a time: a run of messages is written in order (see
+	// writeRun).
+	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, StateStore: o.StateStore,
+		Durable: o.Durable, Skip: o.Skip, Concurrency: 1})
 	if err != nil {
 		bad("%v", err)
 	}
@@ -316,6 +323,8 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 		log:    o.Logger,
 		parts:  map[topicPartition]*partition{},
 	}
+	_, c.batcher = store.(storage.Batcher)
+	c.batcher = c.batcher && o.Durable
 	if c.dls == nil {
 		c.dls = o.StateStore
 	}
@@ -598,44 +607,53 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 		failed *kgo.Record
 		err    error
 	}
-	type groupKey struct {
-		topicPartition
-		key string
-	}
 	var written map[*kgo.Record]bool
-	if _, ok := c.store.(storage.Batcher); ok && c.o.Durable {
+	if c.batcher {
 		written = c.writeGroup(ctx, recs)
 	}
-	groups := map[groupKey]*group{}
+	// By partition, then key: looking a key up does not copy it.
+	groups := map[topicPartition]map[string]*group{}
 	var order []*group
 	for _, r := range recs {
 		if written[r] {
 			continue
 		}
-		k := groupKey{topicPartition{r.Topic, r.Partition}, string(r.Key)}
-		g := groups[k]
+		tp := topicPartition{r.Topic, r.Partition}
+		byKey := groups[tp]
+		if byKey == nil {
+			byKey = map[string]*group{}
+			groups[tp] = byKey
+		}
+		g := byKey[string(r.Key)]
 		if g == nil {
 			g = &group{}
-			groups[k] = g
+			byKey[string(r.Key)] = g
 			order = append(order, g)
 		}
 		g.recs = append(g.recs, r)
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, c.o.Concurrency)
-	for _, g := range order {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			for _, r := range g.recs {
-				if err := c.handle(ctx, r); err != nil {
-					g.failed, g.err = r, err
-					return
-				}
+	// A few workers take the groups in order, rather than a goroutine per
+	// group: each worker's stack grows once.
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(order) {
+				return
 			}
-		})
+			g := order[i]
+			g.failed, g.err = c.handleGroup(ctx, g.recs)
+		}
 	}
-	wg.Wait()
+	if workers := min(c.o.Concurrency, len(order)); workers <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(work)
+		}
+		wg.Wait()
+	}
 
 	// The first failure of each partition bounds its commit.
 	firstFail := map[topicPartition]int64{}
@@ -727,6 +745,114 @@ func (c *Consumer) writeGroup(ctx context.Context, recs []*kgo.Record) map[*kgo.
 	return written
 }
 
+// handleGroup handles the messages of one (topic, partition, key), in
+// order, and returns the first it could not handle, with handle's error.
+// The change events of ready keys are written in runs, one WriteEncodedAt
+// call each (see writeRun); the others one by one.
+func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record) (*kgo.Record, error) {
+	event, ok := c.events[recs[0].Topic]
+	runs := ok && event != sink.DailyReport && !c.batcher
+	key := string(recs[0].Key)
+	for len(recs) > 0 {
+		n := 0
+		for runs && n < len(recs) && (c.o.Keys == nil || c.o.Keys.Ready(key)) {
+			n++
+		}
+		if n < 2 {
+			if err := c.handle(ctx, recs[0]); err != nil {
+				return recs[0], err
+			}
+			recs = recs[1:]
+			continue
+		}
+		done, err := c.writeRun(ctx, event, key, recs[:n])
+		if err != nil {
+			return recs[done], err
+		}
+		recs = recs[done:]
+	}
+	return nil, nil
+}
+
+// writeRun writes recs, change events named event of the entity key, in one
+// WriteEncodedAt call: each is checked and put, one after the other, in
+// order; a put the store fails stops the run (see orderedStore). It
+// returns how many of the leading messages it handled, at least one unless
+// err is handle's error for recs[done]. What the call could not write is
+// handled as handle would have: a message that fails its check, or the
+// rules, or finds other bytes under its name, is handled again alone (and
+// goes to the dead letters); a put the store failed was the first try of
+// the message's retries.
+func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key string, recs []*kgo.Record) (done int, err error) {
+	placed := make([]sink.PlacedEncoded, len(recs))
+	for i, r := range recs {
+		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Namespace: c.ns, Event: event, Offset: r.Offset, Time: recordTime(r)},
+			Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}}
+	}
+	res, werr := c.w.WriteEncodedAt(context.WithValue(ctx, runKey{}, &runState{}), placed)
+	if res == nil {
+		// Nothing written: the first message that fails its check or the
+		// rules is werr's. Write those before it, or handle it alone.
+		if we, ok := errors.AsType[*sink.WriteError](werr); ok && we.Index > 0 && we.Index < len(recs) {
+			return c.writeRun(ctx, event, key, recs[:we.Index])
+		}
+		return c.handleAlone(ctx, recs[0], nil)
+	}
+	var failed map[int]error // by index, what the call could not write
+	for _, e := range unjoin(werr) {
+		if failed == nil {
+			failed = make(map[int]error)
+		}
+		if we, ok := errors.AsType[*sink.WriteError](e); ok {
+			failed[we.Index] = we
+		}
+	}
+	for i, r := range recs {
+		switch res.Files[i].Status {
+		case sink.WriteCreated:
+			c.created.Add(1)
+			continue
+		case sink.WriteFailed:
+		default:
+			c.existing.Add(1)
+			continue
+		}
+		e := failed[i]
+		if i > 0 && (e == nil || errors.Is(e, errNotTried)) {
+			return i, nil // the next run starts there
+		}
+		if _, ok := errors.AsType[*permanentError](classify(e)); ok {
+			e = nil // handled again alone: its error names it alone
+		}
+		if _, err := c.handleAlone(ctx, r, e); err != nil {
+			return i, err
+		}
+	}
+	return len(recs), nil
+}
+
+// handleAlone is handle for r whose first try, when failed is not nil,
+// failed with failed.
+func (c *Consumer) handleAlone(ctx context.Context, r *kgo.Record, failed error) (int, error) {
+	out, err := c.handleOneAfter(ctx, r, failed)
+	if err != nil {
+		return 0, err
+	}
+	c.count(out)
+	return 1, nil
+}
+
+// unjoin returns the errors joined in err, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
 // handle handles one message. It returns an error only when the message
 // could not be handled and must be delivered again: a store failure after
 // the retries, or ctx's end.
@@ -735,6 +861,12 @@ func (c *Consumer) handle(ctx context.Context, r *kgo.Record) error {
 	if err != nil {
 		return err
 	}
+	c.count(out)
+	return nil
+}
+
+// count counts an outcome in the progress.
+func (c *Consumer) count(out outcome) {
 	switch out {
 	case outCreated:
 		c.created.Add(1)
@@ -745,7 +877,6 @@ func (c *Consumer) handle(ctx context.Context, r *kgo.Record) error {
 	case outDead:
 		c.dead.Add(1)
 	}
-	return nil
 }
 
 // recordTime is the instant that names the file of r: its timestamp, in
@@ -765,6 +896,12 @@ func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
 func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error) {
+	return c.handleOneAfter(ctx, r, nil)
+}
+
+// handleOneAfter is handleOne for a message whose first try, when failed
+// is not nil, failed in the store with failed: it is retried.
+func (c *Consumer) handleOneAfter(ctx context.Context, r *kgo.Record, failed error) (outcome, error) {
 	key := string(r.Key)
 	if c.o.Keys != nil && !c.o.Keys.Ready(key) {
 		return outSkipped, nil
@@ -803,23 +940,13 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 		placed := []sink.PlacedEncoded{{Name: name, Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}}}
 		write = func() (bool, error) {
 			res, err := c.w.WriteEncodedAt(ctx, placed)
-			switch {
-			case errors.Is(err, sink.ErrConflict):
-				return false, &permanentError{ReasonConflict, err}
-			case errors.Is(err, sink.ErrFileName):
-				return false, &permanentError{ReasonFileName, err}
-			case errors.Is(err, sink.ErrEntity):
-				return false, &permanentError{ReasonEntityMismatch, err}
-			case errors.Is(err, sink.ErrPayload):
-				return false, &permanentError{ReasonPayload, err}
-			}
 			if err != nil {
-				return false, err
+				return false, classify(err)
 			}
 			return res.Files[0].Status == sink.WriteCreated, nil
 		}
 	}
-	created, err := c.retry(ctx, r, write)
+	created, err := c.retryAfter(ctx, r, write, failed)
 	if pe, ok := errors.AsType[*permanentError](err); ok {
 		return c.deadLetter(ctx, r, pe.reason, pe.err)
 	}
@@ -830,6 +957,22 @@ func (c *Consumer) handleOne(ctx context.Context, r *kgo.Record) (outcome, error
 		return outCreated, nil
 	}
 	return outExisting, nil
+}
+
+// classify returns the writer's error err as a *permanentError when
+// retrying cannot fix it, and unchanged otherwise.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, sink.ErrConflict):
+		return &permanentError{ReasonConflict, err}
+	case errors.Is(err, sink.ErrFileName):
+		return &permanentError{ReasonFileName, err}
+	case errors.Is(err, sink.ErrEntity):
+		return &permanentError{ReasonEntityMismatch, err}
+	case errors.Is(err, sink.ErrPayload):
+		return &permanentError{ReasonPayload, err}
+	}
+	return err
 }
 
 // checkEntity accepts the entity ids the sink writer accepts.
@@ -843,9 +986,21 @@ func (c *Consumer) checkEntity(entity string) error {
 // retry runs write until it succeeds, fails permanently, or fails in the
 // store more than WriteRetries times; the last error is then a *WriteError.
 func (c *Consumer) retry(ctx context.Context, r *kgo.Record, write func() (bool, error)) (bool, error) {
+	return c.retryAfter(ctx, r, write, nil)
+}
+
+// retryAfter is retry after a first try that, when failed is not nil,
+// failed in the store with failed.
+func (c *Consumer) retryAfter(ctx context.Context, r *kgo.Record, write func() (bool, error), failed error) (bool, error) {
 	wait := c.o.RetryBackoff
 	for attempt := 0; ; attempt++ {
-		created, err := write()
+		var created bool
+		var err error
+		if attempt == 0 && failed != nil {
+			err = failed
+		} else {
+			created, err = write()
+		}
 		if err == nil {
 			return created, nil
 		}
@@ -896,4 +1051,54 @@ func (c *Consumer) deadLetter(ctx context.Context, r *kgo.Record, reason Reason,
 	c.log.Warn("kafkasink: dead letter", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset,
 		"key", string(r.Key), "reason", reason, "error", cause)
 	return outDead, nil
+}
+
+// errNotTried is the error of the puts of a run after one the store failed.
+var errNotTried = errors.New("kafkasink: not tried: a put before it failed")
+
+// runKey is the context key of a run's *runState.
+type runKey struct{}
+
+// runState is what orderedStore knows of a run: whether a put failed.
+type runState struct{ failed atomic.Bool }
+
+// orderedStore returns the store of the consumer's writer: s, whose puts
+// made with a context carrying a *runState (a run of writeRun) fail with
+// errNotTried, without trying, once one of them has failed (other than for
+// an existing key). With the writer putting one file at a time, in order,
+// a run stops at its first failure, as writing its messages one by one
+// would: no file is written past a message whose put fails.
+func orderedStore(s storage.Store) storage.Store {
+	if b, ok := s.(storage.Batcher); ok {
+		return orderedBatcher{ordered{s}, b}
+	}
+	return ordered{s}
+}
+
+type ordered struct{ storage.Store }
+
+func (s ordered) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
+	st, _ := ctx.Value(runKey{}).(*runState)
+	if st == nil {
+		return s.Store.Put(ctx, key, r, opts)
+	}
+	if st.failed.Load() {
+		return errNotTried
+	}
+	err := s.Store.Put(ctx, key, r, opts)
+	if err != nil && !errors.Is(err, storage.ErrExist) {
+		st.failed.Store(true)
+	}
+	return err
+}
+
+// orderedBatcher is ordered for a store that commits batches: batches go
+// to it as they are.
+type orderedBatcher struct {
+	ordered
+	b storage.Batcher
+}
+
+func (s orderedBatcher) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
+	return s.b.PutBatch(ctx, objs, opts)
 }

@@ -52,7 +52,11 @@
 // Kafka keeps the order of a partition, and a key (an entity) stays in one
 // partition of each topic; the consumer writes the messages of a (topic,
 // partition, entity) one after the other, in offset order, and different
-// entities concurrently ([ConsumerOptions.Concurrency]). Kafka gives no
+// entities concurrently ([ConsumerOptions.Concurrency]). A poll's messages
+// of one (topic, partition, entity) are checked and written by one
+// sink.Writer.WriteEncodedAt call, one put after the other; a put that
+// fails stops it there, and the message is retried as it would be alone.
+// Kafka gives no
 // order across topics, and offsets of two topics are unrelated: an entry's
 // update is a comptaEcritureDeleted (miseAJour) and a
 // comptaEcritureInserted with the same payload timestamp, in two topics,

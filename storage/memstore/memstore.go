@@ -36,14 +36,11 @@ type Store struct {
 }
 
 // slot holds a key's current object; the map and the sorted slice share it,
-// so that an overwrite touches neither.
+// so that an overwrite touches neither. Its fields change under the store's
+// write lock; the bytes of data never change once stored: Put replaces the
+// slice, never the bytes.
 type slot struct {
-	key string
-	obj *object
-}
-
-// object is immutable once stored: Put replaces the pointer, never the bytes.
-type object struct {
+	key     string
 	data    []byte
 	modTime time.Time
 }
@@ -75,7 +72,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+	data, err := readAll(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return err
@@ -86,26 +83,57 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		return err
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
+	fresh := &slot{key: key, data: data, modTime: s.now()} // made before the lock, held the shorter
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ifNotExist {
-		if _, ok := s.slots[key]; ok {
-			return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
-		}
+	sl := s.slots[key]
+	if sl != nil && ifNotExist {
+		return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 	}
-	s.store(key, data)
+	s.store(sl, fresh)
 	return nil
 }
 
-// store commits data under key; s.mu must be held for writing. data must
-// be owned by the store.
-func (s *Store) store(key string, data []byte) {
-	o := &object{data: data, modTime: s.now()}
-	if sl, ok := s.slots[key]; ok {
-		sl.obj = o
+// readAll reads r to its end, stopping when ctx is done. A reader that
+// tells its length (a *bytes.Reader, *bytes.Buffer, *strings.Reader) is read
+// into a buffer of that size, with one allocation.
+func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	lr, ok := r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+	}
+	data := make([]byte, lr.Len())
+	if _, err := io.ReadFull(r, data); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // Len promised bytes Read did not give
+		}
+		return nil, err
+	}
+	// The object is what r holds to its end: read the rest, if any, as
+	// io.ReadAll would (a Len that counts less than Read gives).
+	var one [1]byte
+	if n, err := r.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		rest, err := io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
+		if err != nil {
+			return nil, err
+		}
+		data = append(append(data, one[0]), rest...)
+	}
+	return data, nil
+}
+
+// store commits the object of fresh, a new slot, under its key, whose
+// slot is sl (nil when the key has none: the caller looked it up already);
+// s.mu must be held for writing. fresh's data must be owned by the store.
+func (s *Store) store(sl, fresh *slot) {
+	if sl != nil {
+		sl.data, sl.modTime = fresh.data, fresh.modTime
 		return
 	}
-	sl := &slot{key: key, obj: o}
+	sl, key := fresh, fresh.key
 	s.slots[key] = sl
 	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
 		s.dirty = true // appended out of order: sort on the next List
@@ -125,12 +153,14 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	copies := make([][]byte, len(objs))
+	fresh := make([]slot, len(objs))
+	now := s.now()
 	for i, o := range objs {
-		copies[i] = bytes.Clone(o.Data)
-		if copies[i] == nil {
-			copies[i] = []byte{}
+		data := bytes.Clone(o.Data)
+		if data == nil {
+			data = []byte{}
 		}
+		fresh[i] = slot{key: o.Key, data: data, modTime: now}
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	var failed []*storage.KeyError
@@ -140,11 +170,12 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return err
 	}
 	for i, o := range objs {
-		if _, ok := s.slots[o.Key]; ok && ifNotExist {
+		sl := s.slots[o.Key]
+		if sl != nil && ifNotExist {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
 		}
-		s.store(o.Key, copies[i])
+		s.store(sl, &fresh[i])
 	}
 	if len(failed) > 0 {
 		return &storage.BatchError{Errs: failed}
@@ -166,9 +197,9 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	s.mu.RLock()
 	sl, ok := s.slots[key]
-	var o *object
+	var data []byte
 	if ok {
-		o = sl.obj
+		data = sl.data
 	}
 	s.mu.RUnlock()
 	if !ok {
@@ -176,7 +207,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	// The stored bytes are never modified, and a bytes.Reader only copies
 	// out of them, so sharing them with the reader aliases nothing.
-	return io.NopCloser(bytes.NewReader(o.data)), nil
+	return io.NopCloser(bytes.NewReader(data)), nil
 }
 
 // Delete implements [storage.Store.Delete]. It returns a *storage.KeyError
@@ -260,7 +291,7 @@ func (s *Store) snapshot(prefix string) []storage.Object {
 	})
 	objs := make([]storage.Object, hi-lo)
 	for i, sl := range s.order[lo:hi] {
-		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.obj.data)), ModTime: sl.obj.modTime}
+		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.data)), ModTime: sl.modTime}
 	}
 	return objs
 }

@@ -1,8 +1,12 @@
 package memstore_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +128,56 @@ func BenchmarkListCeiling(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "keys/s")
+}
+
+// shortLen is a reader whose Len counts fewer bytes than it holds.
+type shortLen struct{ *strings.Reader }
+
+func (r shortLen) Len() int { return r.Reader.Len() / 2 }
+
+// longLen is a reader whose Len counts more bytes than it holds.
+type longLen struct{ *strings.Reader }
+
+func (r longLen) Len() int { return r.Reader.Len() + 3 }
+
+// TestPutReadsToTheEnd: a reader that tells its length is read with one
+// buffer of that size, yet what is stored is what it holds from where it
+// stands to its end, whatever Len says.
+func TestPutReadsToTheEnd(t *testing.T) {
+	partly := bytes.NewReader([]byte("skipped:kept"))
+	if _, err := partly.Seek(8, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		r       io.Reader
+		want    string
+		wantErr error
+	}{
+		{"bytes.Reader", bytes.NewReader([]byte("abc")), "abc", nil},
+		{"bytes.Reader read in part", partly, "kept", nil},
+		{"bytes.Buffer", bytes.NewBufferString("buffered"), "buffered", nil},
+		{"empty", bytes.NewReader(nil), "", nil},
+		{"Len too short", shortLen{strings.NewReader("0123456789")}, "0123456789", nil},
+		{"Len too long", longLen{strings.NewReader("0123")}, "", io.ErrUnexpectedEOF},
+		{"no Len", io.MultiReader(strings.NewReader("ab"), strings.NewReader("cd")), "abcd", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := memstore.New(nil)
+			err := s.Put(t.Context(), "k", tc.r, nil)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Put = %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				if _, gerr := s.Get(t.Context(), "k"); !errors.Is(gerr, storage.ErrNotExist) {
+					t.Errorf("after a failed Put, Get = %v, want ErrNotExist", gerr)
+				}
+				return
+			}
+			got, err := storage.ReadAll(t.Context(), s, "k")
+			if err != nil || string(got) != tc.want {
+				t.Errorf("stored %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
 }
