@@ -65,8 +65,27 @@ func (r *record) tombstone(t int64) *record {
 	return &record{ID: r.ID, Type: r.Type, Changed: t, Event: r.Event, Deleted: true, Payload: []byte("{}")}
 }
 
-// newRecord encodes d. now dates a document whose Changed is zero.
+// newRecord encodes d, and hashes its payload. now dates a document whose
+// Changed is zero.
 func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
+	r, err := c.encodeDoc(d, now)
+	if err != nil {
+		return nil, err
+	}
+	r.setHash()
+	return r, nil
+}
+
+// setHash sets r's Hash: the first 16 bytes of the SHA-256 of its payload,
+// in hexadecimal.
+func (r *record) setHash() {
+	sum := sha256.Sum256(r.Payload)
+	r.Hash = hex.EncodeToString(sum[:16])
+}
+
+// encodeDoc is newRecord without the hash, which build leaves to the
+// goroutine that sorts the records.
+func (c *Capture) encodeDoc(d *document.Doc, now time.Time) (*record, error) {
 	if d == nil {
 		return nil, fmt.Errorf("%w: nil document", ErrDocument)
 	}
@@ -87,9 +106,8 @@ func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
 	payload = bytes.TrimSpace(payload) // one line in a part
-	sum := sha256.Sum256(payload)
 	r := &record{
-		ID: d.ID, Type: d.Type, Version: d.Version, Hash: hex.EncodeToString(sum[:16]),
+		ID: d.ID, Type: d.Type, Version: d.Version,
 		Status: d.Status, Changed: sink.Millis(now), Event: ev.Name, Payload: payload,
 	}
 	if !d.Changed.IsZero() {

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"bytes"
-	"cmp"
 	"container/heap"
 	"context"
 	"crypto/sha256"
@@ -483,49 +482,50 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 	at := c.now()
 	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
 	scratch := c.dir + "/runs/" + run
-	var runs []string
-	chunk := make([]*record, 0, min(c.sortN, 4096))
-	sortChunk := func() error {
-		slices.SortFunc(chunk, func(a, b *record) int { return cmp.Compare(a.ID, b.ID) })
-		for i := 1; i < len(chunk); i++ {
-			if chunk[i].ID == chunk[i-1].ID {
-				return &DocError{ID: chunk[i].ID, Err: ErrDuplicate}
+	// The documents are encoded here, in the caller's goroutine (docs may
+	// reuse a document once the next is asked for), in chunks of half the
+	// sort buffer: each full chunk is sorted and written as a run by
+	// another goroutine while the next one fills.
+	runN := max(1, c.sortN/2)
+	rw := startRuns(ctx, c.store, scratch+"/sort-")
+	chunk := make([]*record, 0, min(runN, 4096))
+	fill := func() error {
+		for d, err := range docs {
+			if err != nil {
+				return err
 			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r, err := c.encodeDoc(d, at)
+			if err != nil {
+				return err
+			}
+			chunk = append(chunk, r)
+			if len(chunk) < runN {
+				continue
+			}
+			if err := rw.put(chunk); err != nil {
+				return err
+			}
+			chunk = make([]*record, 0, runN)
 		}
 		return nil
 	}
-	for d, err := range docs {
-		if err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, err := c.newRecord(d, at)
-		if err != nil {
-			return nil, err
-		}
-		chunk = append(chunk, r)
-		if len(chunk) < c.sortN {
-			continue
-		}
-		if err := sortChunk(); err != nil {
-			return nil, err
-		}
-		key := fmt.Sprintf("%s/sort-%06d.ndjson", scratch, len(runs)+1)
-		if err := c.store.Put(ctx, key, &recordReader{recs: chunk}, nil); err != nil {
-			return nil, err
-		}
-		runs = append(runs, key)
-		clear(chunk)
-		chunk = chunk[:0]
+	err := fill()
+	runs, rerr := rw.finish() // also after an error: nothing is written once build returns
+	if err == nil {
+		err = rerr
 	}
-	if err := sortChunk(); err != nil {
+	if err == nil {
+		err = sortRun(chunk)
+	}
+	if err != nil {
 		return nil, err
 	}
 	sources := make([]iter.Seq2[*record, error], 0, len(runs)+1)
 	for _, key := range runs {
-		sources = append(sources, readRecords(ctx, c.store, []string{key}))
+		sources = append(sources, readRun(ctx, c.store, key))
 	}
 	sources = append(sources, func(yield func(*record, error) bool) {
 		for _, r := range chunk {
@@ -544,7 +544,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		olds = &partWriter{store: c.store, prefix: scratch + "/old-", size: c.partN}
 		news = &partWriter{store: c.store, prefix: scratch + "/new-", size: c.partN}
 	}
-	err := join(readAhead(readRecords(ctx, c.store, base.Parts)), readAhead(merge(sources)), func(o, n *record) error {
+	err = join(readAhead(readRecords(ctx, c.store, base.Parts)), readAhead(merge(sources)), func(o, n *record) error {
 		switch {
 		case n == nil && o.Deleted: // keep the tombstone
 			n = o

@@ -1,0 +1,236 @@
+package capture
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+
+	"github.com/ledgersink/ledgersink/storage"
+)
+
+// A sorted run is scratch: written by a sync while it reads its documents,
+// and read back by the same sync when it merges the runs into the parts of
+// its snapshot, then deleted. No other sync, and no other version of this
+// package, ever reads one (a failed sync's scratch is removed, never read),
+// so its format is private to this file, and cheaper than a part's: per
+// record, its length (4 bytes, big-endian), then its fields, each string
+// as its length (uvarint) and bytes, the dates as varints, a flags byte,
+// and the payload as stored in a part.
+
+// runFlagDeleted marks a tombstone in a run record's flags.
+const runFlagDeleted = 1
+
+// appendRun appends r to b as a run record.
+func appendRun(b []byte, r *record) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0)
+	for _, s := range [...]string{r.ID, r.Type, r.Version, r.Hash, r.Status, r.Invoice, string(r.Event)} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendVarint(b, r.Created)
+	b = binary.AppendVarint(b, r.Changed)
+	var flags byte
+	if r.Deleted {
+		flags |= runFlagDeleted
+	}
+	b = append(b, flags)
+	b = append(b, r.Payload...)
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	return b
+}
+
+// runReader encodes records as a run while it is read: a run goes to the
+// store without its encoded form ever being whole in memory.
+type runReader struct {
+	recs []*record // the records not encoded yet
+	buf  []byte    // encoded, not read yet: buf[off:]
+	off  int
+}
+
+// Read implements io.Reader.
+func (rr *runReader) Read(p []byte) (int, error) {
+	if rr.off == len(rr.buf) {
+		rr.buf, rr.off = rr.buf[:0], 0
+		for len(rr.buf) < len(p) && len(rr.recs) > 0 {
+			rr.buf = appendRun(rr.buf, rr.recs[0])
+			rr.recs = rr.recs[1:]
+		}
+		if len(rr.buf) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, rr.buf[rr.off:])
+	rr.off += n
+	return n, nil
+}
+
+// errRun is the cause of the errors about a run that does not decode.
+var errRun = errors.New("not a sorted run record")
+
+// parseRun decodes the run record rec (its length stripped) into a
+// record whose payload aliases rec. prev, the record read before (or nil),
+// lends its type, version, status, invoice date and event to the new one
+// when they are equal, so that they cost no allocation.
+func parseRun(rec []byte, prev *record) (*record, error) {
+	if prev == nil {
+		prev = &record{}
+	}
+	var fields [7][]byte
+	for i := range fields {
+		n, k := binary.Uvarint(rec)
+		if k <= 0 || n > uint64(len(rec)-k) {
+			return nil, errRun
+		}
+		fields[i], rec = rec[k:k+int(n)], rec[k+int(n):]
+	}
+	created, k := binary.Varint(rec)
+	if k <= 0 {
+		return nil, errRun
+	}
+	rec = rec[k:]
+	changed, k := binary.Varint(rec)
+	if k <= 0 || k >= len(rec) {
+		return nil, errRun
+	}
+	flags, payload := rec[k], rec[k+1:]
+	like := func(b []byte, s string) string {
+		if string(b) == s {
+			return s
+		}
+		return string(b)
+	}
+	r := &record{
+		ID: string(fields[0]), Type: like(fields[1], prev.Type), Version: like(fields[2], prev.Version),
+		Hash: string(fields[3]), Status: like(fields[4], prev.Status), Invoice: like(fields[5], prev.Invoice),
+		Created: created, Changed: changed, Deleted: flags&runFlagDeleted != 0, Payload: payload,
+	}
+	if string(fields[6]) == string(prev.Event) {
+		r.Event = prev.Event
+	} else {
+		for _, n := range insertedEvents {
+			if string(n) == string(fields[6]) {
+				r.Event = n
+			}
+		}
+	}
+	if r.ID == "" || r.Event == "" || len(payload) == 0 {
+		return nil, errRun
+	}
+	return r, nil
+}
+
+// readRun streams the records of the run stored under key. Any error is
+// yielded once and ends the stream.
+func readRun(ctx context.Context, s storage.Store, key string) iter.Seq2[*record, error] {
+	return func(yield func(*record, error) bool) {
+		rc, err := s.Get(ctx, key)
+		if err != nil {
+			yield(nil, fmt.Errorf("capture: reading sorted run %s: %w", key, err))
+			return
+		}
+		defer rc.Close()
+		br := bufio.NewReaderSize(rc, 64<<10)
+		var slab []byte // records are carved from it, never reused (see lineReader)
+		var prev *record
+		var size [4]byte
+		for {
+			if _, err := io.ReadFull(br, size[:]); err != nil {
+				if !errors.Is(err, io.EOF) {
+					yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
+				}
+				return
+			}
+			n := int(binary.BigEndian.Uint32(size[:]))
+			if n > cap(slab)-len(slab) {
+				slab = make([]byte, 0, max(slabSize, n))
+			}
+			rec := slab[len(slab) : len(slab)+n : len(slab)+n]
+			slab = slab[:len(slab)+n]
+			if _, err := io.ReadFull(br, rec); err != nil {
+				yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
+				return
+			}
+			r, err := parseRun(rec, prev)
+			if err != nil {
+				yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
+				return
+			}
+			prev = r
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// sortRun hashes the payloads of the records of chunk, sorts them by id and
+// fails on an id found twice.
+func sortRun(chunk []*record) error {
+	for _, r := range chunk {
+		r.setHash()
+	}
+	slices.SortFunc(chunk, func(a, b *record) int { return cmp.Compare(a.ID, b.ID) })
+	for i := 1; i < len(chunk); i++ {
+		if chunk[i].ID == chunk[i-1].ID {
+			return &DocError{ID: chunk[i].ID, Err: ErrDuplicate}
+		}
+	}
+	return nil
+}
+
+// runWriter sorts chunks of records and writes them as runs, by a
+// goroutine of its own, while the caller fills the next chunk: at most two
+// chunks live at once, the one being filled and the one being written.
+type runWriter struct {
+	in   chan []*record
+	done chan struct{} // closed when the goroutine ends
+	keys []string      // the runs written, read after done
+	err  error         // the first error, read after done
+}
+
+// startRuns starts a runWriter writing runs "<prefix>NNNNNN.run" in store.
+func startRuns(ctx context.Context, store storage.Store, prefix string) *runWriter {
+	w := &runWriter{in: make(chan []*record), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for chunk := range w.in {
+			if err := sortRun(chunk); err != nil {
+				w.err = err
+				return
+			}
+			key := fmt.Sprintf("%s%06d.run", prefix, len(w.keys)+1)
+			if err := store.Put(ctx, key, &runReader{recs: chunk}, nil); err != nil {
+				w.err = err
+				return
+			}
+			w.keys = append(w.keys, key)
+		}
+	}()
+	return w
+}
+
+// put hands chunk over to be written: the caller must not use it any more.
+// It waits for the previous chunk to be written, and returns the
+// goroutine's error if it failed.
+func (w *runWriter) put(chunk []*record) error {
+	select {
+	case w.in <- chunk:
+		return nil
+	case <-w.done:
+		return w.err
+	}
+}
+
+// finish waits for the runs to be written, and returns their keys.
+func (w *runWriter) finish() ([]string, error) {
+	close(w.in)
+	<-w.done
+	return w.keys, w.err
+}
