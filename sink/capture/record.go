@@ -92,12 +92,16 @@ func (c *Capture) encodeDoc(d *document.Doc, now time.Time) (*record, error) {
 	if d.ID == "" {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: empty id", ErrDocument)}
 	}
-	ev, err := sink.NewInserted(sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}, d.Data)
-	if err != nil {
+	env := sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}
+	name, ok := insertedOf(d.Data)
+	if !ok { // not a payload: NewInserted says why
+		_, err := sink.NewInserted(env, d.Data)
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
 	// The writer's rules, now: a document it would refuse must not enter
-	// the snapshot, whose events are written after it is recorded.
+	// the snapshot, whose events are written after it is recorded. Check
+	// validates the event as NewInserted would.
+	ev := &sink.Event{Name: name, Envelope: env, Data: d.Data}
 	if err := c.w.Check(ev); err != nil {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
@@ -242,6 +246,26 @@ var insertedEvents = func() []sink.EventName {
 	return names
 }()
 
+// insertedOf returns the name of the Inserted event of data's object, and
+// false when data is not a sink payload.
+func insertedOf(data any) (sink.EventName, bool) {
+	o, ok := sink.ObjectOf(data)
+	if !ok {
+		return "", false
+	}
+	n, ok := insertedByObject[o]
+	return n, ok
+}
+
+// insertedByObject is the Inserted event of each object that has one.
+var insertedByObject = func() map[sink.Object]sink.EventName {
+	m := map[sink.Object]sink.EventName{}
+	for _, n := range insertedEvents {
+		m[n.Object()] = n
+	}
+	return m
+}()
+
 // parseHeader decodes a header written by appendHeader (or by json.Marshal,
 // before it) into r. Like encoding/json, it takes the members in any order,
 // leaves a field as it is for a null, and skips unknown members; unlike it,
@@ -331,14 +355,15 @@ func parseEvent(l *jsonlex.Lexer) (sink.EventName, error) {
 }
 
 // parseRecord decodes one line written by appendRecord, with l as its
-// lexer and prev as parseHeader's. The record's payload aliases line.
-func parseRecord(l *jsonlex.Lexer, line []byte, prev *record) (*record, error) {
+// lexer and prev as parseHeader's, into a record from recs. The record's
+// payload aliases line.
+func parseRecord(l *jsonlex.Lexer, line []byte, prev *record, recs *recordSlab) (*record, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	head, payload, ok := bytes.Cut(line, []byte("\t"))
 	if !ok || len(payload) == 0 {
 		return nil, errors.New("not a snapshot record")
 	}
-	r := new(record)
+	r := recs.next()
 	if err := parseHeader(l, head, r, prev); err != nil {
 		return nil, err
 	}
@@ -465,10 +490,11 @@ func readPart(ctx context.Context, s storage.Store, key string, yield func(*reco
 	lr := lineReader{br: bufio.NewReaderSize(rc, 64<<10)}
 	var l jsonlex.Lexer
 	var prev *record
+	var recs recordSlab
 	for {
 		line, err := lr.next()
 		if len(line) > 0 {
-			r, jerr := parseRecord(&l, line, prev)
+			r, jerr := parseRecord(&l, line, prev, &recs)
 			if jerr != nil {
 				yield(nil, fmt.Errorf("%w: part %s: %w", ErrDamaged, key, jerr))
 				return false

@@ -19,9 +19,10 @@ import (
 // its snapshot, then deleted. No other sync, and no other version of this
 // package, ever reads one (a failed sync's scratch is removed, never read),
 // so its format is private to this file, and cheaper than a part's: per
-// record, its length (4 bytes, big-endian), then its fields, each string
-// as its length (uvarint) and bytes, the dates as varints, a flags byte,
-// and the payload as stored in a part.
+// record, its length (4 bytes, big-endian), then the lengths (uvarints) of
+// its id and hash and their bytes, its other strings, each as its length
+// and bytes, the dates as varints, a flags byte, and the payload as stored
+// in a part.
 
 // runFlagDeleted marks a tombstone in a run record's flags.
 const runFlagDeleted = 1
@@ -30,7 +31,10 @@ const runFlagDeleted = 1
 func appendRun(b []byte, r *record) []byte {
 	start := len(b)
 	b = append(b, 0, 0, 0, 0)
-	for _, s := range [...]string{r.ID, r.Type, r.Version, r.Hash, r.Status, r.Invoice, string(r.Event)} {
+	b = binary.AppendUvarint(b, uint64(len(r.ID)))
+	b = binary.AppendUvarint(b, uint64(len(r.Hash)))
+	b = append(append(b, r.ID...), r.Hash...)
+	for _, s := range [...]string{r.Type, r.Version, r.Status, r.Invoice, string(r.Event)} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -74,30 +78,42 @@ func (rr *runReader) Read(p []byte) (int, error) {
 // errRun is the cause of the errors about a run that does not decode.
 var errRun = errors.New("not a sorted run record")
 
-// parseRun decodes the run record rec (its length stripped) into a
-// record whose payload aliases rec. prev, the record read before (or nil),
-// lends its type, version, status, invoice date and event to the new one
-// when they are equal, so that they cost no allocation.
-func parseRun(rec []byte, prev *record) (*record, error) {
+// parseRun decodes the run record rec (its length stripped) into r, a
+// zero record; its payload aliases rec. prev, the record read before (or
+// nil), lends its type, version, status, invoice date and event to r when
+// they are equal, so that they cost no allocation; its id and hash cost one.
+func parseRun(rec []byte, r, prev *record) error {
 	if prev == nil {
 		prev = &record{}
 	}
-	var fields [7][]byte
+	idLen, k := binary.Uvarint(rec)
+	if k <= 0 {
+		return errRun
+	}
+	rec = rec[k:]
+	hashLen, k := binary.Uvarint(rec)
+	if k <= 0 || idLen > uint64(len(rec)-k) || hashLen > uint64(len(rec)-k)-idLen {
+		return errRun
+	}
+	idHash := string(rec[k : k+int(idLen+hashLen)])
+	r.ID, r.Hash = idHash[:idLen], idHash[idLen:]
+	rec = rec[k+int(idLen+hashLen):]
+	var fields [5][]byte
 	for i := range fields {
 		n, k := binary.Uvarint(rec)
 		if k <= 0 || n > uint64(len(rec)-k) {
-			return nil, errRun
+			return errRun
 		}
 		fields[i], rec = rec[k:k+int(n)], rec[k+int(n):]
 	}
 	created, k := binary.Varint(rec)
 	if k <= 0 {
-		return nil, errRun
+		return errRun
 	}
 	rec = rec[k:]
 	changed, k := binary.Varint(rec)
 	if k <= 0 || k >= len(rec) {
-		return nil, errRun
+		return errRun
 	}
 	flags, payload := rec[k], rec[k+1:]
 	like := func(b []byte, s string) string {
@@ -106,24 +122,36 @@ func parseRun(rec []byte, prev *record) (*record, error) {
 		}
 		return string(b)
 	}
-	r := &record{
-		ID: string(fields[0]), Type: like(fields[1], prev.Type), Version: like(fields[2], prev.Version),
-		Hash: string(fields[3]), Status: like(fields[4], prev.Status), Invoice: like(fields[5], prev.Invoice),
-		Created: created, Changed: changed, Deleted: flags&runFlagDeleted != 0, Payload: payload,
-	}
-	if string(fields[6]) == string(prev.Event) {
+	r.Type, r.Version = like(fields[0], prev.Type), like(fields[1], prev.Version)
+	r.Status, r.Invoice = like(fields[2], prev.Status), like(fields[3], prev.Invoice)
+	r.Created, r.Changed, r.Deleted, r.Payload = created, changed, flags&runFlagDeleted != 0, payload
+	if string(fields[4]) == string(prev.Event) {
 		r.Event = prev.Event
 	} else {
 		for _, n := range insertedEvents {
-			if string(n) == string(fields[6]) {
+			if string(n) == string(fields[4]) {
 				r.Event = n
 			}
 		}
 	}
 	if r.ID == "" || r.Event == "" || len(payload) == 0 {
-		return nil, errRun
+		return errRun
 	}
-	return r, nil
+	return nil
+}
+
+// recordSlab hands out records carved from blocks of its own: one
+// allocation for many records, which a stream reads and drops in order.
+type recordSlab []record
+
+// next returns a zero record.
+func (s *recordSlab) next() *record {
+	if len(*s) == 0 {
+		*s = make([]record, 128)
+	}
+	r := &(*s)[0]
+	*s = (*s)[1:]
+	return r
 }
 
 // readRun streams the records of the run stored under key. Any error is
@@ -139,6 +167,7 @@ func readRun(ctx context.Context, s storage.Store, key string) iter.Seq2[*record
 		br := bufio.NewReaderSize(rc, 64<<10)
 		var slab []byte // records are carved from it, never reused (see lineReader)
 		var prev *record
+		var recs recordSlab
 		var size [4]byte
 		for {
 			if _, err := io.ReadFull(br, size[:]); err != nil {
@@ -157,8 +186,8 @@ func readRun(ctx context.Context, s storage.Store, key string) iter.Seq2[*record
 				yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
 				return
 			}
-			r, err := parseRun(rec, prev)
-			if err != nil {
+			r := recs.next()
+			if err := parseRun(rec, r, prev); err != nil {
 				yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
 				return
 			}

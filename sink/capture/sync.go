@@ -11,6 +11,7 @@ import (
 	"iter"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/ledgersink/ledgersink/sink"
@@ -217,7 +218,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 	for range makers {
 		wg.Go(func() {
 			for ch := range work {
-				ch.evs, ch.err = c.chunkEvents(ch.pairs, s.At)
+				ch.evs, ch.ends, ch.err = c.chunkEvents(ch.pairs, s.At)
 				close(ch.done)
 			}
 		})
@@ -232,8 +233,10 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		if ch.err != nil {
 			return ch.err
 		}
-		for _, evs := range ch.evs {
-			batch = append(batch, evs...)
+		start := 0
+		for _, end := range ch.ends { // a pair's events go in one batch
+			batch = append(batch, ch.evs[start:end]...)
+			start = end
 			if len(batch) >= c.batchN {
 				if err := flush(); err != nil {
 					return err
@@ -286,11 +289,12 @@ const (
 )
 
 // pairChunk is a chunk of pairs of records (stored, new) whose events a
-// maker makes: evs[i] are those of pairs[i], or err the first error;
-// done is closed when they are made.
+// maker makes: evs[ends[i-1]:ends[i]] are those of pairs[i] (from 0 for
+// the first), or err the first error; done is closed when they are made.
 type pairChunk struct {
 	pairs [][2]*record
-	evs   [][]sink.Encoded
+	evs   []sink.Encoded
+	ends  []int
 	err   error
 	done  chan struct{}
 }
@@ -299,16 +303,19 @@ func newPairChunk() *pairChunk {
 	return &pairChunk{pairs: make([][2]*record, 0, pairChunkSize), done: make(chan struct{})}
 }
 
-// chunkEvents returns the events of each pair, stopping at the first error.
-func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]sink.Encoded, error) {
-	evs := make([][]sink.Encoded, len(pairs))
+// chunkEvents returns the events of the pairs, one after the other, and
+// where those of each pair end, stopping at the first error.
+func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([]sink.Encoded, []int, error) {
+	evs := make([]sink.Encoded, 0, len(pairs))
+	ends := make([]int, len(pairs))
 	for i, p := range pairs {
 		var err error
-		if evs[i], err = c.events(p[0], p[1], deletedAt); err != nil {
-			return nil, err
+		if evs, err = c.appendEvents(evs, p[0], p[1], deletedAt); err != nil {
+			return nil, nil, err
 		}
+		ends[i] = len(evs)
 	}
-	return evs, nil
+	return evs, ends, nil
 }
 
 // events returns the events turning o into n (either may be nil), made
@@ -318,6 +325,11 @@ func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]sink.Enc
 // payloads, with n's values. The writer checks every event; the payloads
 // an update compares are checked here, as they are not all written.
 func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) {
+	return c.appendEvents(nil, o, n, deletedAt)
+}
+
+// appendEvents appends the events of events(o, n, deletedAt) to evs.
+func (c *Capture) appendEvents(evs []sink.Encoded, o, n *record, deletedAt int64) ([]sink.Encoded, error) {
 	// A change is dated after the version it replaces, even when the
 	// source's clock says otherwise: consumers drop an event that is not
 	// newer than the version they hold.
@@ -337,15 +349,27 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		return fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
 	}
 	inserted := func(r *record) (sink.Encoded, error) { // the payload, as stored, dated
-		ev, err := stored(r).WithTimestamp(at(r.Changed))
+		ts := at(r.Changed)
+		// A payload begins with the zero timestamp newRecord encodes: the
+		// timestamp is spliced in, as WithTimestamp would, without lexing
+		// the envelope (the writer checks the event whole either way).
+		if rest, ok := bytes.CutPrefix(r.Payload, zeroTimestamp); ok && len(rest) > 0 && rest[0] == ',' && ts >= 0 {
+			rest = bytes.TrimRight(rest, " \t\r\n")
+			b := make([]byte, 0, len(`{"timestamp":`)+20+len(rest)+1)
+			b = strconv.AppendInt(append(b, `{"timestamp":`...), ts, 10)
+			ev := stored(r)
+			ev.Data = append(append(b, rest...), '\n')
+			return ev, nil
+		}
+		ev, err := stored(r).WithTimestamp(ts)
 		if err != nil {
 			return sink.Encoded{}, bad(r, err)
 		}
 		return ev, nil
 	}
-	deleted := func(r *record, at int64, update bool) ([]sink.Encoded, error) {
+	deleted := func(evs []sink.Encoded, r *record, at int64, update bool) ([]sink.Encoded, error) {
 		if r.Event.Object() == sink.ObjectReconciliation {
-			return nil, nil // a reconciliation is never deleted
+			return evs, nil // a reconciliation is never deleted
 		}
 		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
 		if err != nil {
@@ -356,34 +380,33 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		if err != nil {
 			return nil, err
 		}
-		return []sink.Encoded{{Name: name, Entity: c.entity, Data: data}}, nil
+		return append(evs, sink.Encoded{Name: name, Entity: c.entity, Data: data}), nil
 	}
 	if !changed(o, n) {
-		return nil, nil
+		return evs, nil
 	}
 	switch {
 	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
-		return deleted(o, n.Changed, false)
+		return deleted(evs, o, n.Changed, false)
 	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt), false)
+		return deleted(evs, o, o.deletedAt(deletedAt), false)
 	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		return []sink.Encoded{ins}, nil
+		return append(evs, ins), nil
 	case o.Event != n.Event: // another object: delete the old one, insert the new one
 		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		del, err := deleted(o, n.Changed, false)
-		if err != nil {
+		if evs, err = deleted(evs, o, n.Changed, false); err != nil {
 			return nil, err
 		}
-		return append(del, ins), nil
+		return append(evs, ins), nil
 	case n.Event == sink.EntryInserted: // an entry: deletion marked miseAJour, then insertion, one envelope
-		del, err := deleted(n, n.Changed, true)
+		evs, err := deleted(evs, n, n.Changed, true)
 		if err != nil {
 			return nil, err
 		}
@@ -391,7 +414,7 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		if err != nil {
 			return nil, bad(n, err)
 		}
-		return append(del, ins), nil
+		return append(evs, ins), nil
 	}
 	for _, r := range []*record{n, o} {
 		if _, err := c.w.CheckEncoded(stored(r)); err != nil {
@@ -401,14 +424,17 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 	upd, err := sink.NewUpdatedEncoded(env(n, n.Changed), stored(o), stored(n))
 	switch {
 	case errors.Is(err, sink.ErrUnchanged):
-		return nil, nil
+		return evs, nil
 	case errors.Is(err, sink.ErrPayload):
 		return nil, bad(n, err)
 	case err != nil:
 		return nil, err
 	}
-	return []sink.Encoded{upd}, nil
+	return append(evs, upd), nil
 }
+
+// zeroTimestamp is how every payload newRecord encodes begins.
+var zeroTimestamp = []byte(`{"timestamp":0`)
 
 // changed reports whether the records o and n of a document, from the
 // stored snapshot and the new one (either nil), may give events: whether a
