@@ -84,9 +84,13 @@
 //
 // A Capture is safe for concurrent use, and several processes may share a
 // store: syncs are serialized by the create-only intent record. A sync
-// works with a few goroutines of its own: one reads and parses each side of
-// a join ahead of it, up to GOMAXPROCS (at most 4) make the events of the
-// changed documents, one makes the batches of events while the previous
-// batch is written. They all end before Sync returns, and docs is only ever called
-// from the caller's goroutine. Documents, Headers and Select start none.
+// works with a few goroutines of its own: up to GOMAXPROCS (at most 4)
+// encode the documents docs yields, one sorts and writes each sorted run,
+// one writes each part, one reads and parses each side of a join ahead of
+// it, up to GOMAXPROCS (at most 4) make the events of the changed documents,
+// one makes the batches of events while the previous batch is written. They
+// all end before Sync returns. docs is only ever called from the caller's
+// goroutine, but its documents are encoded by others, a few hundred
+// documents behind: docs must not modify a document, or its Data, once it
+// has yielded it. Documents, Headers and Select start none.
 package capture

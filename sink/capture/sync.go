@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
@@ -24,6 +25,8 @@ import (
 //
 // docs yields every document of the source, in any order, each id once;
 // a non-nil error aborts the sync with it, before anything is recorded.
+// The documents are encoded by goroutines of the sync, after docs has
+// yielded them: docs must not modify a document, or its Data, once yielded.
 // A document absent from the stored snapshot gives an Inserted event;
 // one whose version, type or content changed an Updated event with the changed
 // fields (an entry: EntryDeleted with miseAJour, then EntryInserted; a
@@ -508,25 +511,33 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 	at := c.now()
 	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
 	scratch := c.dir + "/runs/" + run
-	// The documents are encoded here, in the caller's goroutine (docs may
-	// reuse a document once the next is asked for), in chunks of half the
-	// sort buffer: each full chunk is sorted and written as a run by
-	// another goroutine while the next one fills.
+	// The documents are read here, in the caller's goroutine, in chunks
+	// that encoders encode (see docChunk); the records are taken back in
+	// order, in chunks of half the sort buffer: each full chunk is sorted
+	// and written as a run by another goroutine while the next one fills.
 	runN := max(1, c.sortN/2)
 	rw := startRuns(ctx, c.store, scratch+"/sort-")
 	chunk := make([]*record, 0, min(runN, 4096))
-	fill := func() error {
-		for d, err := range docs {
-			if err != nil {
-				return err
+	work := make(chan *docChunk)
+	var wg sync.WaitGroup
+	encoders := min(runtime.GOMAXPROCS(0), maxMakers)
+	for range encoders {
+		wg.Go(func() {
+			for ch := range work {
+				ch.recs, ch.err = c.encodeDocs(ch.docs, at)
+				close(ch.done)
 			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			r, err := c.encodeDoc(d, at)
-			if err != nil {
-				return err
-			}
+		})
+	}
+	var pending []*docChunk   // sent to the encoders, in order
+	collect := func() error { // the records of the oldest chunk, into runs
+		ch := pending[0]
+		pending = pending[1:]
+		<-ch.done
+		if ch.err != nil {
+			return ch.err
+		}
+		for _, r := range ch.recs {
 			chunk = append(chunk, r)
 			if len(chunk) < runN {
 				continue
@@ -538,7 +549,57 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		}
 		return nil
 	}
+	cur := newDocChunk()
+	submit := func() error {
+		work <- cur
+		pending = append(pending, cur)
+		cur = newDocChunk()
+		if len(pending) > 2*encoders {
+			return collect()
+		}
+		return nil
+	}
+	fill := func() error {
+		for d, err := range docs {
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				// A bad document read before the error is reported
+				// first, as when documents are encoded one by one.
+				if len(cur.docs) > 0 {
+					if cerr := submit(); cerr != nil {
+						return cerr
+					}
+				}
+				for len(pending) > 0 {
+					if cerr := collect(); cerr != nil {
+						return cerr
+					}
+				}
+				return err
+			}
+			if cur.docs = append(cur.docs, d); len(cur.docs) == docChunkSize {
+				if err := submit(); err != nil {
+					return err
+				}
+			}
+		}
+		if len(cur.docs) > 0 {
+			if err := submit(); err != nil {
+				return err
+			}
+		}
+		for len(pending) > 0 {
+			if err := collect(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	err := fill()
+	close(work)
+	wg.Wait()
 	runs, rerr := rw.finish() // also after an error: nothing is written once build returns
 	if err == nil {
 		err = rerr
@@ -634,6 +695,36 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		_ = c.store.Delete(ctx, key)
 	}
 	return s, nil
+}
+
+// docChunkSize is how many documents an encoder is given at once.
+const docChunkSize = 128
+
+// docChunk is a chunk of documents that an encoder encodes: recs[i] is
+// the record of docs[i], or err the first error; done is closed when they
+// are encoded.
+type docChunk struct {
+	docs []*document.Doc
+	recs []*record
+	err  error
+	done chan struct{}
+}
+
+func newDocChunk() *docChunk {
+	return &docChunk{docs: make([]*document.Doc, 0, docChunkSize), done: make(chan struct{})}
+}
+
+// encodeDocs returns the records of docs (their hashes not set), stopping
+// at the first error.
+func (c *Capture) encodeDocs(docs []*document.Doc, now time.Time) ([]*record, error) {
+	recs := make([]*record, len(docs))
+	for i, d := range docs {
+		var err error
+		if recs[i], err = c.encodeDoc(d, now); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }
 
 // partWriter writes records, in the order given, into parts of at most size
