@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/capture"
 	"github.com/ledgersink/ledgersink/sink/document"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -50,4 +54,34 @@ func TestSyncReportsTheFirstBadDocument(t *testing.T) {
 			t.Errorf("Sync = %v, want the source's error", err)
 		}
 	})
+}
+
+// TestSyncCompletesInRecordedBatches interrupts a sync after its events
+// are written, and completes it with a capture whose BatchSize differs:
+// the batches are those the sync recorded, written once.
+func TestSyncCompletesInRecordedBatches(t *testing.T) {
+	ctx := context.Background()
+	synced := func() *memstore.Store {
+		mem := memstore.New(nil)
+		if _, err := newCapture(t, mem, nil).Sync(ctx, seq(first()...), nil); err != nil {
+			t.Fatal(err)
+		}
+		return mem
+	}
+	ref := synced()
+	if _, err := newCapture(t, ref, &capture.Options{BatchSize: 2}).Sync(ctx, seq(second()...), nil); err != nil {
+		t.Fatal(err)
+	}
+	mem := synced()
+	fs := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Match: func(_ faultstore.Op, key string) bool { return strings.Contains(key, "/heads/") }})
+	if _, err := newCapture(t, fs, &capture.Options{BatchSize: 2}).Sync(ctx, seq(second()...), nil); !errors.Is(err, faultstore.ErrInjected) {
+		t.Fatalf("the interrupted sync: %v", err)
+	}
+	res, err := newCapture(t, mem, &capture.Options{BatchSize: 3}).Sync(ctx, seq(second()...), nil)
+	if err != nil || !res.Resumed {
+		t.Fatalf("Sync = %+v, %v; want a resumed sync", res, err)
+	}
+	if diff := cmp.Diff(readEvents(t, ref), readEvents(t, mem)); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
 }

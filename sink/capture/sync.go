@@ -204,6 +204,10 @@ func damaged(err error) error {
 // stored payloads; the chunks are taken back in order, so that the batches
 // are those of a single goroutine.
 func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink.Encoded) bool) error {
+	batchN := c.batchN
+	if s.BatchSize > 0 {
+		batchN = s.BatchSize
+	}
 	var batch []sink.Encoded
 	flush := func() error {
 		if len(batch) == 0 {
@@ -212,7 +216,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		if !send(batch) {
 			return ctx.Err()
 		}
-		batch = nil // the batch sent is the writer's now
+		batch = make([]sink.Encoded, 0, batchN+1) // the batch sent is the writer's now
 		return nil
 	}
 	work := make(chan *pairChunk)
@@ -240,7 +244,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		for _, end := range ch.ends { // a pair's events go in one batch
 			batch = append(batch, ch.evs[start:end]...)
 			start = end
-			if len(batch) >= c.batchN {
+			if len(batch) >= batchN {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -509,7 +513,7 @@ func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error
 // directory run, and counts its differences with base.
 func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error], base *snapshot, run string) (*snapshot, error) {
 	at := c.now()
-	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
+	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at), BatchSize: c.batchN}
 	scratch := c.dir + "/runs/" + run
 	// The documents are read here, in the caller's goroutine, in chunks
 	// that encoders encode (see docChunk); the records are taken back in
