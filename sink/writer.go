@@ -698,6 +698,66 @@ func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
 	return off, nil
 }
 
+// reserveFor makes sure the current block of each entity of files (but
+// those left out) holds an offset for each of its files, reserving the
+// blocks they need with one reservation: a batch of many events costs one
+// rather than one per block. The offsets of the current block are kept
+// when the new blocks follow them. On error, it returns the index of the
+// first file of the entity that failed.
+func (w *Writer) reserveFor(ctx context.Context, files []onceFile, out []bool) (int, error) {
+	type need struct {
+		entity string
+		first  int
+		n      int64
+	}
+	var needs []need // few entities: usually one
+	for i, f := range files {
+		if out[i] {
+			continue
+		}
+		j := slices.IndexFunc(needs, func(n need) bool { return n.entity == f.entity })
+		if j < 0 {
+			j = len(needs)
+			needs = append(needs, need{entity: f.entity, first: i})
+		}
+		needs[j].n++
+	}
+	for _, n := range needs {
+		if err := w.reserveAhead(ctx, n.entity, n.n); err != nil {
+			return n.first, err
+		}
+	}
+	return 0, nil
+}
+
+// reserveAhead makes sure the current block of entity holds n more offsets
+// (see reserveFor), reserving whole blocks.
+func (w *Writer) reserveAhead(ctx context.Context, entity string, n int64) error {
+	st := w.offsetsOf(entity)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	missing := n - (st.limit - st.next)
+	if missing <= 0 {
+		return nil
+	}
+	if err := w.list(ctx, entity, st); err != nil {
+		return err
+	}
+	size := w.block
+	if missing > size {
+		size = (missing + w.block - 1) / w.block * w.block
+	}
+	start, err := w.reserve(ctx, entity, size, max(st.floor, st.limit))
+	if err != nil {
+		return err
+	}
+	if start != st.limit { // not after the current block: its rest is given up
+		st.next = start
+	}
+	st.limit = start + size
+	return nil
+}
+
 // offsetsOf returns the in-memory state of entity's offsets.
 func (w *Writer) offsetsOf(entity string) *offsets {
 	w.mu.Lock()
@@ -938,7 +998,11 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 			return nil, err
 		}
 		// Number the files, then record their names before writing any:
-		// the record is the batch's intent.
+		// the record is the batch's intent. The offsets of each entity
+		// are reserved at once first.
+		if i, err := w.reserveFor(ctx, files, out); err != nil {
+			return nil, writeError(i, files[i].ev, err)
+		}
 		at := w.now()
 		for i, f := range files {
 			if out[i] {
@@ -1001,11 +1065,25 @@ func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error)
 		if out[i] {
 			b = appendString(append(b, `,"event":`...), string(f.event))
 		} else {
-			b = appendString(append(b, `,"file":`...), names[i].String())
+			b = appendNameString(append(b, `,"file":`...), names[i])
 		}
 		b = append(b, '}')
 	}
 	return append(b, ']'), nil
+}
+
+// appendNameString appends the file name of f as a JSON string, as
+// appendString(b, f.String()) does, without allocating the name when it
+// needs no escaping (as file names of a valid namespace never do).
+func appendNameString(b []byte, f FileName) []byte {
+	start := len(b)
+	b = f.appendName(append(b, '"'))
+	for _, c := range b[start+1:] {
+		if !plainJSON(c) {
+			return appendString(b[:start], f.String())
+		}
+	}
+	return append(b, '"')
 }
 
 // decodeBatch decodes a WriteOnce record: per event, its file name (only
