@@ -936,6 +936,52 @@ func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*Write
 	return w.writeOnce(ctx, id, files)
 }
 
+// CheckedBatch is a batch of encoded events checked by
+// [Writer.CheckEncodedBatch], for [Writer.WriteCheckedOnce], which writes
+// it without checking it again. The Data of its events must not change
+// until it is written.
+type CheckedBatch struct {
+	w     *Writer
+	evs   []Encoded
+	files []onceFile
+}
+
+// Len returns the number of events of b.
+func (b *CheckedBatch) Len() int { return len(b.files) }
+
+// CheckEncodedBatch checks evs as [Writer.WriteEncodedOnce] does before it
+// records or writes anything, and returns them as a batch for
+// [Writer.WriteCheckedOnce]: a caller that writes batches one after the
+// other checks the next one while the previous one is written.
+//
+// Errors: those of WriteEncodedOnce's checks, a *WriteError naming the
+// first bad event.
+func (w *Writer) CheckEncodedBatch(evs []Encoded) (*CheckedBatch, error) {
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	if err != nil {
+		return nil, encodedError(bad, evs[bad], events[bad], err)
+	}
+	files := make([]onceFile, len(evs))
+	for i, ev := range evs {
+		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: events[i]}
+	}
+	return &CheckedBatch{w: w, evs: evs, files: files}, nil
+}
+
+// WriteCheckedOnce is [Writer.WriteEncodedOnce] for a batch checked by
+// [Writer.CheckEncodedBatch]: the same record under id, the same files, the
+// same result and errors, without the checks (a batch checked by another
+// writer is checked again).
+func (w *Writer) WriteCheckedOnce(ctx context.Context, id string, b *CheckedBatch) (*WriteResult, error) {
+	if b == nil {
+		return nil, errors.New("sink: WriteCheckedOnce: nil batch")
+	}
+	if b.w != w {
+		return w.WriteEncodedOnce(ctx, id, b.evs)
+	}
+	return w.writeOnce(ctx, id, b.files)
+}
+
 // batchKey is the key of the WriteOnce record of id in the state store.
 func (w *Writer) batchKey(id string) string { return w.stateDir + "/batches/" + id + ".json" }
 
