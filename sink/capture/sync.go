@@ -134,7 +134,8 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 // WriteEncodedOnce under ids derived from s, and its head record is
 // create-only.
 //
-// The events are made (read, joined and dated, see makeBatches) by a
+// The events are made (read, joined and dated, see makeBatches) and each
+// batch checked by the writer (sink.Writer.CheckEncodedBatch) by a
 // goroutine while this one writes the previous batch. The batches, and the
 // order they are written in, are those of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
@@ -146,11 +147,11 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []sink.Encoded)
+	batches := make(chan *sink.CheckedBatch)
 	var makeErr error // set before batches is closed
 	go func() {
 		defer close(batches)
-		makeErr = c.makeBatches(ctx, s, func(batch []sink.Encoded) bool {
+		makeErr = c.makeBatches(ctx, s, func(batch *sink.CheckedBatch) bool {
 			select {
 			case batches <- batch:
 				return true
@@ -167,12 +168,12 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 		}
 		n++
 		var res *sink.WriteResult
-		if res, err = c.w.WriteEncodedOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+		if res, err = c.w.WriteCheckedOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
 			err = damaged(err)
 			cancel()
 			continue
 		}
-		events += len(batch) - res.Count(sink.WriteOutOfScope)
+		events += batch.Len() - res.Count(sink.WriteOutOfScope)
 	}
 	if err == nil {
 		err = makeErr
@@ -196,14 +197,14 @@ func damaged(err error) error {
 
 // makeBatches makes the events of the intent s, in id order, and hands them
 // to send in batches of BatchSize or a little more (the two events of an
-// entry update go together). It stops with ctx's error when send returns
-// false.
+// entry update go together), checked by the writer. It stops with ctx's
+// error when send returns false.
 //
 // The pairs of records to turn into events are read and joined here, and
 // sent in chunks to makers, goroutines that make their events from the
 // stored payloads; the chunks are taken back in order, so that the batches
 // are those of a single goroutine.
-func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink.Encoded) bool) error {
+func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func(*sink.CheckedBatch) bool) error {
 	batchN := c.batchN
 	if s.BatchSize > 0 {
 		batchN = s.BatchSize
@@ -213,7 +214,11 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		if len(batch) == 0 {
 			return nil
 		}
-		if !send(batch) {
+		checked, err := c.w.CheckEncodedBatch(batch)
+		if err != nil {
+			return damaged(err)
+		}
+		if !send(checked) {
 			return ctx.Err()
 		}
 		batch = make([]sink.Encoded, 0, batchN+1) // the batch sent is the writer's now
