@@ -1002,8 +1002,10 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	}
 	evs := make([]*Event, len(files))
 	for i, f := range files {
-		if err := w.checkEntity(f.entity); err != nil {
-			return nil, writeError(i, f.ev, err)
+		if i == 0 || f.entity != files[i-1].entity { // a batch is mostly of one entity
+			if err := w.checkEntity(f.entity); err != nil {
+				return nil, writeError(i, f.ev, err)
+			}
 		}
 		evs[i] = f.ev
 	}
