@@ -357,7 +357,7 @@ func writeString(b *bytes.Buffer, s string) { b.Write(appendString(b.AvailableBu
 // appendString appends s as a JSON string, escaped as encoding/json does.
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if !plainJSON(s[i]) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // escapes as encoding/json does; a string always encodes
 			return append(b, q...)
 		}
@@ -365,11 +365,6 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"') // the usual key: nothing to escape
 	b = append(b, s...)
 	return append(b, '"')
-}
-
-// plainJSON reports whether encoding/json writes c, in a string, as it is.
-func plainJSON(c byte) bool {
-	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 }
 
 // appendFields appends the members of the JSON object obj to b, each after

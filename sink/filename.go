@@ -76,21 +76,16 @@ func (f FileName) format(dir string, inDir bool) string {
 		b.WriteString(dir)
 		b.WriteByte('/')
 	}
-	var tmp [128]byte
-	b.Write(f.appendName(tmp[:0]))
+	b.WriteString(f.namespace())
+	b.WriteByte('.')
+	b.WriteString(string(f.Event))
+	b.WriteByte('-')
+	var tmp [64]byte
+	b.Write(strconv.AppendInt(tmp[:0], f.Offset, 10))
+	b.WriteByte('-')
+	b.Write(appendFileTime(tmp[:0], f.Time))
+	b.WriteString(fileExt)
 	return b.String()
-}
-
-// appendName appends f.String() to b.
-func (f FileName) appendName(b []byte) []byte {
-	b = append(b, f.namespace()...)
-	b = append(b, '.')
-	b = append(b, f.Event...)
-	b = append(b, '-')
-	b = strconv.AppendInt(b, f.Offset, 10)
-	b = append(b, '-')
-	b = appendFileTime(b, f.Time)
-	return append(b, fileExt...)
 }
 
 // appendFileTime appends t in report.TimeLayout, as t.UTC().AppendFormat

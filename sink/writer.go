@@ -1013,7 +1013,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	data, err := storage.ReadAll(ctx, w.state, key)
 	var (
 		names []FileName
-		out   []bool // left out under the rules, as recorded
+		out   []bool   // left out under the rules, as recorded
+		keys  []string // of the files not left out
 	)
 	switch {
 	case err == nil:
@@ -1063,7 +1064,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 			}
 			names = append(names, FileName{Namespace: w.ns, Event: f.event, Offset: off, Time: at})
 		}
-		rec, err := encodeBatch(files, names, out)
+		keys = fileKeys(files, names, out)
+		rec, err := encodeBatchKeys(files, keys, out)
 		if err != nil {
 			return nil, err
 		}
@@ -1076,6 +1078,9 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	default:
 		return nil, err
 	}
+	if keys == nil {
+		keys = fileKeys(files, names, out)
+	}
 	res := &WriteResult{Files: make([]FileResult, len(files))}
 	objs := make([]storage.BatchObject, 0, len(files))
 	idx := make([]int, 0, len(files))
@@ -1085,7 +1090,7 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 			continue
 		}
 		res.Files[i].Name = names[i]
-		objs = append(objs, storage.BatchObject{Key: Key(f.entity, names[i]), Data: f.data})
+		objs = append(objs, storage.BatchObject{Key: keys[i], Data: f.data})
 		idx = append(idx, i)
 	}
 	return res, w.put(ctx, evs, res, objs, idx)
@@ -1103,6 +1108,23 @@ type batchEntry struct {
 // batchEntry values, as encoding/json writes it, by hand (it is written for
 // every batch).
 func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error) {
+	return encodeBatchKeys(files, fileKeys(files, names, out), out)
+}
+
+// fileKeys returns the keys of files named names, "" for those left out.
+func fileKeys(files []onceFile, names []FileName, out []bool) []string {
+	keys := make([]string, len(files))
+	for i, f := range files {
+		if !out[i] {
+			keys[i] = Key(f.entity, names[i])
+		}
+	}
+	return keys
+}
+
+// encodeBatchKeys is encodeBatch for files whose keys are known: a file's
+// name is the end of its key (see Key).
+func encodeBatchKeys(files []onceFile, keys []string, out []bool) ([]byte, error) {
 	b := make([]byte, 0, 2+len(files)*(len(`{"entity":"","file":""},`)+40+len(DefaultNamespace)+60))
 	b = append(b, '[')
 	for i, f := range files {
@@ -1113,25 +1135,11 @@ func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error)
 		if out[i] {
 			b = appendString(append(b, `,"event":`...), string(f.event))
 		} else {
-			b = appendNameString(append(b, `,"file":`...), names[i])
+			b = appendString(append(b, `,"file":`...), keys[i][len(f.entity)+1:])
 		}
 		b = append(b, '}')
 	}
 	return append(b, ']'), nil
-}
-
-// appendNameString appends the file name of f as a JSON string, as
-// appendString(b, f.String()) does, without allocating the name when it
-// needs no escaping (as file names of a valid namespace never do).
-func appendNameString(b []byte, f FileName) []byte {
-	start := len(b)
-	b = f.appendName(append(b, '"'))
-	for _, c := range b[start+1:] {
-		if !plainJSON(c) {
-			return appendString(b[:start], f.String())
-		}
-	}
-	return append(b, '"')
 }
 
 // decodeBatch decodes a WriteOnce record: per event, its file name (only
