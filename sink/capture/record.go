@@ -277,6 +277,15 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 	if prev == nil {
 		prev = &record{}
 	}
+	if parsePlainHeader(head, r, prev) {
+		return nil
+	}
+	return parseHeaderLexed(l, head, r, prev)
+}
+
+// parseHeaderLexed is parseHeader with the lexer, for any header. prev is
+// not nil.
+func parseHeaderLexed(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 	l.Reset(head)
 	more, err := l.ObjectStart()
 	for err == nil && more {
@@ -320,6 +329,142 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 		err = l.End()
 	}
 	return err
+}
+
+// parsePlainHeader is parseHeader for a header exactly as appendHeader
+// writes it, when its strings are printable ASCII without escapes and its
+// numbers have at most 18 digits: the headers of every part in practice,
+// read without a lexer, with one allocation for the id and the hash. It
+// reports false, leaving r as it is, for any other header, which
+// parseHeader then reads the general way.
+func parsePlainHeader(h []byte, r, prev *record) bool {
+	p := 0
+	lit := func(s string) bool {
+		if len(h)-p >= len(s) && string(h[p:p+len(s)]) == s {
+			p += len(s)
+			return true
+		}
+		return false
+	}
+	str := func() ([]byte, bool) {
+		if p >= len(h) || h[p] != '"' {
+			return nil, false
+		}
+		for i := p + 1; i < len(h); i++ {
+			switch c := h[i]; {
+			case c == '"':
+				s := h[p+1 : i]
+				p = i + 1
+				return s, true
+			case c < 0x20 || c >= 0x7f || c == '\\':
+				return nil, false
+			}
+		}
+		return nil, false
+	}
+	num := func() (int64, bool) {
+		neg := p < len(h) && h[p] == '-'
+		if neg {
+			p++
+		}
+		start := p
+		var n int64
+		for p < len(h) && '0' <= h[p] && h[p] <= '9' && p-start < 18 {
+			n = n*10 + int64(h[p]-'0')
+			p++
+		}
+		if p == start || h[start] == '0' && p-start > 1 || p < len(h) && '0' <= h[p] && h[p] <= '9' {
+			return 0, false
+		}
+		if neg {
+			n = -n
+		}
+		return n, true
+	}
+	var (
+		id, typ, version, hash, status, invoice, event []byte
+		created, changed                               int64
+		ok, hasStatus, hasCreated, hasInvoice, deleted bool
+	)
+	if !lit(`{"id":`) {
+		return false
+	}
+	if id, ok = str(); !ok || !lit(`,"type":`) {
+		return false
+	}
+	if typ, ok = str(); !ok || !lit(`,"version":`) {
+		return false
+	}
+	if version, ok = str(); !ok || !lit(`,"hash":`) {
+		return false
+	}
+	if hash, ok = str(); !ok {
+		return false
+	}
+	if hasStatus = lit(`,"status":`); hasStatus {
+		if status, ok = str(); !ok {
+			return false
+		}
+	}
+	if hasCreated = lit(`,"created":`); hasCreated {
+		if created, ok = num(); !ok {
+			return false
+		}
+	}
+	if hasInvoice = lit(`,"invoiceDate":`); hasInvoice {
+		if invoice, ok = str(); !ok {
+			return false
+		}
+	}
+	if !lit(`,"changed":`) {
+		return false
+	}
+	if changed, ok = num(); !ok || !lit(`,"event":`) {
+		return false
+	}
+	if event, ok = str(); !ok {
+		return false
+	}
+	deleted = lit(`,"deleted":true`)
+	if !lit("}") || p != len(h) {
+		return false
+	}
+	name := prev.Event
+	if string(event) != string(name) {
+		name = ""
+		for _, n := range insertedEvents {
+			if string(n) == string(event) {
+				name = n
+			}
+		}
+		if name == "" {
+			return false
+		}
+	}
+	like := func(b []byte, s string) string {
+		if string(b) == s {
+			return s
+		}
+		return string(b)
+	}
+	var buf [128]byte
+	idHash := string(append(append(buf[:0], id...), hash...))
+	r.ID, r.Hash = idHash[:len(id)], idHash[len(id):]
+	r.Type, r.Version = like(typ, prev.Type), like(version, prev.Version)
+	if hasStatus {
+		r.Status = like(status, prev.Status)
+	}
+	if hasCreated {
+		r.Created = created
+	}
+	if hasInvoice {
+		r.Invoice = like(invoice, prev.Invoice)
+	}
+	r.Changed, r.Event = changed, name
+	if deleted {
+		r.Deleted = true
+	}
+	return true
 }
 
 // parseString reads a string, and returns like itself when they are equal.
