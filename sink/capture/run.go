@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -11,6 +12,7 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
 )
 
@@ -22,13 +24,43 @@ import (
 // record, its length (4 bytes, big-endian), then the lengths (uvarints) of
 // its id and hash and their bytes, its other strings, each as its length
 // and bytes, the dates as varints, a flags byte, and the payload as stored
-// in a part.
+// in a part, but for the envelope and id that begin every payload of a
+// capture, which are left out (see runHead).
 
-// runFlagDeleted marks a tombstone in a run record's flags.
-const runFlagDeleted = 1
+// Flags of a run record: a tombstone; a payload stored without the start
+// all the payloads of the run share, its envelope up to the id's value
+// (see runHead), and its id.
+const (
+	runFlagDeleted = 1 << iota
+	runFlagHeadless
+)
 
-// appendRun appends r to b as a run record.
-func appendRun(b []byte, r *record) []byte {
+// runHead returns what the payloads of the capture's documents begin
+// with: their envelope, as Event.Encode writes it, up to the value of the
+// id; nil if it cannot tell.
+func (c *Capture) runHead() []byte {
+	ev := &sink.Event{Name: sink.AccountDeleted, Envelope: sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: "x"}}
+	data, err := ev.Encode()
+	head, ok := bytes.CutSuffix(bytes.TrimSpace(data), []byte(`"x"}`))
+	if err != nil || !ok || !bytes.HasPrefix(head, zeroTimestamp) {
+		return nil
+	}
+	return head
+}
+
+// headless returns the payload of r without head and r's id (quoted, then
+// a comma), which it begins with, or false.
+func headless(r *record, head []byte) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(r.Payload, head)
+	if !ok || head == nil || len(rest) < len(r.ID)+3 || rest[0] != '"' || string(rest[1:1+len(r.ID)]) != r.ID || rest[1+len(r.ID)] != '"' || rest[2+len(r.ID)] != ',' {
+		return nil, false
+	}
+	return rest[3+len(r.ID):], true
+}
+
+// appendRun appends r to b as a run record, its payload headless when it
+// begins with head and its id.
+func appendRun(b []byte, r *record, head []byte) []byte {
 	start := len(b)
 	b = append(b, 0, 0, 0, 0)
 	b = binary.AppendUvarint(b, uint64(len(r.ID)))
@@ -44,8 +76,13 @@ func appendRun(b []byte, r *record) []byte {
 	if r.Deleted {
 		flags |= runFlagDeleted
 	}
+	payload := r.Payload
+	if rest, ok := headless(r, head); ok {
+		flags |= runFlagHeadless
+		payload = rest
+	}
 	b = append(b, flags)
-	b = append(b, r.Payload...)
+	b = append(b, payload...)
 	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
 	return b
 }
@@ -53,6 +90,7 @@ func appendRun(b []byte, r *record) []byte {
 // runReader encodes records as a run while it is read: a run goes to the
 // store without its encoded form ever being whole in memory.
 type runReader struct {
+	head []byte    // see appendRun
 	recs []*record // the records not encoded yet
 	buf  []byte    // encoded, not read yet: buf[off:]
 	off  int
@@ -63,7 +101,7 @@ func (rr *runReader) Read(p []byte) (int, error) {
 	if rr.off == len(rr.buf) {
 		rr.buf, rr.off = rr.buf[:0], 0
 		for len(rr.buf) < len(p) && len(rr.recs) > 0 {
-			rr.buf = appendRun(rr.buf, rr.recs[0])
+			rr.buf = appendRun(rr.buf, rr.recs[0], rr.head)
 			rr.recs = rr.recs[1:]
 		}
 		if len(rr.buf) == 0 {
@@ -79,21 +117,22 @@ func (rr *runReader) Read(p []byte) (int, error) {
 var errRun = errors.New("not a sorted run record")
 
 // parseRun decodes the run record rec (its length stripped) into r, a
-// zero record; its payload aliases rec. prev, the record read before (or
+// zero record; its payload aliases rec, without its head when headless is
+// set. prev, the record read before (or
 // nil), lends its type, version, status, invoice date and event to r when
 // they are equal, so that they cost no allocation; its id and hash cost one.
-func parseRun(rec []byte, r, prev *record) error {
+func parseRun(rec []byte, r, prev *record) (headless bool, err error) {
 	if prev == nil {
 		prev = &record{}
 	}
 	idLen, k := binary.Uvarint(rec)
 	if k <= 0 {
-		return errRun
+		return false, errRun
 	}
 	rec = rec[k:]
 	hashLen, k := binary.Uvarint(rec)
 	if k <= 0 || idLen > uint64(len(rec)-k) || hashLen > uint64(len(rec)-k)-idLen {
-		return errRun
+		return false, errRun
 	}
 	idHash := string(rec[k : k+int(idLen+hashLen)])
 	r.ID, r.Hash = idHash[:idLen], idHash[idLen:]
@@ -102,18 +141,18 @@ func parseRun(rec []byte, r, prev *record) error {
 	for i := range fields {
 		n, k := binary.Uvarint(rec)
 		if k <= 0 || n > uint64(len(rec)-k) {
-			return errRun
+			return false, errRun
 		}
 		fields[i], rec = rec[k:k+int(n)], rec[k+int(n):]
 	}
 	created, k := binary.Varint(rec)
 	if k <= 0 {
-		return errRun
+		return false, errRun
 	}
 	rec = rec[k:]
 	changed, k := binary.Varint(rec)
 	if k <= 0 || k >= len(rec) {
-		return errRun
+		return false, errRun
 	}
 	flags, payload := rec[k], rec[k+1:]
 	like := func(b []byte, s string) string {
@@ -125,6 +164,7 @@ func parseRun(rec []byte, r, prev *record) error {
 	r.Type, r.Version = like(fields[0], prev.Type), like(fields[1], prev.Version)
 	r.Status, r.Invoice = like(fields[2], prev.Status), like(fields[3], prev.Invoice)
 	r.Created, r.Changed, r.Deleted, r.Payload = created, changed, flags&runFlagDeleted != 0, payload
+	headless = flags&runFlagHeadless != 0
 	if string(fields[4]) == string(prev.Event) {
 		r.Event = prev.Event
 	} else {
@@ -135,9 +175,9 @@ func parseRun(rec []byte, r, prev *record) error {
 		}
 	}
 	if r.ID == "" || r.Event == "" || len(payload) == 0 {
-		return errRun
+		return false, errRun
 	}
-	return nil
+	return headless, nil
 }
 
 // recordSlab hands out records carved from blocks of its own: one
@@ -154,9 +194,9 @@ func (s *recordSlab) next() *record {
 	return r
 }
 
-// readRun streams the records of the run stored under key. Any error is
-// yielded once and ends the stream.
-func readRun(ctx context.Context, s storage.Store, key string) iter.Seq2[*record, error] {
+// readRun streams the records of the run stored under key, written with
+// head. Any error is yielded once and ends the stream.
+func readRun(ctx context.Context, s storage.Store, key string, head []byte) iter.Seq2[*record, error] {
 	return func(yield func(*record, error) bool) {
 		rc, err := s.Get(ctx, key)
 		if err != nil {
@@ -187,9 +227,23 @@ func readRun(ctx context.Context, s storage.Store, key string) iter.Seq2[*record
 				return
 			}
 			r := recs.next()
-			if err := parseRun(rec, r, prev); err != nil {
+			cut, err := parseRun(rec, r, prev)
+			if err == nil && cut && head == nil {
+				err = errRun
+			}
+			if err != nil {
 				yield(nil, fmt.Errorf("%w: sorted run %s: %w", ErrDamaged, key, err))
 				return
+			}
+			if cut { // the payload whole again, from the slab
+				n := len(head) + len(r.ID) + 3 + len(r.Payload)
+				if n > cap(slab)-len(slab) {
+					slab = make([]byte, 0, max(slabSize, n))
+				}
+				p := append(slab[len(slab):len(slab):len(slab)+n], head...)
+				p = append(append(append(append(p, '"'), r.ID...), '"', ','), r.Payload...)
+				slab = slab[:len(slab)+n]
+				r.Payload = p
 			}
 			prev = r
 			if !yield(r, nil) {
@@ -224,8 +278,9 @@ type runWriter struct {
 	err  error         // the first error, read after done
 }
 
-// startRuns starts a runWriter writing runs "<prefix>NNNNNN.run" in store.
-func startRuns(ctx context.Context, store storage.Store, prefix string) *runWriter {
+// startRuns starts a runWriter writing runs "<prefix>NNNNNN.run" in store,
+// with head (see appendRun).
+func startRuns(ctx context.Context, store storage.Store, prefix string, head []byte) *runWriter {
 	w := &runWriter{in: make(chan []*record), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
@@ -235,7 +290,7 @@ func startRuns(ctx context.Context, store storage.Store, prefix string) *runWrit
 				return
 			}
 			key := fmt.Sprintf("%s%06d.run", prefix, len(w.keys)+1)
-			if err := store.Put(ctx, key, &runReader{recs: chunk}, nil); err != nil {
+			if err := store.Put(ctx, key, &runReader{recs: chunk, head: head}, nil); err != nil {
 				w.err = err
 				return
 			}

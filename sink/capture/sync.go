@@ -525,7 +525,8 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 	// order, in chunks of half the sort buffer: each full chunk is sorted
 	// and written as a run by another goroutine while the next one fills.
 	runN := max(1, c.sortN/2)
-	rw := startRuns(ctx, c.store, scratch+"/sort-")
+	head := c.runHead()
+	rw := startRuns(ctx, c.store, scratch+"/sort-", head)
 	chunk := make([]*record, 0, min(runN, 4096))
 	work := make(chan *docChunk)
 	var wg sync.WaitGroup
@@ -621,7 +622,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 	}
 	sources := make([]iter.Seq2[*record, error], 0, len(runs)+1)
 	for _, key := range runs {
-		sources = append(sources, readRun(ctx, c.store, key))
+		sources = append(sources, readRun(ctx, c.store, key, head))
 	}
 	sources = append(sources, func(yield func(*record, error) bool) {
 		for _, r := range chunk {
