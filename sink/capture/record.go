@@ -565,62 +565,81 @@ func readRecords(ctx context.Context, s storage.Store, keys []string) iter.Seq2[
 // keeps at most three blocks ahead of its consumer.
 const readAheadBlock = 256
 
-// readAhead returns seq run by a goroutine of its own, up to a few blocks of
+// readAhead runs seq by a goroutine of its own, up to a few blocks of
 // records ahead of the consumer, so that reading and parsing parts takes
-// another core than the consumer's work. The records and the error come in
-// the same order as from seq. The goroutine ends before the returned
-// sequence returns, also when the consumer stops early. Each readAhead holds
-// up to four blocks of records: it wraps the two sides of a join, never the
-// many runs of a merge, so that memory does not grow with their number.
-func readAhead(seq iter.Seq2[*record, error]) iter.Seq2[*record, error] {
-	type block struct {
-		recs []*record
-		err  error
-	}
-	return func(yield func(*record, error) bool) {
-		blocks := make(chan block, 2)
-		done := make(chan struct{})
-		go func() {
-			defer close(blocks)
-			send := func(b block) bool {
-				select {
-				case blocks <- b:
-					return true
-				case <-done:
-					return false
-				}
-			}
-			recs := make([]*record, 0, readAheadBlock)
-			for r, err := range seq {
-				if err != nil {
-					send(block{recs, err})
-					return
-				}
-				if recs = append(recs, r); len(recs) == readAheadBlock {
-					if !send(block{recs: recs}) {
-						return
-					}
-					recs = make([]*record, 0, readAheadBlock)
-				}
-			}
-			send(block{recs: recs})
-		}()
-		defer func() {
-			close(done)
-			for range blocks { // until the goroutine ends
-			}
-		}()
-		for b := range blocks {
-			for _, r := range b.recs {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if b.err != nil {
-				yield(nil, b.err)
-				return
+// another core than the consumer's work; the consumer takes the records
+// one by one with next, in the order of seq, and must call stop, which
+// waits for the goroutine to end, also when it stops early. Each readAhead
+// holds up to four blocks of records: it wraps the two sides of a join,
+// never the many runs of a merge, so that memory does not grow with their
+// number.
+func readAhead(seq iter.Seq2[*record, error]) *aheadReader {
+	a := &aheadReader{blocks: make(chan recordBlock, 2), done: make(chan struct{})}
+	go func() {
+		defer close(a.blocks)
+		send := func(b recordBlock) bool {
+			select {
+			case a.blocks <- b:
+				return true
+			case <-a.done:
+				return false
 			}
 		}
+		recs := make([]*record, 0, readAheadBlock)
+		for r, err := range seq {
+			if err != nil {
+				send(recordBlock{recs, err})
+				return
+			}
+			if recs = append(recs, r); len(recs) == readAheadBlock {
+				if !send(recordBlock{recs: recs}) {
+					return
+				}
+				recs = make([]*record, 0, readAheadBlock)
+			}
+		}
+		send(recordBlock{recs: recs})
+	}()
+	return a
+}
+
+// recordBlock is a block of records read ahead, and the error that
+// followed them.
+type recordBlock struct {
+	recs []*record
+	err  error
+}
+
+// aheadReader is the consumer's side of readAhead.
+type aheadReader struct {
+	blocks chan recordBlock
+	done   chan struct{}
+	cur    []*record // the records of the current block not taken yet
+	err    error     // the error after them
+}
+
+// next returns the next record, nil at the end, or the error of seq (once).
+func (a *aheadReader) next() (*record, error) {
+	for len(a.cur) == 0 {
+		if err := a.err; err != nil {
+			a.err = nil
+			return nil, err
+		}
+		b, ok := <-a.blocks
+		if !ok {
+			return nil, nil
+		}
+		a.cur, a.err = b.recs, b.err
+	}
+	r := a.cur[0]
+	a.cur = a.cur[1:]
+	return r, nil
+}
+
+// stop ends the goroutine and waits for it.
+func (a *aheadReader) stop() {
+	close(a.done)
+	for range a.blocks { // until the goroutine ends
 	}
 }
 

@@ -462,24 +462,16 @@ func changed(o, n *record) bool {
 }
 
 // join walks two streams of records sorted by id, calling fn with the record
-// of each id in old, new or both (nil for the side without it).
-func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error {
-	nextO, stopO := iter.Pull2(old)
-	defer stopO()
-	nextN, stopN := iter.Pull2(new)
-	defer stopN()
-	pull := func(next func() (*record, error, bool)) (*record, error) {
-		r, err, ok := next()
-		if !ok {
-			return nil, nil
-		}
-		return r, err
-	}
-	o, err := pull(nextO)
+// of each id in old, new or both (nil for the side without it). It stops
+// both streams before it returns.
+func join(old, new *aheadReader, fn func(o, n *record) error) error {
+	defer old.stop()
+	defer new.stop()
+	o, err := old.next()
 	if err != nil {
 		return err
 	}
-	n, err := pull(nextN)
+	n, err := new.next()
 	if err != nil {
 		return err
 	}
@@ -489,24 +481,24 @@ func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error
 			if err := fn(o, nil); err != nil {
 				return err
 			}
-			if o, err = pull(nextO); err != nil {
+			if o, err = old.next(); err != nil {
 				return err
 			}
 		case o == nil || n.ID < o.ID:
 			if err := fn(nil, n); err != nil {
 				return err
 			}
-			if n, err = pull(nextN); err != nil {
+			if n, err = new.next(); err != nil {
 				return err
 			}
 		default:
 			if err := fn(o, n); err != nil {
 				return err
 			}
-			if o, err = pull(nextO); err != nil {
+			if o, err = old.next(); err != nil {
 				return err
 			}
-			if n, err = pull(nextN); err != nil {
+			if n, err = new.next(); err != nil {
 				return err
 			}
 		}
