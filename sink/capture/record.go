@@ -162,26 +162,6 @@ func appendRecord(b *bytes.Buffer, r *record) {
 	b.WriteByte('\n')
 }
 
-// recordReader reads records as the lines of a part, encoding them as they
-// are read: a sorted run goes to the store without its encoded form ever
-// being whole in memory.
-type recordReader struct {
-	recs []*record    // the records not encoded yet
-	buf  bytes.Buffer // encoded, not read yet
-}
-
-// Read implements io.Reader.
-func (rr *recordReader) Read(p []byte) (int, error) {
-	for rr.buf.Len() < len(p) && len(rr.recs) > 0 {
-		appendRecord(&rr.buf, rr.recs[0])
-		rr.recs = rr.recs[1:]
-	}
-	if rr.buf.Len() == 0 {
-		return 0, io.EOF
-	}
-	return rr.buf.Read(p)
-}
-
 // appendHeader appends r's header to b: byte for byte what encoding/json
 // writes for the record struct (its json tags are the format), written by
 // hand because the reflection of json.Marshal was the largest cost of
