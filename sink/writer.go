@@ -1043,6 +1043,7 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		}
 	case errors.Is(err, storage.ErrNotExist):
 		out = make([]bool, len(files))
+		names = make([]FileName, 0, len(files))
 		if err := w.applyRules(ctx, evs, func(i int) { out[i] = true }); err != nil {
 			return nil, err
 		}
@@ -1135,7 +1136,10 @@ func encodeBatchKeys(files []onceFile, keys []string, out []bool) ([]byte, error
 		if out[i] {
 			b = appendString(append(b, `,"event":`...), string(f.event))
 		} else {
-			b = appendString(append(b, `,"file":`...), keys[i][len(f.entity)+1:])
+			// A file name needs no escaping: its namespace is the
+			// writer's (checkNamespace: letters, digits, '-', '_', '.'),
+			// its event a valid name, the rest digits and "-:.TZ".
+			b = append(append(append(b, `,"file":"`...), keys[i][len(f.entity)+1:]...), '"')
 		}
 		b = append(b, '}')
 	}
