@@ -194,6 +194,11 @@ func (s *recordSlab) next() *record {
 	return r
 }
 
+// runSlabSize is the size of the read buffer of a run, and of the blocks
+// its records are carved from: a merge reads all the runs at once, so that
+// their memory grows with their number.
+const runSlabSize = 16 << 10
+
 // readRun streams the records of the run stored under key, written with
 // head. Any error is yielded once and ends the stream.
 func readRun(ctx context.Context, s storage.Store, key string, head []byte) iter.Seq2[*record, error] {
@@ -204,7 +209,7 @@ func readRun(ctx context.Context, s storage.Store, key string, head []byte) iter
 			return
 		}
 		defer rc.Close()
-		br := bufio.NewReaderSize(rc, 64<<10)
+		br := bufio.NewReaderSize(rc, runSlabSize)
 		var slab []byte // records are carved from it, never reused (see lineReader)
 		var prev *record
 		var recs recordSlab
@@ -218,7 +223,7 @@ func readRun(ctx context.Context, s storage.Store, key string, head []byte) iter
 			}
 			n := int(binary.BigEndian.Uint32(size[:]))
 			if n > cap(slab)-len(slab) {
-				slab = make([]byte, 0, max(slabSize, n))
+				slab = make([]byte, 0, max(runSlabSize, n))
 			}
 			rec := slab[len(slab) : len(slab)+n : len(slab)+n]
 			slab = slab[:len(slab)+n]
@@ -238,7 +243,7 @@ func readRun(ctx context.Context, s storage.Store, key string, head []byte) iter
 			if cut { // the payload whole again, from the slab
 				n := len(head) + len(r.ID) + 3 + len(r.Payload)
 				if n > cap(slab)-len(slab) {
-					slab = make([]byte, 0, max(slabSize, n))
+					slab = make([]byte, 0, max(runSlabSize, n))
 				}
 				p := append(slab[len(slab):len(slab):len(slab)+n], head...)
 				p = append(append(append(append(p, '"'), r.ID...), '"', ','), r.Payload...)

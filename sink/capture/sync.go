@@ -673,20 +673,13 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		}
 		return news.add(ctx, n)
 	})
-	// Every part written, also after an error: nothing is written once
-	// build returns.
-	for _, w := range []*partWriter{parts, olds, news} {
-		if w == nil {
-			continue
-		}
-		if err == nil {
-			err = w.flush(ctx)
-		}
-		if werr := w.wait(); err == nil {
-			err = werr
-		}
+	if err == nil {
+		err = parts.flush(ctx)
 	}
-	if olds != nil {
+	if err == nil && olds != nil {
+		if err = olds.flush(ctx); err == nil {
+			err = news.flush(ctx)
+		}
 		s.Changes = &changeParts{Old: olds.keys, New: news.keys}
 	}
 	if err != nil {
@@ -730,17 +723,14 @@ func (c *Capture) encodeDocs(docs []*document.Doc, now time.Time) ([]*record, er
 }
 
 // partWriter writes records, in the order given, into parts of at most size
-// records: "<prefix>NNNNNN.ndjson". A full part is written by a goroutine
-// of its own while the next one fills; wait waits for it.
+// records: "<prefix>NNNNNN.ndjson".
 type partWriter struct {
 	store  storage.Store
 	prefix string
 	size   int
 	buf    bytes.Buffer // the part being filled
 	n      int          // records in buf
-	keys   []string     // the parts written, or being written
-	put    chan error   // the result of the part being written; nil when none
-	spare  []byte       // the memory of the part being written, reused once it is
+	keys   []string     // the parts written
 }
 
 // add appends r to the current part, and writes the part when it is full.
@@ -753,30 +743,19 @@ func (w *partWriter) add(ctx context.Context, r *record) error {
 	return nil
 }
 
-// flush starts writing the current part, if it holds any record, once the
-// part written before is.
+// flush writes the current part, if it holds any record.
 func (w *partWriter) flush(ctx context.Context) error {
-	if err := w.wait(); err != nil || w.n == 0 {
-		return err
-	}
-	key := fmt.Sprintf("%s%06d.ndjson", w.prefix, len(w.keys)+1)
-	data := w.buf.Bytes()
-	w.buf = *bytes.NewBuffer(w.spare[:0])
-	w.spare, w.n = data, 0
-	w.keys = append(w.keys, key)
-	w.put = make(chan error, 1)
-	go func() { w.put <- w.store.Put(ctx, key, bytes.NewReader(data), nil) }()
-	return nil
-}
-
-// wait waits for the part being written, and returns the store's error.
-func (w *partWriter) wait() error {
-	if w.put == nil {
+	if w.n == 0 {
 		return nil
 	}
-	err := <-w.put
-	w.put = nil
-	return err
+	key := fmt.Sprintf("%s%06d.ndjson", w.prefix, len(w.keys)+1)
+	if err := w.store.Put(ctx, key, bytes.NewReader(w.buf.Bytes()), nil); err != nil {
+		return err
+	}
+	w.keys = append(w.keys, key)
+	w.buf.Reset()
+	w.n = 0
+	return nil
 }
 
 // merge merges streams sorted by id into one, failing on an id found twice.
