@@ -218,15 +218,11 @@ func checkPlacedName(name FileName, event EventName) error {
 // WriteOnce; the entity of an encoded event whose payload names another one
 // is an error matching ErrEntity.
 func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded) (*WriteResult, error) {
-	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	b, err := w.CheckEncodedBatch(evs)
 	if err != nil {
-		return nil, encodedError(bad, evs[bad], events[bad], err)
+		return nil, err
 	}
-	files := make([]onceFile, len(evs))
-	for i, ev := range evs {
-		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: events[i]}
-	}
-	return w.writeOnce(ctx, id, files)
+	return w.writeOnce(ctx, id, b.files)
 }
 
 // scanEncoded checks the payload data of an event named name, in one scan,

@@ -710,6 +710,66 @@ func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
 	return off, nil
 }
 
+// reserveFor makes sure the current block of each entity of files (but
+// those left out) holds an offset for each of its files, reserving the
+// blocks they need with one reservation: a batch of many events costs one
+// rather than one per block. The offsets of the current block are kept
+// when the new blocks follow them. On error, it returns the index of the
+// first file of the entity that failed.
+func (w *Writer) reserveFor(ctx context.Context, files []onceFile, out []bool) (int, error) {
+	type need struct {
+		entity string
+		first  int
+		n      int64
+	}
+	var needs []need // few entities: usually one
+	for i, f := range files {
+		if out[i] {
+			continue
+		}
+		j := slices.IndexFunc(needs, func(n need) bool { return n.entity == f.entity })
+		if j < 0 {
+			j = len(needs)
+			needs = append(needs, need{entity: f.entity, first: i})
+		}
+		needs[j].n++
+	}
+	for _, n := range needs {
+		if err := w.reserveAhead(ctx, n.entity, n.n); err != nil {
+			return n.first, err
+		}
+	}
+	return 0, nil
+}
+
+// reserveAhead makes sure the current block of entity holds n more offsets
+// (see reserveFor), reserving whole blocks.
+func (w *Writer) reserveAhead(ctx context.Context, entity string, n int64) error {
+	st := w.offsetsOf(entity)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	missing := n - (st.limit - st.next)
+	if missing <= 0 {
+		return nil
+	}
+	if err := w.list(ctx, entity, st); err != nil {
+		return err
+	}
+	size := w.block
+	if missing > size {
+		size = (missing + w.block - 1) / w.block * w.block
+	}
+	start, err := w.reserve(ctx, entity, size, max(st.floor, st.limit))
+	if err != nil {
+		return err
+	}
+	if start != st.limit { // not after the current block: its rest is given up
+		st.next = start
+	}
+	st.limit = start + size
+	return nil
+}
+
 // offsetsOf returns the in-memory state of entity's offsets.
 func (w *Writer) offsetsOf(entity string) *offsets {
 	w.mu.Lock()
@@ -888,6 +948,52 @@ func (w *Writer) WriteOnce(ctx context.Context, id string, evs []*Event) (*Write
 	return w.writeOnce(ctx, id, files)
 }
 
+// CheckedBatch is a batch of encoded events checked by
+// [Writer.CheckEncodedBatch], for [Writer.WriteCheckedOnce], which writes
+// it without checking it again. The Data of its events must not change
+// until it is written.
+type CheckedBatch struct {
+	w     *Writer
+	evs   []Encoded
+	files []onceFile
+}
+
+// Len returns the number of events of b.
+func (b *CheckedBatch) Len() int { return len(b.files) }
+
+// CheckEncodedBatch checks evs as [Writer.WriteEncodedOnce] does before it
+// records or writes anything, and returns them as a batch for
+// [Writer.WriteCheckedOnce]: a caller that writes batches one after the
+// other checks the next one while the previous one is written.
+//
+// Errors: those of WriteEncodedOnce's checks, a *WriteError naming the
+// first bad event.
+func (w *Writer) CheckEncodedBatch(evs []Encoded) (*CheckedBatch, error) {
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	if err != nil {
+		return nil, encodedError(bad, evs[bad], events[bad], err)
+	}
+	files := make([]onceFile, len(evs))
+	for i, ev := range evs {
+		files[i] = onceFile{entity: ev.Entity, event: ev.Name, data: ev.Data, ev: events[i]}
+	}
+	return &CheckedBatch{w: w, evs: evs, files: files}, nil
+}
+
+// WriteCheckedOnce is [Writer.WriteEncodedOnce] for a batch checked by
+// [Writer.CheckEncodedBatch]: the same record under id, the same files, the
+// same result and errors, without the checks (a batch checked by another
+// writer is checked again).
+func (w *Writer) WriteCheckedOnce(ctx context.Context, id string, b *CheckedBatch) (*WriteResult, error) {
+	if b == nil {
+		return nil, errors.New("sink: WriteCheckedOnce: nil batch")
+	}
+	if b.w != w {
+		return w.WriteEncodedOnce(ctx, id, b.evs)
+	}
+	return w.writeOnce(ctx, id, b.files)
+}
+
 // batchKey is the key of the WriteOnce record of id in the state store.
 func (w *Writer) batchKey(id string) string { return w.stateDir + "/batches/" + id + ".json" }
 
@@ -908,8 +1014,10 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	}
 	evs := make([]*Event, len(files))
 	for i, f := range files {
-		if err := w.checkEntity(f.entity); err != nil {
-			return nil, writeError(i, f.ev, err)
+		if i == 0 || f.entity != files[i-1].entity { // a batch is mostly of one entity
+			if err := w.checkEntity(f.entity); err != nil {
+				return nil, writeError(i, f.ev, err)
+			}
 		}
 		evs[i] = f.ev
 	}
@@ -917,7 +1025,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	data, err := storage.ReadAll(ctx, w.state, key)
 	var (
 		names []FileName
-		out   []bool // left out under the rules, as recorded
+		out   []bool   // left out under the rules, as recorded
+		keys  []string // of the files not left out
 	)
 	switch {
 	case err == nil:
@@ -946,11 +1055,16 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		}
 	case errors.Is(err, storage.ErrNotExist):
 		out = make([]bool, len(files))
+		names = make([]FileName, 0, len(files))
 		if err := w.applyRules(ctx, evs, func(i int) { out[i] = true }); err != nil {
 			return nil, err
 		}
 		// Number the files, then record their names before writing any:
-		// the record is the batch's intent.
+		// the record is the batch's intent. The offsets of each entity
+		// are reserved at once first.
+		if i, err := w.reserveFor(ctx, files, out); err != nil {
+			return nil, writeError(i, files[i].ev, err)
+		}
 		at := w.now()
 		for i, f := range files {
 			if out[i] {
@@ -963,7 +1077,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 			}
 			names = append(names, FileName{Namespace: w.ns, Event: f.event, Offset: off, Time: at})
 		}
-		rec, err := encodeBatch(files, names, out)
+		keys = fileKeys(files, names, out)
+		rec, err := encodeBatchKeys(files, keys, out)
 		if err != nil {
 			return nil, err
 		}
@@ -976,6 +1091,9 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 	default:
 		return nil, err
 	}
+	if keys == nil {
+		keys = fileKeys(files, names, out)
+	}
 	res := &WriteResult{Files: make([]FileResult, len(files))}
 	objs := make([]storage.BatchObject, 0, len(files))
 	idx := make([]int, 0, len(files))
@@ -985,7 +1103,7 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 			continue
 		}
 		res.Files[i].Name = names[i]
-		objs = append(objs, storage.BatchObject{Key: Key(f.entity, names[i]), Data: f.data})
+		objs = append(objs, storage.BatchObject{Key: keys[i], Data: f.data})
 		idx = append(idx, i)
 	}
 	return res, w.put(ctx, evs, res, objs, idx)
@@ -1003,6 +1121,23 @@ type batchEntry struct {
 // batchEntry values, as encoding/json writes it, by hand (it is written for
 // every batch).
 func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error) {
+	return encodeBatchKeys(files, fileKeys(files, names, out), out)
+}
+
+// fileKeys returns the keys of files named names, "" for those left out.
+func fileKeys(files []onceFile, names []FileName, out []bool) []string {
+	keys := make([]string, len(files))
+	for i, f := range files {
+		if !out[i] {
+			keys[i] = Key(f.entity, names[i])
+		}
+	}
+	return keys
+}
+
+// encodeBatchKeys is encodeBatch for files whose keys are known: a file's
+// name is the end of its key (see Key).
+func encodeBatchKeys(files []onceFile, keys []string, out []bool) ([]byte, error) {
 	b := make([]byte, 0, 2+len(files)*(len(`{"entity":"","file":""},`)+40+len(DefaultNamespace)+60))
 	b = append(b, '[')
 	for i, f := range files {
@@ -1013,7 +1148,10 @@ func encodeBatch(files []onceFile, names []FileName, out []bool) ([]byte, error)
 		if out[i] {
 			b = appendString(append(b, `,"event":`...), string(f.event))
 		} else {
-			b = appendString(append(b, `,"file":`...), names[i].String())
+			// A file name needs no escaping: its namespace is the
+			// writer's (checkNamespace: letters, digits, '-', '_', '.'),
+			// its event a valid name, the rest digits and "-:.TZ".
+			b = append(append(append(b, `,"file":"`...), keys[i][len(f.entity)+1:]...), '"')
 		}
 		b = append(b, '}')
 	}

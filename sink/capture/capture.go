@@ -51,7 +51,10 @@ type Options struct {
 	SortBuffer int
 	// PartSize is how many documents a stored part holds. 0 means 10,000.
 	PartSize int
-	// BatchSize is how many events are written at once. 0 means 512.
+	// BatchSize is how many events are written at once, each batch with
+	// one record of the writer's (see sink.Writer.WriteOnce). 0 means 4096.
+	// A sync interrupted after recording its snapshot is completed in
+	// batches of the size it recorded.
 	BatchSize int
 }
 
@@ -152,7 +155,7 @@ func New(cfg Config, opts *Options) (*Capture, error) {
 		c.partN = 10_000
 	}
 	if c.batchN == 0 {
-		c.batchN = 512
+		c.batchN = 4096
 	}
 	return c, nil
 }
@@ -172,6 +175,11 @@ type snapshot struct {
 	Retyped    int      `json:"retyped"`
 	Unchanged  int      `json:"unchanged"`
 	At         int64    `json:"at"` // when the sync began, epoch milliseconds: the timestamp of its deletions
+	// BatchSize is the number of events of a batch its events are written
+	// in: the batches must be the same when an interrupted sync is
+	// completed. 0, in the intents of earlier versions of this package,
+	// means the capture's Options.BatchSize.
+	BatchSize int `json:"batchSize,omitempty"`
 	// Changes, when set, lists the parts that hold only the records that
 	// may give events (see changed): complete joins them rather than the
 	// whole of BaseParts and Parts. Snapshots without a base, and intents

@@ -61,12 +61,13 @@
 // BenchmarkSync measures a peak heap of about 70 MiB at the default with
 // small documents (accounts), for 100,000 and for 1,000,000 documents
 // alike, where holding the snapshot in a map (BenchmarkSyncCeiling) takes
-// 1.3 GiB for 1,000,000. On two shared cores, a first sync of 1,000,000
-// documents took about 15 seconds, 1.5 times the in-memory way, most of it
-// in decoding the stored payloads for the writer and in the writer's own
-// encoding; a sync with 1 % changed, about 6 seconds, less than the
-// in-memory way: it decodes only the documents that changed, and copies the
-// records of the others as they are.
+// 1.3 GiB for 1,000,000. On two cores shared with other work, a first sync
+// of 1,000,000 documents takes 12 to 13 seconds, and about as much CPU
+// time as the in-memory way (0.9 times): encoding the documents, the
+// writer's checks of the events and the writing of the parts take most of
+// it. A sync with 1 % changed takes less than the in-memory way: it
+// decodes only the documents that changed, and copies the records of the
+// others as they are.
 //
 // # Storage layout
 //
@@ -84,9 +85,13 @@
 //
 // A Capture is safe for concurrent use, and several processes may share a
 // store: syncs are serialized by the create-only intent record. A sync
-// works with a few goroutines of its own: one reads and parses each side of
-// a join ahead of it, up to GOMAXPROCS (at most 4) make the events of the
-// changed documents, one makes the batches of events while the previous
-// batch is written. They all end before Sync returns, and docs is only ever called
-// from the caller's goroutine. Documents, Headers and Select start none.
+// works with a few goroutines of its own: up to GOMAXPROCS (at most 4)
+// encode the documents docs yields, one sorts and writes each sorted run,
+// one reads and parses each side of a join ahead of it, up to GOMAXPROCS
+// (at most 4) make the events of the changed documents, one makes and
+// checks the batches of events while the previous batch is written. They
+// all end before Sync returns. docs is only ever called from the caller's
+// goroutine, but its documents are encoded by others, a few hundred
+// documents behind: docs must not modify a document, or its Data, once it
+// has yielded it. Documents, Headers and Select start none.
 package capture

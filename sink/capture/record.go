@@ -65,20 +65,43 @@ func (r *record) tombstone(t int64) *record {
 	return &record{ID: r.ID, Type: r.Type, Changed: t, Event: r.Event, Deleted: true, Payload: []byte("{}")}
 }
 
-// newRecord encodes d. now dates a document whose Changed is zero.
+// newRecord encodes d, and hashes its payload. now dates a document whose
+// Changed is zero.
 func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
+	r, err := c.encodeDoc(d, now)
+	if err != nil {
+		return nil, err
+	}
+	r.setHash()
+	return r, nil
+}
+
+// setHash sets r's Hash: the first 16 bytes of the SHA-256 of its payload,
+// in hexadecimal.
+func (r *record) setHash() {
+	sum := sha256.Sum256(r.Payload)
+	r.Hash = hex.EncodeToString(sum[:16])
+}
+
+// encodeDoc is newRecord without the hash, which build leaves to the
+// goroutine that sorts the records.
+func (c *Capture) encodeDoc(d *document.Doc, now time.Time) (*record, error) {
 	if d == nil {
 		return nil, fmt.Errorf("%w: nil document", ErrDocument)
 	}
 	if d.ID == "" {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: empty id", ErrDocument)}
 	}
-	ev, err := sink.NewInserted(sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}, d.Data)
-	if err != nil {
+	env := sink.Envelope{ApplicationID: c.app, EntityID: c.entity, ID: d.ID}
+	name, ok := insertedOf(d.Data)
+	if !ok { // not a payload: NewInserted says why
+		_, err := sink.NewInserted(env, d.Data)
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
 	// The writer's rules, now: a document it would refuse must not enter
-	// the snapshot, whose events are written after it is recorded.
+	// the snapshot, whose events are written after it is recorded. Check
+	// validates the event as NewInserted would.
+	ev := &sink.Event{Name: name, Envelope: env, Data: d.Data}
 	if err := c.w.Check(ev); err != nil {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
@@ -87,9 +110,8 @@ func (c *Capture) newRecord(d *document.Doc, now time.Time) (*record, error) {
 		return nil, &DocError{ID: d.ID, Err: fmt.Errorf("%w: %w", ErrDocument, err)}
 	}
 	payload = bytes.TrimSpace(payload) // one line in a part
-	sum := sha256.Sum256(payload)
 	r := &record{
-		ID: d.ID, Type: d.Type, Version: d.Version, Hash: hex.EncodeToString(sum[:16]),
+		ID: d.ID, Type: d.Type, Version: d.Version,
 		Status: d.Status, Changed: sink.Millis(now), Event: ev.Name, Payload: payload,
 	}
 	if !d.Changed.IsZero() {
@@ -138,26 +160,6 @@ func appendRecord(b *bytes.Buffer, r *record) {
 	b.WriteByte('\t')
 	b.Write(r.Payload)
 	b.WriteByte('\n')
-}
-
-// recordReader reads records as the lines of a part, encoding them as they
-// are read: a sorted run goes to the store without its encoded form ever
-// being whole in memory.
-type recordReader struct {
-	recs []*record    // the records not encoded yet
-	buf  bytes.Buffer // encoded, not read yet
-}
-
-// Read implements io.Reader.
-func (rr *recordReader) Read(p []byte) (int, error) {
-	for rr.buf.Len() < len(p) && len(rr.recs) > 0 {
-		appendRecord(&rr.buf, rr.recs[0])
-		rr.recs = rr.recs[1:]
-	}
-	if rr.buf.Len() == 0 {
-		return 0, io.EOF
-	}
-	return rr.buf.Read(p)
 }
 
 // appendHeader appends r's header to b: byte for byte what encoding/json
@@ -224,6 +226,26 @@ var insertedEvents = func() []sink.EventName {
 	return names
 }()
 
+// insertedOf returns the name of the Inserted event of data's object, and
+// false when data is not a sink payload.
+func insertedOf(data any) (sink.EventName, bool) {
+	o, ok := sink.ObjectOf(data)
+	if !ok {
+		return "", false
+	}
+	n, ok := insertedByObject[o]
+	return n, ok
+}
+
+// insertedByObject is the Inserted event of each object that has one.
+var insertedByObject = func() map[sink.Object]sink.EventName {
+	m := map[sink.Object]sink.EventName{}
+	for _, n := range insertedEvents {
+		m[n.Object()] = n
+	}
+	return m
+}()
+
 // parseHeader decodes a header written by appendHeader (or by json.Marshal,
 // before it) into r. Like encoding/json, it takes the members in any order,
 // leaves a field as it is for a null, and skips unknown members; unlike it,
@@ -235,6 +257,15 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 	if prev == nil {
 		prev = &record{}
 	}
+	if parsePlainHeader(head, r, prev) {
+		return nil
+	}
+	return parseHeaderLexed(l, head, r, prev)
+}
+
+// parseHeaderLexed is parseHeader with the lexer, for any header. prev is
+// not nil.
+func parseHeaderLexed(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 	l.Reset(head)
 	more, err := l.ObjectStart()
 	for err == nil && more {
@@ -280,6 +311,142 @@ func parseHeader(l *jsonlex.Lexer, head []byte, r, prev *record) error {
 	return err
 }
 
+// parsePlainHeader is parseHeader for a header exactly as appendHeader
+// writes it, when its strings are printable ASCII without escapes and its
+// numbers have at most 18 digits: the headers of every part in practice,
+// read without a lexer, with one allocation for the id and the hash. It
+// reports false, leaving r as it is, for any other header, which
+// parseHeader then reads the general way.
+func parsePlainHeader(h []byte, r, prev *record) bool {
+	p := 0
+	lit := func(s string) bool {
+		if len(h)-p >= len(s) && string(h[p:p+len(s)]) == s {
+			p += len(s)
+			return true
+		}
+		return false
+	}
+	str := func() ([]byte, bool) {
+		if p >= len(h) || h[p] != '"' {
+			return nil, false
+		}
+		for i := p + 1; i < len(h); i++ {
+			switch c := h[i]; {
+			case c == '"':
+				s := h[p+1 : i]
+				p = i + 1
+				return s, true
+			case c < 0x20 || c >= 0x7f || c == '\\':
+				return nil, false
+			}
+		}
+		return nil, false
+	}
+	num := func() (int64, bool) {
+		neg := p < len(h) && h[p] == '-'
+		if neg {
+			p++
+		}
+		start := p
+		var n int64
+		for p < len(h) && '0' <= h[p] && h[p] <= '9' && p-start < 18 {
+			n = n*10 + int64(h[p]-'0')
+			p++
+		}
+		if p == start || h[start] == '0' && p-start > 1 || p < len(h) && '0' <= h[p] && h[p] <= '9' {
+			return 0, false
+		}
+		if neg {
+			n = -n
+		}
+		return n, true
+	}
+	var (
+		id, typ, version, hash, status, invoice, event []byte
+		created, changed                               int64
+		ok, hasStatus, hasCreated, hasInvoice, deleted bool
+	)
+	if !lit(`{"id":`) {
+		return false
+	}
+	if id, ok = str(); !ok || !lit(`,"type":`) {
+		return false
+	}
+	if typ, ok = str(); !ok || !lit(`,"version":`) {
+		return false
+	}
+	if version, ok = str(); !ok || !lit(`,"hash":`) {
+		return false
+	}
+	if hash, ok = str(); !ok {
+		return false
+	}
+	if hasStatus = lit(`,"status":`); hasStatus {
+		if status, ok = str(); !ok {
+			return false
+		}
+	}
+	if hasCreated = lit(`,"created":`); hasCreated {
+		if created, ok = num(); !ok {
+			return false
+		}
+	}
+	if hasInvoice = lit(`,"invoiceDate":`); hasInvoice {
+		if invoice, ok = str(); !ok {
+			return false
+		}
+	}
+	if !lit(`,"changed":`) {
+		return false
+	}
+	if changed, ok = num(); !ok || !lit(`,"event":`) {
+		return false
+	}
+	if event, ok = str(); !ok {
+		return false
+	}
+	deleted = lit(`,"deleted":true`)
+	if !lit("}") || p != len(h) {
+		return false
+	}
+	name := prev.Event
+	if string(event) != string(name) {
+		name = ""
+		for _, n := range insertedEvents {
+			if string(n) == string(event) {
+				name = n
+			}
+		}
+		if name == "" {
+			return false
+		}
+	}
+	like := func(b []byte, s string) string {
+		if string(b) == s {
+			return s
+		}
+		return string(b)
+	}
+	var buf [128]byte
+	idHash := string(append(append(buf[:0], id...), hash...))
+	r.ID, r.Hash = idHash[:len(id)], idHash[len(id):]
+	r.Type, r.Version = like(typ, prev.Type), like(version, prev.Version)
+	if hasStatus {
+		r.Status = like(status, prev.Status)
+	}
+	if hasCreated {
+		r.Created = created
+	}
+	if hasInvoice {
+		r.Invoice = like(invoice, prev.Invoice)
+	}
+	r.Changed, r.Event = changed, name
+	if deleted {
+		r.Deleted = true
+	}
+	return true
+}
+
 // parseString reads a string, and returns like itself when they are equal.
 func parseString(l *jsonlex.Lexer, like string) (string, error) {
 	b, err := l.StringBytes()
@@ -313,14 +480,15 @@ func parseEvent(l *jsonlex.Lexer) (sink.EventName, error) {
 }
 
 // parseRecord decodes one line written by appendRecord, with l as its
-// lexer and prev as parseHeader's. The record's payload aliases line.
-func parseRecord(l *jsonlex.Lexer, line []byte, prev *record) (*record, error) {
+// lexer and prev as parseHeader's, into a record from recs. The record's
+// payload aliases line.
+func parseRecord(l *jsonlex.Lexer, line []byte, prev *record, recs *recordSlab) (*record, error) {
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	head, payload, ok := bytes.Cut(line, []byte("\t"))
 	if !ok || len(payload) == 0 {
 		return nil, errors.New("not a snapshot record")
 	}
-	r := new(record)
+	r := recs.next()
 	if err := parseHeader(l, head, r, prev); err != nil {
 		return nil, err
 	}
@@ -377,62 +545,81 @@ func readRecords(ctx context.Context, s storage.Store, keys []string) iter.Seq2[
 // keeps at most three blocks ahead of its consumer.
 const readAheadBlock = 256
 
-// readAhead returns seq run by a goroutine of its own, up to a few blocks of
+// readAhead runs seq by a goroutine of its own, up to a few blocks of
 // records ahead of the consumer, so that reading and parsing parts takes
-// another core than the consumer's work. The records and the error come in
-// the same order as from seq. The goroutine ends before the returned
-// sequence returns, also when the consumer stops early. Each readAhead holds
-// up to four blocks of records: it wraps the two sides of a join, never the
-// many runs of a merge, so that memory does not grow with their number.
-func readAhead(seq iter.Seq2[*record, error]) iter.Seq2[*record, error] {
-	type block struct {
-		recs []*record
-		err  error
-	}
-	return func(yield func(*record, error) bool) {
-		blocks := make(chan block, 2)
-		done := make(chan struct{})
-		go func() {
-			defer close(blocks)
-			send := func(b block) bool {
-				select {
-				case blocks <- b:
-					return true
-				case <-done:
-					return false
-				}
-			}
-			recs := make([]*record, 0, readAheadBlock)
-			for r, err := range seq {
-				if err != nil {
-					send(block{recs, err})
-					return
-				}
-				if recs = append(recs, r); len(recs) == readAheadBlock {
-					if !send(block{recs: recs}) {
-						return
-					}
-					recs = make([]*record, 0, readAheadBlock)
-				}
-			}
-			send(block{recs: recs})
-		}()
-		defer func() {
-			close(done)
-			for range blocks { // until the goroutine ends
-			}
-		}()
-		for b := range blocks {
-			for _, r := range b.recs {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if b.err != nil {
-				yield(nil, b.err)
-				return
+// another core than the consumer's work; the consumer takes the records
+// one by one with next, in the order of seq, and must call stop, which
+// waits for the goroutine to end, also when it stops early. Each readAhead
+// holds up to four blocks of records: it wraps the two sides of a join,
+// never the many runs of a merge, so that memory does not grow with their
+// number.
+func readAhead(seq iter.Seq2[*record, error]) *aheadReader {
+	a := &aheadReader{blocks: make(chan recordBlock, 2), done: make(chan struct{})}
+	go func() {
+		defer close(a.blocks)
+		send := func(b recordBlock) bool {
+			select {
+			case a.blocks <- b:
+				return true
+			case <-a.done:
+				return false
 			}
 		}
+		recs := make([]*record, 0, readAheadBlock)
+		for r, err := range seq {
+			if err != nil {
+				send(recordBlock{recs, err})
+				return
+			}
+			if recs = append(recs, r); len(recs) == readAheadBlock {
+				if !send(recordBlock{recs: recs}) {
+					return
+				}
+				recs = make([]*record, 0, readAheadBlock)
+			}
+		}
+		send(recordBlock{recs: recs})
+	}()
+	return a
+}
+
+// recordBlock is a block of records read ahead, and the error that
+// followed them.
+type recordBlock struct {
+	recs []*record
+	err  error
+}
+
+// aheadReader is the consumer's side of readAhead.
+type aheadReader struct {
+	blocks chan recordBlock
+	done   chan struct{}
+	cur    []*record // the records of the current block not taken yet
+	err    error     // the error after them
+}
+
+// next returns the next record, nil at the end, or the error of seq (once).
+func (a *aheadReader) next() (*record, error) {
+	for len(a.cur) == 0 {
+		if err := a.err; err != nil {
+			a.err = nil
+			return nil, err
+		}
+		b, ok := <-a.blocks
+		if !ok {
+			return nil, nil
+		}
+		a.cur, a.err = b.recs, b.err
+	}
+	r := a.cur[0]
+	a.cur = a.cur[1:]
+	return r, nil
+}
+
+// stop ends the goroutine and waits for it.
+func (a *aheadReader) stop() {
+	close(a.done)
+	for range a.blocks { // until the goroutine ends
 	}
 }
 
@@ -447,10 +634,11 @@ func readPart(ctx context.Context, s storage.Store, key string, yield func(*reco
 	lr := lineReader{br: bufio.NewReaderSize(rc, 64<<10)}
 	var l jsonlex.Lexer
 	var prev *record
+	var recs recordSlab
 	for {
 		line, err := lr.next()
 		if len(line) > 0 {
-			r, jerr := parseRecord(&l, line, prev)
+			r, jerr := parseRecord(&l, line, prev, &recs)
 			if jerr != nil {
 				yield(nil, fmt.Errorf("%w: part %s: %w", ErrDamaged, key, jerr))
 				return false

@@ -155,3 +155,26 @@ func TestParseHeaderShares(t *testing.T) {
 		t.Error("equal type and status were not shared")
 	}
 }
+
+// FuzzPlainHeader checks that a header parsePlainHeader accepts is one the
+// lexer reads the same.
+func FuzzPlainHeader(f *testing.F) {
+	for _, tt := range headerCases {
+		f.Add(string(appendHeader(nil, &tt.r)))
+	}
+	f.Add(`{"id":"a","type":"","version":"","hash":"","created":-0,"changed":007,"event":"comptaCompteInserted"}`)
+	f.Add(`{"id":"a","type":"","version":"","hash":"","changed":1,"event":"comptaCompteInserted","deleted":true}`)
+	f.Fuzz(func(t *testing.T, head string) {
+		prev := &record{Type: "account", Version: "1", Event: sink.AccountInserted}
+		var plain, lexed record
+		if !parsePlainHeader([]byte(head), &plain, prev) {
+			return
+		}
+		if err := parseHeaderLexed(new(jsonlex.Lexer), []byte(head), &lexed, prev); err != nil {
+			t.Fatalf("parsePlainHeader accepted %s, the lexer refuses it: %v", head, err)
+		}
+		if diff := cmp.Diff(lexed, plain, cmp.AllowUnexported(record{})); diff != "" {
+			t.Errorf("%s read differently (-lexer +plain):\n%s", head, diff)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"bytes"
-	"cmp"
 	"container/heap"
 	"context"
 	"crypto/sha256"
@@ -12,7 +11,9 @@ import (
 	"iter"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/document"
@@ -24,6 +25,8 @@ import (
 //
 // docs yields every document of the source, in any order, each id once;
 // a non-nil error aborts the sync with it, before anything is recorded.
+// The documents are encoded by goroutines of the sync, after docs has
+// yielded them: docs must not modify a document, or its Data, once yielded.
 // A document absent from the stored snapshot gives an Inserted event;
 // one whose version, type or content changed an Updated event with the changed
 // fields (an entry: EntryDeleted with miseAJour, then EntryInserted; a
@@ -131,7 +134,8 @@ func (c *Capture) Sync(ctx context.Context, docs iter.Seq2[*document.Doc, error]
 // WriteEncodedOnce under ids derived from s, and its head record is
 // create-only.
 //
-// The events are made (read, joined and dated, see makeBatches) by a
+// The events are made (read, joined and dated, see makeBatches) and each
+// batch checked by the writer (sink.Writer.CheckEncodedBatch) by a
 // goroutine while this one writes the previous batch. The batches, and the
 // order they are written in, are those of a single goroutine.
 func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
@@ -143,11 +147,11 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 	prefix := fmt.Sprintf("capture-%s-%d-", hex.EncodeToString(dirSum[:6]), s.Generation)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []sink.Encoded)
+	batches := make(chan *sink.CheckedBatch)
 	var makeErr error // set before batches is closed
 	go func() {
 		defer close(batches)
-		makeErr = c.makeBatches(ctx, s, func(batch []sink.Encoded) bool {
+		makeErr = c.makeBatches(ctx, s, func(batch *sink.CheckedBatch) bool {
 			select {
 			case batches <- batch:
 				return true
@@ -164,12 +168,12 @@ func (c *Capture) complete(ctx context.Context, s *snapshot) (int, error) {
 		}
 		n++
 		var res *sink.WriteResult
-		if res, err = c.w.WriteEncodedOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
+		if res, err = c.w.WriteCheckedOnce(ctx, fmt.Sprintf("%s%d", prefix, n), batch); err != nil {
 			err = damaged(err)
 			cancel()
 			continue
 		}
-		events += len(batch) - res.Count(sink.WriteOutOfScope)
+		events += batch.Len() - res.Count(sink.WriteOutOfScope)
 	}
 	if err == nil {
 		err = makeErr
@@ -193,23 +197,31 @@ func damaged(err error) error {
 
 // makeBatches makes the events of the intent s, in id order, and hands them
 // to send in batches of BatchSize or a little more (the two events of an
-// entry update go together). It stops with ctx's error when send returns
-// false.
+// entry update go together), checked by the writer. It stops with ctx's
+// error when send returns false.
 //
 // The pairs of records to turn into events are read and joined here, and
 // sent in chunks to makers, goroutines that make their events from the
 // stored payloads; the chunks are taken back in order, so that the batches
 // are those of a single goroutine.
-func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink.Encoded) bool) error {
+func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func(*sink.CheckedBatch) bool) error {
+	batchN := c.batchN
+	if s.BatchSize > 0 {
+		batchN = s.BatchSize
+	}
 	var batch []sink.Encoded
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if !send(batch) {
+		checked, err := c.w.CheckEncodedBatch(batch)
+		if err != nil {
+			return damaged(err)
+		}
+		if !send(checked) {
 			return ctx.Err()
 		}
-		batch = nil // the batch sent is the writer's now
+		batch = make([]sink.Encoded, 0, batchN+1) // the batch sent is the writer's now
 		return nil
 	}
 	work := make(chan *pairChunk)
@@ -218,7 +230,7 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 	for range makers {
 		wg.Go(func() {
 			for ch := range work {
-				ch.evs, ch.err = c.chunkEvents(ch.pairs, s.At)
+				ch.evs, ch.ends, ch.err = c.chunkEvents(ch.pairs, s.At)
 				close(ch.done)
 			}
 		})
@@ -233,9 +245,11 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func([]sink
 		if ch.err != nil {
 			return ch.err
 		}
-		for _, evs := range ch.evs {
-			batch = append(batch, evs...)
-			if len(batch) >= c.batchN {
+		start := 0
+		for _, end := range ch.ends { // a pair's events go in one batch
+			batch = append(batch, ch.evs[start:end]...)
+			start = end
+			if len(batch) >= batchN {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -287,11 +301,12 @@ const (
 )
 
 // pairChunk is a chunk of pairs of records (stored, new) whose events a
-// maker makes: evs[i] are those of pairs[i], or err the first error;
-// done is closed when they are made.
+// maker makes: evs[ends[i-1]:ends[i]] are those of pairs[i] (from 0 for
+// the first), or err the first error; done is closed when they are made.
 type pairChunk struct {
 	pairs [][2]*record
-	evs   [][]sink.Encoded
+	evs   []sink.Encoded
+	ends  []int
 	err   error
 	done  chan struct{}
 }
@@ -300,16 +315,19 @@ func newPairChunk() *pairChunk {
 	return &pairChunk{pairs: make([][2]*record, 0, pairChunkSize), done: make(chan struct{})}
 }
 
-// chunkEvents returns the events of each pair, stopping at the first error.
-func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]sink.Encoded, error) {
-	evs := make([][]sink.Encoded, len(pairs))
+// chunkEvents returns the events of the pairs, one after the other, and
+// where those of each pair end, stopping at the first error.
+func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([]sink.Encoded, []int, error) {
+	evs := make([]sink.Encoded, 0, len(pairs))
+	ends := make([]int, len(pairs))
 	for i, p := range pairs {
 		var err error
-		if evs[i], err = c.events(p[0], p[1], deletedAt); err != nil {
-			return nil, err
+		if evs, err = c.appendEvents(evs, p[0], p[1], deletedAt); err != nil {
+			return nil, nil, err
 		}
+		ends[i] = len(evs)
 	}
-	return evs, nil
+	return evs, ends, nil
 }
 
 // events returns the events turning o into n (either may be nil), made
@@ -319,6 +337,11 @@ func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([][]sink.Enc
 // payloads, with n's values. The writer checks every event; the payloads
 // an update compares are checked here, as they are not all written.
 func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) {
+	return c.appendEvents(nil, o, n, deletedAt)
+}
+
+// appendEvents appends the events of events(o, n, deletedAt) to evs.
+func (c *Capture) appendEvents(evs []sink.Encoded, o, n *record, deletedAt int64) ([]sink.Encoded, error) {
 	// A change is dated after the version it replaces, even when the
 	// source's clock says otherwise: consumers drop an event that is not
 	// newer than the version they hold.
@@ -338,15 +361,27 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		return fmt.Errorf("%w: document %s: %w", ErrDamaged, r.ID, err)
 	}
 	inserted := func(r *record) (sink.Encoded, error) { // the payload, as stored, dated
-		ev, err := stored(r).WithTimestamp(at(r.Changed))
+		ts := at(r.Changed)
+		// A payload begins with the zero timestamp newRecord encodes: the
+		// timestamp is spliced in, as WithTimestamp would, without lexing
+		// the envelope (the writer checks the event whole either way).
+		if rest, ok := bytes.CutPrefix(r.Payload, zeroTimestamp); ok && len(rest) > 0 && rest[0] == ',' && ts >= 0 {
+			rest = bytes.TrimRight(rest, " \t\r\n")
+			b := make([]byte, 0, len(`{"timestamp":`)+20+len(rest)+1)
+			b = strconv.AppendInt(append(b, `{"timestamp":`...), ts, 10)
+			ev := stored(r)
+			ev.Data = append(append(b, rest...), '\n')
+			return ev, nil
+		}
+		ev, err := stored(r).WithTimestamp(ts)
 		if err != nil {
 			return sink.Encoded{}, bad(r, err)
 		}
 		return ev, nil
 	}
-	deleted := func(r *record, at int64, update bool) ([]sink.Encoded, error) {
+	deleted := func(evs []sink.Encoded, r *record, at int64, update bool) ([]sink.Encoded, error) {
 		if r.Event.Object() == sink.ObjectReconciliation {
-			return nil, nil // a reconciliation is never deleted
+			return evs, nil // a reconciliation is never deleted
 		}
 		name, err := sink.NameOf(r.Event.Object(), sink.Deleted)
 		if err != nil {
@@ -357,34 +392,33 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		if err != nil {
 			return nil, err
 		}
-		return []sink.Encoded{{Name: name, Entity: c.entity, Data: data}}, nil
+		return append(evs, sink.Encoded{Name: name, Entity: c.entity, Data: data}), nil
 	}
 	if !changed(o, n) {
-		return nil, nil
+		return evs, nil
 	}
 	switch {
 	case n != nil && n.Deleted: // the new snapshot's tombstone: deleted now, or before
-		return deleted(o, n.Changed, false)
+		return deleted(evs, o, n.Changed, false)
 	case n == nil:
-		return deleted(o, o.deletedAt(deletedAt), false)
+		return deleted(evs, o, o.deletedAt(deletedAt), false)
 	case o.live() == nil: // new, or back after a deletion (dated after it)
 		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		return []sink.Encoded{ins}, nil
+		return append(evs, ins), nil
 	case o.Event != n.Event: // another object: delete the old one, insert the new one
 		ins, err := inserted(n)
 		if err != nil {
 			return nil, err
 		}
-		del, err := deleted(o, n.Changed, false)
-		if err != nil {
+		if evs, err = deleted(evs, o, n.Changed, false); err != nil {
 			return nil, err
 		}
-		return append(del, ins), nil
+		return append(evs, ins), nil
 	case n.Event == sink.EntryInserted: // an entry: deletion marked miseAJour, then insertion, one envelope
-		del, err := deleted(n, n.Changed, true)
+		evs, err := deleted(evs, n, n.Changed, true)
 		if err != nil {
 			return nil, err
 		}
@@ -392,7 +426,7 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 		if err != nil {
 			return nil, bad(n, err)
 		}
-		return append(del, ins), nil
+		return append(evs, ins), nil
 	}
 	for _, r := range []*record{n, o} {
 		if _, err := c.w.CheckEncoded(stored(r)); err != nil {
@@ -402,14 +436,17 @@ func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) 
 	upd, err := sink.NewUpdatedEncoded(env(n, n.Changed), stored(o), stored(n))
 	switch {
 	case errors.Is(err, sink.ErrUnchanged):
-		return nil, nil
+		return evs, nil
 	case errors.Is(err, sink.ErrPayload):
 		return nil, bad(n, err)
 	case err != nil:
 		return nil, err
 	}
-	return []sink.Encoded{upd}, nil
+	return append(evs, upd), nil
 }
+
+// zeroTimestamp is how every payload newRecord encodes begins.
+var zeroTimestamp = []byte(`{"timestamp":0`)
 
 // changed reports whether the records o and n of a document, from the
 // stored snapshot and the new one (either nil), may give events: whether a
@@ -425,24 +462,16 @@ func changed(o, n *record) bool {
 }
 
 // join walks two streams of records sorted by id, calling fn with the record
-// of each id in old, new or both (nil for the side without it).
-func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error {
-	nextO, stopO := iter.Pull2(old)
-	defer stopO()
-	nextN, stopN := iter.Pull2(new)
-	defer stopN()
-	pull := func(next func() (*record, error, bool)) (*record, error) {
-		r, err, ok := next()
-		if !ok {
-			return nil, nil
-		}
-		return r, err
-	}
-	o, err := pull(nextO)
+// of each id in old, new or both (nil for the side without it). It stops
+// both streams before it returns.
+func join(old, new *aheadReader, fn func(o, n *record) error) error {
+	defer old.stop()
+	defer new.stop()
+	o, err := old.next()
 	if err != nil {
 		return err
 	}
-	n, err := pull(nextN)
+	n, err := new.next()
 	if err != nil {
 		return err
 	}
@@ -452,24 +481,24 @@ func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error
 			if err := fn(o, nil); err != nil {
 				return err
 			}
-			if o, err = pull(nextO); err != nil {
+			if o, err = old.next(); err != nil {
 				return err
 			}
 		case o == nil || n.ID < o.ID:
 			if err := fn(nil, n); err != nil {
 				return err
 			}
-			if n, err = pull(nextN); err != nil {
+			if n, err = new.next(); err != nil {
 				return err
 			}
 		default:
 			if err := fn(o, n); err != nil {
 				return err
 			}
-			if o, err = pull(nextO); err != nil {
+			if o, err = old.next(); err != nil {
 				return err
 			}
-			if n, err = pull(nextN); err != nil {
+			if n, err = new.next(); err != nil {
 				return err
 			}
 		}
@@ -481,51 +510,111 @@ func join(old, new iter.Seq2[*record, error], fn func(o, n *record) error) error
 // directory run, and counts its differences with base.
 func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error], base *snapshot, run string) (*snapshot, error) {
 	at := c.now()
-	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at)}
+	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at), BatchSize: c.batchN}
 	scratch := c.dir + "/runs/" + run
-	var runs []string
-	chunk := make([]*record, 0, min(c.sortN, 4096))
-	sortChunk := func() error {
-		slices.SortFunc(chunk, func(a, b *record) int { return cmp.Compare(a.ID, b.ID) })
-		for i := 1; i < len(chunk); i++ {
-			if chunk[i].ID == chunk[i-1].ID {
-				return &DocError{ID: chunk[i].ID, Err: ErrDuplicate}
+	// The documents are read here, in the caller's goroutine, in chunks
+	// that encoders encode (see docChunk); the records are taken back in
+	// order, in chunks of half the sort buffer: each full chunk is sorted
+	// and written as a run by another goroutine while the next one fills.
+	runN := max(1, c.sortN/2)
+	head := c.runHead()
+	rw := startRuns(ctx, c.store, scratch+"/sort-", head)
+	chunk := make([]*record, 0, min(runN, 4096))
+	work := make(chan *docChunk)
+	var wg sync.WaitGroup
+	encoders := min(runtime.GOMAXPROCS(0), maxMakers)
+	for range encoders {
+		wg.Go(func() {
+			for ch := range work {
+				ch.recs, ch.err = c.encodeDocs(ch.docs, at)
+				close(ch.done)
+			}
+		})
+	}
+	var pending []*docChunk   // sent to the encoders, in order
+	collect := func() error { // the records of the oldest chunk, into runs
+		ch := pending[0]
+		pending = pending[1:]
+		<-ch.done
+		if ch.err != nil {
+			return ch.err
+		}
+		for _, r := range ch.recs {
+			chunk = append(chunk, r)
+			if len(chunk) < runN {
+				continue
+			}
+			if err := rw.put(chunk); err != nil {
+				return err
+			}
+			chunk = make([]*record, 0, runN)
+		}
+		return nil
+	}
+	cur := newDocChunk()
+	submit := func() error {
+		work <- cur
+		pending = append(pending, cur)
+		cur = newDocChunk()
+		if len(pending) > 2*encoders {
+			return collect()
+		}
+		return nil
+	}
+	fill := func() error {
+		for d, err := range docs {
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				// A bad document read before the error is reported
+				// first, as when documents are encoded one by one.
+				if len(cur.docs) > 0 {
+					if cerr := submit(); cerr != nil {
+						return cerr
+					}
+				}
+				for len(pending) > 0 {
+					if cerr := collect(); cerr != nil {
+						return cerr
+					}
+				}
+				return err
+			}
+			if cur.docs = append(cur.docs, d); len(cur.docs) == docChunkSize {
+				if err := submit(); err != nil {
+					return err
+				}
+			}
+		}
+		if len(cur.docs) > 0 {
+			if err := submit(); err != nil {
+				return err
+			}
+		}
+		for len(pending) > 0 {
+			if err := collect(); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	for d, err := range docs {
-		if err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, err := c.newRecord(d, at)
-		if err != nil {
-			return nil, err
-		}
-		chunk = append(chunk, r)
-		if len(chunk) < c.sortN {
-			continue
-		}
-		if err := sortChunk(); err != nil {
-			return nil, err
-		}
-		key := fmt.Sprintf("%s/sort-%06d.ndjson", scratch, len(runs)+1)
-		if err := c.store.Put(ctx, key, &recordReader{recs: chunk}, nil); err != nil {
-			return nil, err
-		}
-		runs = append(runs, key)
-		clear(chunk)
-		chunk = chunk[:0]
+	err := fill()
+	close(work)
+	wg.Wait()
+	runs, rerr := rw.finish() // also after an error: nothing is written once build returns
+	if err == nil {
+		err = rerr
 	}
-	if err := sortChunk(); err != nil {
+	if err == nil {
+		err = sortRun(chunk)
+	}
+	if err != nil {
 		return nil, err
 	}
 	sources := make([]iter.Seq2[*record, error], 0, len(runs)+1)
 	for _, key := range runs {
-		sources = append(sources, readRecords(ctx, c.store, []string{key}))
+		sources = append(sources, readRun(ctx, c.store, key, head))
 	}
 	sources = append(sources, func(yield func(*record, error) bool) {
 		for _, r := range chunk {
@@ -544,7 +633,7 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		olds = &partWriter{store: c.store, prefix: scratch + "/old-", size: c.partN}
 		news = &partWriter{store: c.store, prefix: scratch + "/new-", size: c.partN}
 	}
-	err := join(readAhead(readRecords(ctx, c.store, base.Parts)), readAhead(merge(sources)), func(o, n *record) error {
+	err = join(readAhead(readRecords(ctx, c.store, base.Parts)), readAhead(merge(sources)), func(o, n *record) error {
 		switch {
 		case n == nil && o.Deleted: // keep the tombstone
 			n = o
@@ -601,6 +690,36 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		_ = c.store.Delete(ctx, key)
 	}
 	return s, nil
+}
+
+// docChunkSize is how many documents an encoder is given at once.
+const docChunkSize = 128
+
+// docChunk is a chunk of documents that an encoder encodes: recs[i] is
+// the record of docs[i], or err the first error; done is closed when they
+// are encoded.
+type docChunk struct {
+	docs []*document.Doc
+	recs []*record
+	err  error
+	done chan struct{}
+}
+
+func newDocChunk() *docChunk {
+	return &docChunk{docs: make([]*document.Doc, 0, docChunkSize), done: make(chan struct{})}
+}
+
+// encodeDocs returns the records of docs (their hashes not set), stopping
+// at the first error.
+func (c *Capture) encodeDocs(docs []*document.Doc, now time.Time) ([]*record, error) {
+	recs := make([]*record, len(docs))
+	for i, d := range docs {
+		var err error
+		if recs[i], err = c.encodeDoc(d, now); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }
 
 // partWriter writes records, in the order given, into parts of at most size
