@@ -14,6 +14,7 @@ import (
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
+	"github.com/ledgersink/ledgersink/storage/faultstore"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -319,5 +320,43 @@ func TestWriteEncodedAtOneAtATime(t *testing.T) {
 	res, err = w.WriteEncodedAt(ctx, placed)
 	if !errors.Is(err, context.Canceled) || res == nil || res.Count(sink.WriteFailed) != len(placed) {
 		t.Errorf("WriteEncodedAt with ctx done = %v, want every file failed with ctx's error", err)
+	}
+}
+
+// With Concurrency 1, a put the store fails stops the call: the files
+// after it are not tried, so none is written past it. Other bytes under a
+// name (a conflict) do not stop it.
+func TestSerialBatchStopsAtFirstFailedPut(t *testing.T) {
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	placed := make([]sink.PlacedEncoded, 6)
+	for i := range placed {
+		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Event: sink.AccountInserted, Offset: int64(i), Time: at}, Event: receivedEvent()}
+	}
+	mem := memstore.New(nil)
+	ctx := context.Background()
+	if err := mem.Put(ctx, sink.Key(sinktest.DemoEntityID, placed[1].Name), strings.NewReader(`{}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	store := faultstore.New(mem, faultstore.Rule{Op: faultstore.OpPut, Skip: 3, Times: 1})
+	w, err := sink.NewWriter(store, &sink.WriterOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.WriteEncodedAt(ctx, placed)
+	if !errors.Is(err, faultstore.ErrInjected) || !errors.Is(err, sink.ErrConflict) || res == nil {
+		t.Fatalf("WriteEncodedAt = %v, want the conflict of file 1 and the injected failure of file 3", err)
+	}
+	var got []sink.WriteStatus
+	for _, f := range res.Files {
+		got = append(got, f.Status)
+	}
+	want := []sink.WriteStatus{sink.WriteCreated, sink.WriteFailed, sink.WriteCreated, sink.WriteFailed, sink.WriteFailed, sink.WriteFailed}
+	if !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	for _, i := range []int{4, 5} {
+		if ok, _ := storage.Exists(ctx, mem, sink.Key(sinktest.DemoEntityID, placed[i].Name)); ok {
+			t.Errorf("file %d written past the failed put", i)
+		}
 	}
 }

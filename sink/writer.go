@@ -45,6 +45,9 @@ type WriterOptions struct {
 	// each restart. 0 means 1000.
 	OffsetBlock int64
 	// Concurrency is how many files WriteBatch puts at once. 0 means 8.
+	// With 1, files are put one after the other, in order, and a put that
+	// fails (but for a conflict) stops the call: the files after it are
+	// not tried (WriteFailed).
 	Concurrency int
 	// Durable makes WriteBatch commit through the store's batch put when it
 	// implements storage.Batcher (a group commit: the filestore with Sync
@@ -601,14 +604,22 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		return created, errs, nil
 	}
 	if _, ok := w.store.(storage.Batcher); !(ok && w.durable) && w.concurrency == 1 {
-		// One at a time, in order, as PutConcurrently with one worker.
+		// One at a time, in order; a put that fails (but for other bytes
+		// under its key) stops the batch, so no file is written past it.
 		created = make([]bool, len(objs))
+		var stop error
 		for i, o := range objs {
-			if err := ctx.Err(); err != nil {
-				errs[i] = &storage.KeyError{Op: "putbatch", Key: o.Key, Err: err}
+			if stop == nil {
+				stop = ctx.Err()
+			}
+			if stop != nil {
+				errs[i] = &storage.KeyError{Op: "putbatch", Key: o.Key, Err: stop}
 				continue
 			}
 			created[i], errs[i] = w.putOne(ctx, o, create)
+			if errs[i] != nil && !errors.Is(errs[i], ErrConflict) {
+				stop = errNotTried
+			}
 		}
 		return created, errs, nil
 	}
@@ -654,6 +665,10 @@ func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storag
 	}
 	return created, nil
 }
+
+// errNotTried is the error of the files of a serial batch after one whose
+// put failed.
+var errNotTried = errors.New("sink: not tried: a put before it failed")
 
 // conflict turns the storage's error for a key holding other bytes into a
 // *ConflictError, and returns other errors unchanged.

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -282,10 +281,10 @@ func NewConsumer(store storage.Store, opts *ConsumerOptions) (*Consumer, error) 
 	}
 	var ws storage.Store = nopStore{} // only to check the writer's options
 	if store != nil {
-		ws = orderedStore(store)
+		ws = store
 	}
-	// One put at a time: a run of messages is written in order (see
-	// writeRun).
+	// One put at a time, stopping at the first that fails: a run of
+	// messages is written in order (see writeRun).
 	w, err := sink.NewWriter(ws, &sink.WriterOptions{Namespace: o.Namespace, StateDir: o.StateDir, StateStore: o.StateStore,
 		Durable: o.Durable, Skip: o.Skip, Concurrency: 1})
 	if err != nil {
@@ -776,7 +775,8 @@ func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record) (*kgo.Re
 
 // writeRun writes recs, change events named event of the entity key, in one
 // WriteEncodedAt call: each is checked and put, one after the other, in
-// order; a put the store fails stops the run (see orderedStore). It
+// order; a put the store fails stops the run (the writer's Concurrency is
+// 1). It
 // returns how many of the leading messages it handled, at least one unless
 // err is handle's error for recs[done]. What the call could not write is
 // handled as handle would have: a message that fails its check, or the
@@ -789,7 +789,7 @@ func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key strin
 		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Namespace: c.ns, Event: event, Offset: r.Offset, Time: recordTime(r)},
 			Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}}
 	}
-	res, werr := c.w.WriteEncodedAt(context.WithValue(ctx, runKey{}, &runState{}), placed)
+	res, werr := c.w.WriteEncodedAt(ctx, placed)
 	if res == nil {
 		// Nothing written: the first message that fails its check or the
 		// rules is werr's. Write those before it, or handle it alone.
@@ -818,14 +818,18 @@ func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key strin
 			continue
 		}
 		e := failed[i]
-		if i > 0 && (e == nil || errors.Is(e, errNotTried)) {
+		if i > 0 && e == nil {
 			return i, nil // the next run starts there
 		}
-		if _, ok := errors.AsType[*permanentError](classify(e)); ok {
+		_, permanent := errors.AsType[*permanentError](classify(e))
+		if permanent {
 			e = nil // handled again alone: its error names it alone
 		}
 		if _, err := c.handleAlone(ctx, r, e); err != nil {
 			return i, err
+		}
+		if !permanent {
+			return i + 1, nil // the puts after a failed one were not tried: the next run starts after it
 		}
 	}
 	return len(recs), nil
@@ -1051,54 +1055,4 @@ func (c *Consumer) deadLetter(ctx context.Context, r *kgo.Record, reason Reason,
 	c.log.Warn("kafkasink: dead letter", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset,
 		"key", string(r.Key), "reason", reason, "error", cause)
 	return outDead, nil
-}
-
-// errNotTried is the error of the puts of a run after one the store failed.
-var errNotTried = errors.New("kafkasink: not tried: a put before it failed")
-
-// runKey is the context key of a run's *runState.
-type runKey struct{}
-
-// runState is what orderedStore knows of a run: whether a put failed.
-type runState struct{ failed atomic.Bool }
-
-// orderedStore returns the store of the consumer's writer: s, whose puts
-// made with a context carrying a *runState (a run of writeRun) fail with
-// errNotTried, without trying, once one of them has failed (other than for
-// an existing key). With the writer putting one file at a time, in order,
-// a run stops at its first failure, as writing its messages one by one
-// would: no file is written past a message whose put fails.
-func orderedStore(s storage.Store) storage.Store {
-	if b, ok := s.(storage.Batcher); ok {
-		return orderedBatcher{ordered{s}, b}
-	}
-	return ordered{s}
-}
-
-type ordered struct{ storage.Store }
-
-func (s ordered) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) error {
-	st, _ := ctx.Value(runKey{}).(*runState)
-	if st == nil {
-		return s.Store.Put(ctx, key, r, opts)
-	}
-	if st.failed.Load() {
-		return errNotTried
-	}
-	err := s.Store.Put(ctx, key, r, opts)
-	if err != nil && !errors.Is(err, storage.ErrExist) {
-		st.failed.Store(true)
-	}
-	return err
-}
-
-// orderedBatcher is ordered for a store that commits batches: batches go
-// to it as they are.
-type orderedBatcher struct {
-	ordered
-	b storage.Batcher
-}
-
-func (s orderedBatcher) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
-	return s.b.PutBatch(ctx, objs, opts)
 }
