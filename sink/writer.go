@@ -428,6 +428,15 @@ func (w *Writer) applyRules(ctx context.Context, evs []*Event, leaveOut func(i i
 // its entity and one production time, and writes it.
 func (w *Writer) writeNew(ctx context.Context, evs []*Event, ps []prepared) (*WriteResult, error) {
 	at := w.now()
+	return w.writeNamed(ctx, evs, ps, func(_ int, ev *Event) (FileName, error) {
+		off, err := w.nextOffset(ctx, ev.EntityID)
+		return FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at}, err
+	})
+}
+
+// writeNamed writes each event of evs that is not left out, encoded in ps,
+// under the name nameOf gives it.
+func (w *Writer) writeNamed(ctx context.Context, evs []*Event, ps []prepared, nameOf func(i int, ev *Event) (FileName, error)) (*WriteResult, error) {
 	res := &WriteResult{Files: make([]FileResult, len(evs))}
 	objs := make([]storage.BatchObject, 0, len(evs))
 	idx := make([]int, 0, len(evs))
@@ -436,12 +445,12 @@ func (w *Writer) writeNew(ctx context.Context, evs []*Event, ps []prepared) (*Wr
 			res.Files[i].Status = WriteOutOfScope
 			continue
 		}
-		off, err := w.nextOffset(ctx, ev.EntityID)
+		name, err := nameOf(i, ev)
 		if err != nil {
 			return nil, writeError(i, ev, err)
 		}
-		res.Files[i].Name = FileName{Namespace: w.ns, Event: ev.Name, Offset: off, Time: at}
-		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, res.Files[i].Name), Data: ps[i].data})
+		res.Files[i].Name = name
+		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, name), Data: ps[i].data})
 		idx = append(idx, i)
 	}
 	return res, w.put(ctx, evs, res, objs, idx)
@@ -539,19 +548,7 @@ func (w *Writer) writePlaced(ctx context.Context, evs []*Event, names []FileName
 	if err := w.applyRules(ctx, evs, func(i int) { ps[i].out = true }); err != nil {
 		return nil, err
 	}
-	res := &WriteResult{Files: make([]FileResult, len(evs))}
-	objs := make([]storage.BatchObject, 0, len(evs))
-	idx := make([]int, 0, len(evs))
-	for i, ev := range evs {
-		if ps[i].out {
-			res.Files[i].Status = WriteOutOfScope
-			continue
-		}
-		res.Files[i].Name = names[i]
-		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, names[i]), Data: ps[i].data})
-		idx = append(idx, i)
-	}
-	return res, w.put(ctx, evs, res, objs, idx)
+	return w.writeNamed(ctx, evs, ps, func(i int, _ *Event) (FileName, error) { return names[i], nil })
 }
 
 // placed checks p and encodes it into the object to store.
