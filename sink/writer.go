@@ -699,23 +699,13 @@ func (w *Writer) Release(entity string) {
 }
 
 // nextOffset returns the next offset of entity, reserving a new block in
-// the state store when the current one is used up. The first reservation
-// of an entity lists its folder first.
+// the state store when the current one is used up.
 func (w *Writer) nextOffset(ctx context.Context, entity string) (int64, error) {
 	st := w.offsetsOf(entity)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.next == st.limit {
-		if err := w.list(ctx, entity, st); err != nil {
-			return 0, err
-		}
-		// Above the folder, and above this writer's own blocks should the
-		// reservations have been deleted meanwhile.
-		start, err := w.reserve(ctx, entity, w.block, max(st.floor, st.limit))
-		if err != nil {
-			return 0, err
-		}
-		st.next, st.limit = start, start+w.block
+	if err := w.ensure(ctx, entity, st, 1); err != nil {
+		return 0, err
 	}
 	off := st.next
 	st.next++
@@ -734,14 +724,16 @@ func (w *Writer) reserveFor(ctx context.Context, files []onceFile, out []bool) (
 		first  int
 		n      int64
 	}
-	var needs []need // few entities: usually one
+	var needs []need // in the order of the files: usually one entity
+	pos := map[string]int{}
 	for i, f := range files {
 		if out[i] {
 			continue
 		}
-		j := slices.IndexFunc(needs, func(n need) bool { return n.entity == f.entity })
-		if j < 0 {
+		j, ok := pos[f.entity]
+		if !ok {
 			j = len(needs)
+			pos[f.entity] = j
 			needs = append(needs, need{entity: f.entity, first: i})
 		}
 		needs[j].n++
@@ -760,6 +752,13 @@ func (w *Writer) reserveAhead(ctx context.Context, entity string, n int64) error
 	st := w.offsetsOf(entity)
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	return w.ensure(ctx, entity, st, n)
+}
+
+// ensure makes sure st, the offsets of entity, locked by the caller, holds
+// n more offsets in its current block, reserving whole blocks. The first
+// reservation of an entity lists its folder first.
+func (w *Writer) ensure(ctx context.Context, entity string, st *offsets, n int64) error {
 	missing := n - (st.limit - st.next)
 	if missing <= 0 {
 		return nil
@@ -771,6 +770,8 @@ func (w *Writer) reserveAhead(ctx context.Context, entity string, n int64) error
 	if missing > size {
 		size = (missing + w.block - 1) / w.block * w.block
 	}
+	// Above the folder, and above this writer's own blocks should the
+	// reservations have been deleted meanwhile.
 	start, err := w.reserve(ctx, entity, size, max(st.floor, st.limit))
 	if err != nil {
 		return err
