@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"container/heap"
 	"context"
 	"crypto/sha256"
@@ -561,32 +562,8 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 		}
 		return nil
 	}
-	fill := func() error {
-		for d, err := range docs {
-			if err == nil {
-				err = ctx.Err()
-			}
-			if err != nil {
-				// A bad document read before the error is reported
-				// first, as when documents are encoded one by one.
-				if len(cur.docs) > 0 {
-					if cerr := submit(); cerr != nil {
-						return cerr
-					}
-				}
-				for len(pending) > 0 {
-					if cerr := collect(); cerr != nil {
-						return cerr
-					}
-				}
-				return err
-			}
-			if cur.docs = append(cur.docs, d); len(cur.docs) == docChunkSize {
-				if err := submit(); err != nil {
-					return err
-				}
-			}
-		}
+	// drain submits the documents read and collects every chunk in flight.
+	drain := func() error {
 		if len(cur.docs) > 0 {
 			if err := submit(); err != nil {
 				return err
@@ -598,6 +575,24 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 			}
 		}
 		return nil
+	}
+	fill := func() error {
+		for d, err := range docs {
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				// A bad document read before the error is reported
+				// first, as when documents are encoded one by one.
+				return cmp.Or(drain(), err)
+			}
+			if cur.docs = append(cur.docs, d); len(cur.docs) == docChunkSize {
+				if err := submit(); err != nil {
+					return err
+				}
+			}
+		}
+		return drain()
 	}
 	err := fill()
 	close(work)
