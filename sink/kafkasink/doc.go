@@ -56,10 +56,9 @@
 // of one (topic, partition, entity) are checked and written by one
 // sink.Writer.WriteEncodedAt call, one put after the other; a put that
 // fails stops it there, and the message is retried as it would be alone.
-// Kafka gives no
-// order across topics, and offsets of two topics are unrelated: an entry's
-// update is a comptaEcritureDeleted (miseAJour) and a
-// comptaEcritureInserted with the same payload timestamp, in two topics,
+// Kafka gives no order across topics, and offsets of two topics are
+// unrelated: an entry's update is a comptaEcritureDeleted (miseAJour) and
+// a comptaEcritureInserted with the same payload timestamp, in two topics,
 // and the deletion's offset may well be the larger. sink.Replica converges
 // whatever the order (older timestamps never overwrite newer ones, and a
 // deletion marked miseAJour never removes the insertion of the same
