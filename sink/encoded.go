@@ -51,7 +51,7 @@ type PlacedEncoded struct {
 // Errors: a *PayloadError matching ErrPayload, or an error matching
 // ErrEntity.
 func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
-	e, err := w.checkEncoded(ev)
+	e, err := w.checkEncoded(ev, new(Event))
 	if err != nil {
 		return Envelope{}, err
 	}
@@ -61,13 +61,23 @@ func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
 	return e.Envelope, nil
 }
 
-// checkEncoded checks ev, but for the rules, and returns what the rules
+// checkEncoded checks ev, but for the rules, and sets e to what the rules
 // read of it: its name, envelope and miseAJour, and, for an entry, the
-// entry. The returned event carries no other data: it is never encoded.
-func (w *Writer) checkEncoded(ev Encoded) (*Event, error) {
-	e, err := scanEncoded(ev.Name, ev.Data, ev.Entity)
-	if err != nil {
+// entry. The event carries no other data: it is never encoded. It returns
+// e, or nil when the payload is bad.
+func (w *Writer) checkEncoded(ev Encoded, e *Event) (*Event, error) {
+	app := w.app.Load()
+	if app == nil {
+		app = new(string)
+	}
+	if err := scanEncoded(e, ev.Name, ev.Data, ev.Entity, *app); err != nil {
 		return nil, err
+	}
+	if e.ApplicationID != *app {
+		// Most events of a stream share it: one string for them all (a
+		// copy of the pointer, not of e, which may be part of a slab).
+		app := e.ApplicationID
+		w.app.Store(&app)
 	}
 	if e.EntityID != ev.Entity {
 		return e, fmt.Errorf("%w: %q: the payload's entite_id is %q", ErrEntity, ev.Entity, e.EntityID)
@@ -103,7 +113,6 @@ func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult,
 // event whose payload names another one is an error matching ErrEntity.
 func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*WriteResult, error) {
 	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i].Event })
-	names := make([]FileName, len(evs))
 	ps := make([]prepared, len(evs))
 	// The names given, to refuse one given twice: what makes the key, the
 	// time to the millisecond, without formatting it.
@@ -131,9 +140,9 @@ func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*Writ
 			}
 			seen[k] = true
 		}
-		names[i], ps[i].data = p.Name, p.Event.Data
+		ps[i].data = p.Event.Data
 	}
-	return w.writePlaced(ctx, events, names, ps)
+	return w.writePlaced(ctx, events, func(i int) FileName { return evs[i].Name }, ps)
 }
 
 // increasingOffsets reports whether the offsets of the names of evs
@@ -155,10 +164,11 @@ const checkChunk = 64
 // the first that did and its error: the result of checking them in order.
 func (w *Writer) checkAll(n int, at func(int) Encoded) (events []*Event, bad int, err error) {
 	events = make([]*Event, n)
+	slab := make([]Event, n) // one allocation for the events of the call
 	workers := min(runtime.GOMAXPROCS(0), n/checkChunk)
 	if workers <= 1 {
 		for i := range n {
-			if events[i], err = w.checkEncoded(at(i)); err != nil {
+			if events[i], err = w.checkEncoded(at(i), &slab[i]); err != nil {
 				return events, i, err
 			}
 		}
@@ -175,7 +185,7 @@ func (w *Writer) checkAll(n int, at func(int) Encoded) (events []*Event, bad int
 		wg.Go(func() {
 			for i := k * size; i < min(n, (k+1)*size); i++ {
 				var err error
-				if events[i], err = w.checkEncoded(at(i)); err != nil {
+				if events[i], err = w.checkEncoded(at(i), &slab[i]); err != nil {
 					fails[k] = failure{i, err}
 					return
 				}
@@ -227,16 +237,18 @@ func (w *Writer) WriteEncodedOnce(ctx context.Context, id string, evs []Encoded)
 
 // scanEncoded checks the payload data of an event named name, in one scan,
 // as DecodeEvent then Event.Encode would: what the typed path refuses, it
-// refuses (TestEncodedAgreesWithTypedPath holds the two together). It
-// returns the event's name, envelope and miseAJour, and, for an entry, the
-// entry. entity is the entity expected: the payload's entite_id, when it
-// spells it without escapes, is returned as entity itself, not a copy.
-func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
+// refuses (TestEncodedAgreesWithTypedPath holds the two together). It sets
+// ev to the event's name, envelope and miseAJour, and, for an entry, the
+// entry; on error, ev holds what the scan had read. entity and app are the
+// entity and the application expected: the payload's entite_id or
+// application_id, when it spells one without escapes, is set as that
+// string itself, not a copy.
+func scanEncoded(ev *Event, name EventName, data []byte, entity, app string) error {
 	obj, act := name.split() // "" for a daily report or an unknown name
 	if obj == "" {
-		return nil, payloadError(name, "", "%q is not a change event", string(name))
+		return payloadError(name, "", "%q is not a change event", string(name))
 	}
-	ev := &Event{Name: name}
+	*ev = Event{Name: name}
 	fields := objectFields(obj)
 	var check *payloadCheck
 	if act != Deleted && name != EntryInserted {
@@ -253,7 +265,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 	)
 	l.Reset(data)
 	if l.Peek() != jsonlex.Object {
-		return nil, payloadError(name, "", "not a JSON object")
+		return payloadError(name, "", "not a JSON object")
 	}
 	more, err := l.ObjectStart()
 	for err == nil && more {
@@ -280,7 +292,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 				break
 			}
 			if string(k) == keyUpdate { // Encode refuses it as an unmodelled member
-				return nil, payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
+				return payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
 			}
 		default:
 			// Members usually come in the order of the fields (Encode's):
@@ -292,7 +304,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 			if ok {
 				next = r + 1
 				if act == Deleted { // Encode refuses a modelled field as an unmodelled member
-					return nil, payloadError(name, string(k), "a Deleted event carries no data")
+					return payloadError(name, string(k), "a Deleted event carries no data")
 				}
 				what, rank = memberField, r
 			}
@@ -312,7 +324,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 			repeated, extras[string(k)] = extras[string(k)], true
 		}
 		if repeated {
-			return nil, payloadError(name, string(k), "field %q appears twice", k)
+			return payloadError(name, string(k), "field %q appears twice", k)
 		}
 		var raw []byte
 		if raw, err = l.Raw(); err != nil {
@@ -322,19 +334,22 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 		case memberTimestamp:
 			ts, ok := parseMillis(raw)
 			if !ok {
-				return nil, payloadError(name, keyTimestamp, "%s is not an integer number of milliseconds >= 0", raw)
+				return payloadError(name, keyTimestamp, "%s is not an integer number of milliseconds >= 0", raw)
 			}
 			ev.Timestamp = ts
 		case memberApplication, memberEntity, memberID:
 			key := envelopeKeys[what]
 			if len(raw) <= 2 || raw[0] != '"' { // "" is the only empty string: an escape is never empty
-				return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+				return payloadError(name, key, "%s is not a non-empty string", raw)
 			}
 			s := entity
-			if what != memberEntity || !plainString(raw, entity) {
+			if what == memberApplication {
+				s = app
+			}
+			if what == memberID || !plainString(raw, s) {
 				var err error
 				if s, err = jsonString(raw); err != nil {
-					return nil, payloadError(name, key, "%s is not a non-empty string", raw)
+					return payloadError(name, key, "%s is not a non-empty string", raw)
 				}
 			}
 			switch what {
@@ -351,7 +366,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 				ev.Update = true
 			case "false":
 			default:
-				return nil, payloadError(name, keyUpdate, "%s is not a boolean", raw)
+				return payloadError(name, keyUpdate, "%s is not a boolean", raw)
 			}
 		case memberExtra:
 			if act == Updated && string(raw) != "null" {
@@ -371,7 +386,7 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 				modelled = append(modelled, member{key, raw})
 			default:
 				if err := check.fields[rank](raw); err != nil {
-					return nil, &PayloadError{Event: name, Field: key, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+					return &PayloadError{Event: name, Field: key, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 				}
 			}
 		}
@@ -381,29 +396,29 @@ func scanEncoded(name EventName, data []byte, entity string) (*Event, error) {
 		err = l.End()
 	}
 	if err != nil {
-		return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+		return &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 	}
 	for i, k := range envelopeKeys {
 		if !seen[i] {
-			return nil, payloadError(name, k, "missing")
+			return payloadError(name, k, "missing")
 		}
 	}
 	if act == Updated && !changed {
-		return nil, payloadError(name, "", "an Updated event names at least one changed field")
+		return payloadError(name, "", "an Updated event names at least one changed field")
 	}
 	switch {
 	case name == EntryInserted:
 		e, err := entry.Decode(data) // the envelope and the members it does not model are skipped
 		if err != nil {
-			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+			return &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
 		ev.Data = &e
 	case check != nil && check.whole:
 		if _, err := decodePayload(obj, joinMembers(modelled, len(data))); err != nil {
-			return nil, &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
+			return &PayloadError{Event: name, Err: fmt.Errorf("%w: %w", ErrPayload, err)}
 		}
 	}
-	return ev, nil
+	return nil
 }
 
 // plainString reports whether the JSON string raw is want written as it

@@ -118,6 +118,45 @@ func TestEncodedAgreesWithTypedPath(t *testing.T) {
 	}
 }
 
+// The writer shares the string of an application_id among the events that
+// spell it alike: each event still gets its own, whatever the order, the
+// spelling or the goroutine that checks it.
+func TestEncodedApplicationID(t *testing.T) {
+	w, err := NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const entity = "e1"
+	payload := func(app string) []byte {
+		return []byte(`{"timestamp":1,"application_id":"` + app + `","entite_id":"e1","id":"a","libelle":"x"}`)
+	}
+	apps := []struct{ raw, want string }{
+		{"app-1", "app-1"}, {"app-2", "app-2"}, {"app-1", "app-1"}, {`app\u002d1`, "app-1"},
+		{"app-1", "app-1"}, {"app-12", "app-12"}, {"app-", "app-"},
+	}
+	var evs []Encoded
+	for range 40 { // enough for checkAll to use several goroutines
+		for _, a := range apps {
+			evs = append(evs, Encoded{Name: AccountUpdated, Entity: entity, Data: payload(a.raw)})
+		}
+	}
+	for i, ev := range evs[:len(apps)] {
+		env, err := w.CheckEncoded(ev)
+		if err != nil || env.ApplicationID != apps[i].want {
+			t.Errorf("CheckEncoded(%s) = %q, %v; want %q", ev.Data, env.ApplicationID, err, apps[i].want)
+		}
+	}
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	if err != nil {
+		t.Fatalf("checkAll: %d: %v", bad, err)
+	}
+	for i, e := range events {
+		if want := apps[i%len(apps)].want; e.ApplicationID != want {
+			t.Errorf("event %d: application_id %q, want %q", i, e.ApplicationID, want)
+		}
+	}
+}
+
 // TestEncodedEntryRules: an entry that fails the business rules is refused
 // by the encoded path as by the typed one, with the entry's problem; with
 // the rule skipped it passes.
@@ -189,7 +228,7 @@ func BenchmarkCheckEncoded(b *testing.B) {
 	b.Run("encoded", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := w.checkEncoded(ev); err != nil {
+			if _, err := w.checkEncoded(ev, new(Event)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
@@ -112,6 +113,8 @@ type Writer struct {
 	mu       sync.Mutex
 	entities map[string]*offsets
 	started  map[string]time.Time // initialization instants found, by entity
+
+	app atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -539,16 +542,16 @@ func (w *Writer) WriteAtBatch(ctx context.Context, evs []Placed) (*WriteResult, 
 		seen[o.Key] = true
 		events[i], names[i], ps[i].data = p.Event, p.Name, o.Data
 	}
-	return w.writePlaced(ctx, events, names, ps)
+	return w.writePlaced(ctx, events, func(i int) FileName { return names[i] }, ps)
 }
 
 // writePlaced applies the rules to evs, checked and encoded (ps), and
-// writes each one that is not left out under its name.
-func (w *Writer) writePlaced(ctx context.Context, evs []*Event, names []FileName, ps []prepared) (*WriteResult, error) {
+// writes each one that is not left out under its name, nameOf(i).
+func (w *Writer) writePlaced(ctx context.Context, evs []*Event, nameOf func(i int) FileName, ps []prepared) (*WriteResult, error) {
 	if err := w.applyRules(ctx, evs, func(i int) { ps[i].out = true }); err != nil {
 		return nil, err
 	}
-	return w.writeNamed(ctx, evs, ps, func(i int, _ *Event) (FileName, error) { return names[i], nil })
+	return w.writeNamed(ctx, evs, ps, func(i int, _ *Event) (FileName, error) { return nameOf(i), nil })
 }
 
 // placed checks p and encodes it into the object to store.

@@ -187,6 +187,10 @@ func (l *Lexer) Key() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.pos < len(l.data) && l.data[l.pos] == ':' { // the usual case: no white space
+		l.pos++
+		return k, nil
+	}
 	if err := l.Expect(':'); err != nil {
 		return nil, err
 	}
@@ -605,7 +609,18 @@ func (l *Lexer) skip(depth int) error {
 func (l *Lexer) Raw() ([]byte, error) {
 	l.skipSpace()
 	start := l.pos
-	if err := l.Skip(); err != nil {
+	var err error
+	switch l.Peek() { // the scalars without the recursion of Skip
+	case String:
+		_, err = l.StringBytes()
+	case Number:
+		_, err = l.Number()
+	case Null:
+		err = l.literal("null")
+	default:
+		err = l.Skip()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return l.data[start:l.pos], nil

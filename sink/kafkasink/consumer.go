@@ -635,13 +635,14 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 	// group: each worker's stack grows once.
 	var next atomic.Int64
 	work := func() {
+		var placed []sink.PlacedEncoded // each call's, reused by the next
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= len(order) {
 				return
 			}
 			g := order[i]
-			g.failed, g.err = c.handleGroup(ctx, g.recs)
+			g.failed, g.err = c.handleGroup(ctx, g.recs, &placed)
 		}
 	}
 	if workers := min(c.o.Concurrency, len(order)); workers <= 1 {
@@ -748,7 +749,7 @@ func (c *Consumer) writeGroup(ctx context.Context, recs []*kgo.Record) map[*kgo.
 // order, and returns the first it could not handle, with handle's error.
 // The change events of ready keys are written in runs, one WriteEncodedAt
 // call each (see writeRun); the others one by one.
-func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record) (*kgo.Record, error) {
+func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record, placed *[]sink.PlacedEncoded) (*kgo.Record, error) {
 	event, ok := c.events[recs[0].Topic]
 	runs := ok && event != sink.DailyReport && !c.batcher
 	key := string(recs[0].Key)
@@ -764,7 +765,7 @@ func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record) (*kgo.Re
 			recs = recs[1:]
 			continue
 		}
-		done, err := c.writeRun(ctx, event, key, recs[:n])
+		done, err := c.writeRun(ctx, event, key, recs[:n], placed)
 		if err != nil {
 			return recs[done], err
 		}
@@ -776,25 +777,26 @@ func (c *Consumer) handleGroup(ctx context.Context, recs []*kgo.Record) (*kgo.Re
 // writeRun writes recs, change events named event of the entity key, in one
 // WriteEncodedAt call: each is checked and put, one after the other, in
 // order; a put the store fails stops the run (the writer's Concurrency is
-// 1). It
-// returns how many of the leading messages it handled, at least one unless
+// 1). scratch is the slice the call's events are made in, kept for the
+// next call of the same goroutine. It returns how many of the leading messages it handled, at least one unless
 // err is handle's error for recs[done]. What the call could not write is
 // handled as handle would have: a message that fails its check, or the
 // rules, or finds other bytes under its name, is handled again alone (and
 // goes to the dead letters); a put the store failed was the first try of
 // the message's retries.
-func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key string, recs []*kgo.Record) (done int, err error) {
-	placed := make([]sink.PlacedEncoded, len(recs))
-	for i, r := range recs {
-		placed[i] = sink.PlacedEncoded{Name: sink.FileName{Namespace: c.ns, Event: event, Offset: r.Offset, Time: recordTime(r)},
-			Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}}
+func (c *Consumer) writeRun(ctx context.Context, event sink.EventName, key string, recs []*kgo.Record, scratch *[]sink.PlacedEncoded) (done int, err error) {
+	placed := (*scratch)[:0] // the writer keeps none of it
+	for _, r := range recs {
+		placed = append(placed, sink.PlacedEncoded{Name: sink.FileName{Namespace: c.ns, Event: event, Offset: r.Offset, Time: recordTime(r)},
+			Event: sink.Encoded{Name: event, Entity: key, Data: r.Value}})
 	}
+	*scratch = placed
 	res, werr := c.w.WriteEncodedAt(ctx, placed)
 	if res == nil {
 		// Nothing written: the first message that fails its check or the
 		// rules is werr's. Write those before it, or handle it alone.
 		if we, ok := errors.AsType[*sink.WriteError](werr); ok && we.Index > 0 && we.Index < len(recs) {
-			return c.writeRun(ctx, event, key, recs[:we.Index])
+			return c.writeRun(ctx, event, key, recs[:we.Index], scratch)
 		}
 		return c.handleAlone(ctx, recs[0], nil)
 	}

@@ -77,7 +77,7 @@ func TestHandleGroupRuns(t *testing.T) {
 				}
 				group[i] = &cp
 			}
-			failed, err := c.handleGroup(context.Background(), group)
+			failed, err := c.handleGroup(context.Background(), group, new([]sink.PlacedEncoded))
 			switch {
 			case tc.failedAt < 0 && (failed != nil || err != nil):
 				t.Fatalf("handleGroup = %v, %v; want every message handled", failed, err)

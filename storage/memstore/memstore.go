@@ -98,6 +98,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 // tells its length (a *bytes.Reader, *bytes.Buffer, *strings.Reader) is read
 // into a buffer of that size, with one allocation.
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	if br, ok := r.(*bytes.Reader); ok { // its Len is what Read gives
+		data := make([]byte, br.Len())
+		_, err := io.ReadFull(br, data)
+		return data, err
+	}
 	lr, ok := r.(interface{ Len() int })
 	if !ok {
 		return io.ReadAll(storeutil.CtxReader{Ctx: ctx, R: r})
