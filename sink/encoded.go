@@ -268,46 +268,39 @@ func scanEncoded(ev *Event, name EventName, data []byte, entity, app string) err
 		return payloadError(name, "", "not a JSON object")
 	}
 	more, err := l.ObjectStart()
+	env := 0 // the envelope's members met in Encode's order
 	for err == nil && more {
-		var k []byte
-		if k, err = l.Key(); err != nil {
-			break
-		}
 		// What the member is, decided before its value is read (which
 		// may overwrite k), and whether it was met before: names are
 		// compared unescaped, a flag per known name, a map for the others.
-		what, rank, repeated := memberExtra, -1, false
-		switch string(k) {
-		case keyTimestamp:
-			what = memberTimestamp
-		case keyApplication:
-			what = memberApplication
-		case keyEntity:
-			what = memberEntity
-		case keyID:
-			what = memberID
-		case keyUpdate, keyUpdateOld:
-			if name == EntryDeleted {
-				what = memberUpdate
+		// Members usually come in Encode's order: the envelope, then the
+		// fields; the name expected next is tried first, as it is written.
+		var k []byte
+		what, rank, repeated, ok := memberExtra, -1, false, false
+		switch {
+		case env < len(envelopeKeys):
+			if k, ok = l.KeyIs(envelopeKeys[env]); ok {
+				what = env
+			}
+		case next < len(fields.names) && act != Deleted:
+			if k, ok = l.KeyIs(fields.names[next]); ok {
+				what, rank = memberField, next
+			}
+		}
+		if !ok {
+			if k, err = l.Key(); err != nil {
 				break
 			}
-			if string(k) == keyUpdate { // Encode refuses it as an unmodelled member
-				return payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
+			what, rank, err = memberOf(name, act, fields, k, next)
+			if err != nil {
+				return err
 			}
-		default:
-			// Members usually come in the order of the fields (Encode's):
-			// try the one after the last field met before the map.
-			r, ok := next, next < len(fields.names) && fields.names[next] == string(k)
-			if !ok {
-				r, ok = fields.rank[string(k)]
-			}
-			if ok {
-				next = r + 1
-				if act == Deleted { // Encode refuses a modelled field as an unmodelled member
-					return payloadError(name, string(k), "a Deleted event carries no data")
-				}
-				what, rank = memberField, r
-			}
+		}
+		switch {
+		case what < len(envelopeKeys):
+			env = what + 1
+		case what == memberField:
+			next = rank + 1
 		}
 		switch {
 		case what == memberUpdate && string(k) == keyUpdateOld:
@@ -434,6 +427,42 @@ func plainString(raw []byte, want string) bool {
 		}
 	}
 	return true
+}
+
+// memberOf tells what the member named k of the payload of an event named
+// name (of action act, whose fields are fields) is, and for a field its
+// rank; next is the rank of the field expected next. The error is that of a
+// name the payload cannot have.
+func memberOf(name EventName, act Action, fields fieldSet, k []byte, next int) (what, rank int, err error) {
+	switch string(k) {
+	case keyTimestamp:
+		return memberTimestamp, -1, nil
+	case keyApplication:
+		return memberApplication, -1, nil
+	case keyEntity:
+		return memberEntity, -1, nil
+	case keyID:
+		return memberID, -1, nil
+	case keyUpdate, keyUpdateOld:
+		if name == EntryDeleted {
+			return memberUpdate, -1, nil
+		}
+		if string(k) == keyUpdate { // Encode refuses it as an unmodelled member
+			return 0, 0, payloadError(name, keyUpdate, "only an entry deletion can be part of an update")
+		}
+		return memberExtra, -1, nil
+	}
+	r, ok := next, next < len(fields.names) && fields.names[next] == string(k)
+	if !ok {
+		r, ok = fields.rank[string(k)]
+	}
+	if !ok {
+		return memberExtra, -1, nil
+	}
+	if act == Deleted { // Encode refuses a modelled field as an unmodelled member
+		return 0, 0, payloadError(name, string(k), "a Deleted event carries no data")
+	}
+	return memberField, r, nil
 }
 
 // What a member of a payload is, for scanEncoded.

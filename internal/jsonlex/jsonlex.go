@@ -197,6 +197,28 @@ func (l *Lexer) Key() ([]byte, error) {
 	return k, nil
 }
 
+// KeyIs reads the next member name and the ':' after it, like [Lexer.Key],
+// when that name is name written as it is (no escapes), and returns it,
+// aliasing the input. Otherwise it reads nothing and reports false. name
+// must be printable ASCII without a quote or a backslash.
+func (l *Lexer) KeyIs(name string) ([]byte, bool) {
+	l.skipSpace()
+	d, i := l.data, l.pos
+	end := i + 1 + len(name) // the closing quote
+	if end >= len(d) || d[i] != '"' || d[end] != '"' || string(d[i+1:end]) != name {
+		return nil, false
+	}
+	j := end + 1
+	for j < len(d) && (d[j] == ' ' || d[j] == '\t' || d[j] == '\n' || d[j] == '\r') {
+		j++
+	}
+	if j >= len(d) || d[j] != ':' {
+		return nil, false
+	}
+	l.start, l.escaped, l.pos = i+1, false, j+1
+	return d[i+1 : end], true
+}
+
 // A Names finds the repeated member names of one object: give the same
 // Names to every [Lexer.Member] call of the object, on one Lexer. The zero
 // value is empty; use a new one (or Reset it) for each object. Checking costs O(1) per name

@@ -96,6 +96,53 @@ func TestRaw(t *testing.T) {
 	}
 }
 
+// KeyIs reads what Key reads when the name is the one given, written as it
+// is, and nothing otherwise; the raw scalars Raw reads end where Skip ends.
+func TestKeyIs(t *testing.T) {
+	for _, c := range []struct {
+		in, name string
+		ok       bool
+	}{
+		{`"id":1`, "id", true},
+		{` "id" : 1`, "id", true},
+		{`"id"` + "\t\n:1", "id", true},
+		{`"idx":1`, "id", false},
+		{`"i":1`, "id", false},
+		{`"\u0069d":1`, "id", false}, // the same name, escaped: Key reads it
+		{`"id"1`, "id", false},
+		{`"id"`, "id", false},
+		{`"id`, "id", false},
+		{``, "id", false},
+		{`1`, "id", false},
+	} {
+		l := New([]byte(c.in))
+		k, ok := l.KeyIs(c.name)
+		if ok != c.ok {
+			t.Errorf("KeyIs(%q) in %q: %v, want %v", c.name, c.in, ok, c.ok)
+			continue
+		}
+		if !ok {
+			if l.Offset() > len(c.in)-len(strings.TrimLeft(c.in, " ")) {
+				t.Errorf("KeyIs(%q) in %q read up to %d", c.name, c.in, l.Offset())
+			}
+			continue
+		}
+		want := New([]byte(c.in))
+		wk, err := want.Key()
+		if err != nil || string(k) != string(wk) || l.Offset() != want.Offset() {
+			t.Errorf("KeyIs(%q) in %q = %q at %d; Key = %q at %d, %v", c.name, c.in, k, l.Offset(), wk, want.Offset(), err)
+		}
+	}
+	for _, in := range []string{`"a b"`, `-1.5e3`, `0`, `null`, `true`, `false`, `[1,{"a":2}]`, `"\u00e9"`, `nul`, `"a`, `01`} {
+		raw, rerr := New([]byte(in + ",")).Raw()
+		l := New([]byte(in + ","))
+		serr := l.Skip()
+		if (rerr == nil) != (serr == nil) || (rerr == nil && len(raw) != l.Offset()) {
+			t.Errorf("%s: Raw = %q, %v; Skip ends at %d, %v", in, raw, rerr, l.Offset(), serr)
+		}
+	}
+}
+
 // members reads the object in and returns the names Member reports as
 // repeated.
 func members(t *testing.T, in string) []string {
