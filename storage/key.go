@@ -170,6 +170,29 @@ func CheckPrefix(op, prefix string) error {
 	return nil
 }
 
+// asciiRun returns the length of the longest prefix of key, rounded down
+// to eight bytes, made of printable ASCII other than the backslash: the
+// bytes the rules of checkKey let through one by one. It tests eight bytes
+// at a time: a word holds none of the others when none is below 0x20, none
+// is 0x7f or has its high bit set, and none is a backslash; a word the
+// tests flag (a borrow may flag a clean one) is left to the byte loop.
+func asciiRun(key string) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(key); i += 8 {
+		x := uint64(key[i]) | uint64(key[i+1])<<8 | uint64(key[i+2])<<16 | uint64(key[i+3])<<24 |
+			uint64(key[i+4])<<32 | uint64(key[i+5])<<40 | uint64(key[i+6])<<48 | uint64(key[i+7])<<56
+		del, backslash := x^(ones*0x7f), x^(ones*'\\')
+		if ((x-ones*0x20)|x|(del-ones)&^del|(backslash-ones)&^backslash)&highs != 0 {
+			break
+		}
+	}
+	return i
+}
+
 // checkKey returns the first rule key breaks, or "". With prefix, the last
 // element is exempt from the empty and dot rules.
 func checkKey(key string, prefix bool) string {
@@ -180,7 +203,7 @@ func checkKey(key string, prefix bool) string {
 		return RuleLength
 	}
 	backslash := false
-	for i := 0; i < len(key); {
+	for i := asciiRun(key); i < len(key); {
 		c := key[i]
 		if c < utf8.RuneSelf {
 			switch {
