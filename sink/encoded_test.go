@@ -2,13 +2,18 @@ package sink
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/ledgersink/ledgersink/storage"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
 
@@ -146,7 +151,7 @@ func TestEncodedApplicationID(t *testing.T) {
 			t.Errorf("CheckEncoded(%s) = %q, %v; want %q", ev.Data, env.ApplicationID, err, apps[i].want)
 		}
 	}
-	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] }, nil)
 	if err != nil {
 		t.Fatalf("checkAll: %d: %v", bad, err)
 	}
@@ -155,6 +160,65 @@ func TestEncodedApplicationID(t *testing.T) {
 			t.Errorf("event %d: application_id %q, want %q", i, e.ApplicationID, want)
 		}
 	}
+}
+
+// Concurrent encoded writes of every size, some with a bad event, share
+// nothing through the memory the writer reuses between calls: each file
+// holds its event's bytes, each bad event is named with its own id.
+func TestEncodedCallsShareNothing(t *testing.T) {
+	store := memstore.New(nil)
+	w, err := NewWriter(store, &WriterOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			entity := fmt.Sprintf("e%d", g)
+			off := int64(0)
+			for call := range 40 {
+				n := 1 + (call*7+g)%(checkChunk*2+5) // some checked on several goroutines
+				bad := -1
+				if call%5 == 4 {
+					bad = n / 2
+				}
+				evs := make([]PlacedEncoded, n)
+				for i := range evs {
+					id := fmt.Sprintf("g%d-c%d-%d", g, call, i)
+					data := `{"timestamp":1,"application_id":"app-` + entity + `","entite_id":"` + entity + `","id":"` + id + `","libelle":"` + id + `"}`
+					if i == bad {
+						data = strings.Replace(data, `"entite_id":"e`, `"entite_id":"other-e`, 1)
+					}
+					evs[i] = PlacedEncoded{Name: FileName{Event: AccountUpdated, Offset: off + int64(i), Time: at},
+						Event: Encoded{Name: AccountUpdated, Entity: entity, Data: []byte(data)}}
+				}
+				res, err := w.WriteEncodedAt(context.Background(), evs)
+				if bad >= 0 {
+					we, ok := errors.AsType[*WriteError](err)
+					if res != nil || !ok || we.Index != bad || we.ID != fmt.Sprintf("g%d-c%d-%d", g, call, bad) || !errors.Is(err, ErrEntity) {
+						t.Errorf("%s call %d: bad event %d: %v, %v", entity, call, bad, res, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s call %d: %v", entity, call, err)
+					continue
+				}
+				for i, f := range res.Files {
+					if f.Status != WriteCreated || f.Name != evs[i].Name {
+						t.Errorf("%s call %d: file %d: %+v", entity, call, i, f)
+					}
+					got, err := storage.ReadAll(context.Background(), store, Key(entity, f.Name))
+					if err != nil || !bytes.Equal(got, evs[i].Event.Data) {
+						t.Errorf("%s call %d: file %d holds %s, %v; want %s", entity, call, i, got, err, evs[i].Event.Data)
+					}
+				}
+				off += int64(n)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestEncodedEntryRules: an entry that fails the business rules is refused

@@ -114,7 +114,8 @@ type Writer struct {
 	entities map[string]*offsets
 	started  map[string]time.Time // initialization instants found, by entity
 
-	app atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
+	app  atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
+	bufs sync.Pool              // of *encodedBuf
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -985,7 +986,7 @@ func (b *CheckedBatch) Len() int { return len(b.files) }
 // Errors: those of WriteEncodedOnce's checks, a *WriteError naming the
 // first bad event.
 func (w *Writer) CheckEncodedBatch(evs []Encoded) (*CheckedBatch, error) {
-	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] })
+	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] }, nil) // the batch keeps them
 	if err != nil {
 		return nil, encodedError(bad, evs[bad], events[bad], err)
 	}

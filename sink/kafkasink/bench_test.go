@@ -322,8 +322,8 @@ func ceilingWriter(dir string) func(entity, name string, value []byte) error {
 	}
 }
 
-// BenchmarkConsumeRatio runs the consumer and its ceiling alternately, in
-// rounds of b.N messages each (a new cluster each time, setup untimed), so
+// BenchmarkConsumeRatio runs the consumer and its ceiling alternately, five
+// rounds each of b.N messages (a new cluster each time, setup untimed), so
 // that both see the same load on a shared machine, and reports the ratio of
 // their throughputs (consumer msgs/s over ceiling msgs/s: 1 is as fast as
 // the plain loop) and of their CPU times per message, into a memstore and
@@ -331,7 +331,7 @@ func ceilingWriter(dir string) func(entity, name string, value []byte) error {
 //
 //	go test -run '^$' -bench ConsumeRatio -benchtime 20000x -count 1 .
 func BenchmarkConsumeRatio(b *testing.B) {
-	const rounds = 3
+	const rounds = 5
 	for _, kind := range []string{"memstore", "filestore"} {
 		for _, members := range []int{1, 2} {
 			b.Run(fmt.Sprintf("store=%s/members=%d", kind, members), func(b *testing.B) {

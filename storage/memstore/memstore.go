@@ -29,7 +29,7 @@ type Options struct {
 type Store struct {
 	now func() time.Time
 
-	mu    sync.RWMutex
+	mu    sync.Mutex // held briefly: a map lookup, a copy of a key range
 	slots map[string]*slot
 	order []*slot // every slot; sorted by key unless dirty
 	dirty bool
@@ -37,7 +37,7 @@ type Store struct {
 
 // slot holds a key's current object; the map and the sorted slice share it,
 // so that an overwrite touches neither. Its fields change under the store's
-// write lock; the bytes of data never change once stored: Put replaces the
+// lock; the bytes of data never change once stored: Put replaces the
 // slice, never the bytes.
 type slot struct {
 	key     string
@@ -132,7 +132,7 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 
 // store commits the object of fresh, a new slot, under its key, whose
 // slot is sl (nil when the key has none: the caller looked it up already);
-// s.mu must be held for writing. fresh's data must be owned by the store.
+// s.mu must be held. fresh's data must be owned by the store.
 func (s *Store) store(sl, fresh *slot) {
 	if sl != nil {
 		sl.data, sl.modTime = fresh.data, fresh.modTime
@@ -200,13 +200,13 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
+	s.mu.Lock()
 	sl, ok := s.slots[key]
 	var data []byte
 	if ok {
 		data = sl.data
 	}
-	s.mu.RUnlock()
+	s.mu.Unlock()
 	if !ok {
 		return nil, &storage.KeyError{Op: "get", Key: key, Err: storage.ErrNotExist}
 	}
@@ -275,19 +275,11 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 
 // snapshot returns the objects whose keys start with prefix, in key order.
 func (s *Store) snapshot(prefix string) []storage.Object {
-	s.mu.RLock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.dirty {
-		// Sorting needs the write lock: upgrade, sort if still needed,
-		// and go on under the write lock.
-		s.mu.RUnlock()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.dirty {
-			slices.SortFunc(s.order, func(a, b *slot) int { return strings.Compare(a.key, b.key) })
-			s.dirty = false
-		}
-	} else {
-		defer s.mu.RUnlock()
+		slices.SortFunc(s.order, func(a, b *slot) int { return strings.Compare(a.key, b.key) })
+		s.dirty = false
 	}
 	// The keys starting with prefix are contiguous in the sorted order.
 	lo, _ := s.search(prefix)
