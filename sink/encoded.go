@@ -51,7 +51,7 @@ type PlacedEncoded struct {
 // Errors: a *PayloadError matching ErrPayload, or an error matching
 // ErrEntity.
 func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
-	e, err := w.checkEncoded(ev, new(Event))
+	e, err := w.checkEncoded(ev, new(Event), "")
 	if err != nil {
 		return Envelope{}, err
 	}
@@ -64,8 +64,9 @@ func (w *Writer) CheckEncoded(ev Encoded) (Envelope, error) {
 // checkEncoded checks ev, but for the rules, and sets e to what the rules
 // read of it: its name, envelope and miseAJour, and, for an entry, the
 // entry. The event carries no other data: it is never encoded. It returns
-// e, or nil when the payload is bad.
-func (w *Writer) checkEncoded(ev Encoded, e *Event) (*Event, error) {
+// e, or nil when the payload is bad. valid is an entity known to be valid
+// (the one of the event checked before), or "".
+func (w *Writer) checkEncoded(ev Encoded, e *Event, valid string) (*Event, error) {
 	app := w.app.Load()
 	if app == nil {
 		app = new(string)
@@ -81,6 +82,9 @@ func (w *Writer) checkEncoded(ev Encoded, e *Event) (*Event, error) {
 	}
 	if e.EntityID != ev.Entity {
 		return e, fmt.Errorf("%w: %q: the payload's entite_id is %q", ErrEntity, ev.Entity, e.EntityID)
+	}
+	if valid != "" && ev.Entity == valid {
+		return e, nil
 	}
 	return e, w.checkEntity(ev.Entity)
 }
@@ -219,10 +223,13 @@ func (w *Writer) checkAll(n int, at func(int) Encoded, b *encodedBuf) (events []
 	events, slab := b.events, b.slab
 	workers := min(runtime.GOMAXPROCS(0), n/checkChunk)
 	if workers <= 1 {
+		valid := ""
 		for i := range n {
-			if events[i], err = w.checkEncoded(at(i), &slab[i]); err != nil {
+			ev := at(i)
+			if events[i], err = w.checkEncoded(ev, &slab[i], valid); err != nil {
 				return events, i, err
 			}
+			valid = ev.Entity
 		}
 		return events, -1, nil
 	}
@@ -235,12 +242,15 @@ func (w *Writer) checkAll(n int, at func(int) Encoded, b *encodedBuf) (events []
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Go(func() {
+			valid := ""
 			for i := k * size; i < min(n, (k+1)*size); i++ {
+				ev := at(i)
 				var err error
-				if events[i], err = w.checkEncoded(at(i), &slab[i]); err != nil {
+				if events[i], err = w.checkEncoded(ev, &slab[i], valid); err != nil {
 					fails[k] = failure{i, err}
 					return
 				}
+				valid = ev.Entity
 			}
 		})
 	}
@@ -647,19 +657,13 @@ func fieldCheck(t reflect.Type) func([]byte) error {
 // value, without white space around it.
 func kindCheck(k jsonlex.Kind) func([]byte) error {
 	return func(raw []byte) error {
-		if got := kindOf(raw); got != k && got != jsonlex.Null {
+		if got := jsonlex.KindOf(raw[0]); got != k && got != jsonlex.Null {
 			return fmt.Errorf("expected %s, got %s", k, got)
 		}
 		return nil
 	}
 }
 
-// kindOf returns the kind of the valid JSON value raw.
-func kindOf(raw []byte) jsonlex.Kind {
-	var l jsonlex.Lexer
-	l.Reset(raw[:1])
-	return l.Peek()
-}
 
 // WithTimestamp returns ev with its payload's timestamp replaced by ts:
 // the payload [Event.Encode] writes for the event ev encodes, dated ts,

@@ -221,6 +221,27 @@ func TestEncodedCallsShareNothing(t *testing.T) {
 	wg.Wait()
 }
 
+// Each event's entity is checked, whatever the entity of the event before.
+func TestEncodedEntityOfEach(t *testing.T) {
+	w, err := NewWriter(memstore.New(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := func(entity string) []byte {
+		return []byte(`{"timestamp":1,"application_id":"a","entite_id":"` + entity + `","id":"x","libelle":"x"}`)
+	}
+	for _, bad := range []string{DefaultStateDir, "..", "a/b"} {
+		var evs []Encoded
+		for _, e := range []string{"e1", "e1", bad, "e1"} {
+			evs = append(evs, Encoded{Name: AccountUpdated, Entity: e, Data: payload(e)})
+		}
+		_, err := w.WriteEncoded(context.Background(), evs)
+		if we, ok := errors.AsType[*WriteError](err); !ok || we.Index != 2 || !errors.Is(err, ErrEntity) {
+			t.Errorf("entity %q: %v, want ErrEntity for event 2", bad, err)
+		}
+	}
+}
+
 // TestEncodedEntryRules: an entry that fails the business rules is refused
 // by the encoded path as by the typed one, with the entry's problem; with
 // the rule skipped it passes.
@@ -292,7 +313,7 @@ func BenchmarkCheckEncoded(b *testing.B) {
 	b.Run("encoded", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := w.checkEncoded(ev, new(Event)); err != nil {
+			if _, err := w.checkEncoded(ev, new(Event), ""); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -124,6 +124,9 @@ func (l *Lexer) Peek() Kind {
 	return kinds[l.data[l.pos]]
 }
 
+// KindOf returns the kind of a value that starts with c, or Invalid.
+func KindOf(c byte) Kind { return kinds[c] }
+
 // kinds maps the first byte of a value to its kind; a table keeps Peek
 // small enough to be inlined.
 var kinds = [256]Kind{
