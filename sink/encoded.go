@@ -664,7 +664,6 @@ func kindCheck(k jsonlex.Kind) func([]byte) error {
 	}
 }
 
-
 // WithTimestamp returns ev with its payload's timestamp replaced by ts:
 // the payload [Event.Encode] writes for the event ev encodes, dated ts,
 // without decoding ev to encode it again. ev.Data must be as Encode writes
