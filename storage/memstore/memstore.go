@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"hash/maphash"
 	"io"
 	"iter"
 	"slices"
@@ -29,9 +30,14 @@ type Options struct {
 type Store struct {
 	now func() time.Time
 
-	mu    sync.Mutex // held briefly: a map lookup, a copy of a key range
-	slots map[string]*slot
-	order []*slot // every slot; sorted by key unless dirty
+	// The slots are found by a hash of their keys, computed before the
+	// lock is taken: the map then hashes eight bytes, not a key of a
+	// hundred, on each lookup, insertion and growth.
+	hashKey func(string) uint64
+
+	mu    sync.Mutex       // held briefly: a map lookup, a copy of a key range
+	slots map[uint64]*slot // by the hash of their keys, those sharing one chained
+	order []*slot          // every slot; sorted by key unless dirty
 	dirty bool
 }
 
@@ -43,6 +49,8 @@ type slot struct {
 	key     string
 	data    []byte
 	modTime time.Time
+	hash    uint64 // of key
+	next    *slot  // the next slot whose key has the same hash
 }
 
 var (
@@ -53,7 +61,8 @@ var (
 // New returns an empty Store. A nil opts means the default [Options]; New
 // copies what it needs from *opts and does not retain it.
 func New(opts *Options) *Store {
-	s := &Store{now: time.Now, slots: make(map[string]*slot)}
+	seed := maphash.MakeSeed()
+	s := &Store{now: time.Now, hashKey: func(k string) uint64 { return maphash.String(seed, k) }, slots: make(map[uint64]*slot)}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
 	}
@@ -83,10 +92,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 		return err
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
-	fresh := &slot{key: key, data: data, modTime: s.now()} // made before the lock, held the shorter
+	fresh := &slot{key: key, data: data, modTime: s.now(), hash: s.hash(key)} // made before the lock, held the shorter
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sl := s.slots[key]
+	sl := s.find(fresh.hash, key)
 	if sl != nil && ifNotExist {
 		return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 	}
@@ -139,7 +148,8 @@ func (s *Store) store(sl, fresh *slot) {
 		return
 	}
 	sl, key := fresh, fresh.key
-	s.slots[key] = sl
+	sl.next = s.slots[sl.hash]
+	s.slots[sl.hash] = sl
 	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
 		s.dirty = true // appended out of order: sort on the next List
 	}
@@ -165,7 +175,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		if data == nil {
 			data = []byte{}
 		}
-		fresh[i] = slot{key: o.Key, data: data, modTime: now}
+		fresh[i] = slot{key: o.Key, data: data, modTime: now, hash: s.hash(o.Key)}
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	var failed []*storage.KeyError
@@ -175,7 +185,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 		return err
 	}
 	for i, o := range objs {
-		sl := s.slots[o.Key]
+		sl := s.find(fresh[i].hash, o.Key)
 		if sl != nil && ifNotExist {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
@@ -200,14 +210,15 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	h := s.hash(key)
 	s.mu.Lock()
-	sl, ok := s.slots[key]
+	sl := s.find(h, key)
 	var data []byte
-	if ok {
+	if sl != nil {
 		data = sl.data
 	}
 	s.mu.Unlock()
-	if !ok {
+	if sl == nil {
 		return nil, &storage.KeyError{Op: "get", Key: key, Err: storage.ErrNotExist}
 	}
 	// The stored bytes are never modified, and a bytes.Reader only copies
@@ -224,13 +235,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	h := s.hash(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sl, ok := s.slots[key]
-	if !ok {
+	sl := s.find(h, key)
+	if sl == nil {
 		return &storage.KeyError{Op: "delete", Key: key, Err: storage.ErrNotExist}
 	}
-	delete(s.slots, key)
+	s.unlink(sl)
 	if !s.dirty {
 		if i, found := s.search(key); found {
 			s.order = slices.Delete(s.order, i, i+1)
@@ -239,6 +251,36 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	s.order = slices.DeleteFunc(s.order, func(x *slot) bool { return x == sl })
 	return nil
+}
+
+// hash returns the hash of key the slots are found by.
+func (s *Store) hash(key string) uint64 { return s.hashKey(key) }
+
+// find returns the slot of key, whose hash is h, or nil; s.mu must be held.
+func (s *Store) find(h uint64, key string) *slot {
+	for sl := s.slots[h]; sl != nil; sl = sl.next {
+		if sl.key == key {
+			return sl
+		}
+	}
+	return nil
+}
+
+// unlink removes sl from the slots found by its hash; s.mu must be held.
+func (s *Store) unlink(sl *slot) {
+	p := s.slots[sl.hash]
+	switch {
+	case p == sl && sl.next == nil:
+		delete(s.slots, sl.hash)
+	case p == sl:
+		s.slots[sl.hash] = sl.next
+	default:
+		for p.next != sl {
+			p = p.next
+		}
+		p.next = sl.next
+	}
+	sl.next = nil
 }
 
 // search finds key in the sorted s.order.

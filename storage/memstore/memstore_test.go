@@ -19,6 +19,12 @@ func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Store { return memstore.New(nil) })
 }
 
+// The store keeps its promises when every key has the same hash: the slots
+// are found through their chain.
+func TestConformanceCollidingKeys(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Store { return memstore.NewColliding() })
+}
+
 func TestModTimeFromOptions(t *testing.T) {
 	at := time.Date(2024, 1, 30, 15, 17, 20, 186e6, time.UTC)
 	opts := &memstore.Options{Now: func() time.Time { return at }}
