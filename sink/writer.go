@@ -114,8 +114,9 @@ type Writer struct {
 	entities map[string]*offsets
 	started  map[string]time.Time // initialization instants found, by entity
 
-	app  atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
-	bufs sync.Pool              // of *encodedBuf
+	create storage.PutOptions     // of every file: create-only, JSON
+	app    atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
+	bufs   sync.Pool              // of *encodedBuf
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -171,6 +172,7 @@ func NewWriter(store storage.Store, opts *WriterOptions) (*Writer, error) {
 		calendar:    o.Calendar,
 		entities:    map[string]*offsets{},
 		started:     map[string]time.Time{},
+		create:      storage.PutOptions{IfNotExist: true, ContentType: "application/json"},
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -598,7 +600,7 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 // error it got; err is an error of the whole batch, which wrote nothing.
 func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (created []bool, errs []error, err error) {
 	errs = make([]error, len(objs))
-	create := &storage.PutOptions{IfNotExist: true, ContentType: "application/json"}
+	create := &w.create
 	if len(objs) == 1 {
 		created = make([]bool, 1)
 		created[0], errs[0] = w.putOne(ctx, objs[0], create)
@@ -643,11 +645,7 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		return created, errs, nil
 	}
 	created = make([]bool, len(objs))
-	err = storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
-		i := pos[o.Key] // each goroutine its own elements
-		created[i], errs[i] = w.putOne(ctx, o, create)
-		return errs[i]
-	})
+	err = w.putConcurrently(ctx, objs, pos, create, created, errs)
 	if be, ok := errors.AsType[*storage.BatchError](err); ok {
 		for _, ke := range be.Errs { // the objects not tried, ctx being done
 			if i := pos[ke.Key]; errs[i] == nil {
@@ -657,6 +655,18 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		err = nil
 	}
 	return created, errs, err
+}
+
+// putConcurrently puts objs create-only, w.concurrency at a time, and sets
+// created and errs at the position pos gives each key. (A function of its
+// own, so that putEach's other paths do not allocate what its closure
+// captures.)
+func (w *Writer) putConcurrently(ctx context.Context, objs []storage.BatchObject, pos map[string]int, create *storage.PutOptions, created []bool, errs []error) error {
+	return storage.PutConcurrently(ctx, objs, w.concurrency, func(ctx context.Context, o storage.BatchObject) error {
+		i := pos[o.Key] // each goroutine its own elements
+		created[i], errs[i] = w.putOne(ctx, o, create)
+		return errs[i]
+	})
 }
 
 func (w *Writer) putOne(ctx context.Context, o storage.BatchObject, opts *storage.PutOptions) (bool, error) {

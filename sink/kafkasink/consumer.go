@@ -603,6 +603,7 @@ const (
 func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Record, error) {
 	type group struct {
 		recs   []*kgo.Record
+		n      int // how many records it has
 		failed *kgo.Record
 		err    error
 	}
@@ -610,26 +611,42 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 	if c.batcher {
 		written = c.writeGroup(ctx, recs)
 	}
-	// By partition, then key: looking a key up does not copy it.
-	groups := map[topicPartition]map[string]*group{}
-	var order []*group
-	for _, r := range recs {
+	// By partition, then key: looking a key up does not copy it. Each
+	// record's group is found first, then the records of every group are
+	// laid out in one slice, each group's in their order.
+	groups := map[topicPartition]map[string]int{}
+	var gs []group
+	of := make([]int, len(recs)) // each record's group, -1 for those written
+	for j, r := range recs {
 		if written[r] {
+			of[j] = -1
 			continue
 		}
 		tp := topicPartition{r.Topic, r.Partition}
 		byKey := groups[tp]
 		if byKey == nil {
-			byKey = map[string]*group{}
+			byKey = map[string]int{}
 			groups[tp] = byKey
 		}
-		g := byKey[string(r.Key)]
-		if g == nil {
-			g = &group{}
-			byKey[string(r.Key)] = g
-			order = append(order, g)
+		i, ok := byKey[string(r.Key)]
+		if !ok {
+			i = len(gs)
+			byKey[string(r.Key)] = i
+			gs = append(gs, group{})
 		}
-		g.recs = append(g.recs, r)
+		of[j] = i
+		gs[i].n++
+	}
+	all := make([]*kgo.Record, len(recs))
+	start := 0
+	for i := range gs {
+		gs[i].recs = all[start : start : start+gs[i].n]
+		start += gs[i].n
+	}
+	for j, r := range recs {
+		if i := of[j]; i >= 0 {
+			gs[i].recs = append(gs[i].recs, r)
+		}
 	}
 	// A few workers take the groups in order, rather than a goroutine per
 	// group: each worker's stack grows once.
@@ -638,14 +655,14 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 		var placed []sink.PlacedEncoded // each call's, reused by the next
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(order) {
+			if i >= len(gs) {
 				return
 			}
-			g := order[i]
+			g := &gs[i]
 			g.failed, g.err = c.handleGroup(ctx, g.recs, &placed)
 		}
 	}
-	if workers := min(c.o.Concurrency, len(order)); workers <= 1 {
+	if workers := min(c.o.Concurrency, len(gs)); workers <= 1 {
 		work()
 	} else {
 		var wg sync.WaitGroup
@@ -659,7 +676,7 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 	firstFail := map[topicPartition]int64{}
 	var err error
 	var errAt *kgo.Record
-	for _, g := range order {
+	for _, g := range gs {
 		if g.failed == nil {
 			continue
 		}
