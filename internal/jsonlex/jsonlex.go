@@ -642,6 +642,12 @@ func (l *Lexer) Raw() ([]byte, error) {
 		_, err = l.Number()
 	case Null:
 		err = l.literal("null")
+	case Bool:
+		if l.data[start] == 't' {
+			err = l.literal("true")
+		} else {
+			err = l.literal("false")
+		}
 	default:
 		err = l.Skip()
 	}
