@@ -614,19 +614,24 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 	// By partition, then key: looking a key up does not copy it. Each
 	// record's group is found first, then the records of every group are
 	// laid out in one slice, each group's in their order.
+	// A poll's records come by partition: a partition's map is looked up
+	// once per run of its records.
 	groups := map[topicPartition]map[string]int{}
 	var gs []group
 	of := make([]int, len(recs)) // each record's group, -1 for those written
+	var byKey map[string]int     // the groups of the partition of the run
+	var run topicPartition
 	for j, r := range recs {
 		if written[r] {
 			of[j] = -1
 			continue
 		}
-		tp := topicPartition{r.Topic, r.Partition}
-		byKey := groups[tp]
-		if byKey == nil {
-			byKey = map[string]int{}
-			groups[tp] = byKey
+		if byKey == nil || r.Partition != run.partition || r.Topic != run.topic {
+			run = topicPartition{r.Topic, r.Partition}
+			if byKey = groups[run]; byKey == nil {
+				byKey = map[string]int{}
+				groups[run] = byKey
+			}
 		}
 		i, ok := byKey[string(r.Key)]
 		if !ok {
@@ -688,20 +693,31 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 			err, errAt = g.err, g.failed
 		}
 	}
-	last := map[topicPartition]*kgo.Record{}
+	// Per partition, the last record before its first failure.
+	type partState struct {
+		commit int   // its record's index in commit, -1 for none yet
+		failAt int64 // the offset of its first failure, if failed
+		failed bool
+	}
+	parts := map[topicPartition]*partState{}
+	var st *partState // the partition of the run
 	var commit []*kgo.Record
 	for _, r := range recs {
-		tp := topicPartition{r.Topic, r.Partition}
-		if off, ok := firstFail[tp]; ok && r.Offset >= off {
-			continue
-		}
-		if prev := last[tp]; prev == nil || r.Offset > prev.Offset {
-			if prev == nil {
-				commit = append(commit, r)
-			} else {
-				commit[slices.Index(commit, prev)] = r
+		if st == nil || r.Partition != run.partition || r.Topic != run.topic {
+			run = topicPartition{r.Topic, r.Partition}
+			if st = parts[run]; st == nil {
+				st = &partState{commit: -1}
+				st.failAt, st.failed = firstFail[run]
+				parts[run] = st
 			}
-			last[tp] = r
+		}
+		switch {
+		case st.failed && r.Offset >= st.failAt:
+		case st.commit < 0:
+			st.commit = len(commit)
+			commit = append(commit, r)
+		case r.Offset > commit[st.commit].Offset:
+			commit[st.commit] = r
 		}
 	}
 	return commit, err

@@ -118,3 +118,68 @@ func TestHandleGroupRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessCommits: a poll's records of several topics and partitions,
+// interleaved in runs, are committed per partition up to the last record
+// before the partition's first failure; the error is the earliest failure's.
+func TestProcessCommits(t *testing.T) {
+	src := benchRecords(t, 64*4) // 64 entities, inserted then renamed, twice
+	var recs []*kgo.Record
+	for i, r := range src {
+		cp := *r
+		cp.Partition = int32(i % 64 % 3) // three partitions per topic, entities spread over them
+		recs = append(recs, &cp)
+	}
+	// Offsets per (topic, partition), in order.
+	next := map[topicPartition]int64{}
+	for _, r := range recs {
+		tp := topicPartition{r.Topic, r.Partition}
+		r.Offset = next[tp]
+		next[tp]++
+	}
+	key := func(r *kgo.Record) string {
+		return sink.Key(string(r.Key), sink.FileName{Namespace: sink.DefaultNamespace, Event: sink.EventName(r.Topic[len(sink.DefaultNamespace)+1:]),
+			Offset: r.Offset, Time: recordTime(r)})
+	}
+	failing := map[*kgo.Record]bool{recs[70]: true, recs[200]: true} // two partitions fail
+	var rules []faultstore.Rule
+	for r := range failing {
+		rules = append(rules, faultstore.Rule{Op: faultstore.OpPut, Key: key(r)})
+	}
+	for _, workers := range []int{1, 8} {
+		c, err := NewConsumer(faultstore.New(memstore.New(nil), rules...), &ConsumerOptions{Brokers: []string{"127.0.0.1:1"},
+			WriteRetries: 1, RetryBackoff: 1, Concurrency: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit, err := c.process(context.Background(), recs)
+		// What the commit should be: per partition, the last record
+		// before its first failing one.
+		firstFail := map[topicPartition]int64{}
+		for r := range failing {
+			firstFail[topicPartition{r.Topic, r.Partition}] = r.Offset
+		}
+		want := map[topicPartition]int64{}
+		for _, r := range recs {
+			tp := topicPartition{r.Topic, r.Partition}
+			if off, ok := firstFail[tp]; ok && r.Offset >= off {
+				continue
+			}
+			want[tp] = max(want[tp], r.Offset)
+		}
+		got := map[topicPartition]int64{}
+		for _, r := range commit {
+			tp := topicPartition{r.Topic, r.Partition}
+			if _, dup := got[tp]; dup {
+				t.Errorf("workers %d: partition %v committed twice", workers, tp)
+			}
+			got[tp] = r.Offset
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("workers %d: commit %v, want %v", workers, got, want)
+		}
+		if !errors.Is(err, faultstore.ErrInjected) {
+			t.Errorf("workers %d: error %v, want the store's", workers, err)
+		}
+	}
+}
