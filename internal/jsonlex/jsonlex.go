@@ -329,6 +329,11 @@ func (l *Lexer) Bool() (bool, error) {
 
 func (l *Lexer) literal(lit string) error {
 	l.skipSpace()
+	return l.word(lit)
+}
+
+// word consumes lit, which must come next, white space skipped already.
+func (l *Lexer) word(lit string) error {
 	if len(l.data)-l.pos >= len(lit) && string(l.data[l.pos:l.pos+len(lit)]) == lit {
 		l.pos += len(lit)
 		return nil
@@ -641,12 +646,12 @@ func (l *Lexer) Raw() ([]byte, error) {
 	case Number:
 		_, err = l.Number()
 	case Null:
-		err = l.literal("null")
+		err = l.word("null")
 	case Bool:
 		if l.data[start] == 't' {
-			err = l.literal("true")
+			err = l.word("true")
 		} else {
-			err = l.literal("false")
+			err = l.word("false")
 		}
 	default:
 		err = l.Skip()
