@@ -117,6 +117,7 @@ type Writer struct {
 	create storage.PutOptions     // of every file: create-only, JSON
 	app    atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
 	bufs   sync.Pool              // of *encodedBuf
+	puts   sync.Pool              // of *putBuf
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -444,8 +445,9 @@ func (w *Writer) writeNew(ctx context.Context, evs []*Event, ps []prepared) (*Wr
 // under the name nameOf gives it.
 func (w *Writer) writeNamed(ctx context.Context, evs []*Event, ps []prepared, nameOf func(i int, ev *Event) (FileName, error)) (*WriteResult, error) {
 	res := &WriteResult{Files: make([]FileResult, len(evs))}
-	objs := make([]storage.BatchObject, 0, len(evs))
-	idx := make([]int, 0, len(evs))
+	b := w.takePutBuf(len(evs))
+	defer w.givePutBuf(b)
+	objs, idx := b.objs, b.idx
 	for i, ev := range evs {
 		if ps[i].out {
 			res.Files[i].Status = WriteOutOfScope
@@ -459,14 +461,16 @@ func (w *Writer) writeNamed(ctx context.Context, evs []*Event, ps []prepared, na
 		objs = append(objs, storage.BatchObject{Key: Key(ev.EntityID, name), Data: ps[i].data})
 		idx = append(idx, i)
 	}
-	return res, w.put(ctx, evs, res, objs, idx)
+	b.objs, b.idx = objs, idx
+	return res, w.put(ctx, evs, res, b)
 }
 
-// put writes objs, the files of the events evs[idx[j]], and sets their
+// put writes b.objs, the files of the events evs[b.idx[j]], and sets their
 // status in res. The error joins a *WriteError per file not written, or is
 // the store's error for the whole batch.
-func (w *Writer) put(ctx context.Context, evs []*Event, res *WriteResult, objs []storage.BatchObject, idx []int) error {
-	created, errs, err := w.putEach(ctx, objs)
+func (w *Writer) put(ctx context.Context, evs []*Event, res *WriteResult, b *putBuf) error {
+	idx := b.idx
+	created, errs, err := w.putEach(ctx, b.objs, b)
 	var failed []error
 	for j, i := range idx {
 		var ev *Event
@@ -583,7 +587,7 @@ func (w *Writer) placed(p Placed) (storage.BatchObject, error) {
 // already stored with the same bytes counts as written; with other bytes it
 // is a *ConflictError.
 func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, error) {
-	created, errs, err := w.putEach(ctx, objs)
+	created, errs, err := w.putEach(ctx, objs, nil)
 	n := 0
 	for _, c := range created {
 		if c {
@@ -597,19 +601,22 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 }
 
 // putEach is putAll reporting, per object, whether it created it and the
-// error it got; err is an error of the whole batch, which wrote nothing.
-func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (created []bool, errs []error, err error) {
-	errs = make([]error, len(objs))
+// error it got, in b's memory when b is not nil; err is an error of the
+// whole batch, which wrote nothing.
+func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject, b *putBuf) (created []bool, errs []error, err error) {
+	if b == nil {
+		b = &putBuf{}
+	}
+	b.created, b.errs = sized(b.created, len(objs)), sized(b.errs, len(objs))
+	created, errs = b.created, b.errs
 	create := &w.create
 	if len(objs) == 1 {
-		created = make([]bool, 1)
 		created[0], errs[0] = w.putOne(ctx, objs[0], create)
 		return created, errs, nil
 	}
 	if _, ok := w.store.(storage.Batcher); !(ok && w.durable) && w.concurrency == 1 {
 		// One at a time, in order; a put that fails (but for other bytes
 		// under its key) stops the batch, so no file is written past it.
-		created = make([]bool, len(objs))
 		var stop error
 		for i, o := range objs {
 			if stop == nil {
@@ -644,7 +651,6 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		}
 		return created, errs, nil
 	}
-	created = make([]bool, len(objs))
 	err = w.putConcurrently(ctx, objs, pos, create, created, errs)
 	if be, ok := errors.AsType[*storage.BatchError](err); ok {
 		for _, ke := range be.Errs { // the objects not tried, ctx being done
@@ -655,6 +661,40 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject) (creat
 		err = nil
 	}
 	return created, errs, err
+}
+
+// putBuf holds the memory the puts of one write need but for its result:
+// the objects, the positions of their events, and what each put did. A
+// write takes one from the writer's pool and gives it back zeroed, as
+// encodedBuf.
+type putBuf struct {
+	objs    []storage.BatchObject
+	idx     []int
+	created []bool
+	errs    []error
+}
+
+// takePutBuf returns a putBuf for up to n objects, empty.
+func (w *Writer) takePutBuf(n int) *putBuf {
+	b, _ := w.puts.Get().(*putBuf)
+	if b == nil {
+		b = new(putBuf)
+	}
+	b.objs, b.idx = sized(b.objs, n)[:0], sized(b.idx, n)[:0]
+	return b
+}
+
+// givePutBuf zeroes what b holds of the write and gives it back to the
+// pool.
+func (w *Writer) givePutBuf(b *putBuf) {
+	if cap(b.objs) > maxPooledBuf {
+		return
+	}
+	clear(b.objs)
+	clear(b.created)
+	clear(b.errs)
+	b.created, b.errs = b.created[:0], b.errs[:0]
+	w.puts.Put(b)
 }
 
 // putConcurrently puts objs create-only, w.concurrency at a time, and sets
@@ -1122,18 +1162,18 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		keys = fileKeys(files, names, out)
 	}
 	res := &WriteResult{Files: make([]FileResult, len(files))}
-	objs := make([]storage.BatchObject, 0, len(files))
-	idx := make([]int, 0, len(files))
+	b := w.takePutBuf(len(files))
+	defer w.givePutBuf(b)
 	for i, f := range files {
 		if out[i] {
 			res.Files[i].Status = WriteOutOfScope
 			continue
 		}
 		res.Files[i].Name = names[i]
-		objs = append(objs, storage.BatchObject{Key: keys[i], Data: f.data})
-		idx = append(idx, i)
+		b.objs = append(b.objs, storage.BatchObject{Key: keys[i], Data: f.data})
+		b.idx = append(b.idx, i)
 	}
-	return res, w.put(ctx, evs, res, objs, idx)
+	return res, w.put(ctx, evs, res, b)
 }
 
 // batchEntry is one event of a WriteOnce record: its entity and file name,
