@@ -403,7 +403,7 @@ func scanEncoded(ev *Event, name EventName, data []byte, entity, app string) err
 			}
 			if what == memberID || !plainString(raw, s) {
 				var err error
-				if s, err = jsonString(raw); err != nil {
+				if s, err = validString(raw); err != nil {
 					return payloadError(name, key, "%s is not a non-empty string", raw)
 				}
 			}
@@ -476,19 +476,21 @@ func scanEncoded(ev *Event, name EventName, data []byte, entity, app string) err
 	return nil
 }
 
-// plainString reports whether the JSON string raw is want written as it
-// is: printable ASCII, without escapes, so that decoding raw gives want.
+// plainString reports whether the valid JSON string raw is want written
+// as it is, without escapes, so that decoding raw gives want.
 func plainString(raw []byte, want string) bool {
 	inner := raw[1 : len(raw)-1]
-	if string(inner) != want {
-		return false
+	return string(inner) == want && bytes.IndexByte(inner, '\\') < 0
+}
+
+// validString returns the value of the valid JSON string raw (as a
+// Lexer's Raw returns it): its bytes when it has no escape, and otherwise
+// what decoding it gives.
+func validString(raw []byte) (string, error) {
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), nil
 	}
-	for _, c := range inner {
-		if c < 0x20 || c > 0x7e || c == '\\' {
-			return false
-		}
-	}
-	return true
+	return jsonString(raw)
 }
 
 // memberOf tells what the member named k of the payload of an event named

@@ -332,9 +332,12 @@ func (l *Lexer) literal(lit string) error {
 	return l.word(lit)
 }
 
-// word consumes lit, which must come next, white space skipped already.
+// word consumes lit, null, true or false, which must come next, white
+// space skipped already. Its first four bytes are compared as one word.
 func (l *Lexer) word(lit string) error {
-	if len(l.data)-l.pos >= len(lit) && string(l.data[l.pos:l.pos+len(lit)]) == lit {
+	d, i := l.data, l.pos
+	if len(d)-i >= len(lit) && binary.LittleEndian.Uint32(d[i:]) == uint32(lit[0])|uint32(lit[1])<<8|uint32(lit[2])<<16|uint32(lit[3])<<24 &&
+		string(d[i+4:i+len(lit)]) == lit[4:] {
 		l.pos += len(lit)
 		return nil
 	}
