@@ -96,12 +96,13 @@ func (w *Writer) checkEncoded(ev Encoded, e *Event, valid string) (*Event, error
 // encoded event whose payload names another one is an error matching
 // ErrEntity.
 func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult, error) {
-	b := w.callBuf(len(evs))
-	defer w.releaseBuf(b)
+	b := w.takeBuf()
+	defer w.giveBuf(b)
 	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i] }, b)
 	if err != nil {
 		return nil, encodedError(bad, evs[bad], events[bad], err)
 	}
+	b.ps = sized(b.ps, len(evs))
 	ps := b.ps
 	for i, ev := range evs {
 		ps[i].data = ev.Data
@@ -118,9 +119,10 @@ func (w *Writer) WriteEncoded(ctx context.Context, evs []Encoded) (*WriteResult,
 // result and errors are those of WriteAtBatch; the entity of an encoded
 // event whose payload names another one is an error matching ErrEntity.
 func (w *Writer) WriteEncodedAt(ctx context.Context, evs []PlacedEncoded) (*WriteResult, error) {
-	b := w.callBuf(len(evs))
-	defer w.releaseBuf(b)
+	b := w.takeBuf()
+	defer w.giveBuf(b)
 	events, bad, err := w.checkAll(len(evs), func(i int) Encoded { return evs[i].Event }, b)
+	b.ps = sized(b.ps, len(evs))
 	ps := b.ps
 	// The names given, to refuse one given twice: what makes the key, the
 	// time to the millisecond, without formatting it.
@@ -164,42 +166,6 @@ func increasingOffsets(evs []PlacedEncoded) bool {
 	return true
 }
 
-// encodedBuf holds the memory an encoded write needs per event: the events
-// its check finds (one slab of them) and what is written of each. A call
-// takes one from the writer's pool and gives it back: none of it outlives
-// the call, and a call of a few events would otherwise spend as much on
-// allocating it as on checking them.
-type encodedBuf struct {
-	slab   []Event
-	events []*Event
-	ps     []prepared
-}
-
-// maxPooledBuf is the most events an encodedBuf kept in the pool holds.
-const maxPooledBuf = 4096
-
-// callBuf returns an encodedBuf for n events, zeroed.
-func (w *Writer) callBuf(n int) *encodedBuf {
-	b, _ := w.bufs.Get().(*encodedBuf)
-	if b == nil {
-		b = new(encodedBuf)
-	}
-	b.slab, b.events, b.ps = sized(b.slab, n), sized(b.events, n), sized(b.ps, n)
-	return b
-}
-
-// releaseBuf zeroes b, so that it holds nothing of the call, and gives it
-// back to the pool.
-func (w *Writer) releaseBuf(b *encodedBuf) {
-	if cap(b.slab) > maxPooledBuf {
-		return
-	}
-	clear(b.slab)
-	clear(b.events)
-	clear(b.ps)
-	w.bufs.Put(b)
-}
-
 // sized returns s with length n, reusing its memory when it is large
 // enough.
 func sized[T any](s []T, n int) []T {
@@ -216,10 +182,11 @@ const checkChunk = 64
 // they are many, and returns what each check found and, when one failed,
 // the first that did and its error: the result of checking them in order.
 // The events are made in b, or in new memory when b is nil.
-func (w *Writer) checkAll(n int, at func(int) Encoded, b *encodedBuf) (events []*Event, bad int, err error) {
+func (w *Writer) checkAll(n int, at func(int) Encoded, b *writeBuf) (events []*Event, bad int, err error) {
 	if b == nil {
-		b = &encodedBuf{events: make([]*Event, n), slab: make([]Event, n)}
+		b = new(writeBuf)
 	}
+	b.events, b.slab = sized(b.events, n), sized(b.slab, n)
 	events, slab := b.events, b.slab
 	workers := min(runtime.GOMAXPROCS(0), n/checkChunk)
 	if workers <= 1 {

@@ -116,8 +116,7 @@ type Writer struct {
 
 	create storage.PutOptions     // of every file: create-only, JSON
 	app    atomic.Pointer[string] // the application_id of an encoded event checked, shared by those that spell it alike
-	bufs   sync.Pool              // of *encodedBuf
-	puts   sync.Pool              // of *putBuf
+	bufs   sync.Pool              // of *writeBuf
 }
 
 // offsets is the in-memory state of one entity's offsets.
@@ -445,9 +444,9 @@ func (w *Writer) writeNew(ctx context.Context, evs []*Event, ps []prepared) (*Wr
 // under the name nameOf gives it.
 func (w *Writer) writeNamed(ctx context.Context, evs []*Event, ps []prepared, nameOf func(i int, ev *Event) (FileName, error)) (*WriteResult, error) {
 	res := &WriteResult{Files: make([]FileResult, len(evs))}
-	b := w.takePutBuf(len(evs))
-	defer w.givePutBuf(b)
-	objs, idx := b.objs, b.idx
+	b := w.takeBuf()
+	defer w.giveBuf(b)
+	objs, idx := sized(b.objs, len(evs))[:0], sized(b.idx, len(evs))[:0]
 	for i, ev := range evs {
 		if ps[i].out {
 			res.Files[i].Status = WriteOutOfScope
@@ -468,7 +467,7 @@ func (w *Writer) writeNamed(ctx context.Context, evs []*Event, ps []prepared, na
 // put writes b.objs, the files of the events evs[b.idx[j]], and sets their
 // status in res. The error joins a *WriteError per file not written, or is
 // the store's error for the whole batch.
-func (w *Writer) put(ctx context.Context, evs []*Event, res *WriteResult, b *putBuf) error {
+func (w *Writer) put(ctx context.Context, evs []*Event, res *WriteResult, b *writeBuf) error {
 	idx := b.idx
 	created, errs, err := w.putEach(ctx, b.objs, b)
 	var failed []error
@@ -603,9 +602,9 @@ func (w *Writer) putAll(ctx context.Context, objs []storage.BatchObject) (int, e
 // putEach is putAll reporting, per object, whether it created it and the
 // error it got, in b's memory when b is not nil; err is an error of the
 // whole batch, which wrote nothing.
-func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject, b *putBuf) (created []bool, errs []error, err error) {
+func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject, b *writeBuf) (created []bool, errs []error, err error) {
 	if b == nil {
-		b = &putBuf{}
+		b = new(writeBuf)
 	}
 	b.created, b.errs = sized(b.created, len(objs)), sized(b.errs, len(objs))
 	created, errs = b.created, b.errs
@@ -663,38 +662,51 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject, b *put
 	return created, errs, err
 }
 
-// putBuf holds the memory the puts of one write need but for its result:
-// the objects, the positions of their events, and what each put did. A
-// write takes one from the writer's pool and gives it back zeroed, as
-// encodedBuf.
-type putBuf struct {
+// writeBuf holds the memory a write needs per event but for its result:
+// the events an encoded check finds (one slab of them), what is written of
+// each, the objects put, the positions of their events, and what each put
+// did. A write takes one from the writer's pool and gives it back: none of
+// it outlives the call, and a call of a few events would otherwise spend
+// as much on allocating it as on checking them. Its users set each slice's
+// length (sized, or sized then append) and write only below it; giveBuf
+// zeroes what is below, so the pool holds nothing of a call.
+type writeBuf struct {
+	slab    []Event
+	events  []*Event
+	ps      []prepared
 	objs    []storage.BatchObject
 	idx     []int
 	created []bool
 	errs    []error
 }
 
-// takePutBuf returns a putBuf for up to n objects, empty.
-func (w *Writer) takePutBuf(n int) *putBuf {
-	b, _ := w.puts.Get().(*putBuf)
+// maxPooledBuf is the most events or objects a writeBuf kept in the pool
+// holds.
+const maxPooledBuf = 4096
+
+// takeBuf returns a writeBuf from the pool, every slice empty.
+func (w *Writer) takeBuf() *writeBuf {
+	b, _ := w.bufs.Get().(*writeBuf)
 	if b == nil {
-		b = new(putBuf)
+		b = new(writeBuf)
 	}
-	b.objs, b.idx = sized(b.objs, n)[:0], sized(b.idx, n)[:0]
 	return b
 }
 
-// givePutBuf zeroes what b holds of the write and gives it back to the
-// pool.
-func (w *Writer) givePutBuf(b *putBuf) {
-	if cap(b.objs) > maxPooledBuf {
+// giveBuf zeroes what b holds of the write and gives it back to the pool.
+func (w *Writer) giveBuf(b *writeBuf) {
+	if max(cap(b.slab), cap(b.objs)) > maxPooledBuf {
 		return
 	}
+	clear(b.slab)
+	clear(b.events)
+	clear(b.ps)
 	clear(b.objs)
 	clear(b.created)
 	clear(b.errs)
-	b.created, b.errs = b.created[:0], b.errs[:0]
-	w.puts.Put(b)
+	*b = writeBuf{slab: b.slab[:0], events: b.events[:0], ps: b.ps[:0], objs: b.objs[:0], idx: b.idx[:0],
+		created: b.created[:0], errs: b.errs[:0]}
+	w.bufs.Put(b)
 }
 
 // putConcurrently puts objs create-only, w.concurrency at a time, and sets
@@ -1162,8 +1174,8 @@ func (w *Writer) writeOnce(ctx context.Context, id string, files []onceFile) (*W
 		keys = fileKeys(files, names, out)
 	}
 	res := &WriteResult{Files: make([]FileResult, len(files))}
-	b := w.takePutBuf(len(files))
-	defer w.givePutBuf(b)
+	b := w.takeBuf()
+	defer w.giveBuf(b)
 	for i, f := range files {
 		if out[i] {
 			res.Files[i].Status = WriteOutOfScope
