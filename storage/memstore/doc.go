@@ -1,9 +1,10 @@
 // Package memstore is an in-memory [storage.Store], for tests, examples and
 // small caches.
 //
-// Objects live in a map guarded by a read-write mutex; their bytes are copied
-// in on Put and never modified afterwards, so readers returned by Get and
-// slices returned by [storage.ReadAll] alias nothing a caller can change.
+// Objects live in a map guarded by a mutex, found by a hash of their keys
+// computed before the lock is taken; their bytes are copied in on Put and
+// never modified afterwards, so readers returned by Get and slices returned
+// by [storage.ReadAll] alias nothing a caller can change.
 // Keys are kept in a sorted slice (sorted lazily, only when keys were added
 // out of order since the last List), so List is a binary search followed by
 // one copy of the matching objects' metadata, in a single allocation: about
