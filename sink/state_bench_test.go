@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/cputime"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/storage"
@@ -222,13 +223,13 @@ func BenchmarkInitializeResume(b *testing.B) {
 
 				runResume := func() {
 					store, w := open(b, resumeDir)
-					t0, c0 := time.Now(), cpuTime()
+					t0, c0 := time.Now(), cputime.Process()
 					res, err := w.Initialize(ctx, whole, nil)
 					if err != nil {
 						b.Fatal(err)
 					}
 					resume += time.Since(t0)
-					resumeCPU += cpuTime() - c0
+					resumeCPU += cputime.Process() - c0
 					if res.Existing != int64(len(written)-1) || res.Created+res.Existing != full.Created {
 						b.Fatalf("resume created %d, found %d; want %d found", res.Created, res.Existing, len(written)-1)
 					}
@@ -250,12 +251,12 @@ func BenchmarkInitializeResume(b *testing.B) {
 				}
 				runWrite := func() {
 					store, w := open(b, writeDir)
-					t0, c0 := time.Now(), cpuTime()
+					t0, c0 := time.Now(), cputime.Process()
 					if _, err := w.Initialize(ctx, missing, nil); err != nil {
 						b.Fatal(err)
 					}
 					write += time.Since(t0)
-					writeCPU += cpuTime() - c0
+					writeCPU += cputime.Process() - c0
 					store.Close()
 				}
 				// Alternate which goes first, so that neither always runs

@@ -3,12 +3,12 @@ package kafkasink
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ledgersink/ledgersink/internal/cputime"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage/memstore"
 )
@@ -36,16 +36,6 @@ func benchRecords(tb testing.TB, n int) []*kgo.Record {
 			Timestamp: at, Offset: int64(i)}
 	}
 	return recs
-}
-
-// cpuTime returns the CPU time the process has used, user and system: what
-// a benchmark costs whatever else the machine runs.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkHandle measures the consumer's work on one message into a
@@ -94,9 +84,9 @@ func BenchmarkProcess(b *testing.B) {
 			i = 0
 			b.StartTimer()
 		}
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		commit, err := c.process(context.Background(), recs[i:i+poll])
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Process() - cpu0
 		if err != nil || len(commit) == 0 {
 			b.Fatal(commit, err)
 		}

@@ -8,12 +8,12 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ledgersink/ledgersink/internal/cputime"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/kafkasink"
 	"github.com/ledgersink/ledgersink/storage"
@@ -206,7 +206,7 @@ func runConsumers(tb testing.TB, addrs []string, n, members int, store storage.S
 			tb.Fatal(err)
 		}
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	for _, c := range cs {
 		wg.Go(func() {
 			if err := c.Run(ctx); err != nil {
@@ -224,21 +224,10 @@ func runConsumers(tb testing.TB, addrs []string, n, members int, store storage.S
 		}
 		time.Sleep(time.Millisecond)
 	}
-	wall, cpu = time.Since(start), cpuTime()-cpu0
+	wall, cpu = time.Since(start), cputime.Process()-cpu0
 	cancel()
 	wg.Wait()
 	return wall, cpu
-}
-
-// cpuTime returns the CPU time the process has used, user and system, in
-// nanoseconds: with the in-process Kafka, what a benchmark costs whatever
-// else the machine runs.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchCeiling consumes b.N messages with plain franz-go group consumers,
@@ -258,7 +247,7 @@ func runCeiling(tb testing.TB, addrs []string, n, members int, write func(entity
 	ctx, cancel := context.WithCancel(context.Background())
 	var handled atomic.Int64
 	var wg sync.WaitGroup
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	for range members {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
 			kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
@@ -290,7 +279,7 @@ func runCeiling(tb testing.TB, addrs []string, n, members int, write func(entity
 	for handled.Load() < int64(n) {
 		time.Sleep(time.Millisecond)
 	}
-	wall, cpu = time.Since(start), cpuTime()-cpu0
+	wall, cpu = time.Since(start), cputime.Process()-cpu0
 	cancel()
 	wg.Wait()
 	return wall, cpu

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ledgersink/ledgersink/entry"
+	"github.com/ledgersink/ledgersink/internal/cputime"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/sink/sinktest"
 	"github.com/ledgersink/ledgersink/sink/sqlreplica"
@@ -106,12 +107,12 @@ func benchRun(b *testing.B, be backend, n int, apply func(ctx context.Context, d
 		runtime.GC()
 		runtime.ReadMemStats(&ms0)
 		b.StartTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		if err := apply(ctx, db); err != nil {
 			b.Fatal(err)
 		}
 		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Process() - cpu0
 		runtime.ReadMemStats(&ms1)
 		alloc += ms1.TotalAlloc - ms0.TotalAlloc
 		runtime.GC()
