@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ledgersink/ledgersink/sink"
@@ -225,30 +223,17 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func(*sink.
 		batch = make([]sink.Encoded, 0, batchN+1) // the batch sent is the writer's now
 		return nil
 	}
-	work := make(chan *pairChunk)
-	var wg sync.WaitGroup
-	makers := min(runtime.GOMAXPROCS(0), maxMakers)
-	for range makers {
-		wg.Go(func() {
-			for ch := range work {
-				ch.evs, ch.ends, ch.err = c.chunkEvents(ch.pairs, s.At)
-				close(ch.done)
-			}
-		})
+	type made struct {
+		evs  []sink.Encoded // the events of a chunk of pairs
+		ends []int          // where those of each pair end in evs
 	}
-	defer wg.Wait()
-	defer close(work)
-	var pending []*pairChunk  // sent to the makers, in order
-	collect := func() error { // the events of the oldest chunk, into batches
-		ch := pending[0]
-		pending = pending[1:]
-		<-ch.done
-		if ch.err != nil {
-			return ch.err
-		}
+	makers := startInOrder(ctx, func(pairs [][2]*record) (made, error) {
+		evs, ends, err := c.chunkEvents(pairs, s.At)
+		return made{evs, ends}, err
+	}, func(m made) error { // into batches, a pair's events in one
 		start := 0
-		for _, end := range ch.ends { // a pair's events go in one batch
-			batch = append(batch, ch.evs[start:end]...)
+		for _, end := range m.ends {
+			batch = append(batch, m.evs[start:end]...)
 			start = end
 			if len(batch) >= batchN {
 				if err := flush(); err != nil {
@@ -257,36 +242,26 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func(*sink.
 			}
 		}
 		return nil
-	}
-	chunk := newPairChunk()
-	submit := func() error {
-		select {
-		case work <- chunk:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		pending = append(pending, chunk)
-		chunk = newPairChunk()
-		if len(pending) > 2*makers {
-			return collect()
-		}
-		return nil
-	}
+	})
+	defer makers.stop()
 	olds, news := s.BaseParts, s.Parts
 	if s.Changes != nil {
 		olds, news = s.Changes.Old, s.Changes.New
 	}
+	pairs := make([][2]*record, 0, pairChunkSize)
 	err := join(readAhead(readRecords(ctx, c.store, olds)), readAhead(readRecords(ctx, c.store, news)), func(o, n *record) error {
-		if chunk.pairs = append(chunk.pairs, [2]*record{o, n}); len(chunk.pairs) == pairChunkSize {
-			return submit()
+		if pairs = append(pairs, [2]*record{o, n}); len(pairs) < pairChunkSize {
+			return nil
 		}
-		return nil
+		chunk := pairs
+		pairs = make([][2]*record, 0, pairChunkSize)
+		return makers.submit(chunk)
 	})
-	if err == nil && len(chunk.pairs) > 0 {
-		err = submit()
+	if err == nil && len(pairs) > 0 {
+		err = makers.submit(pairs)
 	}
-	for err == nil && len(pending) > 0 {
-		err = collect()
+	if err == nil {
+		err = makers.drain()
 	}
 	if err == nil {
 		err = flush()
@@ -294,27 +269,13 @@ func (c *Capture) makeBatches(ctx context.Context, s *snapshot, send func(*sink.
 	return err
 }
 
-// maxMakers bounds the goroutines that make events; pairChunkSize is how
-// many pairs of records they are given at once.
+// maxMakers bounds the goroutines that make events or encode documents (see
+// inOrder); pairChunkSize is how many pairs of records they are given at
+// once.
 const (
 	maxMakers     = 4
 	pairChunkSize = 64
 )
-
-// pairChunk is a chunk of pairs of records (stored, new) whose events a
-// maker makes: evs[ends[i-1]:ends[i]] are those of pairs[i] (from 0 for
-// the first), or err the first error; done is closed when they are made.
-type pairChunk struct {
-	pairs [][2]*record
-	evs   []sink.Encoded
-	ends  []int
-	err   error
-	done  chan struct{}
-}
-
-func newPairChunk() *pairChunk {
-	return &pairChunk{pairs: make([][2]*record, 0, pairChunkSize), done: make(chan struct{})}
-}
 
 // chunkEvents returns the events of the pairs, one after the other, and
 // where those of each pair end, stopping at the first error.
@@ -514,33 +475,17 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 	s := &snapshot{Generation: base.Generation + 1, Base: base.Generation, BaseParts: base.Parts, At: sink.Millis(at), BatchSize: c.batchN}
 	scratch := c.dir + "/runs/" + run
 	// The documents are read here, in the caller's goroutine, in chunks
-	// that encoders encode (see docChunk); the records are taken back in
+	// that encoders encode (see inOrder); the records are taken back in
 	// order, in chunks of half the sort buffer: each full chunk is sorted
 	// and written as a run by another goroutine while the next one fills.
 	runN := max(1, c.sortN/2)
 	head := c.runHead()
 	rw := startRuns(ctx, c.store, scratch+"/sort-", head)
 	chunk := make([]*record, 0, min(runN, 4096))
-	work := make(chan *docChunk)
-	var wg sync.WaitGroup
-	encoders := min(runtime.GOMAXPROCS(0), maxMakers)
-	for range encoders {
-		wg.Go(func() {
-			for ch := range work {
-				ch.recs, ch.err = c.encodeDocs(ch.docs, at)
-				close(ch.done)
-			}
-		})
-	}
-	var pending []*docChunk   // sent to the encoders, in order
-	collect := func() error { // the records of the oldest chunk, into runs
-		ch := pending[0]
-		pending = pending[1:]
-		<-ch.done
-		if ch.err != nil {
-			return ch.err
-		}
-		for _, r := range ch.recs {
+	encoders := startInOrder(ctx, func(docs []*document.Doc) ([]*record, error) {
+		return c.encodeDocs(docs, at)
+	}, func(recs []*record) error { // into runs
+		for _, r := range recs {
 			chunk = append(chunk, r)
 			if len(chunk) < runN {
 				continue
@@ -551,30 +496,16 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 			chunk = make([]*record, 0, runN)
 		}
 		return nil
-	}
-	cur := newDocChunk()
-	submit := func() error {
-		work <- cur
-		pending = append(pending, cur)
-		cur = newDocChunk()
-		if len(pending) > 2*encoders {
-			return collect()
-		}
-		return nil
-	}
-	// drain submits the documents read and collects every chunk in flight.
+	})
+	toEncode := make([]*document.Doc, 0, docChunkSize)
+	// drain submits the documents read and uses every chunk in flight.
 	drain := func() error {
-		if len(cur.docs) > 0 {
-			if err := submit(); err != nil {
+		if len(toEncode) > 0 {
+			if err := encoders.submit(toEncode); err != nil {
 				return err
 			}
 		}
-		for len(pending) > 0 {
-			if err := collect(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return encoders.drain()
 	}
 	fill := func() error {
 		for d, err := range docs {
@@ -586,17 +517,17 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 				// first, as when documents are encoded one by one.
 				return cmp.Or(drain(), err)
 			}
-			if cur.docs = append(cur.docs, d); len(cur.docs) == docChunkSize {
-				if err := submit(); err != nil {
+			if toEncode = append(toEncode, d); len(toEncode) == docChunkSize {
+				if err := encoders.submit(toEncode); err != nil {
 					return err
 				}
+				toEncode = make([]*document.Doc, 0, docChunkSize)
 			}
 		}
 		return drain()
 	}
 	err := fill()
-	close(work)
-	wg.Wait()
+	encoders.stop()
 	runs, rerr := rw.finish() // also after an error: nothing is written once build returns
 	if err == nil {
 		err = rerr
@@ -689,20 +620,6 @@ func (c *Capture) build(ctx context.Context, docs iter.Seq2[*document.Doc, error
 
 // docChunkSize is how many documents an encoder is given at once.
 const docChunkSize = 128
-
-// docChunk is a chunk of documents that an encoder encodes: recs[i] is
-// the record of docs[i], or err the first error; done is closed when they
-// are encoded.
-type docChunk struct {
-	docs []*document.Doc
-	recs []*record
-	err  error
-	done chan struct{}
-}
-
-func newDocChunk() *docChunk {
-	return &docChunk{docs: make([]*document.Doc, 0, docChunkSize), done: make(chan struct{})}
-}
 
 // encodeDocs returns the records of docs (their hashes not set), stopping
 // at the first error.
