@@ -153,7 +153,7 @@ func TestEventsAsTyped(t *testing.T) {
 			}
 			for _, p := range pairs {
 				want, werr := c.typedEvents(t, p[0], p[1], base.UnixMilli())
-				got, err := c.events(p[0], p[1], base.UnixMilli())
+				got, err := c.appendEvents(nil, p[0], p[1], base.UnixMilli())
 				if werr != nil || err != nil {
 					if !errors.Is(err, sink.ErrNoSuchEvent) || !errors.Is(werr, sink.ErrNoSuchEvent) {
 						t.Errorf("%v -> %v: %v, want the typed path's %v", p[0], p[1], err, werr)

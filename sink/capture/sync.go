@@ -292,17 +292,12 @@ func (c *Capture) chunkEvents(pairs [][2]*record, deletedAt int64) ([]sink.Encod
 	return evs, ends, nil
 }
 
-// events returns the events turning o into n (either may be nil), made
-// from their stored payloads, Inserted events encoded with a zero
-// timestamp, without decoding them: an insertion is n's payload with its
-// timestamp, an update the fields that differ between o's and n's
+// appendEvents appends to evs the events turning o into n (either may be
+// nil), made from their stored payloads, Inserted events encoded with a
+// zero timestamp, without decoding them: an insertion is n's payload with
+// its timestamp, an update the fields that differ between o's and n's
 // payloads, with n's values. The writer checks every event; the payloads
 // an update compares are checked here, as they are not all written.
-func (c *Capture) events(o, n *record, deletedAt int64) ([]sink.Encoded, error) {
-	return c.appendEvents(nil, o, n, deletedAt)
-}
-
-// appendEvents appends the events of events(o, n, deletedAt) to evs.
 func (c *Capture) appendEvents(evs []sink.Encoded, o, n *record, deletedAt int64) ([]sink.Encoded, error) {
 	// A change is dated after the version it replaces, even when the
 	// source's clock says otherwise: consumers drop an event that is not
