@@ -6,8 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/ledgersink/ledgersink/internal/workers"
 )
 
 // BatchObject is one object of a batch written by [PutBatch].
@@ -132,31 +132,15 @@ func PutBatch(ctx context.Context, s Store, objs []BatchObject, opts *PutOptions
 // first. put must be safe for concurrent use when n > 1.
 func PutConcurrently(ctx context.Context, objs []BatchObject, n int, put func(context.Context, BatchObject) error) error {
 	results := make([]error, len(objs))
-	// A few workers take the objects in order, rather than a goroutine per
-	// object: each worker's stack grows once.
-	var next atomic.Int64
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(objs) {
-				return
-			}
+	workers.Each(len(objs), n, func() func(int) {
+		return func(i int) {
 			if err := ctx.Err(); err != nil {
 				results[i] = err
-				continue
+				return
 			}
 			results[i] = put(ctx, objs[i])
 		}
-	}
-	if workers := min(max(n, 1), len(objs)); workers <= 1 {
-		work()
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(work)
-		}
-		wg.Wait()
-	}
+	})
 	var failed []*KeyError
 	for i, err := range results {
 		if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
 
+	"github.com/ledgersink/ledgersink/internal/workers"
 	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
 	"github.com/ledgersink/ledgersink/storage"
@@ -653,29 +654,13 @@ func (c *Consumer) process(ctx context.Context, recs []*kgo.Record) ([]*kgo.Reco
 			gs[i].recs = append(gs[i].recs, r)
 		}
 	}
-	// A few workers take the groups in order, rather than a goroutine per
-	// group: each worker's stack grows once.
-	var next atomic.Int64
-	work := func() {
+	workers.Each(len(gs), c.o.Concurrency, func() func(int) {
 		var placed []sink.PlacedEncoded // each call's, reused by the next
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(gs) {
-				return
-			}
+		return func(i int) {
 			g := &gs[i]
 			g.failed, g.err = c.handleGroup(ctx, g.recs, &placed)
 		}
-	}
-	if workers := min(c.o.Concurrency, len(gs)); workers <= 1 {
-		work()
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(work)
-		}
-		wg.Wait()
-	}
+	})
 
 	// The first failure of each partition bounds its commit.
 	firstFail := map[topicPartition]int64{}
