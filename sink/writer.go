@@ -668,8 +668,8 @@ func (w *Writer) putEach(ctx context.Context, objs []storage.BatchObject, b *wri
 // did. A write takes one from the writer's pool and gives it back: none of
 // it outlives the call, and a call of a few events would otherwise spend
 // as much on allocating it as on checking them. Its users set each slice's
-// length (sized, or sized then append) and write only below it; giveBuf
-// zeroes what is below, so the pool holds nothing of a call.
+// length (with sized, or by appending from empty) and write only below it;
+// giveBuf zeroes what is below, so the pool holds nothing of a call.
 type writeBuf struct {
 	slab    []Event
 	events  []*Event
