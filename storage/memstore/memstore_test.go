@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,4 +188,64 @@ func TestPutReadsToTheEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// putKeys returns n keys shaped like a sink's: an entity folder of 36
+// bytes, a file name of about 70.
+func putKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%08d-0000-4000-8000-000000000000/ledgersink.account_inserted-%d-20240201T100000000Z.json", i%64, i)
+	}
+	return keys
+}
+
+// BenchmarkPut writes 250-byte objects under new keys from 8 goroutines (4
+// per core here), create-only, as the Kafka consumer's workers do; each op
+// is one Put, and the store is replaced every 100,000 keys. Its ceiling is
+// a map under a mutex that copies each value.
+func BenchmarkPut(b *testing.B) {
+	benchPut(b, func() func(key string, value []byte) error {
+		s := memstore.New(nil)
+		opts := &storage.PutOptions{IfNotExist: true}
+		return func(key string, value []byte) error {
+			return s.Put(context.Background(), key, bytes.NewReader(value), opts)
+		}
+	})
+}
+
+func BenchmarkPutCeiling(b *testing.B) {
+	benchPut(b, func() func(key string, value []byte) error {
+		var mu sync.Mutex
+		m := map[string][]byte{}
+		return func(key string, value []byte) error {
+			v := bytes.Clone(value)
+			mu.Lock()
+			defer mu.Unlock()
+			m[key] = v
+			return nil
+		}
+	})
+}
+
+func benchPut(b *testing.B, newStore func() func(key string, value []byte) error) {
+	const perStore = 100_000
+	keys := putKeys(perStore)
+	value := bytes.Repeat([]byte("x"), 250)
+	stores := make([]func(key string, value []byte) error, b.N/perStore+1)
+	for i := range stores {
+		stores[i] = newStore()
+	}
+	var next atomic.Int64
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			if err := stores[i/perStore](keys[i%perStore], value); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
