@@ -30,19 +30,35 @@ type Options struct {
 type Store struct {
 	now func() time.Time
 
-	// The slots are found by a hash of their keys, computed before the
+	// The slots are found by a hash of their keys, computed before any
 	// lock is taken: the map then hashes eight bytes, not a key of a
-	// hundred, on each lookup, insertion and growth.
+	// hundred, on each lookup, insertion and growth. The hash also picks
+	// the shard, so that writers of different keys seldom wait for each
+	// other.
 	hashKey func(string) uint64
+	shards  [shardCount]shard
 
-	mu    sync.Mutex       // held briefly: a map lookup, a copy of a key range
-	slots map[uint64]*slot // by the hash of their keys, those sharing one chained
-	order []*slot          // every slot; sorted by key unless dirty
-	dirty bool
+	// order holds the slots in key order as of the last List, some of them
+	// deleted since; it changes only with every shard's lock held.
+	order []*slot
+	fresh []*slot // List's scratch, under the same locks
+}
+
+// shardCount is how many shards a Store has: many more than the writers
+// that run at once on a machine, few enough for List to lock them all.
+const shardCount = 32
+
+// shard holds the slots whose hashes pick it.
+type shard struct {
+	mu      sync.Mutex
+	slots   map[uint64]*slot // by the hash of their keys, those sharing one chained
+	added   []*slot          // slots added since the last List, in no order
+	deleted bool             // a slot was deleted since the last List
+	_       [16]byte         // one shard per cache line
 }
 
 // slot holds a key's current object; the map and the sorted slice share it,
-// so that an overwrite touches neither. Its fields change under the store's
+// so that an overwrite touches neither. Its fields change under its shard's
 // lock; the bytes of data never change once stored: Put replaces the
 // slice, never the bytes.
 type slot struct {
@@ -51,6 +67,7 @@ type slot struct {
 	modTime time.Time
 	hash    uint64 // of key
 	next    *slot  // the next slot whose key has the same hash
+	gone    bool   // deleted: the next List drops it from the order
 }
 
 var (
@@ -62,7 +79,7 @@ var (
 // copies what it needs from *opts and does not retain it.
 func New(opts *Options) *Store {
 	seed := maphash.MakeSeed()
-	s := &Store{now: time.Now, hashKey: func(k string) uint64 { return maphash.String(seed, k) }, slots: make(map[uint64]*slot)}
+	s := &Store{now: time.Now, hashKey: func(k string) uint64 { return maphash.String(seed, k) }}
 	if opts != nil && opts.Now != nil {
 		s.now = opts.Now
 	}
@@ -70,7 +87,7 @@ func New(opts *Options) *Store {
 }
 
 // Put implements [storage.Store.Put]. It reads r entirely into a new buffer
-// before taking the store's lock, and commits only if r reached its end and
+// before taking its shard's lock, and commits only if r reached its end and
 // ctx is not done; otherwise the store is unchanged. It returns a
 // *storage.KeyError matching storage.ErrExist (opts.IfNotExist and the key
 // exists) or storage.ErrInvalidKey, r's error, or ctx's error.
@@ -93,13 +110,14 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts *storage.
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	fresh := &slot{key: key, data: data, modTime: s.now(), hash: s.hash(key)} // made before the lock, held the shorter
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sl := s.find(fresh.hash, key)
+	sh := s.shard(fresh.hash)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sl := sh.find(fresh.hash, key)
 	if sl != nil && ifNotExist {
 		return &storage.KeyError{Op: "put", Key: key, Err: storage.ErrExist}
 	}
-	s.store(sl, fresh)
+	sh.store(sl, fresh)
 	return nil
 }
 
@@ -141,24 +159,24 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 
 // store commits the object of fresh, a new slot, under its key, whose
 // slot is sl (nil when the key has none: the caller looked it up already);
-// s.mu must be held. fresh's data must be owned by the store.
-func (s *Store) store(sl, fresh *slot) {
+// sh must be fresh's shard, its lock held. fresh's data must be owned by
+// the store.
+func (sh *shard) store(sl, fresh *slot) {
 	if sl != nil {
 		sl.data, sl.modTime = fresh.data, fresh.modTime
 		return
 	}
-	sl, key := fresh, fresh.key
-	sl.next = s.slots[sl.hash]
-	s.slots[sl.hash] = sl
-	if n := len(s.order); !s.dirty && n > 0 && s.order[n-1].key > key {
-		s.dirty = true // appended out of order: sort on the next List
+	if sh.slots == nil {
+		sh.slots = make(map[uint64]*slot)
 	}
-	s.order = append(s.order, sl)
+	fresh.next = sh.slots[fresh.hash]
+	sh.slots[fresh.hash] = fresh
+	sh.added = append(sh.added, fresh)
 }
 
 // PutBatch implements [storage.Batcher]: it copies every object, then
-// commits them all under one lock, so that in memory the batch is atomic as
-// a whole. See [storage.PutBatch] for the contract; with opts.IfNotExist,
+// commits them all holding the locks of their shards, so that in memory the
+// batch is atomic as a whole. See [storage.PutBatch] for the contract; with opts.IfNotExist,
 // existing keys are reported in a *storage.BatchError and the others are
 // committed.
 func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
@@ -179,18 +197,23 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	var failed []*storage.KeyError
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var locked uint64 // a bit per shard; shardCount <= 64
+	for i := range fresh {
+		locked |= 1 << shardOf(fresh[i].hash)
+	}
+	s.lock(locked)
+	defer s.unlock(locked)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	for i, o := range objs {
-		sl := s.find(fresh[i].hash, o.Key)
+		sh := s.shard(fresh[i].hash)
+		sl := sh.find(fresh[i].hash, o.Key)
 		if sl != nil && ifNotExist {
 			failed = append(failed, &storage.KeyError{Op: "putbatch", Key: o.Key, Err: storage.ErrExist})
 			continue
 		}
-		s.store(sl, &fresh[i])
+		sh.store(sl, &fresh[i])
 	}
 	if len(failed) > 0 {
 		return &storage.BatchError{Errs: failed}
@@ -211,13 +234,14 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	h := s.hash(key)
-	s.mu.Lock()
-	sl := s.find(h, key)
+	sh := s.shard(h)
+	sh.mu.Lock()
+	sl := sh.find(h, key)
 	var data []byte
 	if sl != nil {
 		data = sl.data
 	}
-	s.mu.Unlock()
+	sh.mu.Unlock()
 	if sl == nil {
 		return nil, &storage.KeyError{Op: "get", Key: key, Err: storage.ErrNotExist}
 	}
@@ -236,29 +260,48 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	h := s.hash(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sl := s.find(h, key)
+	sh := s.shard(h)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sl := sh.find(h, key)
 	if sl == nil {
 		return &storage.KeyError{Op: "delete", Key: key, Err: storage.ErrNotExist}
 	}
-	s.unlink(sl)
-	if !s.dirty {
-		if i, found := s.search(key); found {
-			s.order = slices.Delete(s.order, i, i+1)
-			return nil
-		}
-	}
-	s.order = slices.DeleteFunc(s.order, func(x *slot) bool { return x == sl })
+	sh.unlink(sl)
+	sl.gone, sh.deleted = true, true
 	return nil
 }
 
 // hash returns the hash of key the slots are found by.
 func (s *Store) hash(key string) uint64 { return s.hashKey(key) }
 
-// find returns the slot of key, whose hash is h, or nil; s.mu must be held.
-func (s *Store) find(h uint64, key string) *slot {
-	for sl := s.slots[h]; sl != nil; sl = sl.next {
+// shardOf returns the index of the shard of the slots whose hash is h.
+func shardOf(h uint64) int { return int(h >> 59) } // 32 shards: the top five bits
+
+// shard returns the shard of the slots whose hash is h.
+func (s *Store) shard(h uint64) *shard { return &s.shards[shardOf(h)] }
+
+// lock locks the shards whose bits are set in set, in order; unlock
+// unlocks them.
+func (s *Store) lock(set uint64) {
+	for i := range s.shards {
+		if set&(1<<i) != 0 {
+			s.shards[i].mu.Lock()
+		}
+	}
+}
+
+func (s *Store) unlock(set uint64) {
+	for i := range s.shards {
+		if set&(1<<i) != 0 {
+			s.shards[i].mu.Unlock()
+		}
+	}
+}
+
+// find returns the slot of key, whose hash is h, or nil; sh.mu must be held.
+func (sh *shard) find(h uint64, key string) *slot {
+	for sl := sh.slots[h]; sl != nil; sl = sl.next {
 		if sl.key == key {
 			return sl
 		}
@@ -266,14 +309,14 @@ func (s *Store) find(h uint64, key string) *slot {
 	return nil
 }
 
-// unlink removes sl from the slots found by its hash; s.mu must be held.
-func (s *Store) unlink(sl *slot) {
-	p := s.slots[sl.hash]
+// unlink removes sl from the slots found by its hash; sh.mu must be held.
+func (sh *shard) unlink(sl *slot) {
+	p := sh.slots[sl.hash]
 	switch {
 	case p == sl && sl.next == nil:
-		delete(s.slots, sl.hash)
+		delete(sh.slots, sl.hash)
 	case p == sl:
-		s.slots[sl.hash] = sl.next
+		sh.slots[sl.hash] = sl.next
 	default:
 		for p.next != sl {
 			p = p.next
@@ -281,11 +324,6 @@ func (s *Store) unlink(sl *slot) {
 		p.next = sl.next
 	}
 	sl.next = nil
-}
-
-// search finds key in the sorted s.order.
-func (s *Store) search(key string) (int, bool) {
-	return slices.BinarySearchFunc(s.order, key, func(x *slot, k string) int { return strings.Compare(x.key, k) })
 }
 
 // List implements [storage.Store.List]. It takes a snapshot of the matching
@@ -317,14 +355,12 @@ func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[storage.Objec
 
 // snapshot returns the objects whose keys start with prefix, in key order.
 func (s *Store) snapshot(prefix string) []storage.Object {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.dirty {
-		slices.SortFunc(s.order, func(a, b *slot) int { return strings.Compare(a.key, b.key) })
-		s.dirty = false
-	}
+	const all = 1<<shardCount - 1
+	s.lock(all)
+	defer s.unlock(all)
+	s.settle()
 	// The keys starting with prefix are contiguous in the sorted order.
-	lo, _ := s.search(prefix)
+	lo, _ := slices.BinarySearchFunc(s.order, prefix, func(x *slot, k string) int { return strings.Compare(x.key, k) })
 	hi := lo + sort.Search(len(s.order)-lo, func(i int) bool {
 		return !strings.HasPrefix(s.order[lo+i].key, prefix)
 	})
@@ -333,4 +369,52 @@ func (s *Store) snapshot(prefix string) []storage.Object {
 		objs[i] = storage.Object{Key: sl.key, Size: int64(len(sl.data)), ModTime: sl.modTime}
 	}
 	return objs
+}
+
+// settle brings s.order up to date: the slots deleted since the last List
+// leave it, those added join it in key order; every shard's lock must be
+// held. It costs a pass over the order when anything was deleted, a sort of
+// what was added and one merge, in place.
+func (s *Store) settle() {
+	fresh, deleted := s.fresh[:0], false
+	for i := range s.shards {
+		sh := &s.shards[i]
+		for _, sl := range sh.added {
+			if !sl.gone {
+				fresh = append(fresh, sl)
+			}
+		}
+		clear(sh.added)
+		sh.added, deleted = sh.added[:0], deleted || sh.deleted
+		sh.deleted = false
+	}
+	if deleted {
+		s.order = slices.DeleteFunc(s.order, func(sl *slot) bool { return sl.gone })
+	}
+	if len(fresh) > 0 {
+		slices.SortFunc(fresh, func(a, b *slot) int { return strings.Compare(a.key, b.key) })
+		s.order = mergeInto(s.order, fresh)
+	}
+	clear(fresh)
+	s.fresh = fresh[:0]
+}
+
+// mergeInto merges the sorted slots of fresh into the sorted order, whose
+// keys are not among fresh's, and returns it; it moves each slot of order
+// at most once, from its end, and not at all when fresh sorts after it.
+func mergeInto(order, fresh []*slot) []*slot {
+	n := len(order)
+	order = append(order, fresh...)
+	if n == 0 || order[n-1].key < fresh[0].key {
+		return order
+	}
+	i, j := n-1, len(fresh)-1
+	for k := len(order) - 1; j >= 0; k-- {
+		if i >= 0 && order[i].key > fresh[j].key {
+			order[k], i = order[i], i-1
+		} else {
+			order[k], j = fresh[j], j-1
+		}
+	}
+	return order
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,4 +250,74 @@ func benchPut(b *testing.B, newStore func() func(key string, value []byte) error
 			}
 		}
 	})
+}
+
+// TestListMatchesModel runs random puts, batches, deletes and lists, with
+// keys of a few shapes, against a map: every List gives the model's keys
+// under its prefix, in order, each with its size.
+func TestListMatchesModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		new  func() *memstore.Store
+	}{{"hashed", func() *memstore.Store { return memstore.New(nil) }}, {"colliding", memstore.NewColliding}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			s, model := tc.new(), map[string]int{}
+			ctx := t.Context()
+			key := func() string { return fmt.Sprintf("%c/%d", 'a'+rng.IntN(4), rng.IntN(200)) }
+			for step := range 5000 {
+				switch op := rng.IntN(10); {
+				case op < 4:
+					k, size := key(), rng.IntN(5)
+					if err := storage.WriteAll(ctx, s, k, bytes.Repeat([]byte("x"), size), nil); err != nil {
+						t.Fatal(err)
+					}
+					model[k] = size
+				case op < 5:
+					var objs []storage.BatchObject
+					seen := map[string]bool{}
+					for range rng.IntN(6) {
+						if k := key(); !seen[k] {
+							seen[k] = true
+							objs = append(objs, storage.BatchObject{Key: k, Data: []byte("yy")})
+						}
+					}
+					if err := s.PutBatch(ctx, objs, nil); err != nil {
+						t.Fatal(err)
+					}
+					for _, o := range objs {
+						model[o.Key] = 2
+					}
+				case op < 8:
+					k := key()
+					err := s.Delete(ctx, k)
+					if _, ok := model[k]; ok != (err == nil) {
+						t.Fatalf("step %d: Delete(%q) = %v, in the model: %v", step, k, err, ok)
+					}
+					delete(model, k)
+				default:
+					prefix := []string{"", "a", "b/1", "c/", "d/19"}[rng.IntN(5)]
+					var keys, want, got []string
+					for k := range model {
+						if strings.HasPrefix(k, prefix) {
+							keys = append(keys, k)
+						}
+					}
+					slices.Sort(keys)
+					for _, k := range keys {
+						want = append(want, fmt.Sprint(k, ":", model[k]))
+					}
+					for o, err := range s.List(ctx, prefix) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, fmt.Sprint(o.Key, ":", o.Size))
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("step %d: List(%q) =\n%v\nwant\n%v", step, prefix, got, want)
+					}
+				}
+			}
+		})
+	}
 }
