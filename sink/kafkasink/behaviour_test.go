@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/ledgersink/ledgersink/report"
 	"github.com/ledgersink/ledgersink/sink"
@@ -296,6 +297,50 @@ func TestConsumerGracefulShutdown(t *testing.T) {
 		t.Errorf("after the restart: %+v, want %d created and none existing", p, len(evs)-written)
 	}
 	checkExactlyOnce(t, store, evs)
+}
+
+// TestConsumerCommitsWhileWriting: a poll's commit runs while the next
+// poll's messages are written; the commit after it waits for it, and
+// everything ends committed.
+func TestConsumerCommitsWhileWriting(t *testing.T) {
+	c := newCluster(t, 1)
+	evs := accountEvents(entityID(1), 60)
+	publish(t, newPublisher(t, c), evs)
+	held, release := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	c.ControlKey(int16(kmsg.OffsetCommit), func(kmsg.Request) (kmsg.Response, error, bool) {
+		first.Do(func() {
+			close(held)
+			c.SleepControl(func() { <-release })
+		})
+		return nil, nil, false // then handled as usual
+	})
+	o := consumerOptions(c, "overlap")
+	o.MaxPollRecords = 10
+	r := start(t, memstore.New(nil), o)
+	<-held
+	// The first commit is held: the next poll is written meanwhile, and
+	// the one after waits for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for r.c.Progress().Records < 20 {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("%d messages written while the first commit was held, want the next poll's too", r.c.Progress().Records)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := r.c.Progress().Records; got != 20 {
+		t.Errorf("%d messages written while the first commit was held, want 20: one poll ahead at most", got)
+	}
+	close(release)
+	waitFor(t, "every message committed", func() bool { return allCommitted(c, "overlap") })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.c.Progress(); p.Created != int64(len(evs)) || p.CommitFailures != 0 {
+		t.Errorf("progress %+v, want %d created and no commit failure", p, len(evs))
+	}
 }
 
 // blockingStore blocks every Put until its context is done.

@@ -217,9 +217,10 @@ type Consumer struct {
 
 	created, existing, skipped, dead, commitFailures atomic.Int64
 
-	mu      sync.Mutex
-	parts   map[topicPartition]*partition
-	lastLog time.Time
+	mu        sync.Mutex
+	parts     map[topicPartition]*partition
+	lastLog   time.Time
+	committed chan struct{} // closed when the commit in flight is done; nil for none
 }
 
 type topicPartition struct {
@@ -377,8 +378,9 @@ func (c *Consumer) clientOptions() []kgo.Opt {
 			c.log.Info("kafkasink: partitions assigned", "partitions", countPartitions(m))
 		}),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-			// Everything handled was committed before the rebalance
-			// was allowed: nothing to commit here.
+			// Everything handled is committed by the commit in flight,
+			// if any: it ends before the partitions are given up.
+			c.waitCommit()
 			c.forget(m)
 			c.log.Info("kafkasink: partitions revoked", "partitions", countPartitions(m))
 		}),
@@ -428,7 +430,8 @@ func (c *Consumer) forget(m map[string][]int32) {
 // dead letters when it cannot be (see [Reason]). A dead letter never stops
 // the consumer. Offsets are committed only once every message before them
 // is written, so after a crash anywhere the messages are delivered again
-// and rewritten identically.
+// and rewritten identically. A poll's offsets are committed while the next
+// poll is written, one commit at a time, in order.
 //
 // Errors: ErrRunning; a *WriteError when the store fails a write after
 // ConsumerOptions.WriteRetries retries (messages before it are committed);
@@ -467,6 +470,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		c.log.Info("kafkasink: consumer stopped", "records", p.Records, "created", p.Created,
 			"existing", p.Existing, "skipped", p.Skipped, "deadLetters", p.DeadLetters, "error", err)
 	}()
+	// A poll's commit runs while the next poll is written; commits are
+	// made one at a time, in order.
+	defer c.waitCommit()
 	for {
 		fetches := cl.PollRecords(ctx, c.o.MaxPollRecords)
 		if fetches.IsClientClosed() {
@@ -480,18 +486,14 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		c.noteWatermarks(fetches)
 		if recs := fetches.Records(); len(recs) > 0 {
 			commit, perr := c.process(pctx, recs)
-			if len(commit) > 0 {
-				if err := cl.CommitRecords(pctx, commit...); err != nil {
-					// The messages will be delivered again, to this
-					// member or another, and written again identically.
-					c.commitFailures.Add(1)
-					c.log.Warn("kafkasink: commit failed", "error", err)
-				} else {
-					c.noteCommits(commit)
-				}
+			c.waitCommit()
+			if len(commit) == 0 {
+				c.report()
+			} else {
+				c.startCommit(pctx, cl, commit)
 			}
-			c.report()
 			if perr != nil {
+				c.waitCommit()
 				cl.AllowRebalance()
 				if cause := context.Cause(pctx); errors.Is(cause, ErrShutdownTimeout) {
 					return fmt.Errorf("kafkasink: %w: %w", ErrShutdownTimeout, perr)
@@ -503,6 +505,37 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		if ctx.Err() != nil {
 			return nil
 		}
+	}
+}
+
+// startCommit commits the offsets of commit in the background, then
+// reports the progress; waitCommit waits for it to end.
+func (c *Consumer) startCommit(ctx context.Context, cl *kgo.Client, commit []*kgo.Record) {
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.committed = done
+	c.mu.Unlock()
+	go func() {
+		defer close(done)
+		if err := cl.CommitRecords(ctx, commit...); err != nil {
+			// The messages will be delivered again, to this member or
+			// another, and written again identically.
+			c.commitFailures.Add(1)
+			c.log.Warn("kafkasink: commit failed", "error", err)
+		} else {
+			c.noteCommits(commit)
+		}
+		c.report()
+	}()
+}
+
+// waitCommit waits for the commit in flight, if any, to end.
+func (c *Consumer) waitCommit() {
+	c.mu.Lock()
+	done := c.committed
+	c.mu.Unlock()
+	if done != nil {
+		<-done
 	}
 }
 

@@ -39,6 +39,10 @@
 // The consumer disables autocommit and blocks rebalances while it handles a
 // poll (franz-go's BlockRebalanceOnPoll): it writes the poll's messages,
 // then commits the offsets of those written, then lets the group rebalance.
+// A poll's commit runs while the next poll's messages are written; the
+// next commit waits for it, so commits go in order, and Run waits for the
+// last before it leaves the group. A commit that a rebalance makes fail
+// only means that its messages are delivered again.
 // A crash anywhere (before a write, after it, before the commit) leaves the
 // messages after the last commit uncommitted; the member that takes the
 // partition over, or the same one restarted, receives them again and
