@@ -45,8 +45,15 @@ type Store struct {
 }
 
 // shardCount is how many shards a Store has: many more than the writers
-// that run at once on a machine, few enough for List to lock them all.
-const shardCount = 32
+// that run at once on a machine, few enough for List to lock them all. The
+// top shardBits bits of a key's hash pick its shard.
+const (
+	shardBits  = 5
+	shardCount = 1 << shardBits
+)
+
+// The shards a batch locks are the bits of a uint64.
+var _ [64 - shardCount]struct{}
 
 // shard holds the slots whose hashes pick it.
 type shard struct {
@@ -54,7 +61,7 @@ type shard struct {
 	slots   map[uint64]*slot // by the hash of their keys, those sharing one chained
 	added   []*slot          // slots added since the last List, in no order
 	deleted bool             // a slot was deleted since the last List
-	_       [16]byte         // one shard per cache line
+	_       [16]byte         // the size of a cache line, so that two shards seldom share one
 }
 
 // slot holds a key's current object; the map and the sorted slice share it,
@@ -176,9 +183,9 @@ func (sh *shard) store(sl, fresh *slot) {
 
 // PutBatch implements [storage.Batcher]: it copies every object, then
 // commits them all holding the locks of their shards, so that in memory the
-// batch is atomic as a whole. See [storage.PutBatch] for the contract; with opts.IfNotExist,
-// existing keys are reported in a *storage.BatchError and the others are
-// committed.
+// batch is atomic as a whole. See [storage.PutBatch] for the contract; with
+// opts.IfNotExist, existing keys are reported in a *storage.BatchError and
+// the others are committed.
 func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *storage.PutOptions) error {
 	if err := storage.CheckBatch(objs); err != nil {
 		return err
@@ -197,7 +204,7 @@ func (s *Store) PutBatch(ctx context.Context, objs []storage.BatchObject, opts *
 	}
 	ifNotExist := opts != nil && opts.IfNotExist
 	var failed []*storage.KeyError
-	var locked uint64 // a bit per shard; shardCount <= 64
+	var locked uint64 // a bit per shard (shardCount is at most 64)
 	for i := range fresh {
 		locked |= 1 << shardOf(fresh[i].hash)
 	}
@@ -276,7 +283,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) hash(key string) uint64 { return s.hashKey(key) }
 
 // shardOf returns the index of the shard of the slots whose hash is h.
-func shardOf(h uint64) int { return int(h >> 59) } // 32 shards: the top five bits
+func shardOf(h uint64) int { return int(h >> (64 - shardBits)) }
 
 // shard returns the shard of the slots whose hash is h.
 func (s *Store) shard(h uint64) *shard { return &s.shards[shardOf(h)] }
