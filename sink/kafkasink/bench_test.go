@@ -196,7 +196,7 @@ func runConsumers(tb testing.TB, addrs []string, n, members int, store storage.S
 	cs := make([]*kafkasink.Consumer, members)
 	for i := range cs {
 		o := &kafkasink.ConsumerOptions{Brokers: addrs, Group: "bench",
-			ClientOptions: []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond)}}
+			ClientOptions: benchClientOptions()}
 		for _, f := range opts {
 			f(o)
 		}
@@ -230,6 +230,16 @@ func runConsumers(tb testing.TB, addrs []string, n, members int, store storage.S
 	return wall, cpu
 }
 
+// benchClientOptions are the franz-go options of every benchmark's clients,
+// the consumer's and the ceiling's: short waits, so that what is measured is
+// the work on the messages. A fetch waits at most 50 ms for data; members
+// heartbeat every 100 ms, so that a member that joins after the group formed
+// costs the other a heartbeat before it rejoins, not the default 3 s (with two
+// members, which of the two happens is a coin toss on either side).
+func benchClientOptions() []kgo.Opt {
+	return []kgo.Opt{kgo.FetchMaxWait(50 * time.Millisecond), kgo.HeartbeatInterval(100 * time.Millisecond)}
+}
+
 // benchCeiling consumes b.N messages with plain franz-go group consumers,
 // calling write for each and committing after each poll.
 func benchCeiling(b *testing.B, members int, write func(entity, name string, value []byte) error) {
@@ -249,8 +259,8 @@ func runCeiling(tb testing.TB, addrs []string, n, members int, write func(entity
 	var wg sync.WaitGroup
 	start, cpu0 := time.Now(), cputime.Process()
 	for range members {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
-			kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit(), kgo.FetchMaxWait(50*time.Millisecond))
+		cl, err := kgo.NewClient(append(benchClientOptions(), kgo.SeedBrokers(addrs...), kgo.ConsumerGroup("ceiling"),
+			kgo.ConsumeTopics(sinkTopics()...), kgo.DisableAutoCommit())...)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -327,9 +337,9 @@ func ceilingWriter(dir string) func(entity, name string, value []byte) error {
 // that would be most of what is measured, so the memstore runs take
 // 100,000 messages; the filestore's 20,000 take a second or more. With two
 // members, whether both join the group's first generation is a coin toss
-// on either side: in about half the rounds one member starts a second or
-// more after the other, which moves one pair's ratio by a third. There are
-// eleven pairs, so that the median is not decided by those tosses.
+// on either side; the other member learns of a late one at its next
+// heartbeat, so members heartbeat every 100 ms (benchClientOptions), and
+// there are eleven pairs, so that the median is not decided by the tosses.
 //
 //	go test -run '^$' -bench 'ConsumeRatio/store=memstore' -benchtime 100000x -count 3 .
 //	go test -run '^$' -bench 'ConsumeRatio/store=filestore' -benchtime 20000x -count 3 .
