@@ -190,15 +190,8 @@ func (w *Writer) checkAll(n int, at func(int) Encoded, b *writeBuf) (events []*E
 	events, slab := b.events, b.slab
 	workers := min(runtime.GOMAXPROCS(0), n/checkChunk)
 	if workers <= 1 {
-		valid := ""
-		for i := range n {
-			ev := at(i)
-			if events[i], err = w.checkEncoded(ev, &slab[i], valid); err != nil {
-				return events, i, err
-			}
-			valid = ev.Entity
-		}
-		return events, -1, nil
+		bad, err := w.checkRange(at, events, slab, 0, n)
+		return events, bad, err
 	}
 	type failure struct {
 		at  int
@@ -209,16 +202,8 @@ func (w *Writer) checkAll(n int, at func(int) Encoded, b *writeBuf) (events []*E
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Go(func() {
-			valid := ""
-			for i := k * size; i < min(n, (k+1)*size); i++ {
-				ev := at(i)
-				var err error
-				if events[i], err = w.checkEncoded(ev, &slab[i], valid); err != nil {
-					fails[k] = failure{i, err}
-					return
-				}
-				valid = ev.Entity
-			}
+			f := &fails[k]
+			f.at, f.err = w.checkRange(at, events, slab, k*size, min(n, (k+1)*size))
 		})
 	}
 	wg.Wait()
@@ -228,6 +213,22 @@ func (w *Writer) checkAll(n int, at func(int) Encoded, b *writeBuf) (events []*E
 		}
 	}
 	return events, -1, nil
+}
+
+// checkRange checks the events from lo to hi (at(i) is the i-th), making
+// them in slab and setting events, in order, and returns the first that
+// failed and its error, or -1. An entity is checked once per run of it.
+func (w *Writer) checkRange(at func(int) Encoded, events []*Event, slab []Event, lo, hi int) (int, error) {
+	valid := ""
+	for i := lo; i < hi; i++ {
+		ev := at(i)
+		var err error
+		if events[i], err = w.checkEncoded(ev, &slab[i], valid); err != nil {
+			return i, err
+		}
+		valid = ev.Entity
+	}
+	return -1, nil
 }
 
 // encodedError is the *WriteError of the encoded event ev, the i-th of a

@@ -332,7 +332,7 @@ func ceilingWriter(dir string) func(entity, name string, value []byte) error {
 // a burst of load during one round does not decide it; total-ratio is the
 // ratio of the throughputs over all rounds.
 //
-// Each round includes joining the group and the first fetch, 20 to 60 ms
+// Each round includes joining the group and the first fetch, 20 to 75 ms
 // here on both sides: into memory, where 20,000 messages take 40 to 90 ms,
 // that would be most of what is measured, so the memstore runs take
 // 100,000 messages; the filestore's 20,000 take a second or more. With two
